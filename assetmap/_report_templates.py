@@ -1,0 +1,172 @@
+"""Jinja templates of the report (HTML with autoescaping, Markdown with an escape filter)."""
+
+HTML_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{{ title }} — assetmap report</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
+       margin: 2rem auto; padding: 0 1rem; line-height: 1.45; color: #1b1b1b; }
+h1 { font-size: 1.7rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2rem; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0 1.2rem; font-size: .92rem;
+        table-layout: auto; }
+th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
+th { background: #f3f3f3; }
+td.num { text-align: right; white-space: nowrap; }
+.synthetic { background: #fff3cd; border: 2px solid #b8860b; padding: .6rem .9rem;
+             font-weight: 600; }
+.finding { border-left: 4px solid #0072B2; padding: .3rem .8rem; margin: .7rem 0;
+           background: #f7fbff; }
+.cite { color: #555; font-size: .85rem; }
+.unreliable { color: #8a4b00; font-size: .8rem; }
+@media print { body { margin: 0; max-width: none; } .finding { break-inside: avoid; } }
+</style>
+</head>
+<body>
+<h1>{{ title }}</h1>
+{% if synthetic %}<p class="synthetic" id="synthetic-label">SYNTHETIC DATA: the asset inventory
+and the hospital in this report are synthetic, made for demonstration. Need figures are real
+(US Census Bureau). Do not cite the service counts as facts about real places.</p>{% endif %}
+<p>{{ n_units }} neighbourhoods ({{ n_residential }} with residents; {{ total_pop }} residents).</p>
+
+<h2 id="summary">Summary: findings to cite</h2>
+{% for f in summary %}<div class="finding"><p>{{ f.text }}</p>
+<p class="cite">Source: {{ f.source }}. Method: {{ f.method }}.</p></div>
+{% endfor %}
+
+<h2 id="domains">Services by domain</h2>
+<table>
+<thead><tr><th>Domain</th><th>Threshold (min walk)</th><th>Services</th>
+<th>Residential neighbourhoods with a service in reach</th><th>Residents without a service in reach</th>
+<th>High-need gaps</th><th>Residents in gaps</th><th>Median nearest</th><th>Clusters</th></tr></thead>
+<tbody>
+{% for r in domains %}<tr><td>{{ r.label }}</td><td class="num">{{ r.threshold }}</td>
+<td class="num">{{ r.services }}</td><td class="num">{{ r.served_share }}</td>
+<td class="num">{{ r.unserved_pop }}</td><td class="num">{{ r.gaps }}</td>
+<td class="num">{{ r.gap_pop }}</td><td class="num">{{ r.median_min }}</td>
+<td class="num">{{ r.clusters }}</td></tr>
+{% endfor %}</tbody></table>
+
+{% for r in domains %}{% if r.gap_rows %}
+<h3 id="gaps-{{ r.key }}">{{ r.label }}: gap neighbourhoods</h3>
+<table><thead><tr><th>Rank</th><th>Neighbourhood</th><th>Residents</th><th>Need percentile</th>
+<th>Nearest service</th><th>Walk</th></tr></thead><tbody>
+{% for g in r.gap_rows %}<tr><td class="num">{{ g.rank }}</td><td>{{ g.name }} ({{ g.unit_id }})</td>
+<td class="num">{{ g.population }}</td><td class="num">{{ g.need }}</td><td>{{ g.nearest_name }}</td>
+<td class="num">{{ g.nearest }}</td></tr>
+{% endfor %}</tbody></table>
+{% endif %}{% endfor %}
+
+<h2 id="need">Highest-need neighbourhoods</h2>
+<table><thead><tr><th>Neighbourhood</th><th>Residents</th><th>Need percentile</th>
+{% for l in indicator_labels %}<th>{{ l }}</th>{% endfor %}<th>Gaps in</th></tr></thead><tbody>
+{% for t in top_gaps %}<tr><td>{{ t.name }} ({{ t.unit_id }})</td><td class="num">{{ t.population }}</td>
+<td class="num">{{ t.need }}</td>{% for label, value, flag in t.indicators %}<td class="num">{{ value }}{% if flag %} <span class="unreliable">(unreliable)</span>{% endif %}</td>{% endfor %}
+<td>{{ t.gap_domains }}</td></tr>
+{% endfor %}</tbody></table>
+
+<h2 id="overlaps">Duplicated services and over-served areas</h2>
+{% if overlaps %}<table><thead><tr><th>Domain</th><th>Kind</th><th>What</th><th>Residents in reach</th></tr></thead><tbody>
+{% for o in overlaps %}<tr><td>{{ o.domain }}</td><td>{{ o.kind }}</td><td>{{ o.note }}</td><td class="num">{{ o.population }}</td></tr>
+{% endfor %}</tbody></table>{% else %}<p>None found with the current thresholds.</p>{% endif %}
+
+{% if anchor %}<h2 id="hospital">What the hospital brings{% if synthetic %} (synthetic){% endif %}</h2>
+<p>{{ anchor.name }}. Counts of employees are published per neighbourhood only, with counts
+below {{ anchor.min_cell }} suppressed.</p>
+<table><thead><tr><th>Measure</th><th>Share in high-need neighbourhoods</th>
+<th>Share of residents living there</th><th>Alignment ratio</th><th>Note</th></tr></thead><tbody>
+{% for i in anchor["items"] %}<tr><td>{{ i.measure }}</td><td class="num">{{ i.value }}</td><td class="num">{{ i.versus }}</td>
+<td class="num">{{ i.ratio }}</td><td>{{ i.note }}</td></tr>
+{% endfor %}</tbody></table>
+{% if anchor.spaces %}<h3>Spaces the hospital can share</h3><table><thead><tr><th>Space</th><th>Type</th><th>Capacity</th></tr></thead><tbody>
+{% for s in anchor.spaces %}<tr><td>{{ s.name }}</td><td>{{ s.type }}</td><td class="num">{{ s.capacity }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}{% endif %}
+
+<h2 id="methods">Methods</h2>
+<ul>{% for m in methods %}<li>{{ m }}</li>
+{% endfor %}</ul>
+{% if quality %}<p>Asset records: {{ quality.records_read }} read, {{ quality.records_rejected }} set
+aside for errors (listed in rejected.csv), {{ quality.records_kept }} kept, merged into
+{{ quality.services_after_merge }} distinct services.</p>{% endif %}
+
+<h2 id="sources">Data sources</h2>
+<ul>{% for s in sources %}<li>{{ s.name }}{% if s.vintage %}, {{ s.vintage }}{% endif %}{% if s.licence %} ({{ s.licence }}){% endif %}{% if s.note %}. {{ s.note }}{% endif %}</li>
+{% endfor %}</ul>
+<h2 id="citation">How to cite</h2>
+<p>{{ citation }}</p>
+</body>
+</html>
+"""
+
+MD_TEMPLATE = """# {{ title | md }}
+{% if synthetic %}
+> **SYNTHETIC DATA:** the asset inventory and the hospital in this report are synthetic, made
+> for demonstration. Need figures are real (US Census Bureau). Do not cite the service counts
+> as facts about real places.
+{% endif %}
+{{ n_units }} neighbourhoods ({{ n_residential }} with residents; {{ total_pop }} residents).
+
+## Summary: findings to cite
+{% for f in summary %}
+- {{ f.text | md }}
+  *Source: {{ f.source | md }}. Method: {{ f.method | md }}.*
+{% endfor %}
+## Services by domain
+
+| Domain | Threshold (min walk) | Services | Residential neighbourhoods with a service in reach | Residents without a service in reach | High-need gaps | Residents in gaps | Median nearest | Clusters |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+{% for r in domains %}| {{ r.label | md }} | {{ r.threshold }} | {{ r.services }} | {{ r.served_share }} | {{ r.unserved_pop }} | {{ r.gaps }} | {{ r.gap_pop }} | {{ r.median_min }} | {{ r.clusters }} |
+{% endfor %}
+{% for r in domains %}{% if r.gap_rows %}
+### {{ r.label | md }}: gap neighbourhoods
+
+| Rank | Neighbourhood | Residents | Need percentile | Nearest service | Walk |
+| ---: | --- | ---: | ---: | --- | ---: |
+{% for g in r.gap_rows %}| {{ g.rank }} | {{ g.name | md }} ({{ g.unit_id | md }}) | {{ g.population }} | {{ g.need }} | {{ g.nearest_name | md }} | {{ g.nearest }} |
+{% endfor %}{% endif %}{% endfor %}
+## Highest-need neighbourhoods
+
+| Neighbourhood | Residents | Need percentile |{% for l in indicator_labels %} {{ l | md }} |{% endfor %} Gaps in |
+| --- | ---: | ---: |{% for l in indicator_labels %} ---: |{% endfor %} --- |
+{% for t in top_gaps %}| {{ t.name | md }} ({{ t.unit_id | md }}) | {{ t.population }} | {{ t.need }} |{% for label, value, flag in t.indicators %} {{ value }}{% if flag %} (unreliable){% endif %} |{% endfor %} {{ t.gap_domains | md }} |
+{% endfor %}
+## Duplicated services and over-served areas
+{% if overlaps %}
+| Domain | Kind | What | Residents in reach |
+| --- | --- | --- | ---: |
+{% for o in overlaps %}| {{ o.domain | md }} | {{ o.kind }} | {{ o.note | md }} | {{ o.population }} |
+{% endfor %}{% else %}
+None found with the current thresholds.
+{% endif %}{% if anchor %}
+## What the hospital brings{% if synthetic %} (synthetic){% endif %}
+
+{{ anchor.name | md }}. Counts of employees are published per neighbourhood only, with counts below {{ anchor.min_cell }} suppressed.
+
+| Measure | Share in high-need neighbourhoods | Share of residents living there | Alignment ratio | Note |
+| --- | ---: | ---: | ---: | --- |
+{% for i in anchor["items"] %}| {{ i.measure }} | {{ i.value }} | {{ i.versus }} | {{ i.ratio }} | {{ i.note | md }} |
+{% endfor %}{% if anchor.spaces %}
+### Spaces the hospital can share
+
+| Space | Type | Capacity |
+| --- | --- | ---: |
+{% for s in anchor.spaces %}| {{ s.name | md }} | {{ s.type | md }} | {{ s.capacity | md }} |
+{% endfor %}{% endif %}{% endif %}
+## Methods
+{% for m in methods %}
+- {{ m | md }}{% endfor %}
+{% if quality %}
+Asset records: {{ quality.records_read }} read, {{ quality.records_rejected }} set aside for errors (listed in rejected.csv), {{ quality.records_kept }} kept, merged into {{ quality.services_after_merge }} distinct services.
+{% endif %}
+## Data sources
+{% for s in sources %}
+- {{ s.name | md }}{% if s.vintage %}, {{ s.vintage | md }}{% endif %}{% if s.licence %} ({{ s.licence | md }}){% endif %}{% if s.note %}. {{ s.note | md }}{% endif %}{% endfor %}
+
+## How to cite
+
+{{ citation | md }}
+"""

@@ -1,0 +1,238 @@
+"""The Assets contract: one validated table of services, whatever the source.
+
+Readers for each kind of source live in :mod:`assetmap.sources`; they all return frames
+that pass :func:`validate_assets`. :func:`read_assets` picks the reader by file suffix,
+:func:`combine` stacks several sources with provenance per row.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from assetmap.errors import InputError
+
+__all__ = [
+    "ASSET_COLUMNS",
+    "SECTORS",
+    "combine",
+    "empty_assets",
+    "read_assets",
+    "rejected_rows",
+]
+
+log = logging.getLogger(__name__)
+
+#: Columns every Assets frame has, in order (geometry last).
+ASSET_COLUMNS = [
+    "asset_id",
+    "name",
+    "domain",
+    "sector",
+    "org",
+    "address",
+    "phone",
+    "website",
+    "hours",
+    "capacity",
+    "source",
+    "source_id",
+    "last_verified",
+    "outside_region",
+]
+
+#: Allowed values of ``sector``.
+SECTORS = (
+    "cbo",
+    "health_system",
+    "public_health",
+    "government",
+    "faith",
+    "education",
+    "business",
+    "employee_group",
+    "other",
+)
+
+#: Columns of the table of rows a reader set aside.
+REJECTED_COLUMNS = ["source", "file", "row", "column", "value", "problem"]
+
+
+def empty_assets() -> gpd.GeoDataFrame:
+    """Return an Assets frame with no rows.
+
+    Examples
+    --------
+    >>> len(empty_assets())
+    0
+    """
+    df = pd.DataFrame({c: pd.Series(dtype=object) for c in ASSET_COLUMNS})
+    df["capacity"] = df["capacity"].astype(float)
+    df["outside_region"] = df["outside_region"].astype(bool)
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def rejected_rows(assets: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return the rows a reader set aside, with the reason for each.
+
+    Readers keep them in ``assets.attrs["rejected"]``; this returns an empty table with
+    the right columns when there are none.
+    """
+    rej = assets.attrs.get("rejected")
+    if isinstance(rej, pd.DataFrame):
+        return rej
+    return pd.DataFrame(columns=REJECTED_COLUMNS)
+
+
+_SUFFIX_KIND = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".geojson": "spatial",
+    ".json": "spatial",
+    ".gpkg": "spatial",
+    ".shp": "spatial",
+    ".zip": "spatial",
+    ".parquet": "spatial",
+    ".geoparquet": "spatial",
+}
+
+
+def read_assets(
+    path: str | Path,
+    *,
+    kind: str | None = None,
+    columns: dict[str, str] | None = None,
+    source: str | None = None,
+    region: gpd.GeoDataFrame | None = None,
+    buffer_m: float | None = None,
+    strict: bool = False,
+    **options: Any,
+) -> gpd.GeoDataFrame:
+    """Read an asset inventory from a table or spatial file.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV, XLSX, GeoJSON, GeoPackage, Shapefile or GeoParquet.
+    kind : str, optional
+        ``csv``, ``xlsx`` or ``spatial``; inferred from the suffix when omitted.
+    columns : dict, optional
+        Map from contract field (``name``, ``domain``, ``lat``, ``lon``, …) to the
+        column name in the file. Common names are found without it
+        (``Latitude``/``lat``/``y``, ``Longitude``/``lng``/``lon``/``x``, ``Program
+        Name``, ``Category``, …).
+    source : str, optional
+        Name of the source for provenance (default: the file name without suffix).
+    region : geopandas.GeoDataFrame, optional
+        Study units; assets beyond ``buffer_m`` of the region are set aside, those
+        within it but outside the region are kept with ``outside_region=True``.
+    buffer_m : float, optional
+        Distance outside the region within which assets are kept (default 2,500 m,
+        about the farthest a default domain threshold reaches on foot).
+    strict : bool
+        Raise :class:`~assetmap.errors.InputError` on the first row set aside instead of
+        setting it aside.
+    **options
+        Passed to the reader (``encoding``, ``delimiter``, ``sheet``, ``domain`` for a
+        file whose rows all belong to one domain, ``domains`` to use other domain
+        definitions).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Assets in EPSG:4326. Rows set aside are in ``attrs["rejected"]`` (see
+        :func:`rejected_rows`) with file, row, column and problem; kept plus rejected
+        equals rows read.
+
+    Examples
+    --------
+    >>> import assetmap as am
+    >>> from assetmap._resources import sample_dir
+    >>> assets = am.read_assets(sample_dir() / "assets_211.csv", source="211")
+    >>> sorted(assets.columns)[:3]
+    ['address', 'asset_id', 'capacity']
+    """
+    from assetmap.sources import files
+
+    p = Path(path)
+    if not p.exists():
+        msg = "file not found"
+        raise InputError(msg, file=str(path))
+    k = kind or _SUFFIX_KIND.get(p.suffix.lower())
+    if k is None:
+        msg = (
+            f"cannot tell what kind of file {p.suffix!r} is; name it with kind= "
+            "(csv, xlsx, geojson, gpkg, shp, parquet)"
+        )
+        raise InputError(msg, file=str(path))
+    if k in ("geojson", "gpkg", "shp", "parquet", "geoparquet", "shapefile"):
+        k = "spatial"
+    return files.read_asset_file(
+        p,
+        kind=k,
+        columns=columns,
+        source=source or p.stem,
+        region=region,
+        buffer_m=buffer_m,
+        strict=strict,
+        **options,
+    )
+
+
+def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Stack several asset inventories into one, keeping provenance per row.
+
+    Asset ids are made unique by prefixing the source name when two sources use the same
+    id; ``source`` and ``source_id`` keep where each row came from. Rejected rows of every
+    source are stacked in ``attrs["rejected"]``.
+
+    Parameters
+    ----------
+    sources : list of geopandas.GeoDataFrame
+        Assets frames (e.g. from :func:`read_assets`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Assets.
+
+    Examples
+    --------
+    >>> import assetmap as am
+    >>> s = am.load_sample()
+    >>> len(am.combine([s.assets, s.assets])) == 2 * len(s.assets)
+    True
+    """
+    frames = [s for s in sources if s is not None]
+    if not frames:
+        return empty_assets()
+    for f in frames:
+        if f.crs is None:
+            msg = "an asset source has no CRS; set one before combining"
+            raise InputError(msg)
+    frames = [f.to_crs("EPSG:4326") for f in frames]
+    out = pd.concat(frames, ignore_index=True)
+    out = gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
+    ids = out["asset_id"].astype(str)
+    if ids.duplicated().any():
+        prefix = out["source"].astype(str).str.replace(r"[^0-9A-Za-z_-]+", "_", regex=True)
+        ids = prefix + ":" + out["source_id"].astype(str)
+        dup = ids.duplicated(keep=False)
+        ids[dup] = ids[dup] + "#" + pd.Series(np.arange(len(ids)), index=ids.index)[dup].astype(str)
+    out["asset_id"] = ids
+    rejected = [rejected_rows(f) for f in frames]
+    rejected = [r for r in rejected if len(r)]
+    out.attrs = {
+        "rejected": pd.concat(rejected, ignore_index=True)
+        if rejected
+        else pd.DataFrame(columns=REJECTED_COLUMNS)
+    }
+    return out

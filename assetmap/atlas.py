@@ -1,0 +1,184 @@
+"""The Atlas: one study assembled — units with need, assets, access, gaps, overlaps, anchor.
+
+``Atlas.build`` runs the flow of DESIGN.md once; the resulting object is plain data that
+the map, the report and the layer export read. Nothing here draws or writes by itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+from assetmap.domains import Domain
+
+if TYPE_CHECKING:
+    import folium
+
+    from assetmap.access import TravelOptions
+    from assetmap.anchor import Anchor
+    from assetmap.need import IndicatorSet
+
+__all__ = ["Atlas"]
+
+
+@dataclass
+class Atlas:
+    """A study: need, assets, access, gaps, overlaps and the hospital's own assets.
+
+    Build one with :meth:`Atlas.build`, or from a project file with
+    :func:`assetmap.project.load_project`.
+
+    Attributes
+    ----------
+    name : str
+        Study title, shown on the map and the report.
+    units : geopandas.GeoDataFrame
+        Units with need columns (see :func:`assetmap.need.need_index`).
+    assets : geopandas.GeoDataFrame
+        Merged Assets.
+    access : pandas.DataFrame
+        Long table, one row per unit × domain (see :func:`assetmap.access.access`).
+    gaps : pandas.DataFrame
+        One row per gap (see :func:`assetmap.gaps.find_gaps`).
+    overlaps : geopandas.GeoDataFrame
+        One row per overlap (see :func:`assetmap.overlap.find_overlaps`).
+    anchor : Anchor or None
+        The hospital's own assets, aggregated and privacy-safe.
+    domains : dict of str to Domain
+    indicators : IndicatorSet
+    synthetic : bool
+        Whether any input is synthetic; every output then says so.
+    provenance : dict
+        Sources, vintages, parameters and library version.
+    """
+
+    name: str
+    units: gpd.GeoDataFrame
+    assets: gpd.GeoDataFrame
+    access: pd.DataFrame
+    gaps: pd.DataFrame
+    overlaps: gpd.GeoDataFrame
+    domains: dict[str, Domain]
+    indicators: IndicatorSet
+    anchor: Anchor | None = None
+    synthetic: bool = False
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        units: gpd.GeoDataFrame,
+        assets: gpd.GeoDataFrame,
+        *,
+        name: str = "assetmap study",
+        anchor: Anchor | None = None,
+        indicators: IndicatorSet | str | Path | None = "default",
+        domains: dict[str, Domain] | None = None,
+        travel: TravelOptions | None = None,
+        need_percentile: float = 75.0,
+        synthetic: bool = False,
+        provenance: dict[str, Any] | None = None,
+    ) -> Atlas:
+        """Run the flow once: need index, access, gaps and overlaps.
+
+        Parameters
+        ----------
+        units : geopandas.GeoDataFrame
+            Units with ACS columns (or with need columns already computed).
+        assets : geopandas.GeoDataFrame
+            Assets, ideally merged with :func:`assetmap.dedupe`.
+        name : str
+            Study title.
+        anchor : Anchor, optional
+            The hospital's own assets.
+        indicators : IndicatorSet, path or "default"
+        domains : dict, optional
+        travel : TravelOptions, optional
+        need_percentile : float
+            Need percentile (0–100) at or above which a unit without service is a gap.
+        synthetic : bool
+            Label every output as synthetic.
+        provenance : dict, optional
+            Sources and vintages; parameters are added.
+
+        Returns
+        -------
+        Atlas
+
+        Examples
+        --------
+        >>> import assetmap as am
+        >>> s = am.load_sample()
+        >>> atlas = am.Atlas.build(s.units, s.assets, name="Bronx", synthetic=True)
+        >>> atlas.gaps["domain"].isin(atlas.domains).all()
+        True
+        """
+        from assetmap.access import TravelOptions, access
+        from assetmap.domains import load_domains
+        from assetmap.gaps import find_gaps
+        from assetmap.need import IndicatorSet, load_indicators, need_index
+        from assetmap.overlap import find_overlaps
+
+        doms = domains or load_domains()
+        ind = indicators if isinstance(indicators, IndicatorSet) else load_indicators(indicators)
+        opt = travel or TravelOptions()
+        u = need_index(units, ind)
+        acc = access(u, assets, domains=doms, travel=opt)
+        gaps = find_gaps(u, acc, need_percentile=need_percentile)
+        ov = find_overlaps(u, assets, acc, domains=doms, travel=opt)
+        prov = dict(provenance or {})
+        params = dict(prov.get("parameters", {}))
+        params.update(
+            {
+                "travel": opt.as_dict(),
+                "need_percentile": need_percentile,
+                "thresholds_min": {k: d.threshold_min for k, d in doms.items()},
+                "indicators": ind.source,
+            }
+        )
+        prov["parameters"] = params
+        return cls(
+            name=name,
+            units=u,
+            assets=assets,
+            access=acc,
+            gaps=gaps,
+            overlaps=ov,
+            domains=doms,
+            indicators=ind,
+            anchor=anchor,
+            synthetic=synthetic,
+            provenance=prov,
+        )
+
+    @property
+    def travel(self) -> dict[str, Any]:
+        """Travel parameters used for access."""
+        return dict(self.provenance.get("parameters", {}).get("travel", {}))
+
+    def to_file(self, path: str | Path) -> Path:
+        """Write every layer to one GeoPackage (or GeoParquet files for a ``.parquet`` stem).
+
+        Layers: ``units``, ``assets``, ``gaps`` and ``overlaps`` (with unit or cluster
+        polygons), ``access`` (attributes only), and the anchor layers when present.
+        Employee counts are written suppressed, exactly as published.
+        """
+        from assetmap.export import write_layers
+
+        return write_layers(self, path)
+
+    def map(self, *, m: folium.Map | None = None) -> folium.Map:
+        """Return an interactive folium map of the study (see :mod:`assetmap.maps`)."""
+        from assetmap.maps import make_map
+
+        return make_map(self, m=m)
+
+    def report(self, path: str | Path) -> dict[str, Path]:
+        """Write ``report.html`` and ``report.md`` into the folder ``path``."""
+        from assetmap.report import write_report
+
+        return write_report(self, path)

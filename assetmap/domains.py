@@ -1,0 +1,161 @@
+"""Service domains: what an asset does, read from ``layers/domains.yml``.
+
+A domain has a key (``food``), a label, a colour and icon for the map, a default travel
+threshold in walking minutes, aliases people write in spreadsheets, OpenStreetMap tags
+and Open Referral / 211 taxonomy terms. Users edit the YAML, never this module.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assetmap._resources import layers_dir
+from assetmap.errors import ConfigError
+
+__all__ = ["Domain", "DomainMatcher", "load_domains", "normalise_label"]
+
+
+@dataclass(frozen=True)
+class Domain:
+    """One service domain as defined in ``domains.yml``."""
+
+    key: str
+    label: str
+    colour: str
+    icon: str
+    threshold_min: float
+    hrsn: bool = False
+    aliases: tuple[str, ...] = ()
+    osm_tags: dict[str, Any] = field(default_factory=dict)
+    taxonomy: tuple[str, ...] = ()
+
+
+def normalise_label(text: str) -> str:
+    """Lower-case a label and squeeze punctuation and spaces, for alias matching.
+
+    Examples
+    --------
+    >>> normalise_label("  Food-Pantry ")
+    'food pantry'
+    """
+    text = re.sub(r"[^0-9a-z]+", " ", str(text).lower())
+    return " ".join(text.split())
+
+
+def load_domains(path: str | Path | None = None) -> dict[str, Domain]:
+    """Read service domains from a ``domains.yml`` file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A ``domains.yml``; the one shipped with assetmap when omitted.
+
+    Returns
+    -------
+    dict of str to Domain
+        Domains in file order, keyed by their key.
+
+    Examples
+    --------
+    >>> domains = load_domains()
+    >>> domains["food"].threshold_min
+    15
+    """
+    p = Path(path) if path is not None else layers_dir() / "domains.yml"
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        msg = f"{p}: cannot read the domain definitions ({exc})"
+        raise ConfigError(msg) from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("domains"), dict):
+        msg = f"{p}: expected a mapping with a top-level 'domains:' key"
+        raise ConfigError(msg)
+    out: dict[str, Domain] = {}
+    for key, d in raw["domains"].items():
+        if not isinstance(d, dict):
+            msg = f"{p}: domain {key!r} must be a mapping of fields"
+            raise ConfigError(msg)
+        missing = [f for f in ("label", "colour", "icon", "threshold_min") if f not in d]
+        if missing:
+            msg = f"{p}: domain {key!r} lacks {', '.join(missing)}"
+            raise ConfigError(msg)
+        try:
+            threshold = float(d["threshold_min"])
+        except (TypeError, ValueError) as exc:
+            msg = f"{p}: domain {key!r} threshold_min must be a number of minutes"
+            raise ConfigError(msg) from exc
+        if threshold <= 0:
+            msg = f"{p}: domain {key!r} threshold_min must be positive"
+            raise ConfigError(msg)
+        out[str(key)] = Domain(
+            key=str(key),
+            label=str(d["label"]),
+            colour=str(d["colour"]),
+            icon=str(d["icon"]),
+            threshold_min=threshold,
+            hrsn=bool(d.get("hrsn", False)),
+            aliases=tuple(str(a) for a in d.get("aliases") or ()),
+            osm_tags=dict(d.get("osm_tags") or {}),
+            taxonomy=tuple(str(t) for t in d.get("taxonomy") or ()),
+        )
+    if not out:
+        msg = f"{p}: no domains defined"
+        raise ConfigError(msg)
+    return out
+
+
+class DomainMatcher:
+    """Map the words people write ("Food Pantry", "FOOD") to domain keys.
+
+    Parameters
+    ----------
+    domains : dict of str to Domain
+        As returned by :func:`load_domains`.
+
+    Examples
+    --------
+    >>> m = DomainMatcher(load_domains())
+    >>> m.match("Food Pantry"), m.match("Mental Health"), m.match("bakery")
+    ('food', 'behavioral_health', None)
+    """
+
+    def __init__(self, domains: dict[str, Domain]) -> None:
+        self.domains = domains
+        self._lookup: dict[str, str] = {}
+        for key, d in domains.items():
+            for word in (key, key.replace("_", " "), d.label, *d.aliases):
+                self._lookup.setdefault(normalise_label(word), key)
+            for term in d.taxonomy:
+                self._lookup.setdefault(normalise_label(term), key)
+
+    def match(self, value: object) -> str | None:
+        """Return the domain key for a label, or None when nothing matches."""
+        if value is None:
+            return None
+        text = normalise_label(str(value))
+        if not text:
+            return None
+        if text in self._lookup:
+            return self._lookup[text]
+        # plural / trailing words: "food pantries" -> "food pantry", "FOOD SERVICES" -> food
+        for cand in (text.rstrip("s"), re.sub(r"ies\b", "y", text)):
+            if cand in self._lookup:
+                return self._lookup[cand]
+        return None
+
+    def suggest(self, value: object, n: int = 3) -> list[str]:
+        """Return up to ``n`` domain keys whose names are closest to ``value``."""
+        text = normalise_label(str(value))
+        close = difflib.get_close_matches(text, list(self._lookup), n=n * 3, cutoff=0.5)
+        keys: list[str] = []
+        for c in close:
+            k = self._lookup[c]
+            if k not in keys:
+                keys.append(k)
+        return keys[:n]

@@ -1,0 +1,120 @@
+"""Write an Atlas's layers and tables to files (GeoPackage, CSV, provenance JSON)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+
+if TYPE_CHECKING:
+    from assetmap.atlas import Atlas
+
+__all__ = ["write_layers", "write_tables"]
+
+
+def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Make columns GeoPackage-friendly (no objects mixing types, no attrs)."""
+    out = gdf.copy()
+    out.attrs = {}
+    for c in out.columns:
+        if c == out.geometry.name:
+            continue
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: "" if v is None else str(v))
+        elif str(out[c].dtype) == "boolean":
+            out[c] = out[c].fillna(False).astype(bool)
+    return out
+
+
+def write_layers(atlas: Atlas, path: str | Path) -> Path:
+    """Write the Atlas's layers to a GeoPackage.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+        A ``.gpkg`` file; replaced when it exists.
+
+    Returns
+    -------
+    Path
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if p.exists():
+        p.unlink()
+    units = atlas.units.reset_index()
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "units": units,
+        "assets": atlas.assets,
+    }
+    geoms = atlas.units.geometry
+    gaps = atlas.gaps.join(geoms, on="unit_id")
+    layers["gaps"] = gpd.GeoDataFrame(gaps, geometry=geoms.name, crs=atlas.units.crs)
+    if len(atlas.overlaps):
+        layers["overlaps"] = atlas.overlaps
+    if atlas.anchor is not None:
+        a = atlas.anchor
+        for name, layer in (
+            ("anchor_employment", a.employment),
+            ("anchor_purchasing", a.purchasing),
+            ("anchor_spaces", a.spaces),
+            ("anchor_sites", a.hospital),
+        ):
+            if layer is not None:
+                layers[name] = layer.reset_index() if name != "anchor_spaces" else layer
+    for name, layer in layers.items():
+        if len(layer):
+            _plain(layer).to_file(p, layer=name, driver="GPKG")
+    acc = pd.DataFrame(atlas.access)
+    acc.attrs = {}
+    _write_table(p, "access", acc)
+    return p
+
+
+def _write_table(p: Path, layer: str, df: pd.DataFrame) -> None:
+    import pyogrio
+
+    pyogrio.write_dataframe(df, p, layer=layer, driver="GPKG")
+
+
+def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``gaps.csv``, ``overlaps.csv``, ``access.csv`` and ``assets.csv``.
+
+    Numbers are rounded for reading (distances to the metre, minutes to 0.1, ratios to
+    4 significant decimals) so the same inputs give byte-identical files.
+    """
+    d = Path(out_dir)
+    d.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    acc = atlas.access.copy()
+    acc["nearest_m"] = acc["nearest_m"].round(0)
+    acc["straight_m"] = acc["straight_m"].round(0)
+    acc["nearest_min"] = acc["nearest_min"].round(1)
+    for c in ("fca_ratio", "e2sfca_ratio"):
+        acc[c] = acc[c].round(4)
+    gaps = atlas.gaps.copy()
+    gaps["need_pct"] = gaps["need_pct"].round(4)
+    gaps["need_score"] = gaps["need_score"].round(4)
+    gaps["nearest_min"] = gaps["nearest_min"].round(1)
+    ov = pd.DataFrame(atlas.overlaps.drop(columns="geometry"))
+    assets = pd.DataFrame(atlas.assets.drop(columns="geometry"))
+    assets["latitude"] = atlas.assets.geometry.y.round(6)
+    assets["longitude"] = atlas.assets.geometry.x.round(6)
+    for name, df in (("access", acc), ("gaps", gaps), ("overlaps", ov), ("assets", assets)):
+        path = d / f"{name}.csv"
+        df.to_csv(path, index=False, lineterminator="\n")
+        paths[name] = path
+    return paths
+
+
+def write_provenance(atlas: Atlas, path: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write the study's provenance (sources, vintages, parameters, version) as JSON."""
+    p = Path(path)
+    data = dict(atlas.provenance)
+    data.update(extra or {})
+    p.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return p

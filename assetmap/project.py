@@ -1,0 +1,255 @@
+"""A study described by a project YAML (see ``data/sample/bronx.yml``), loaded and built.
+
+Keys (paths are relative to the YAML file)::
+
+    name: Bronx sample (real need data, synthetic assets)
+    synthetic: true
+    units: {path: units.geojson, id: unit_id, name: name, population: population}
+    indicators: default            # or a path to an indicators.yml
+    domains: default               # or a path to a domains.yml
+    assets:                        # one or more sources, merged and de-duplicated
+      - {path: partners.csv, source: partners, columns: {name: Program Name}}
+    anchor: {hospital: {path: hospital.csv}, employment: {path: hires.csv}, ...}
+    travel: {mode: straight, walk_kmh: 4.8, circuity: 1.3}
+    gaps: {need_percentile: 75}
+    dedupe: {threshold: 0.8, max_distance_m: 150}
+    sources: [{name: ..., vintage: ..., licence: ...}]   # cited in the map and report
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import yaml
+
+from assetmap.access import TravelOptions
+from assetmap.anchor import Anchor, read_anchor
+from assetmap.assets import combine, read_assets, rejected_rows
+from assetmap.atlas import Atlas
+from assetmap.dedupe import DedupeResult, dedupe
+from assetmap.domains import Domain, load_domains
+from assetmap.errors import ConfigError
+from assetmap.need import IndicatorSet, load_indicators
+from assetmap.provenance import file_record, library_version
+from assetmap.region import read_units
+
+__all__ = ["Project", "load_project"]
+
+_KNOWN_KEYS = {
+    "name",
+    "synthetic",
+    "units",
+    "indicators",
+    "domains",
+    "assets",
+    "anchor",
+    "travel",
+    "gaps",
+    "dedupe",
+    "sources",
+    "description",
+}
+
+
+@dataclass
+class Project:
+    """A loaded study: inputs read and validated, not yet analysed.
+
+    Attributes
+    ----------
+    name : str
+    path : Path
+        The project YAML.
+    units : geopandas.GeoDataFrame
+    sources : list of geopandas.GeoDataFrame
+        Each asset source as read (rejected rows in ``attrs["rejected"]``).
+    assets : geopandas.GeoDataFrame
+        Merged, de-duplicated assets.
+    dedupe : DedupeResult
+    anchor : Anchor or None
+    domains, indicators, travel, need_percentile, synthetic, provenance
+        As configured.
+    """
+
+    name: str
+    path: Path
+    units: gpd.GeoDataFrame
+    sources: list[gpd.GeoDataFrame]
+    assets: gpd.GeoDataFrame
+    dedupe: DedupeResult
+    anchor: Anchor | None
+    domains: dict[str, Domain]
+    indicators: IndicatorSet
+    travel: TravelOptions
+    need_percentile: float = 75.0
+    synthetic: bool = False
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Every asset row set aside by the readers, with file, row, column and problem."""
+        frames = [rejected_rows(s) for s in self.sources]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def build(self) -> Atlas:
+        """Run the analysis and return the :class:`~assetmap.atlas.Atlas`."""
+        return Atlas.build(
+            self.units,
+            self.assets,
+            name=self.name,
+            anchor=self.anchor,
+            indicators=self.indicators,
+            domains=self.domains,
+            travel=self.travel,
+            need_percentile=self.need_percentile,
+            synthetic=self.synthetic,
+            provenance=self.provenance,
+        )
+
+
+def _mapping(value: Any, key: str, path: Path) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {"path": value}
+    if not isinstance(value, dict):
+        msg = f"{path}: '{key}' must be a mapping (e.g. {{path: file.csv}})"
+        raise ConfigError(msg)
+    return value
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def load_project(path: str | Path) -> Project:
+    """Read a project YAML and every input it names.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file.
+
+    Returns
+    -------
+    Project
+
+    Raises
+    ------
+    ConfigError
+        For a malformed YAML (unknown key, missing ``units``, …).
+    InputError
+        For a bad input file (naming file, row and column).
+
+    Examples
+    --------
+    >>> from assetmap._resources import sample_dir
+    >>> project = load_project(sample_dir() / "bronx.yml")
+    >>> project.synthetic
+    True
+    """
+    p = Path(path)
+    try:
+        cfg = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        msg = f"{p}: cannot read the project file ({exc})"
+        raise ConfigError(msg) from exc
+    except yaml.YAMLError as exc:
+        msg = f"{p}: not valid YAML ({exc})"
+        raise ConfigError(msg) from exc
+    if not isinstance(cfg, dict):
+        msg = f"{p}: a project file is a mapping of keys (name, units, assets, ...)"
+        raise ConfigError(msg)
+    unknown = sorted(set(cfg) - _KNOWN_KEYS)
+    if unknown:
+        msg = f"{p}: unknown keys {unknown}; known keys: {sorted(_KNOWN_KEYS)}"
+        raise ConfigError(msg)
+    base = p.parent
+    if "units" not in cfg:
+        msg = f"{p}: 'units' is required (e.g. units: {{path: units.gpkg}})"
+        raise ConfigError(msg)
+    ucfg = _mapping(cfg["units"], "units", p)
+    if "census" in ucfg:
+        msg = (
+            f"{p}: units from the Census API need `assetmap fetch` first; "
+            "point 'units: {path: ...}' at the fetched file"
+        )
+        raise ConfigError(msg)
+    units_path = _resolve(base, str(ucfg["path"]))
+    units = read_units(
+        units_path,
+        id=str(ucfg.get("id", "unit_id")),
+        name=ucfg.get("name", "name"),
+        population=str(ucfg.get("population", "population")),
+    )
+    dom_cfg = cfg.get("domains", "default")
+    domains = load_domains(None if dom_cfg == "default" else _resolve(base, str(dom_cfg)))
+    ind_cfg = cfg.get("indicators", "default")
+    indicators = load_indicators(None if ind_cfg == "default" else _resolve(base, str(ind_cfg)))
+    inputs = [file_record(units_path, role="units")]
+    sources = []
+    asset_cfgs = cfg.get("assets") or []
+    if not isinstance(asset_cfgs, list):
+        asset_cfgs = [asset_cfgs]
+    for i, a in enumerate(asset_cfgs):
+        acfg = dict(_mapping(a, f"assets[{i}]", p))
+        if "path" not in acfg:
+            msg = f"{p}: assets[{i}] needs a 'path'"
+            raise ConfigError(msg)
+        apath = _resolve(base, str(acfg.pop("path")))
+        sources.append(read_assets(apath, region=units, domains=domains, **acfg))
+        inputs.append(file_record(apath, role="assets", source=acfg.get("source", apath.stem)))
+    dcfg = cfg.get("dedupe") or {}
+    merged_all = combine(sources)
+    result = dedupe(merged_all, **dcfg)
+    anchor = None
+    if cfg.get("anchor"):
+        an = _mapping(cfg["anchor"], "anchor", p)
+        files = {k: _resolve(base, str(_mapping(v, f"anchor.{k}", p)["path"])) for k, v in an.items()}
+        unknown_anchor = sorted(set(files) - {"hospital", "employment", "purchasing", "space"})
+        if unknown_anchor:
+            msg = f"{p}: unknown anchor inputs {unknown_anchor}"
+            raise ConfigError(msg)
+        if "hospital" not in files:
+            msg = f"{p}: anchor needs 'hospital: {{path: ...}}' naming the institution"
+            raise ConfigError(msg)
+        anchor = read_anchor(units, **files)  # type: ignore[arg-type]
+        inputs += [file_record(f, role=f"anchor.{k}") for k, f in files.items()]
+    tcfg = dict(cfg.get("travel") or {})
+    if "decay_weights" in tcfg:
+        tcfg["decay_weights"] = tuple(tcfg["decay_weights"])
+    travel = TravelOptions(**tcfg)
+    gcfg = cfg.get("gaps") or {}
+    provenance = {
+        "study": str(cfg.get("name", p.stem)),
+        "sources": list(cfg.get("sources") or []),
+        "inputs": inputs,
+        "assetmap_version": library_version(),
+        "synthetic": bool(cfg.get("synthetic", False)),
+        "parameters": {"dedupe": result.params},
+        "asset_counts": {
+            "records_read": int(len(merged_all) + len(pd.concat([rejected_rows(s) for s in sources]))
+                                if sources else 0),
+            "records_kept": int(len(merged_all)),
+            "records_rejected": int(sum(len(rejected_rows(s)) for s in sources)),
+            "services_after_merge": int(len(result.merged)),
+        },
+    }
+    return Project(
+        name=str(cfg.get("name", p.stem)),
+        path=p,
+        units=units,
+        sources=sources,
+        assets=result.merged,
+        dedupe=result,
+        anchor=anchor,
+        domains=domains,
+        indicators=indicators,
+        travel=travel,
+        need_percentile=float(gcfg.get("need_percentile", 75.0)),
+        synthetic=bool(cfg.get("synthetic", False)),
+        provenance=provenance,
+    )

@@ -1,0 +1,196 @@
+"""Study units (tracts, block groups, neighbourhoods) with their population.
+
+Units are stored in EPSG:4326 and measured in a projected CRS chosen for the region
+(UTM zone from :meth:`geopandas.GeoDataFrame.estimate_utm_crs`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from assetmap.errors import InputError
+
+__all__ = ["measure_crs", "origins", "read_units", "validate_units"]
+
+STORE_CRS = "EPSG:4326"
+
+
+def read_units(
+    path: str | Path,
+    *,
+    id: str = "unit_id",  # noqa: A002 - the project YAML key is "id"
+    name: str | None = "name",
+    population: str = "population",
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read study units from any file GDAL reads (GeoJSON, GeoPackage, Shapefile, …).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    id, name, population : str
+        Column names in the file for the unit id, its display name and its population.
+        ``name`` may be None, in which case the id is used.
+    layer : str, optional
+        Layer of a multi-layer file (GeoPackage).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Units: index ``unit_id`` (string), columns ``name``, ``population`` and every
+        other column of the file, polygon geometry in EPSG:4326.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, lacks a CRS or a named column, or has duplicate ids,
+        empty or non-polygon geometry (the message names the row).
+
+    Examples
+    --------
+    >>> import assetmap as am
+    >>> from assetmap._resources import sample_dir
+    >>> units = am.read_units(sample_dir() / "units.geojson")
+    >>> units.index.name
+    'unit_id'
+    """
+    p = Path(path)
+    if not p.exists():
+        msg = "file not found"
+        raise InputError(msg, file=str(path))
+    try:
+        gdf = gpd.read_file(p, layer=layer) if layer else gpd.read_file(p)
+    except Exception as exc:
+        msg = f"cannot read as a spatial file ({exc})"
+        raise InputError(msg, file=str(path)) from exc
+    if gdf.crs is None:
+        msg = (
+            "the file has no coordinate reference system; save it with one "
+            "(e.g. EPSG:4326) or set it with GeoDataFrame.set_crs"
+        )
+        raise InputError(msg, file=str(path))
+    for col in (id, population) + ((name,) if name else ()):
+        if col not in gdf.columns:
+            msg = f"column not found; the file has {', '.join(map(str, gdf.columns))}"
+            raise InputError(msg, file=str(path), column=col)
+    gdf = gdf.rename(columns={id: "unit_id", population: "population"})
+    if name and name != "name":
+        gdf = gdf.rename(columns={name: "name"})
+    if not name:
+        gdf["name"] = gdf["unit_id"]
+    return validate_units(gdf, file=str(path))
+
+
+def validate_units(gdf: gpd.GeoDataFrame, *, file: str | None = None) -> gpd.GeoDataFrame:
+    """Check a Units frame against the contract and return it normalised.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        With a ``unit_id`` column or index, ``name``, ``population`` and polygons.
+    file : str, optional
+        Named in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by string ``unit_id``, in EPSG:4326, population as float (NaN kept).
+    """
+    gdf = gdf.copy()
+    if "unit_id" in gdf.columns:
+        gdf = gdf.set_index("unit_id")
+    if gdf.index.name != "unit_id":
+        msg = "units need a 'unit_id' column or index"
+        raise InputError(msg, file=file, column="unit_id")
+    if gdf.crs is None:
+        msg = "units have no CRS; set one with GeoDataFrame.set_crs"
+        raise InputError(msg, file=file)
+    ids = gdf.index.to_series()
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0]) + 2
+        msg = "unit id is empty"
+        raise InputError(msg, file=file, row=row, column="unit_id")
+    gdf.index = gdf.index.astype(str)
+    dup = gdf.index.duplicated(keep=False)
+    if dup.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(dup)][:5]
+        msg = f"unit id {gdf.index[dup][0]!r} appears more than once (rows {rows})"
+        raise InputError(msg, file=file, row=rows[0], column="unit_id")
+    geom = gdf.geometry
+    bad = geom.isna() | geom.is_empty
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        msg = "unit has no geometry"
+        raise InputError(msg, file=file, row=row, column="geometry")
+    poly = geom.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not poly.all():
+        row = int(np.flatnonzero(~poly.to_numpy())[0]) + 2
+        msg = f"units must be polygons, found {geom[~poly].iloc[0].geom_type}"
+        raise InputError(msg, file=file, row=row, column="geometry")
+    invalid = ~geom.is_valid
+    if invalid.any():
+        gdf.loc[invalid, gdf.geometry.name] = shapely.make_valid(geom[invalid].to_numpy())
+    if "population" not in gdf.columns:
+        msg = "units need a 'population' column"
+        raise InputError(msg, file=file, column="population")
+    pop = pd.to_numeric(gdf["population"], errors="coerce")
+    bad_pop = pop.isna() & gdf["population"].notna() | (pop < 0)
+    if bad_pop.any():
+        row = int(np.flatnonzero(bad_pop.to_numpy())[0]) + 2
+        msg = f"population must be a non-negative number, found {gdf['population'][bad_pop].iloc[0]!r}"
+        raise InputError(msg, file=file, row=row, column="population")
+    gdf["population"] = pop.astype(float)
+    if "name" not in gdf.columns:
+        gdf["name"] = gdf.index
+    gdf["name"] = gdf["name"].fillna("").astype(str)
+    if not pyproj.CRS(gdf.crs).equals(pyproj.CRS(STORE_CRS)):
+        gdf = gdf.to_crs(STORE_CRS)
+    return gdf
+
+
+def measure_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
+    """Return the projected CRS (UTM zone) used to measure distances in a region.
+
+    Examples
+    --------
+    >>> import assetmap as am
+    >>> measure_crs(am.load_sample().units).to_epsg()
+    32618
+    """
+    crs = gdf.estimate_utm_crs()
+    if crs is None:  # pragma: no cover - only for empty frames
+        msg = "cannot choose a projected CRS for an empty region"
+        raise InputError(msg)
+    return crs
+
+
+def origins(units: gpd.GeoDataFrame, crs: pyproj.CRS | None = None) -> gpd.GeoSeries:
+    """Return one origin point per unit, always inside the unit.
+
+    The centroid is used when it falls inside the unit; otherwise (concave or
+    multi-part units) the unit's representative point, which shapely guarantees to lie
+    within it.
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame
+    crs : pyproj.CRS, optional
+        CRS of the returned points; the units' own CRS when omitted.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Points on the units' index.
+    """
+    g = units.geometry if crs is None else units.geometry.to_crs(crs)
+    cent = g.centroid
+    inside = cent.within(g)
+    pts = cent.where(inside, g.representative_point())
+    return gpd.GeoSeries(pts, index=units.index, crs=g.crs)

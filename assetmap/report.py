@@ -1,0 +1,377 @@
+"""The report: numbers a grant writer can cite, with source, vintage and method.
+
+``write_report(atlas, folder)`` writes ``report.html`` and ``report.md`` from the same
+facts. Text from data files is escaped in both (HTML autoescaping; Markdown special
+characters backslash-escaped), so nothing in an input file becomes markup. The body has
+no timestamps: the same inputs give byte-identical files (the run time is in
+``provenance.json``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from assetmap._report_templates import HTML_TEMPLATE, MD_TEMPLATE
+
+if TYPE_CHECKING:
+    from assetmap.atlas import Atlas
+
+__all__ = ["report_facts", "write_report"]
+
+SUGGESTED_CITATION = (
+    "assetmap developers. assetmap: community asset mapping for population health "
+    "(version {version}). https://github.com/assetmap/assetmap"
+)
+
+
+def _fmt_int(x: float | int) -> str:
+    return "—" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:,.0f}"
+
+
+def _fmt_pct(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{x:.1f}%"
+
+
+def _fmt_min(x: float) -> str:
+    return "none in reach" if x is None or not np.isfinite(x) else f"{x:.0f} min"
+
+
+def report_facts(atlas: Atlas) -> dict[str, Any]:
+    """Gather every number the report shows, as plain Python values.
+
+    Parameters
+    ----------
+    atlas : Atlas
+
+    Returns
+    -------
+    dict
+        ``summary`` (citable sentences), ``domains`` (per-domain table rows),
+        ``top_gaps``, ``overlaps``, ``anchor``, ``methods``, ``sources``, ``citation``.
+    """
+    u = atlas.units
+    pop = pd.to_numeric(u["population"], errors="coerce").fillna(0)
+    residential = pop > 0
+    total_pop = float(pop.sum())
+    n_res = int(residential.sum())
+    prov = atlas.provenance
+    travel = atlas.travel or {}
+    walk = float(travel.get("walk_kmh", 4.8))
+    circ = float(travel.get("circuity", 1.3))
+    need_p = float(prov.get("parameters", {}).get("need_percentile", 75))
+    acs = _acs_vintage(prov)
+    asset_src = "synthetic asset inventory" if atlas.synthetic else "the study's asset inventory"
+    method_access = (
+        f"straight-line distance × {circ:g} circuity at {walk:g} km/h walking speed"
+    )
+    high_need = residential & (u["need_pct"] >= need_p / 100)
+    rows = []
+    for key, dom in atlas.domains.items():
+        acc = atlas.access[atlas.access["domain"] == key].set_index("unit_id")
+        acc = acc.reindex(u.index.astype(str))
+        served = (acc["count_within"].fillna(0) > 0).to_numpy()
+        n_assets = int((atlas.assets["domain"] == key).sum())
+        gaps = atlas.gaps[atlas.gaps["domain"] == key]
+        unserved_pop = float(pop[residential.to_numpy() & ~served].sum())
+        clusters = atlas.overlaps[
+            (atlas.overlaps["domain"] == key) & (atlas.overlaps["kind"] == "cluster")
+        ]
+        nearest = acc["nearest_min"][residential.to_numpy()]
+        rows.append(
+            {
+                "key": key,
+                "label": dom.label,
+                "threshold": f"{dom.threshold_min:g}",
+                "services": n_assets,
+                "served_share": _fmt_pct(100 * served[residential.to_numpy()].mean())
+                if n_res
+                else "—",
+                "unserved_pop": _fmt_int(unserved_pop),
+                "unserved_pop_raw": unserved_pop,
+                "gaps": len(gaps),
+                "gap_pop": _fmt_int(float(gaps["population"].sum())),
+                "gap_pop_raw": float(gaps["population"].sum()),
+                "median_min": _fmt_min(float(nearest.median())) if len(nearest) else "—",
+                "clusters": len(clusters),
+                "gap_rows": [
+                    {
+                        "rank": int(g.rank),
+                        "name": str(g.name),
+                        "unit_id": str(g.unit_id),
+                        "population": _fmt_int(g.population),
+                        "need": f"{100 * g.need_pct:.0f}th",
+                        "nearest": _fmt_min(g.nearest_min),
+                        "nearest_name": str(g.nearest_name) or "—",
+                    }
+                    for g in gaps.head(10).itertuples()
+                ],
+            }
+        )
+    summary = _summary(atlas, rows, high_need, pop, n_res, need_p, acs, asset_src, method_access)
+    top = u[residential].sort_values("need_pct", ascending=False).head(10)
+    ind_keys = [k for k in ("poverty_100", "uninsured", "no_vehicle", "limited_english") if k in u]
+    top_gaps = []
+    for uid, r in top.iterrows():
+        doms = atlas.gaps.loc[atlas.gaps["unit_id"] == uid, "domain"]
+        top_gaps.append(
+            {
+                "name": str(r["name"]),
+                "unit_id": str(uid),
+                "population": _fmt_int(float(r["population"])),
+                "need": f"{100 * r['need_pct']:.0f}th",
+                "indicators": [
+                    (atlas.indicators.indicators[k].label, _fmt_pct(float(r[k])))
+                    + (("unreliable",) if bool(r.get(f"{k}_unreliable", False)) else ("",))
+                    for k in ind_keys
+                ],
+                "gap_domains": ", ".join(atlas.domains[d].label for d in doms) or "none",
+            }
+        )
+    overlaps = [
+        {
+            "domain": atlas.domains[str(o.domain)].label if str(o.domain) in atlas.domains else "",
+            "kind": "Cluster of providers" if o.kind == "cluster" else "Over-served area",
+            "note": str(o.note),
+            "population": _fmt_int(float(o.population)),
+        }
+        for o in atlas.overlaps.sort_values(["kind", "domain", "overlap_id"]).itertuples()
+    ]
+    return {
+        "title": atlas.name,
+        "synthetic": atlas.synthetic,
+        "summary": summary,
+        "domains": rows,
+        "top_gaps": top_gaps,
+        "indicator_labels": [atlas.indicators.indicators[k].label for k in ind_keys],
+        "overlaps": overlaps,
+        "anchor": _anchor_facts(atlas, high_need, pop),
+        "methods": _methods(atlas, walk, circ, need_p),
+        "sources": _sources(atlas, acs),
+        "quality": prov.get("asset_counts", {}),
+        "citation": SUGGESTED_CITATION.format(version=prov.get("assetmap_version", "0")),
+        "n_units": len(u),
+        "n_residential": n_res,
+        "total_pop": _fmt_int(total_pop),
+    }
+
+
+def _acs_vintage(prov: dict[str, Any]) -> str:
+    for s in prov.get("sources", []):
+        if isinstance(s, dict) and "ACS" in str(s.get("name", "")) + str(s.get("vintage", "")):
+            return str(s.get("vintage", "ACS 5-year estimates"))
+    return "ACS 5-year estimates"
+
+
+def _summary(
+    atlas: Atlas,
+    rows: list[dict[str, Any]],
+    high_need: pd.Series,
+    pop: pd.Series,
+    n_res: int,
+    need_p: float,
+    acs: str,
+    asset_src: str,
+    method: str,
+) -> list[dict[str, str]]:
+    out = []
+    n_high = int(high_need.sum())
+    high_pop = float(pop[high_need].sum())
+    out.append(
+        {
+            "text": (
+                f"{n_high} of {n_res} residential neighbourhoods, home to {_fmt_int(high_pop)} "
+                f"of {_fmt_int(float(pop.sum()))} residents, are in the top "
+                f"{100 - need_p:g}% of need."
+            ),
+            "source": f"US Census Bureau, {acs}",
+            "method": "SVI-style percentile ranking of the indicators listed under Methods",
+        }
+    )
+    by_gap = sorted(rows, key=lambda r: -r["gap_pop_raw"])
+    for r in by_gap[:2]:
+        if r["gaps"] == 0:
+            continue
+        out.append(
+            {
+                "text": (
+                    f"{r['gaps']} high-need neighbourhoods ({r['gap_pop']} residents) have no "
+                    f"{r['label'].lower()} service within a {r['threshold']}-minute walk."
+                ),
+                "source": f"US Census Bureau, {acs}; {asset_src}",
+                "method": method,
+            }
+        )
+    hrsn = [r for r in rows if atlas.domains[r["key"]].hrsn]
+    worst = max(hrsn or rows, key=lambda r: r["unserved_pop_raw"])
+    out.append(
+        {
+            "text": (
+                f"{worst['unserved_pop']} residents live more than a {worst['threshold']}-minute "
+                f"walk from any {worst['label'].lower()} service, the largest such population "
+                "among the health-related social needs domains."
+            ),
+            "source": f"US Census Bureau, {acs}; {asset_src}",
+            "method": method,
+        }
+    )
+    n_clusters = int((atlas.overlaps["kind"] == "cluster").sum()) if len(atlas.overlaps) else 0
+    if n_clusters:
+        prov_in = int(atlas.overlaps.loc[atlas.overlaps["kind"] == "cluster", "n_providers"].sum())
+        out.append(
+            {
+                "text": (
+                    f"{n_clusters} places have three or more providers of the same service "
+                    f"whose walking catchments largely coincide ({prov_in} providers in all): "
+                    "candidates for coordination rather than new sites."
+                ),
+                "source": asset_src,
+                "method": "catchment overlap of 75% or more between same-domain providers",
+            }
+        )
+    return out[:5]
+
+
+def _anchor_facts(atlas: Atlas, high_need: pd.Series, pop: pd.Series) -> dict[str, Any] | None:
+    a = atlas.anchor
+    if a is None:
+        return None
+    facts: dict[str, Any] = {"name": a.name, "items": [], "min_cell": a.min_cell}
+    pop_share = float(pop[high_need].sum() / pop.sum()) if pop.sum() else np.nan
+    if a.employment is not None:
+        emp = a.employment["employees"].reindex(atlas.units.index)
+        published = float(emp.sum())
+        in_high = float(emp[high_need].sum())
+        n_supp = int(a.employment["employees_suppressed"].sum())
+        share = in_high / published if published else np.nan
+        facts["items"].append(
+            {
+                "measure": "Employees living in high-need neighbourhoods",
+                "value": _fmt_pct(100 * share),
+                "versus": _fmt_pct(100 * pop_share),
+                "ratio": f"{share / pop_share:.2f}" if pop_share else "—",
+                "note": (
+                    f"{n_supp} neighbourhoods with fewer than {a.min_cell} employees are "
+                    "suppressed and left out of both counts"
+                ),
+            }
+        )
+    if a.purchasing is not None:
+        sp = a.purchasing["spend_usd"].reindex(atlas.units.index).fillna(0)
+        total = float(a.purchasing.attrs.get("total_usd", sp.sum()))
+        in_high = float(sp[high_need].sum())
+        share = in_high / total if total else np.nan
+        facts["items"].append(
+            {
+                "measure": "Vendor spend located in high-need neighbourhoods",
+                "value": _fmt_pct(100 * share),
+                "versus": _fmt_pct(100 * pop_share),
+                "ratio": f"{share / pop_share:.2f}" if pop_share else "—",
+                "note": f"of ${total:,.0f} annual spend with located vendors",
+            }
+        )
+    if a.spaces is not None:
+        facts["spaces"] = [
+            {
+                "name": str(r.get("name", "")),
+                "type": str(r.get("space_type", "")),
+                "capacity": str(r.get("capacity", "")),
+            }
+            for _, r in a.spaces.iterrows()
+        ]
+    return facts
+
+
+def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]:
+    t = atlas.travel or {}
+    weights = t.get("decay_weights", (1.0, 0.68, 0.22))
+    thresholds = ", ".join(f"{d.label} {d.threshold_min:g} min" for d in atlas.domains.values())
+    return [
+        "Need: each indicator (listed below) is computed from ACS estimates as a share of "
+        "its universe, percentile-ranked across residential neighbourhoods as "
+        "(rank − 1)/(N − 1), summed within themes and overall, and ranked again (CDC/ATSDR "
+        "Social Vulnerability Index method). Estimates with a coefficient of variation "
+        "above 30% are marked unreliable.",
+        f"Travel: mode straight line; walking speed {walk:g} km/h (Knoblauch et al. 1996); "
+        f"street distance estimated as straight-line distance × circuity {circ:g} "
+        "(Levinson & El-Geneidy 2009). Origins are points inside each neighbourhood "
+        "(centroid, or a representative point when the centroid falls outside).",
+        f"Thresholds (minutes of walking that count as nearby): {thresholds}.",
+        "Supply per resident: two-step floating catchment area (2SFCA, Luo & Wang 2003) and "
+        f"enhanced 2SFCA with decay weights {', '.join(f'{w:g}' for w in weights)} over three "
+        "equal time zones (Luo & Qi 2009); capacity is the supply when given, else 1.",
+        f"Gaps: neighbourhoods at or above the {need_p:g}th need percentile with no service "
+        "of the domain within its threshold.",
+        "Duplicated services: same-domain providers whose walking catchments share at least "
+        "75% of their area, in groups of three or more; over-served areas: supply per "
+        "resident in the top 10% while need is below the median.",
+        "Asset records from several sources were merged when they describe the same service "
+        "(name, address, phone and position compared within 150 m).",
+    ]
+
+
+def _sources(atlas: Atlas, acs: str) -> list[dict[str, str]]:
+    out = []
+    for s in atlas.provenance.get("sources", []):
+        if isinstance(s, dict):
+            out.append({k: str(v) for k, v in s.items()})
+    if not out:
+        out.append({"name": "US Census Bureau, American Community Survey", "vintage": acs})
+    return out
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+
+
+def md_escape(value: object) -> str:
+    r"""Escape text for Markdown so it renders as the literal characters.
+
+    Examples
+    --------
+    >>> md_escape("<img src=x onerror=alert(1)> | *x*")
+    '\\<img src=x onerror=alert\\(1\\)\\> \\| \\*x\\*'
+    """
+    text = str(value).replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def write_report(atlas: Atlas, path: str | Path) -> dict[str, Path]:
+    """Write ``report.html`` and ``report.md`` into a folder.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+        Folder (created when missing).
+
+    Returns
+    -------
+    dict
+        ``{"html": Path, "md": Path}``.
+
+    Examples
+    --------
+    >>> import assetmap as am, tempfile
+    >>> atlas = am.load_sample().build()
+    >>> paths = atlas.report(tempfile.mkdtemp())
+    >>> sorted(paths)
+    ['html', 'md']
+    """
+    import jinja2
+
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    facts = report_facts(atlas)
+    html_env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    md_env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
+    md_env.filters["md"] = md_escape
+    html = html_env.from_string(HTML_TEMPLATE).render(**facts)
+    md = md_env.from_string(MD_TEMPLATE).render(**facts)
+    paths = {"html": out / "report.html", "md": out / "report.md"}
+    paths["html"].write_text(html, encoding="utf-8", newline="\n")
+    paths["md"].write_text(md, encoding="utf-8", newline="\n")
+    return paths

@@ -1,0 +1,128 @@
+"""The need index against values worked by hand (see the comments)."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import assetmap as am
+from assetmap.errors import ConfigError, InputError
+from assetmap.need import indicator_values, load_indicators, percentile_rank
+from tests.conftest import squares
+
+IND_YML = textwrap.dedent(
+    """
+    settings: {cv_max: 0.30, flag_percentile: 0.90}
+    indicators:
+      a: {label: A, numerator: [A1], denominator: [A0], theme: t1}
+      b: {label: B, numerator: [B1], denominator: [B0], theme: t1}
+      c: {label: C, numerator: [C1], denominator: [C0], theme: t2, direction: lower}
+    """
+)
+
+
+@pytest.fixture
+def five_units(tmp_path):
+    units = squares(5, pops=[100, 200, 300, 400, 0])
+    data = {
+        "A1E": [10, 40, 30, 80, 0],
+        "A1M": [5, 30, 5, 5, 0],
+        "A0E": [100, 200, 300, 400, 0],
+        "A0M": [10, 10, 10, 10, 0],
+        "B1E": [5, 10, 20, 5, 0],
+        "B0E": [50, 50, 50, 50, 0],
+        "C1E": [1, 2, 3, 4, 0],
+        "C0E": [10, 10, 10, 10, 0],
+    }
+    for k, v in data.items():
+        units[k] = v
+    path = tmp_path / "ind.yml"
+    path.write_text(IND_YML)
+    return units, load_indicators(path)
+
+
+def test_percentile_rank_is_svi_formula():
+    # (rank - 1) / (N - 1), ties at the minimum rank, NaN left out of N
+    got = percentile_rank(pd.Series([10.0, 20.0, 10.0, 20.0, np.nan]))
+    assert got.tolist()[:4] == pytest.approx([0, 2 / 3, 0, 2 / 3])
+    assert math.isnan(got.iloc[4])
+
+
+def test_need_index_matches_hand_worked_values(five_units):
+    units, ind = five_units
+    out = am.need_index(units, ind)
+    # a = 10%, 20%, 10%, 20%  -> ranks 1,3,1,3 of 4 -> 0, 2/3, 0, 2/3
+    assert out["a"].tolist()[:4] == pytest.approx([10, 20, 10, 20])
+    assert out["a_pct"].tolist()[:4] == pytest.approx([0, 2 / 3, 0, 2 / 3])
+    # b = 10%, 20%, 40%, 10% -> 0, 2/3, 1, 0
+    assert out["b_pct"].tolist()[:4] == pytest.approx([0, 2 / 3, 1, 0])
+    # c (lower is worse) = 10, 20, 30, 40% -> 1, 2/3, 1/3, 0
+    assert out["c_pct"].tolist()[:4] == pytest.approx([1, 2 / 3, 1 / 3, 0])
+    # theme t1 sums 0, 4/3, 1, 2/3 -> ranked 0, 1, 2/3, 1/3; t2 = c
+    assert out["theme_t1"].tolist()[:4] == pytest.approx([0, 1, 2 / 3, 1 / 3])
+    assert out["theme_t2"].tolist()[:4] == pytest.approx([1, 2 / 3, 1 / 3, 0])
+    # overall: sum of theme sums 1, 2, 4/3, 2/3 -> ranked 1/3, 1, 2/3, 0
+    assert out["need_score"].tolist()[:4] == pytest.approx([1, 2, 4 / 3, 2 / 3])
+    assert out["need_pct"].tolist()[:4] == pytest.approx([1 / 3, 1, 2 / 3, 0])
+    # flags at the 90th percentile: b for u3, c for u1
+    assert out["b_flag"].tolist() == [False, False, True, False, False]
+    assert out["c_flag"].tolist() == [True, False, False, False, False]
+    assert out["need_flags"].tolist() == [1, 0, 1, 0, 0]
+    # the unit without residents is not ranked
+    assert out.loc["u5", ["a", "a_pct", "need_pct"]].isna().all()
+
+
+def test_margins_of_error_follow_acs_formulas(five_units):
+    units, ind = five_units
+    v = indicator_values(units, ind.indicators["a"])
+    # u1: p = .1, sqrt(5^2 - .1^2 * 10^2) / 100 = sqrt(24)/100
+    assert v.loc["u1", "moe"] == pytest.approx(100 * math.sqrt(24) / 100)
+    assert v.loc["u1", "cv"] == pytest.approx((math.sqrt(24) / 100 / 1.645) / 0.1)
+    out = am.need_index(units, ind)
+    assert not out.loc["u1", "a_unreliable"]  # CV 0.298
+    assert out.loc["u2", "a_unreliable"]  # p=.2, sqrt(900-.04*100)/200/1.645/.2 = 0.455
+    # a negative term under the root falls back to the ratio formula
+    units.loc["u3", ["A1E", "A1M", "A0E", "A0M"]] = [10, 2, 100, 50]
+    v = indicator_values(units, ind.indicators["a"])
+    assert v.loc["u3", "moe"] == pytest.approx(100 * math.sqrt(4 + 0.01 * 2500) / 100)
+
+
+def test_missing_acs_column_names_it(five_units):
+    units, ind = five_units
+    with pytest.raises(InputError, match="A1E"):
+        am.need_index(units.drop(columns="A1E"), ind)
+
+
+def test_bad_indicator_file(tmp_path):
+    p = tmp_path / "bad.yml"
+    p.write_text("indicators:\n  x: {label: X}\n")
+    with pytest.raises(ConfigError, match="numerator"):
+        load_indicators(p)
+
+
+def test_shipped_indicators_cover_the_issue_list():
+    keys = set(load_indicators().indicators)
+    assert {
+        "poverty_100",
+        "poverty_150",
+        "no_vehicle",
+        "limited_english",
+        "uninsured",
+        "age_65_plus",
+        "disability",
+        "unemployed",
+        "public_assistance",
+    } <= keys
+
+
+def test_sample_need_index_is_real_and_complete(sample_project):
+    out = am.need_index(sample_project.units)
+    residential = out["population"] > 0
+    assert out.loc[residential, "need_pct"].notna().all()
+    assert out["need_pct"].max() == 1.0 and out["need_pct"].min() == 0.0
+    # poverty in the Bronx NTAs is a real, plausible share
+    assert out.loc[residential, "poverty_100"].between(2, 60).all()
