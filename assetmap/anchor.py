@@ -183,9 +183,13 @@ def read_purchasing(path: str | Path, units: gpd.GeoDataFrame) -> gpd.GeoDataFra
     df = read_table(Path(path))
     spend = _number(df, "annual_spend_usd", file)
     pts = gpd.GeoDataFrame({"spend": spend}, geometry=_points(df, file), crs="EPSG:4326")
-    joined = gpd.sjoin(pts, units[["geometry"]], how="left", predicate="within")
-    inside = joined.dropna(subset=["index_right"])
-    by = inside.groupby("index_right")["spend"].agg(["sum", "count"])
+    zones = gpd.GeoDataFrame(
+        {"_unit": units.index.astype(str)}, geometry=units.geometry.to_numpy(), crs=units.crs
+    )
+    joined = gpd.sjoin(pts, zones, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared edge
+    inside = joined.dropna(subset=["_unit"])
+    by = inside.groupby("_unit")["spend"].agg(["sum", "count"])
     out = units[["name", "population", "geometry"]].copy()
     out["spend_usd"] = by["sum"].reindex(out.index).fillna(0.0)
     out["vendors"] = by["count"].reindex(out.index).fillna(0).astype(int)

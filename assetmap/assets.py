@@ -80,13 +80,12 @@ def empty_assets() -> gpd.GeoDataFrame:
 def rejected_rows(assets: gpd.GeoDataFrame) -> pd.DataFrame:
     """Return the rows a reader set aside, with the reason for each.
 
-    Readers keep them in ``assets.attrs["rejected"]``; this returns an empty table with
-    the right columns when there are none.
+    Readers keep them in ``assets.attrs["rejected"]`` as a list of records (plain
+    dicts, so pandas can carry them through copies); this returns them as a table with
+    columns ``source``, ``file``, ``row``, ``column``, ``value`` and ``problem``.
     """
-    rej = assets.attrs.get("rejected")
-    if isinstance(rej, pd.DataFrame):
-        return rej
-    return pd.DataFrame(columns=REJECTED_COLUMNS)
+    rej = assets.attrs.get("rejected") or []
+    return pd.DataFrame(list(rej), columns=REJECTED_COLUMNS)
 
 
 _SUFFIX_KIND = {
@@ -218,8 +217,14 @@ def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
         if f.crs is None:
             msg = "an asset source has no CRS; set one before combining"
             raise InputError(msg)
-    frames = [f.to_crs("EPSG:4326") for f in frames]
-    out = pd.concat(frames, ignore_index=True)
+    rejected = [rejected_rows(f) for f in frames]
+    rejected = [r for r in rejected if len(r)]
+    plain = []
+    for f in frames:
+        g = f.to_crs("EPSG:4326")
+        g.attrs = {}
+        plain.append(g)
+    out = pd.concat(plain, ignore_index=True)
     out = gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
     ids = out["asset_id"].astype(str)
     if ids.duplicated().any():
@@ -228,11 +233,7 @@ def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
         dup = ids.duplicated(keep=False)
         ids[dup] = ids[dup] + "#" + pd.Series(np.arange(len(ids)), index=ids.index)[dup].astype(str)
     out["asset_id"] = ids
-    rejected = [rejected_rows(f) for f in frames]
-    rejected = [r for r in rejected if len(r)]
     out.attrs = {
-        "rejected": pd.concat(rejected, ignore_index=True)
-        if rejected
-        else pd.DataFrame(columns=REJECTED_COLUMNS)
+        "rejected": [rec for r in rejected for rec in r.to_dict("records")],
     }
     return out

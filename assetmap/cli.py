@@ -84,8 +84,14 @@ def _build(project_path: Path, out: Path, quiet: bool) -> None:
 
 
 @cli.command()
-@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("out/demo"),
-              show_default=True, help="Folder for map.html, report.html and the tables.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("out/demo"),
+    show_default=True,
+    help="Folder for map.html, report.html and the tables.",
+)
 @click.pass_context
 def demo(ctx: click.Context, out: Path) -> None:
     """Build the embedded Bronx sample (real need data, synthetic assets)."""
@@ -97,8 +103,9 @@ def demo(ctx: click.Context, out: Path) -> None:
 
 @cli.command()
 @click.argument("project", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="Folder for the outputs.")
+@click.option(
+    "--out", "out", type=click.Path(path_type=Path), required=True, help="Folder for the outputs."
+)
 @click.pass_context
 def build(ctx: click.Context, project: Path, out: Path) -> None:
     """Build a study from a PROJECT YAML (copy data/sample/bronx.yml to start)."""
@@ -109,12 +116,25 @@ def build(ctx: click.Context, project: Path, out: Path) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--kind", help="csv, xlsx or spatial (inferred from the suffix).")
-@click.option("--units", "units_path", type=click.Path(exists=True, path_type=Path),
-              help="Study units, to check positions against the region.")
-@click.option("--column", "column_map", multiple=True, metavar="FIELD=COLUMN",
-              help="Map a contract field to a column of the file (repeatable).")
-@click.option("--rejected", "rejected_out", type=click.Path(path_type=Path),
-              help="Write rows set aside to this CSV.")
+@click.option(
+    "--units",
+    "units_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Study units, to check positions against the region.",
+)
+@click.option(
+    "--column",
+    "column_map",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Map a contract field to a column of the file (repeatable).",
+)
+@click.option(
+    "--rejected",
+    "rejected_out",
+    type=click.Path(path_type=Path),
+    help="Write rows set aside to this CSV.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
 def validate(
     file: Path,
@@ -133,7 +153,8 @@ def validate(
         columns = {}
         for item in column_map:
             if "=" not in item:
-                raise click.BadParameter(f"expected FIELD=COLUMN, got {item!r}")
+                msg = f"expected FIELD=COLUMN, got {item!r}"
+                raise click.BadParameter(msg)
             k, v = item.split("=", 1)
             columns[k.strip()] = v.strip()
         region = read_units(units_path) if units_path else None

@@ -203,7 +203,9 @@ def indicator_values(units: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     den = den.where(den > 0)
     p = num / den
     if has_moe:
-        m_num = np.sqrt(sum(_column(units, f"{c}M").clip(lower=0) ** 2 for c in indicator.numerator))
+        m_num = np.sqrt(
+            sum(_column(units, f"{c}M").clip(lower=0) ** 2 for c in indicator.numerator)
+        )
         m_den = np.sqrt(
             sum(_column(units, f"{c}M").clip(lower=0) ** 2 for c in indicator.denominator)
         )
@@ -279,5 +281,4 @@ def need_index(
     out["need_score"] = pd.concat(theme_sums, axis=1).sum(axis=1, min_count=len(theme_sums))
     out["need_pct"] = percentile_rank(out["need_score"])
     out["need_flags"] = out[[f"{k}_flag" for k in ind.indicators]].sum(axis=1).astype(int)
-    out.attrs["indicators"] = ind
     return out

@@ -208,7 +208,9 @@ def load_project(path: str | Path) -> Project:
     anchor = None
     if cfg.get("anchor"):
         an = _mapping(cfg["anchor"], "anchor", p)
-        files = {k: _resolve(base, str(_mapping(v, f"anchor.{k}", p)["path"])) for k, v in an.items()}
+        files = {
+            k: _resolve(base, str(_mapping(v, f"anchor.{k}", p)["path"])) for k, v in an.items()
+        }
         unknown_anchor = sorted(set(files) - {"hospital", "employment", "purchasing", "space"})
         if unknown_anchor:
             msg = f"{p}: unknown anchor inputs {unknown_anchor}"
@@ -231,8 +233,11 @@ def load_project(path: str | Path) -> Project:
         "synthetic": bool(cfg.get("synthetic", False)),
         "parameters": {"dedupe": result.params},
         "asset_counts": {
-            "records_read": int(len(merged_all) + len(pd.concat([rejected_rows(s) for s in sources]))
-                                if sources else 0),
+            "records_read": int(
+                len(merged_all) + len(pd.concat([rejected_rows(s) for s in sources]))
+                if sources
+                else 0
+            ),
             "records_kept": int(len(merged_all)),
             "records_rejected": int(sum(len(rejected_rows(s)) for s in sources)),
             "services_after_merge": int(len(result.merged)),

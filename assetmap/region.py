@@ -144,7 +144,8 @@ def validate_units(gdf: gpd.GeoDataFrame, *, file: str | None = None) -> gpd.Geo
     bad_pop = pop.isna() & gdf["population"].notna() | (pop < 0)
     if bad_pop.any():
         row = int(np.flatnonzero(bad_pop.to_numpy())[0]) + 2
-        msg = f"population must be a non-negative number, found {gdf['population'][bad_pop].iloc[0]!r}"
+        value = gdf["population"][bad_pop].iloc[0]
+        msg = f"population must be a non-negative number, found {value!r}"
         raise InputError(msg, file=file, row=row, column="population")
     gdf["population"] = pop.astype(float)
     if "name" not in gdf.columns:

@@ -37,6 +37,19 @@ def _fmt_pct(x: float) -> str:
     return "—" if x is None or not np.isfinite(x) else f"{x:.1f}%"
 
 
+def ordinal(n: float) -> str:
+    """Return "1st", "2nd", "92nd", "11th" for a percentile.
+
+    Examples
+    --------
+    >>> [ordinal(x) for x in (1, 2, 3, 11, 22, 92, 100)]
+    ['1st', '2nd', '3rd', '11th', '22nd', '92nd', '100th']
+    """
+    k = int(round(n))
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def _fmt_min(x: float) -> str:
     return "none in reach" if x is None or not np.isfinite(x) else f"{x:.0f} min"
 
@@ -66,9 +79,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     need_p = float(prov.get("parameters", {}).get("need_percentile", 75))
     acs = _acs_vintage(prov)
     asset_src = "synthetic asset inventory" if atlas.synthetic else "the study's asset inventory"
-    method_access = (
-        f"straight-line distance × {circ:g} circuity at {walk:g} km/h walking speed"
-    )
+    method_access = f"straight-line distance × {circ:g} circuity at {walk:g} km/h walking speed"
     high_need = residential & (u["need_pct"] >= need_p / 100)
     rows = []
     for key, dom in atlas.domains.items():
@@ -104,7 +115,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
                         "name": str(g.name),
                         "unit_id": str(g.unit_id),
                         "population": _fmt_int(g.population),
-                        "need": f"{100 * g.need_pct:.0f}th",
+                        "need": ordinal(100 * g.need_pct),
                         "nearest": _fmt_min(g.nearest_min),
                         "nearest_name": str(g.nearest_name) or "—",
                     }
@@ -123,7 +134,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
                 "name": str(r["name"]),
                 "unit_id": str(uid),
                 "population": _fmt_int(float(r["population"])),
-                "need": f"{100 * r['need_pct']:.0f}th",
+                "need": ordinal(100 * r["need_pct"]),
                 "indicators": [
                     (atlas.indicators.indicators[k].label, _fmt_pct(float(r[k])))
                     + (("unreliable",) if bool(r.get(f"{k}_unreliable", False)) else ("",))
@@ -318,13 +329,22 @@ def _sources(atlas: Atlas, acs: str) -> list[dict[str, str]]:
     out = []
     for s in atlas.provenance.get("sources", []):
         if isinstance(s, dict):
-            out.append({k: str(v) for k, v in s.items()})
+            rec = {k: "" for k in ("name", "vintage", "licence", "note")}
+            rec.update({k: str(v) for k, v in s.items()})
+            out.append(rec)
     if not out:
-        out.append({"name": "US Census Bureau, American Community Survey", "vintage": acs})
+        out.append(
+            {
+                "name": "US Census Bureau, American Community Survey",
+                "vintage": acs,
+                "licence": "public domain",
+                "note": "",
+            }
+        )
     return out
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>~])")
 
 
 def md_escape(value: object) -> str:
@@ -333,10 +353,11 @@ def md_escape(value: object) -> str:
     Examples
     --------
     >>> md_escape("<img src=x onerror=alert(1)> | *x*")
-    '\\<img src=x onerror=alert\\(1\\)\\> \\| \\*x\\*'
+    '\\<img src=x onerror=alert(1)\\> \\| \\*x\\*'
     """
     text = str(value).replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return "\\" + text if text[:1] in "#+-=" else text
 
 
 def write_report(atlas: Atlas, path: str | Path) -> dict[str, Path]:

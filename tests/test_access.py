@@ -50,13 +50,22 @@ def test_asset_across_the_boundary_is_nearest_for_border_unit():
 
 
 def test_origin_inside_concave_unit():
+    import geopandas as gpd
     from shapely.geometry import Polygon
 
-    import geopandas as gpd
-
     # a U shape whose centroid falls in the notch, outside the unit
-    u = Polygon([(0, 0), (3000, 0), (3000, 3000), (2000, 3000), (2000, 1000),
-                 (1000, 1000), (1000, 3000), (0, 3000)])
+    u = Polygon(
+        [
+            (0, 0),
+            (3000, 0),
+            (3000, 3000),
+            (2000, 3000),
+            (2000, 1000),
+            (1000, 1000),
+            (1000, 3000),
+            (0, 3000),
+        ]
+    )
     from shapely import affinity
 
     units = gpd.GeoDataFrame(
@@ -106,8 +115,9 @@ def test_catchment_ratios_equal_brute_force():
 
 
 def test_two_step_fca_docstring_case():
-    got = two_step_fca(np.array([0, 1]), np.array([0, 0]), np.ones(2),
-                       np.array([100.0, 300.0]), np.array([2.0]), 2)
+    got = two_step_fca(
+        np.array([0, 1]), np.array([0, 0]), np.ones(2), np.array([100.0, 300.0]), np.array([2.0]), 2
+    )
     assert got.tolist() == [0.005, 0.005]
 
 
@@ -122,8 +132,15 @@ def test_bad_options():
 
 def test_access_table_contract(sample_atlas):
     acc = sample_atlas.access
-    assert {"unit_id", "domain", "nearest_m", "nearest_min", "nearest_asset_id",
-            "count_within", "fca_ratio"} <= set(acc.columns)
+    assert {
+        "unit_id",
+        "domain",
+        "nearest_m",
+        "nearest_min",
+        "nearest_asset_id",
+        "count_within",
+        "fca_ratio",
+    } <= set(acc.columns)
     assert len(acc) == len(sample_atlas.units) * len(sample_atlas.domains)
     assert not acc.duplicated(["unit_id", "domain"]).any()
     assert isinstance(acc, pd.DataFrame)

@@ -59,8 +59,13 @@ def test_disc_overlap_share():
 def test_cluster_of_coinciding_providers_is_an_overlap():
     units = _with_need(squares(6, size=1000), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
     # four food pantries within 120 m (catchments ~923 m coincide); one far away
-    pts = [(500, 500, "food"), (560, 520, "food"), (520, 600, "food"), (600, 580, "food"),
-           (5500, 500, "food")]
+    pts = [
+        (500, 500, "food"),
+        (560, 520, "food"),
+        (520, 600, "food"),
+        (600, 580, "food"),
+        (5500, 500, "food"),
+    ]
     assets = assets_at(pts)
     acc = am.access(units, assets, only=["food"])
     ov = am.find_overlaps(units, assets, acc)

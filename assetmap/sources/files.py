@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +60,8 @@ def _sniff_text(raw: bytes, encoding: str | None, file: str) -> tuple[str, str]:
             return raw.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+    msg = "latin-1 decodes any bytes"  # pragma: no cover
+    raise AssertionError(msg)  # pragma: no cover
 
 
 def read_table(
@@ -134,9 +134,7 @@ def read_table(
     return df
 
 
-def _find_columns(
-    df: pd.DataFrame, columns: dict[str, str] | None, file: str
-) -> dict[str, str]:
+def _find_columns(df: pd.DataFrame, columns: dict[str, str] | None, file: str) -> dict[str, str]:
     """Map contract fields to file columns: explicit map first, then common names."""
     found: dict[str, str] = {}
     norm = {normalise_label(c): c for c in df.columns}
@@ -257,9 +255,9 @@ def _apply_region(
         return outside
     crs = region.estimate_utm_crs()
     reg = region.to_crs(crs).union_all()
-    pts = gdf.geometry.to_crs(crs)
+    pts = gdf.geometry[ok].to_crs(crs)
     buf = DEFAULT_BUFFER_M if buffer_m is None else float(buffer_m)
-    dist = pts.distance(reg)
+    dist = pts.distance(reg).reindex(gdf.index).fillna(0.0)
     outside = ok & (dist > 0)
     far = ok & (dist > buf)
     for row in gdf.index[far]:
@@ -312,7 +310,7 @@ def read_asset_file(
     kept = out[ok.to_numpy()].copy()
     rej = rejects.frame().sort_values(["row"], kind="stable").drop_duplicates("row")
     kept = kept.reset_index(drop=True)
-    kept.attrs = {"rejected": rej.reset_index(drop=True)}
+    kept.attrs = {"rejected": rej.to_dict("records")}
     if len(kept) + len(rej) != n_in:  # pragma: no cover - an invariant, kept loud
         msg = f"internal error: {n_in} rows read, {len(kept)} kept, {len(rej)} set aside"
         raise AssertionError(msg)
