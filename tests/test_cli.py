@@ -1,0 +1,138 @@
+"""End to end through the CLI: the demo, a copied project, validation, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+from click.testing import CliRunner
+
+from assetmap._resources import sample_dir
+from assetmap.cli import cli
+
+OUTPUTS = [
+    "map.html",
+    "report.html",
+    "report.md",
+    "gaps.csv",
+    "overlaps.csv",
+    "access.csv",
+    "assets.csv",
+    "rejected.csv",
+    "layers.gpkg",
+    "provenance.json",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    res = CliRunner().invoke(cli, ["demo", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def test_demo_writes_every_output(demo_out):
+    out, text = demo_out
+    for name in OUTPUTS:
+        assert (out / name).stat().st_size > 0, name
+    assert "map.html" in text and "report.html" in text
+    # rows read = kept + set aside, and the merge is reported
+    assert "400 rows read = 400 kept + 0 set aside" in text
+    assert "services after merging duplicates" in text
+
+
+def test_demo_outputs_agree_with_each_other(demo_out):
+    out, _ = demo_out
+    gaps = pd.read_csv(out / "gaps.csv", dtype={"unit_id": str})
+    access = pd.read_csv(out / "access.csv", dtype={"unit_id": str})
+    assets = pd.read_csv(out / "assets.csv")
+    # every gap is a unit x domain with nothing within the threshold
+    merged = gaps.merge(access, on=["unit_id", "domain"], suffixes=("", "_acc"))
+    assert len(merged) == len(gaps) and (merged["count_within"] == 0).all()
+    # the planted gaps of the synthetic sample show up as food and primary-care gaps
+    planted = json.loads((sample_dir() / "planted.json").read_text())
+    ids = {g["unit_id"] for g in planted["gaps"]}
+    for dom in ("food", "primary_care"):
+        found = set(gaps.loc[gaps["domain"] == dom, "unit_id"])
+        assert ids & found, dom
+    # the map and report count merged services, not raw rows
+    assert len(assets) < 400
+    layers = set(pyogrio.list_layers(out / "layers.gpkg")[:, 0])
+    assert {"units", "assets", "gaps", "access"} <= layers
+    units = gpd.read_file(out / "layers.gpkg", layer="units")
+    assert units.crs.to_epsg() == 4326 and "need_pct" in units.columns
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["synthetic"] is True
+    assert prov["parameters"]["travel"]["walk_kmh"] == 4.8
+    assert prov["asset_counts"]["services_after_merge"] == len(assets)
+    assert {i["role"] for i in prov["inputs"]} >= {"units", "assets"}
+
+
+def test_report_is_reproducible_and_labelled(demo_out, tmp_path):
+    out, _ = demo_out
+    res = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
+    assert res.exit_code == 0
+    for name in ("report.html", "report.md", "gaps.csv", "access.csv", "overlaps.csv"):
+        assert (out / name).read_bytes() == (tmp_path / name).read_bytes(), name
+    html = (out / "report.html").read_text()
+    assert "SYNTHETIC DATA" in html
+    assert "ACS 2019-2023 5-year estimates" in html
+
+
+def test_build_a_copied_project(tmp_path):
+    proj = tmp_path / "proj"
+    shutil.copytree(sample_dir(), proj)
+    cfg = (proj / "bronx.yml").read_text().replace("need_percentile: 75", "need_percentile: 90")
+    (proj / "mine.yml").write_text(cfg)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["build", str(proj / "mine.yml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    gaps = pd.read_csv(out / "gaps.csv")
+    assert (gaps["need_pct"] >= 0.9).all()
+
+
+def test_build_reports_bad_input_in_one_line(tmp_path):
+    proj = tmp_path / "proj"
+    shutil.copytree(sample_dir(), proj)
+    (proj / "bad.yml").write_text("name: x\nunits: {path: missing.gpkg}\n")
+    res = CliRunner().invoke(cli, ["build", str(proj / "bad.yml"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert "missing.gpkg: file not found" in res.output
+    assert "Traceback" not in res.output
+    (proj / "typo.yml").write_text("name: x\nunitz: {path: units.geojson}\n")
+    res = CliRunner().invoke(cli, ["build", str(proj / "typo.yml"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "unknown keys ['unitz']" in res.output
+
+
+def test_validate_lists_problems_by_row_and_column(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "id,name,domain,lat,lon\n"
+        "1,Pantry,food,40.85,-73.90\n"
+        "2,Clinic,clinic,,-73.9\n"
+        "3,Mystery,astrology,40.85,-73.90\n"
+    )
+    res = CliRunner().invoke(
+        cli,
+        [
+            "validate",
+            str(bad),
+            "--units",
+            str(sample_dir() / "units.geojson"),
+            "--rejected",
+            str(tmp_path / "rej.csv"),
+        ],
+    )
+    assert res.exit_code == 1
+    assert "row 3, column 'lat': coordinate is missing" in res.output
+    assert "row 4, column 'domain': unknown domain 'astrology'" in res.output
+    assert "3 rows read = 1 kept + 2 set aside." in res.output
+    assert len(pd.read_csv(tmp_path / "rej.csv")) == 2
+    good = tmp_path / "good.csv"
+    good.write_text("id,name,domain,lat,lon\n1,Pantry,food,40.85,-73.90\n")
+    assert CliRunner().invoke(cli, ["validate", str(good)]).exit_code == 0

@@ -1,0 +1,88 @@
+"""The report: citable numbers, escaped text, reproducible bytes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import assetmap as am
+from assetmap.report import md_escape, ordinal, report_facts
+
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(2)</script>",
+    '"><svg onload=alert(3)>',
+    "[click](javascript:alert(4))",
+    "| broken | table |",
+    "&lt;b&gt;entity&lt;/b&gt;",
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_atlas(sample_project):
+    assets = sample_project.assets.copy()
+    assets["name"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(assets))]
+    units = sample_project.units.copy()
+    units.loc[units.index[0], "name"] = "<b onmouseover=alert(9)>Mott Haven</b>"
+    return am.Atlas.build(units, assets, name="<script>alert('title')</script>", synthetic=True)
+
+
+def test_html_report_escapes_every_data_string(hostile_atlas, tmp_path):
+    paths = hostile_atlas.report(tmp_path)
+    html = paths["html"].read_text()
+    assert "<img src=x" not in html and "<script>alert" not in html
+    assert "<svg" not in html and "<b onmouseover" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # shown as text
+    assert "&amp;lt;b&amp;gt;entity" in html  # an entity in data stays literal text
+    # the page forbids scripts outright, as a second line of defence
+    assert "default-src 'none'" in html
+    assert len(re.findall(r"<script", html, flags=re.I)) == 0
+
+
+def test_markdown_report_escapes_markup(hostile_atlas, tmp_path):
+    md = hostile_atlas.report(tmp_path)["md"].read_text()
+    assert "<img" not in md.replace("\\<img", "")
+    assert not re.search(r"(?<!\\)\]\(javascript:", md)  # no live link
+    assert "\\| broken \\| table \\|" in md
+    # every table row keeps its column count despite pipes in names
+    for block in re.findall(r"((?:^\|.*\n)+)", md, flags=re.M):
+        rows = [r for r in block.strip().split("\n")]
+        counts = {len(re.findall(r"(?<!\\)\|", r)) for r in rows}
+        assert len(counts) == 1, rows[:3]
+
+
+def test_summary_sentences_carry_number_source_and_method(sample_atlas):
+    facts = report_facts(sample_atlas)
+    assert 3 <= len(facts["summary"]) <= 5
+    for f in facts["summary"]:
+        assert re.search(r"\d", f["text"]), f
+        assert f["source"] and f["method"]
+    first = facts["summary"][0]["text"]
+    residential = int((sample_atlas.units["population"] > 0).sum())
+    assert f"of {residential} residential neighbourhoods" in first
+
+
+def test_domain_table_numbers_match_the_tables(sample_atlas):
+    facts = report_facts(sample_atlas)
+    food = next(r for r in facts["domains"] if r["key"] == "food")
+    gaps = sample_atlas.gaps[sample_atlas.gaps["domain"] == "food"]
+    assert food["gaps"] == len(gaps)
+    assert food["gap_pop"] == f"{gaps['population'].sum():,.0f}"
+    assert food["services"] == int((sample_atlas.assets["domain"] == "food").sum())
+
+
+def test_helpers():
+    assert md_escape("a|b") == "a\\|b"
+    assert md_escape("# not a heading") == "\\# not a heading"
+    assert [ordinal(x) for x in (1, 2, 3, 11, 12, 13, 21, 92, 100)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "92nd",
+        "100th",
+    ]
