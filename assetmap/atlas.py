@@ -114,7 +114,7 @@ class Atlas:
         >>> import assetmap as am
         >>> s = am.load_sample()
         >>> atlas = am.Atlas.build(s.units, s.assets, name="Bronx", synthetic=True)
-        >>> atlas.gaps["domain"].isin(atlas.domains).all()
+        >>> bool(atlas.gaps["domain"].isin(atlas.domains).all())
         True
         """
         from assetmap.access import TravelOptions, access

@@ -65,7 +65,7 @@ def load_domains(path: str | Path | None = None) -> dict[str, Domain]:
     --------
     >>> domains = load_domains()
     >>> domains["food"].threshold_min
-    15
+    15.0
     """
     p = Path(path) if path is not None else layers_dir() / "domains.yml"
     try:
