@@ -14,7 +14,7 @@ h1 { font-size: 1.7rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1.2rem; font-size: .92rem;
         table-layout: auto; }
 th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
+         overflow-wrap: break-word; }
 th { background: #f3f3f3; }
 td.num { text-align: right; white-space: nowrap; }
 .synthetic { background: #fff3cd; border: 2px solid #b8860b; padding: .6rem .9rem;
@@ -23,6 +23,8 @@ td.num { text-align: right; white-space: nowrap; }
            background: #f7fbff; }
 .cite { color: #555; font-size: .85rem; }
 .unreliable { color: #8a4b00; font-size: .8rem; }
+img.figure { max-width: 100%; height: auto; display: block; margin: .4rem 0; }
+section.domain { break-inside: avoid-page; }
 @media print { body { margin: 0; max-width: none; } .finding { break-inside: avoid; } }
 </style>
 </head>
@@ -51,15 +53,22 @@ and the hospital in this report are synthetic, made for demonstration. Need figu
 <td class="num">{{ r.clusters }}</td></tr>
 {% endfor %}</tbody></table>
 
-{% for r in domains %}{% if r.gap_rows %}
-<h3 id="gaps-{{ r.key }}">{{ r.label }}: gap neighbourhoods</h3>
-<table><thead><tr><th>Rank</th><th>Neighbourhood</th><th>Residents</th><th>Need percentile</th>
+<h2 id="by-domain">Domain by domain</h2>
+{% for r in domains %}
+<section class="domain" id="domain-{{ r.key }}">
+<h3>{{ r.label }}</h3>
+<p>{{ r.services }} services; {{ r.served_share }} of residential neighbourhoods have one within a
+{{ r.threshold }}-minute walk; {{ r.unserved_pop }} residents do not.</p>
+{% if r.figure %}<img class="figure" alt="Map of {{ r.label }} services and gaps over need" src="{{ r.figure }}">{% endif %}
+{% if r.gap_rows %}<table><thead><tr><th>Rank</th><th>Gap neighbourhood</th><th>Residents</th><th>Need percentile</th>
 <th>Nearest service</th><th>Walk</th></tr></thead><tbody>
 {% for g in r.gap_rows %}<tr><td class="num">{{ g.rank }}</td><td>{{ g.name }} ({{ g.unit_id }})</td>
 <td class="num">{{ g.population }}</td><td class="num">{{ g.need }}</td><td>{{ g.nearest_name }}</td>
 <td class="num">{{ g.nearest }}</td></tr>
-{% endfor %}</tbody></table>
-{% endif %}{% endfor %}
+{% endfor %}</tbody></table>{% else %}<p>No high-need neighbourhood lacks a {{ r.label|lower }} service within reach.</p>{% endif %}
+{% if r.cluster_notes %}<p>Duplicated services:</p><ul>{% for n in r.cluster_notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
+</section>
+{% endfor %}
 
 <h2 id="need">Highest-need neighbourhoods</h2>
 <table><thead><tr><th>Neighbourhood</th><th>Residents</th><th>Need percentile</th>
@@ -121,13 +130,24 @@ MD_TEMPLATE = """# {{ title | md }}
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 {% for r in domains %}| {{ r.label | md }} | {{ r.threshold }} | {{ r.services }} | {{ r.served_share }} | {{ r.unserved_pop }} | {{ r.gaps }} | {{ r.gap_pop }} | {{ r.median_min }} | {{ r.clusters }} |
 {% endfor %}
-{% for r in domains %}{% if r.gap_rows %}
-### {{ r.label | md }}: gap neighbourhoods
+## Domain by domain
+{% for r in domains %}
+### {{ r.label | md }}
 
-| Rank | Neighbourhood | Residents | Need percentile | Nearest service | Walk |
+{{ r.services }} services; {{ r.served_share }} of residential neighbourhoods have one within a {{ r.threshold }}-minute walk; {{ r.unserved_pop }} residents do not.
+{% if r.figure_path %}
+![Map of {{ r.label | md }} services and gaps over need]({{ r.figure_path }})
+{% endif %}{% if r.gap_rows %}
+| Rank | Gap neighbourhood | Residents | Need percentile | Nearest service | Walk |
 | ---: | --- | ---: | ---: | --- | ---: |
 {% for g in r.gap_rows %}| {{ g.rank }} | {{ g.name | md }} ({{ g.unit_id | md }}) | {{ g.population }} | {{ g.need }} | {{ g.nearest_name | md }} | {{ g.nearest }} |
-{% endfor %}{% endif %}{% endfor %}
+{% endfor %}{% else %}
+No high-need neighbourhood lacks a {{ r.label | lower | md }} service within reach.
+{% endif %}{% if r.cluster_notes %}
+Duplicated services:
+{% for n in r.cluster_notes %}
+- {{ n | md }}{% endfor %}
+{% endif %}{% endfor %}
 ## Highest-need neighbourhoods
 
 | Neighbourhood | Residents | Need percentile |{% for l in indicator_labels %} {{ l | md }} |{% endfor %} Gaps in |

@@ -177,8 +177,10 @@ class Atlas:
 
         return make_map(self, m=m)
 
-    def report(self, path: str | Path) -> dict[str, Path]:
-        """Write ``report.html`` and ``report.md`` into the folder ``path``."""
+    def report(
+        self, path: str | Path, *, figures: bool = True, pdf: bool | None = None
+    ) -> dict[str, Path]:
+        """Write the report into the folder ``path`` (see :func:`assetmap.report.write_report`)."""
         from assetmap.report import write_report
 
-        return write_report(self, path)
+        return write_report(self, path, figures=figures, pdf=pdf)

@@ -109,6 +109,9 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
                 "gap_pop_raw": float(gaps["population"].sum()),
                 "median_min": _fmt_min(float(nearest.median())) if len(nearest) else "—",
                 "clusters": len(clusters),
+                "cluster_notes": [str(n) for n in clusters["note"]],
+                "figure": "",
+                "figure_path": "",
                 "gap_rows": [
                     {
                         "rank": int(g.rank),
@@ -360,19 +363,27 @@ def md_escape(value: object) -> str:
     return "\\" + text if text[:1] in "#+-=" else text
 
 
-def write_report(atlas: Atlas, path: str | Path) -> dict[str, Path]:
-    """Write ``report.html`` and ``report.md`` into a folder.
+def write_report(
+    atlas: Atlas, path: str | Path, *, figures: bool = True, pdf: bool | None = None
+) -> dict[str, Path]:
+    """Write ``report.html``, ``report.md``, tables as CSV and, with Chromium, ``report.pdf``.
 
     Parameters
     ----------
     atlas : Atlas
     path : str or Path
         Folder (created when missing).
+    figures : bool
+        Draw a static map per domain (``figures/<domain>.png``, embedded in the HTML).
+    pdf : bool, optional
+        ``True`` requires a PDF (error without Chromium), ``False`` skips it, ``None``
+        (default) prints one when Chromium is installed.
 
     Returns
     -------
     dict
-        ``{"html": Path, "md": Path}``.
+        Paths by kind: ``html``, ``md``, ``domains_csv``, ``need_csv`` and ``pdf`` when
+        printed.
 
     Examples
     --------
@@ -387,6 +398,17 @@ def write_report(atlas: Atlas, path: str | Path) -> dict[str, Path]:
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     facts = report_facts(atlas)
+    if figures:
+        import base64
+
+        from assetmap.figures import domain_figure
+
+        (out / "figures").mkdir(exist_ok=True)
+        for row in facts["domains"]:
+            png = domain_figure(atlas, row["key"])
+            (out / "figures" / f"{row['key']}.png").write_bytes(png)
+            row["figure"] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            row["figure_path"] = f"figures/{row['key']}.png"
     html_env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     md_env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
     md_env.filters["md"] = md_escape
@@ -395,4 +417,47 @@ def write_report(atlas: Atlas, path: str | Path) -> dict[str, Path]:
     paths = {"html": out / "report.html", "md": out / "report.md"}
     paths["html"].write_text(html, encoding="utf-8", newline="\n")
     paths["md"].write_text(md, encoding="utf-8", newline="\n")
+    paths.update(_write_report_tables(facts, out))
+    from assetmap._pdf import find_chromium, html_to_pdf
+
+    if pdf or (pdf is None and find_chromium()):
+        paths["pdf"] = html_to_pdf(paths["html"], out / "report.pdf")
+    return paths
+
+
+def _write_report_tables(facts: dict[str, Any], out: Path) -> dict[str, Path]:
+    """Write the report's own tables as CSV, for pasting into applications."""
+    dom = pd.DataFrame(
+        [
+            {
+                "domain": r["key"],
+                "label": r["label"],
+                "threshold_min": r["threshold"],
+                "services": r["services"],
+                "residential_units_served_pct": r["served_share"],
+                "residents_without_service": round(r["unserved_pop_raw"]),
+                "gap_units": r["gaps"],
+                "residents_in_gaps": round(r["gap_pop_raw"]),
+                "median_nearest": r["median_min"],
+                "clusters": r["clusters"],
+            }
+            for r in facts["domains"]
+        ]
+    )
+    need = pd.DataFrame(
+        [
+            {
+                "unit_id": t["unit_id"],
+                "name": t["name"],
+                "population": t["population"],
+                "need_percentile": t["need"],
+                "gaps_in": t["gap_domains"],
+                **{label: value for label, value, _ in t["indicators"]},
+            }
+            for t in facts["top_gaps"]
+        ]
+    )
+    paths = {"domains_csv": out / "report_domains.csv", "need_csv": out / "report_top_need.csv"}
+    dom.to_csv(paths["domains_csv"], index=False, lineterminator="\n")
+    need.to_csv(paths["need_csv"], index=False, lineterminator="\n")
     return paths

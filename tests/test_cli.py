@@ -25,6 +25,9 @@ OUTPUTS = [
     "rejected.csv",
     "layers.gpkg",
     "provenance.json",
+    "report_domains.csv",
+    "report_top_need.csv",
+    "figures/food.png",
 ]
 
 
@@ -73,11 +76,32 @@ def test_demo_outputs_agree_with_each_other(demo_out):
     assert {i["role"] for i in prov["inputs"]} >= {"units", "assets"}
 
 
+def test_pdf_report_when_chromium_is_installed(demo_out):
+    from assetmap._pdf import find_chromium
+
+    out, _ = demo_out
+    if find_chromium() is None:
+        pytest.skip("Chromium not installed: no PDF (sudo apt-get install chromium)")
+    pdf = (out / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+
+
 def test_report_is_reproducible_and_labelled(demo_out, tmp_path):
     out, _ = demo_out
     res = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
     assert res.exit_code == 0
-    for name in ("report.html", "report.md", "gaps.csv", "access.csv", "overlaps.csv"):
+    names = [
+        "report.html",
+        "report.md",
+        "gaps.csv",
+        "access.csv",
+        "overlaps.csv",
+        "report_domains.csv",
+        "figures/food.png",
+    ]
+    if (out / "report.pdf").exists():
+        names.append("report.pdf")
+    for name in names:
         assert (out / name).read_bytes() == (tmp_path / name).read_bytes(), name
     html = (out / "report.html").read_text()
     assert "SYNTHETIC DATA" in html
