@@ -171,11 +171,30 @@ class Atlas:
 
         return write_layers(self, path)
 
-    def map(self, *, m: folium.Map | None = None) -> folium.Map:
-        """Return an interactive folium map of the study (see :mod:`assetmap.maps`)."""
+    def map(
+        self,
+        *,
+        m: folium.Map | None = None,
+        need_column: str = "need_pct",
+        classify: str = "quantiles",
+        k: int = 5,
+    ) -> folium.Map:
+        """Return an interactive folium map of the study (see :func:`assetmap.maps.make_map`).
+
+        Parameters
+        ----------
+        m : folium.Map, optional
+            A map to add the layers to.
+        need_column : str
+            Unit column drawn as the need choropleth.
+        classify : {"quantiles", "naturalbreaks"}
+            Classification of the choropleth (mapclassify).
+        k : int
+            Number of classes.
+        """
         from assetmap.maps import make_map
 
-        return make_map(self, m=m)
+        return make_map(self, m=m, need_column=need_column, classify=classify, k=k)
 
     def report(
         self, path: str | Path, *, figures: bool = True, pdf: bool | None = None

@@ -1,0 +1,252 @@
+"""The map's panels: title box, legend and footer (sources, vintages, method).
+
+Each function returns HTML in which every value from data has been escaped with
+:func:`assetmap._map_html.text`; :func:`assetmap._map_html.add_panel` puts it on the map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assetmap._map_classes import MISSING_COLOUR, Classes
+from assetmap._map_html import is_missing, pin_html, text
+
+__all__ = [
+    "NeedScale",
+    "footer_html",
+    "legend_html",
+    "need_scale",
+    "need_vintage",
+    "title_html",
+    "travel_word",
+]
+
+SYNTHETIC_LABEL = "SYNTHETIC ASSETS — for demonstration"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@dataclass(frozen=True)
+class NeedScale:
+    """How the classified need column reads in words.
+
+    Attributes
+    ----------
+    title : str
+        Legend heading, e.g. "Need percentile".
+    note : str
+        One line on what the column is.
+    percentile : bool
+        Values are 0–1 percentile ranks, shown as 0–100.
+    suffix : str
+        Unit after a plain value ("%" for percent indicators).
+    """
+
+    title: str
+    note: str
+    percentile: bool
+    suffix: str = ""
+
+    def describe(self, value: object) -> str:
+        """Return one unit's value in words ("83rd percentile", "24.5%").
+
+        Examples
+        --------
+        >>> NeedScale("Need percentile", "", True).describe(0.83)
+        'Need: 83rd percentile'
+        """
+        if is_missing(value):
+            return "no data"
+        v = float(str(value))
+        if self.percentile:
+            return f"Need: {_ordinal(round(v * 100))} percentile"
+        return f"{v:,.1f}{self.suffix}"
+
+    def class_labels(self, classes: Classes) -> list[str]:
+        """Return one legend line per class: words and the class's range."""
+        scale, digits = (100.0, 0) if self.percentile else (1.0, 1)
+        out = []
+        for words, (lo, hi) in zip(classes.words, classes.ranges(scale, digits), strict=True):
+            span = f"percentile {lo}–{hi}" if self.percentile else f"{lo}–{hi}{self.suffix}"
+            out.append(f"{words} ({span})")
+        return out
+
+
+def need_scale(column: str, indicators: Any) -> NeedScale:
+    """Describe a need column of the Units table for the legend.
+
+    Parameters
+    ----------
+    column : str
+        ``need_pct`` (default), ``need_score``, ``theme_<theme>``, an indicator key or
+        ``<indicator>_pct``.
+    indicators : IndicatorSet or dict of str to Indicator
+        The study's indicators, for labels.
+
+    Returns
+    -------
+    NeedScale
+
+    Examples
+    --------
+    >>> need_scale("need_pct", {}).title
+    'Need percentile'
+    """
+    inds: Mapping[str, Any] = getattr(indicators, "indicators", indicators) or {}
+    if column == "need_pct":
+        note = "Overall need index: ACS indicators ranked as in the CDC/ATSDR SVI."
+        return NeedScale("Need percentile", note, True)
+    if column == "need_score":
+        return NeedScale("Need score", "Sum of indicator ranks (higher = more need).", False)
+    if column.startswith("theme_"):
+        theme = column.removeprefix("theme_").replace("_", " ")
+        return NeedScale(f"Need percentile: {theme} theme", "Theme of the need index.", True)
+    if column.endswith("_pct") and column.removesuffix("_pct") in inds:
+        label = str(inds[column.removesuffix("_pct")].label)
+        return NeedScale(f"Percentile: {label}", "Rank among the study's units.", True)
+    if column in inds:
+        ind = inds[column]
+        suffix = "%" if str(getattr(ind, "unit", "")) == "percent" else ""
+        return NeedScale(str(ind.label), str(getattr(ind, "universe", "")), False, suffix)
+    return NeedScale(column, "", False)
+
+
+def _sources(provenance: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    sources = provenance.get("sources") or []
+    if not isinstance(sources, Sequence) or isinstance(sources, str):
+        return []
+    return [s for s in sources if isinstance(s, Mapping)]
+
+
+def need_vintage(provenance: Mapping[str, Any]) -> str:
+    """Return escaped "name, vintage" of the census source of need, or a notice.
+
+    Examples
+    --------
+    >>> need_vintage({"sources": [{"name": "ACS 5-year", "vintage": "2019–2023"}]})
+    'ACS 5-year, 2019–2023'
+    """
+    for src in _sources(provenance):
+        name = str(src.get("name", ""))
+        if any(w in name.lower() for w in ("acs", "american community survey", "census")):
+            vintage = src.get("vintage")
+            return text(name) + (f", {text(vintage)}" if not is_missing(vintage) else "")
+    return "census vintage not recorded"
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def travel_word(provenance: Mapping[str, Any]) -> str:
+    """Return "drive" when the study measured driving times, else "walk"."""
+    mode = _mapping(_mapping(provenance.get("parameters")).get("travel")).get("mode")
+    return "drive" if str(mode).lower() == "drive" else "walk"
+
+
+def title_html(name: str, *, synthetic: bool) -> str:
+    """Return the title box: study name and, for synthetic data, a prominent label."""
+    badge = f'<div class="am-synthetic">{SYNTHETIC_LABEL}</div>' if synthetic else ""
+    return (
+        f"<h1><bdi>{text(name)}</bdi></h1>"
+        "<p>Services over need: gaps where need has no service nearby, "
+        f"overlaps where services crowd.</p>{badge}"
+    )
+
+
+def _row(swatch: str, label: str) -> str:
+    return f'<div class="am-row">{swatch}<span>{label}</span></div>'
+
+
+def legend_html(
+    scale: NeedScale,
+    classes: Classes,
+    *,
+    vintage: str,
+    domains: Sequence[tuple[str, str]] = (),
+    gaps: bool = False,
+    overlaps: bool = False,
+    anchor: bool = False,
+    min_cell: int = 11,
+) -> str:
+    """Return the legend: need classes in words, then the other layers' symbols.
+
+    Parameters
+    ----------
+    scale : NeedScale
+        What the classified column means.
+    classes : Classes
+        The need classes.
+    vintage : str
+        Escaped source and vintage of the need data.
+    domains : sequence of (label, colour)
+        Service domains drawn, in order.
+    gaps, overlaps, anchor : bool
+        Whether those layers are on the map.
+    min_cell : int, default 11
+        The anchor's suppression threshold.
+    """
+    parts = [f"<h2>{text(scale.title)}</h2>"]
+    if scale.note:
+        parts.append(f"<p>{text(scale.note)} Darker = more need. Source: {vintage}.</p>")
+    else:
+        parts.append(f"<p>Darker = higher. Source: {vintage}.</p>")
+    for fill, label in zip(classes.colours, scale.class_labels(classes), strict=True):
+        parts.append(_row(f'<span class="am-swatch" style="background:{fill}"></span>', label))
+    missing = f'<span class="am-swatch" style="background:{MISSING_COLOUR}"></span>'
+    parts.append(_row(missing, "no residents / no data"))
+    if domains:
+        parts.append("<h2>Services</h2>")
+        for label, fill in domains:
+            parts.append(_row(pin_html(fill, label), text(label)))
+    if gaps or overlaps:
+        parts.append("<h2>Gaps and overlaps</h2>")
+    if gaps:
+        line = '<span class="am-line"></span>'
+        parts.append(_row(line, "gap: high need, nearest service beyond the travel threshold"))
+    if overlaps:
+        box = '<span class="am-swatch" style="background:#5e3c99;opacity:.5"></span>'
+        parts.append(_row(box, "overlap: providers of one service crowd the same ground"))
+    if anchor:
+        parts.append("<h2>Hospital</h2>")
+        parts.append(
+            f"<p>Employees and spending by area: darker = more; grey = no data or "
+            f"fewer than {int(min_cell)} (suppressed). Hover an area for numbers.</p>"
+        )
+    return "".join(parts)
+
+
+def _method(provenance: Mapping[str, Any]) -> str:
+    params = _mapping(provenance.get("parameters"))
+    travel = _mapping(params.get("travel"))
+    mode = str(travel.get("mode", "straight"))
+    if mode == "straight":
+        kmh, circ = travel.get("walk_kmh", 4.8), travel.get("circuity", 1.3)
+        how = f"straight-line distance × {text(circ)} circuity at {text(kmh)} km/h walking"
+    else:
+        how = f"{text(mode)} times on the street network"
+    gaps = _mapping(params.get("gaps"))
+    pct = text(gaps.get("need_percentile", 75))
+    return (
+        "Method: need = percentile rank of ACS indicators, SVI-style; access = "
+        f"{how}; gap = unit at or above the {pct}th need percentile whose nearest service "
+        "is beyond the domain's threshold; overlap = same-domain providers sharing a catchment."
+    )
+
+
+def footer_html(provenance: Mapping[str, Any]) -> str:
+    """Return the footer: every source with vintage and licence, and the method in a line."""
+    items = []
+    for src in _sources(provenance):
+        bits = [text(src.get(k)) for k in ("vintage", "licence") if not is_missing(src.get(k))]
+        extra = f" ({', '.join(bits)})" if bits else ""
+        items.append(f"<bdi>{text(src.get('name', 'unnamed source'))}</bdi>{extra}")
+    sources = "; ".join(items) if items else "not recorded"
+    version = provenance.get("assetmap_version")
+    made = f" Made with assetmap {text(version)}." if not is_missing(version) else ""
+    return f"<p><b>Sources:</b> {sources}.</p><p>{_method(provenance)}{made}</p>"
