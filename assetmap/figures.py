@@ -43,7 +43,7 @@ def domain_figure(atlas: Atlas, domain: str, *, dpi: int = 90) -> bytes:
     --------
     >>> import assetmap as am
     >>> png = domain_figure(am.load_sample().build(), "food")
-    >>> png[:4] == b"\\x89PNG"
+    >>> png[:4] == b"\x89PNG"
     True
     """
     import matplotlib

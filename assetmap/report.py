@@ -389,9 +389,9 @@ def write_report(
     --------
     >>> import assetmap as am, tempfile
     >>> atlas = am.load_sample().build()
-    >>> paths = atlas.report(tempfile.mkdtemp())
+    >>> paths = atlas.report(tempfile.mkdtemp(), pdf=False)
     >>> sorted(paths)
-    ['html', 'md']
+    ['domains_csv', 'html', 'md', 'need_csv']
     """
     import jinja2
 
