@@ -84,15 +84,39 @@ and the hospital in this report are synthetic, made for demonstration. Need figu
 {% endfor %}</tbody></table>{% else %}<p>None found with the current thresholds.</p>{% endif %}
 
 {% if anchor %}<h2 id="hospital">What the hospital brings{% if synthetic %} (synthetic){% endif %}</h2>
-<p>{{ anchor.name }}. Counts of employees are published per neighbourhood only, with counts
-below {{ anchor.min_cell }} suppressed.</p>
+<p>{{ anchor.name }}. Counts of employees are published per neighbourhood only. Counts from 1
+to {{ anchor.min_cell - 1 }} are hidden, and further counts are hidden where needed so that no
+hidden count can be worked out from the published ones and their totals (complementary
+suppression). Shares of employees use published counts only. {{ anchor.placement }}</p>
+{% if anchor["items"] %}<h3 id="hospital-alignment">Anchor alignment</h3>
+<p>Share of each measure that lands in high-need neighbourhoods, against the share of the
+region's residents living there; a ratio above 1 means the hospital's hiring, spending or
+investment is concentrated where need is high.</p>
 <table><thead><tr><th>Measure</th><th>Share in high-need neighbourhoods</th>
 <th>Share of residents living there</th><th>Alignment ratio</th><th>Note</th></tr></thead><tbody>
 {% for i in anchor["items"] %}<tr><td>{{ i.measure }}</td><td class="num">{{ i.value }}</td><td class="num">{{ i.versus }}</td>
 <td class="num">{{ i.ratio }}</td><td>{{ i.note }}</td></tr>
-{% endfor %}</tbody></table>
-{% if anchor.spaces %}<h3>Spaces the hospital can share</h3><table><thead><tr><th>Space</th><th>Type</th><th>Capacity</th></tr></thead><tbody>
-{% for s in anchor.spaces %}<tr><td>{{ s.name }}</td><td>{{ s.type }}</td><td class="num">{{ s.capacity }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if anchor.workforce %}<h3 id="hospital-workforce">Employees living in the region</h3>
+<table><thead><tr><th>{{ anchor.group_by or "Group" }}</th><th>Employees</th><th>New hires</th></tr></thead><tbody>
+{% for w in anchor.workforce %}<tr><td>{{ w.group }}</td><td class="num">{{ w.employees }}</td><td class="num">{{ w.new_hires }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if anchor.money %}<h3 id="hospital-money">Purchasing and investment</h3>
+<table><thead><tr><th>What</th><th>Amount</th><th>Share of all</th></tr></thead><tbody>
+{% for m in anchor.money %}<tr><td>{{ m.what }}</td><td class="num">{{ m.usd }}</td><td class="num">{{ m.share }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if anchor.positions %}<h3 id="hospital-positions">Open positions</h3>
+<table><thead><tr><th>Site</th><th>Open positions</th><th>By job family</th></tr></thead><tbody>
+{% for p in anchor.positions %}<tr><td>{{ p.site }}</td><td class="num">{{ p.n }}</td><td>{{ p.families }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if anchor.near_gaps %}<h3 id="hospital-spaces-near-gaps">Hospital spaces near gaps</h3>
+<p>Spaces that could host the missing service within the domain's walking threshold of a gap
+neighbourhood (same travel rule as access).</p>
+<table><thead><tr><th>Gap neighbourhood</th><th>Domain</th><th>Space</th><th>Type</th><th>Walk</th><th>Available</th></tr></thead><tbody>
+{% for g in anchor.near_gaps %}<tr><td>{{ g.unit }}</td><td>{{ g.domain }}</td><td>{{ g.space }}</td><td>{{ g.type }}</td><td class="num">{{ g.walk }}</td><td>{{ g.availability }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
+{% if anchor.spaces %}<h3 id="hospital-spaces">Spaces the hospital can share</h3><table><thead><tr><th>Space</th><th>Type</th><th>Capacity</th><th>Could host</th></tr></thead><tbody>
+{% for s in anchor.spaces %}<tr><td>{{ s.name }}</td><td>{{ s.type }}</td><td class="num">{{ s.capacity }}</td><td>{{ s.hosts }}</td></tr>
 {% endfor %}</tbody></table>{% endif %}{% endif %}
 
 <h2 id="methods">Methods</h2>
@@ -164,17 +188,47 @@ None found with the current thresholds.
 {% endif %}{% if anchor %}
 ## What the hospital brings{% if synthetic %} (synthetic){% endif %}
 
-{{ anchor.name | md }}. Counts of employees are published per neighbourhood only, with counts below {{ anchor.min_cell }} suppressed.
+{{ anchor.name | md }}. Counts of employees are published per neighbourhood only. Counts from 1 to {{ anchor.min_cell - 1 }} are hidden, and further counts are hidden where needed so that no hidden count can be worked out from the published ones and their totals (complementary suppression). Shares of employees use published counts only.{% if anchor.placement %} {{ anchor.placement | md }}{% endif %}
+{% if anchor["items"] %}
+### Anchor alignment
+
+Share of each measure that lands in high-need neighbourhoods, against the share of the region's residents living there; a ratio above 1 means the hospital's hiring, spending or investment is concentrated where need is high.
 
 | Measure | Share in high-need neighbourhoods | Share of residents living there | Alignment ratio | Note |
 | --- | ---: | ---: | ---: | --- |
 {% for i in anchor["items"] %}| {{ i.measure }} | {{ i.value }} | {{ i.versus }} | {{ i.ratio }} | {{ i.note | md }} |
-{% endfor %}{% if anchor.spaces %}
+{% endfor %}{% endif %}{% if anchor.workforce %}
+### Employees living in the region
+
+| {{ (anchor.group_by or "Group") | md }} | Employees | New hires |
+| --- | ---: | ---: |
+{% for w in anchor.workforce %}| {{ w.group | md }} | {{ w.employees }} | {{ w.new_hires }} |
+{% endfor %}{% endif %}{% if anchor.money %}
+### Purchasing and investment
+
+| What | Amount | Share of all |
+| --- | ---: | ---: |
+{% for m in anchor.money %}| {{ m.what | md }} | {{ m.usd | md }} | {{ m.share }} |
+{% endfor %}{% endif %}{% if anchor.positions %}
+### Open positions
+
+| Site | Open positions | By job family |
+| --- | ---: | --- |
+{% for p in anchor.positions %}| {{ p.site | md }} | {{ p.n }} | {{ p.families | md }} |
+{% endfor %}{% endif %}{% if anchor.near_gaps %}
+### Hospital spaces near gaps
+
+Spaces that could host the missing service within the domain's walking threshold of a gap neighbourhood (same travel rule as access).
+
+| Gap neighbourhood | Domain | Space | Type | Walk | Available |
+| --- | --- | --- | --- | ---: | --- |
+{% for g in anchor.near_gaps %}| {{ g.unit | md }} | {{ g.domain | md }} | {{ g.space | md }} | {{ g.type | md }} | {{ g.walk }} | {{ g.availability | md }} |
+{% endfor %}{% endif %}{% if anchor.spaces %}
 ### Spaces the hospital can share
 
-| Space | Type | Capacity |
-| --- | --- | ---: |
-{% for s in anchor.spaces %}| {{ s.name | md }} | {{ s.type | md }} | {{ s.capacity | md }} |
+| Space | Type | Capacity | Could host |
+| --- | --- | ---: | --- |
+{% for s in anchor.spaces %}| {{ s.name | md }} | {{ s.type | md }} | {{ s.capacity | md }} | {{ s.hosts | md }} |
 {% endfor %}{% endif %}{% endif %}
 ## Methods
 {% for m in methods %}

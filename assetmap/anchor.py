@@ -1,32 +1,56 @@
-"""The hospital's own assets: hiring, purchasing and shareable space, privacy-safe.
+"""The hospital's own assets: hiring, purchasing, investment and space, privacy-safe.
 
-An anchor institution (IHI, *Hospitals as anchor institutions*; Democracy Collaborative
-"anchor mission") brings employment, purchasing power, investment and physical space.
-This module reads those inputs and aggregates them to study units. Counts that describe
-people (employees) are published only per unit, with small cells (fewer than
-``min_cell``, default 11 as in CMS's cell-size suppression policy) suppressed, plus a
-complementary suppression so a suppressed cell cannot be recovered from the total.
+An anchor institution (IHI, *Hospitals as Anchor Institutions*, 2017; Democracy
+Collaborative, *The Anchor Mission Playbook*, 2017) brings employment, purchasing power,
+investment and physical space. The readers in :mod:`assetmap.sources.workforce`,
+:mod:`assetmap.sources.spending` and :mod:`assetmap.sources.spaces` place each input in
+the study units (by unit id, point, or ZIP code through a crosswalk); this module
+gathers them in an :class:`Anchor`; :mod:`assetmap.anchor_measures` measures them
+against need:
+
+* **anchor alignment**, per measure (employees, new hires, spend, investment): the share
+  landing in high-need units (need percentile at or above the gap percentile) divided by
+  the share of the region's residents living there. 1 means in proportion to
+  population; above 1, concentrated where need is high.
+* **spaces near gaps**: for each gap (unit × domain), the institution's spaces within
+  the domain's travel threshold of the unit that could host that domain's service, by
+  the same travel rule as access.
+
+Counts that describe employees are published only as the privacy rule of
+:mod:`assetmap.privacy` allows; every output reads the same published tables.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from assetmap.errors import InputError
-from assetmap.sources.files import read_table
+from assetmap.errors import ConfigError
+from assetmap.privacy import DEFAULT_MIN_CELL, suppress_small_cells
+
+if TYPE_CHECKING:
+    from assetmap.domains import Domain
 
 __all__ = [
+    "ANCHOR_INPUTS",
     "Anchor",
+    "anchor_from_config",
     "read_anchor",
     "suppress_small_cells",
 ]
 
-DEFAULT_MIN_CELL = 11
+log = logging.getLogger(__name__)
+
+#: Input files an anchor can have (keys of the project YAML's ``anchor:`` mapping).
+ANCHOR_INPUTS = ("hospital", "employment", "purchasing", "investment", "space", "positions")
+
+InputSpec = str | Path | Mapping[str, Any]
 
 
 @dataclass
@@ -40,14 +64,35 @@ class Anchor:
     hospital : geopandas.GeoDataFrame
         The institution's site(s): points with ``name``.
     employment : geopandas.GeoDataFrame or None
-        Per unit: ``employees`` (NaN where suppressed), ``employees_suppressed``,
-        ``population``, ``name``, unit polygons.
+        Per unit: ``employees`` and, when given, ``new_hires`` (NaN where hidden), each
+        with a ``<measure>_suppressed`` flag; ``name``, ``population``, unit polygons.
     purchasing : geopandas.GeoDataFrame or None
-        Per unit: ``spend_usd`` and ``vendors`` (vendors located in the unit).
+        Per unit: ``spend_usd``, ``vendors``, and the spend with vendors flagged
+        ``local``, ``minority_owned``, ``women_owned`` (``<flag>_spend_usd``).
     spaces : geopandas.GeoDataFrame or None
-        Shareable spaces as points.
+        Shareable spaces as points, with ``hosts`` (domains each could host).
     min_cell : int
         Smallest employee count published.
+    employment_groups : pandas.DataFrame or None
+        Per unit × wage band (or job family), published like ``employment``.
+    employment_totals : pandas.DataFrame or None
+        Region totals per group and overall (``group == "all"``), published or hidden by
+        the same rule.
+    investment : geopandas.GeoDataFrame or None
+        Per unit: ``investment_usd``, ``investments``, ``types``.
+    positions : geopandas.GeoDataFrame or None
+        Open positions by site (points): ``site``, ``open_positions``, ``by_job_family``.
+    alignment : pandas.DataFrame or None
+        One row per measure (see :func:`~assetmap.anchor_measures.alignment`), set by
+        :func:`~assetmap.anchor_measures.measure_anchor`.
+    spaces_near_gaps : pandas.DataFrame or None
+        One row per gap × space (see
+        :func:`~assetmap.anchor_measures.spaces_near_gaps`); set by
+        :func:`~assetmap.anchor_measures.measure_anchor`.
+    summary : dict
+        Region-level facts for the report: ``employment`` (outside-region counts, how
+        rows were placed), ``purchasing`` and ``investment`` (totals, by category or
+        type), ``positions``. Employee counts here are published values only.
     """
 
     name: str
@@ -56,177 +101,103 @@ class Anchor:
     purchasing: gpd.GeoDataFrame | None = None
     spaces: gpd.GeoDataFrame | None = None
     min_cell: int = DEFAULT_MIN_CELL
+    employment_groups: pd.DataFrame | None = None
+    employment_totals: pd.DataFrame | None = None
+    investment: gpd.GeoDataFrame | None = None
+    positions: gpd.GeoDataFrame | None = None
+    alignment: pd.DataFrame | None = None
+    spaces_near_gaps: pd.DataFrame | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """Spatial layers to publish, by name (employee counts as published).
+
+        ``employment`` and ``employment_by_group`` carry unit polygons (never a home),
+        ``purchasing`` and ``investment`` unit polygons, ``spaces``, ``sites`` and
+        ``positions`` the institution's own points.
+        """
+        out: dict[str, gpd.GeoDataFrame] = {}
+        for name, frame in (
+            ("employment", self.employment),
+            ("purchasing", self.purchasing),
+            ("investment", self.investment),
+        ):
+            if frame is not None:
+                out[name] = frame.reset_index()
+        if self.employment_groups is not None and self.employment is not None:
+            geom = self.employment.geometry
+            g = self.employment_groups.join(geom.rename("geometry"), on="unit_id")
+            out["employment_by_group"] = gpd.GeoDataFrame(
+                g, geometry="geometry", crs=self.employment.crs
+            )
+        for name, frame in (
+            ("spaces", self.spaces),
+            ("sites", self.hospital),
+            ("positions", self.positions),
+        ):
+            if frame is not None:
+                out[name] = frame
+        return out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tables to publish as CSV, by name: the layers without geometry, plus totals.
+
+        Points keep ``latitude``/``longitude`` (the institution's own sites and spaces);
+        unit layers drop their polygons.
+        """
+        out: dict[str, pd.DataFrame] = {}
+        for name, layer in self.layers().items():
+            geom = layer.geometry
+            df = pd.DataFrame(layer.drop(columns=geom.name))
+            if bool((geom.geom_type == "Point").all()) and len(geom):
+                df["latitude"] = geom.y.round(6).to_numpy()
+                df["longitude"] = geom.x.round(6).to_numpy()
+            out[name] = df
+        for name, frame in (
+            ("employment_totals", self.employment_totals),
+            ("alignment", self.alignment),
+            ("spaces_near_gaps", self.spaces_near_gaps),
+        ):
+            if frame is not None:
+                out[name] = pd.DataFrame(frame)
+        return {k: _rounded(v) for k, v in out.items()}
 
 
-def suppress_small_cells(counts: pd.Series, min_cell: int = DEFAULT_MIN_CELL) -> pd.Series:
-    """Suppress counts below ``min_cell``, with complementary suppression.
-
-    Counts from 1 to ``min_cell - 1`` become NaN. If exactly one cell is suppressed, the
-    next smallest published cell is suppressed as well, so the hidden value cannot be
-    recovered by subtracting the published cells from a published total. Zeros are
-    published (they disclose no one).
-
-    Parameters
-    ----------
-    counts : pandas.Series
-        Non-negative counts.
-    min_cell : int
-        Smallest count published.
-
-    Returns
-    -------
-    pandas.Series
-        Float counts with suppressed cells as NaN.
-
-    Examples
-    --------
-    >>> suppress_small_cells(pd.Series([40, 3, 25, 0]), 11).tolist()
-    [40.0, nan, nan, 0.0]
-    """
-    c = pd.to_numeric(counts, errors="coerce").astype(float)
-    small = (c > 0) & (c < min_cell)
-    out = c.where(~small)
-    if int(small.sum()) == 1:
-        published = out[(out > 0)].sort_values(kind="stable")
-        if len(published):
-            out[published.index[0]] = np.nan
+def _rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """Round for reading: dollars to the cent, minutes to 0.1, shares to 4 decimals."""
+    out = df.copy()
+    for c in out.columns:
+        if c in ("latitude", "longitude") or not pd.api.types.is_float_dtype(out[c]):
+            continue
+        digits = 2 if c.endswith("_usd") else 1 if c.endswith("_min") else 4
+        out[c] = out[c].round(digits)
     return out
 
 
-def _points(df: pd.DataFrame, file: str) -> gpd.GeoSeries:
-    cols = {c.lower(): c for c in df.columns}
-    lat = next((cols[c] for c in ("latitude", "lat", "y") if c in cols), None)
-    lon = next((cols[c] for c in ("longitude", "lon", "lng", "x") if c in cols), None)
-    if lat is None or lon is None:
-        msg = "needs latitude and longitude columns"
-        raise InputError(msg, file=file, column="latitude")
-    y = pd.to_numeric(df[lat], errors="coerce")
-    x = pd.to_numeric(df[lon], errors="coerce")
-    bad = y.isna() | x.isna()
-    if bad.any():
-        row = int(df.index[bad][0])
-        msg = "coordinate is missing or not a number"
-        raise InputError(msg, file=file, row=row, column=lat if y.isna()[row] else lon)
-    return gpd.GeoSeries(gpd.points_from_xy(x, y), index=df.index, crs="EPSG:4326")
-
-
-def _number(df: pd.DataFrame, col: str, file: str, *, allow_negative: bool = False) -> pd.Series:
-    if col not in df.columns:
-        msg = f"column not found; the file has {', '.join(df.columns)}"
-        raise InputError(msg, file=file, column=col)
-    v = pd.to_numeric(df[col].astype(str).str.replace(r"[$,\s]", "", regex=True), errors="coerce")
-    bad = v.isna() | (~allow_negative & (v < 0))
-    if bad.any():
-        row = int(df.index[bad][0])
-        msg = f"{df[col][row]!r} is not a non-negative number"
-        raise InputError(msg, file=file, row=row, column=col)
-    return v.astype(float)
-
-
-def read_employment(
-    path: str | Path, units: gpd.GeoDataFrame, *, min_cell: int = DEFAULT_MIN_CELL
-) -> gpd.GeoDataFrame:
-    """Employees by home unit, aggregated and suppressed.
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV with ``unit_id`` and ``employees`` columns.
-    units : geopandas.GeoDataFrame
-        Study units; every ``unit_id`` of the file must be one of them.
-    min_cell : int
-        Smallest count published.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Per unit: ``name``, ``population``, ``employees`` (NaN where suppressed),
-        ``employees_suppressed`` and the unit polygon.
-    """
-    file = str(path)
-    df = read_table(Path(path))
-    if "unit_id" not in df.columns:
-        msg = "needs a unit_id column naming each employee-home unit"
-        raise InputError(msg, file=file, column="unit_id")
-    emp = _number(df, "employees", file)
-    ids = df["unit_id"].astype(str).str.strip()
-    unknown = ~ids.isin(units.index.astype(str))
-    if unknown.any():
-        rows = [int(r) for r in df.index[unknown]][:10]
-        msg = f"unit ids not in the study region: {sorted(set(ids[unknown]))[:10]} (rows {rows})"
-        raise InputError(msg, file=file, row=rows[0], column="unit_id")
-    total = emp.groupby(ids).sum()
-    out = units[["name", "population", "geometry"]].copy()
-    raw = total.reindex(out.index.astype(str)).fillna(0.0).to_numpy()
-    published = suppress_small_cells(pd.Series(raw, index=out.index), min_cell)
-    out["employees"] = published
-    out["employees_suppressed"] = published.isna()
-    return out
-
-
-def read_purchasing(path: str | Path, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Vendor spend summed by the unit each vendor is located in.
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV with ``annual_spend_usd`` and latitude/longitude per vendor.
-    units : geopandas.GeoDataFrame
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Per unit: ``spend_usd``, ``vendors``; unit polygons. Spend outside the region is
-        in ``attrs["outside_usd"]``.
-    """
-    file = str(path)
-    df = read_table(Path(path))
-    spend = _number(df, "annual_spend_usd", file)
-    pts = gpd.GeoDataFrame({"spend": spend}, geometry=_points(df, file), crs="EPSG:4326")
-    zones = gpd.GeoDataFrame(
-        {"_unit": units.index.astype(str)}, geometry=units.geometry.to_numpy(), crs=units.crs
-    )
-    joined = gpd.sjoin(pts, zones, how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared edge
-    inside = joined.dropna(subset=["_unit"])
-    by = inside.groupby("_unit")["spend"].agg(["sum", "count"])
-    out = units[["name", "population", "geometry"]].copy()
-    out["spend_usd"] = by["sum"].reindex(out.index).fillna(0.0)
-    out["vendors"] = by["count"].reindex(out.index).fillna(0).astype(int)
-    out.attrs["outside_usd"] = float(spend.sum() - inside["spend"].sum())
-    out.attrs["total_usd"] = float(spend.sum())
-    return out
-
-
-def read_spaces(path: str | Path) -> gpd.GeoDataFrame:
-    """Shareable spaces (rooms, kitchens, lots) as points.
-
-    Parameters
-    ----------
-    path : str or Path
-        CSV with ``name``, ``space_type`` and latitude/longitude.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-    """
-    file = str(path)
-    df = read_table(Path(path))
-    if "name" not in df.columns:
-        msg = "needs a name column"
-        raise InputError(msg, file=file, column="name")
-    geom = _points(df, file)
-    return gpd.GeoDataFrame(df.reset_index(drop=True), geometry=geom.to_numpy(), crs="EPSG:4326")
+def _spec(value: InputSpec | None, key: str) -> tuple[Path | None, dict[str, Any]]:
+    if value is None:
+        return None, {}
+    if isinstance(value, str | Path):
+        return Path(value), {}
+    if not isinstance(value, Mapping) or "path" not in value:
+        msg = f"anchor.{key} must be a path or a mapping with 'path' (e.g. {{path: file.csv}})"
+        raise ConfigError(msg)
+    opts = {k: v for k, v in value.items() if k != "path"}
+    return Path(str(value["path"])), opts
 
 
 def read_anchor(
     units: gpd.GeoDataFrame,
     *,
-    hospital: str | Path,
-    employment: str | Path | None = None,
-    purchasing: str | Path | None = None,
-    space: str | Path | None = None,
+    hospital: InputSpec,
+    employment: InputSpec | None = None,
+    purchasing: InputSpec | None = None,
+    space: InputSpec | None = None,
+    investment: InputSpec | None = None,
+    positions: InputSpec | None = None,
+    crosswalk: InputSpec | pd.DataFrame | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
+    domains: dict[str, Domain] | None = None,
 ) -> Anchor:
     """Read an anchor institution's inputs and aggregate them to the study units.
 
@@ -234,23 +205,142 @@ def read_anchor(
     ----------
     units : geopandas.GeoDataFrame
         Study units.
-    hospital : str or Path
-        CSV with the institution's ``name`` and latitude/longitude (one row per site).
-    employment, purchasing, space : str or Path, optional
-        See :func:`read_employment`, :func:`read_purchasing`, :func:`read_spaces`.
+    hospital : str, Path or mapping
+        The institution's site(s): ``name``, latitude and longitude (one row per site).
+    employment, purchasing, space, investment, positions : str, Path or mapping, optional
+        A path, or a mapping with ``path`` and the reader's options (``columns``,
+        ``unknown_zip``): see :func:`~assetmap.sources.workforce.read_workforce`,
+        :func:`~assetmap.sources.spending.read_purchasing`,
+        :func:`~assetmap.sources.spaces.read_spaces`,
+        :func:`~assetmap.sources.spending.read_investment`,
+        :func:`~assetmap.sources.spaces.read_positions`.
+    crosswalk : str, Path, mapping or pandas.DataFrame, optional
+        ZCTA-to-unit crosswalk for inputs placed by ZIP code (a mapping may name the
+        columns: ``{path: ..., zcta: ZIP, unit_id: TRACT, weight: RES_RATIO}``).
     min_cell : int
-        Smallest employee count published.
+        Smallest employee count published (default 11).
+    domains : dict, optional
+        Service domains (to read the spaces' ``hosts``).
 
     Returns
     -------
     Anchor
+
+    Examples
+    --------
+    >>> import assetmap as am
+    >>> from assetmap._resources import sample_dir
+    >>> d = sample_dir()
+    >>> units = am.read_units(d / "units.geojson")
+    >>> a = read_anchor(units, hospital=d / "hospital.csv", employment=d / "anchor_employment.csv")
+    >>> bool(a.employment["employees_suppressed"].any())
+    True
     """
-    h = read_spaces(hospital)
-    return Anchor(
-        name=str(h["name"].iloc[0]),
-        hospital=h,
-        employment=read_employment(employment, units, min_cell=min_cell) if employment else None,
-        purchasing=read_purchasing(purchasing, units) if purchasing else None,
-        spaces=read_spaces(space) if space else None,
-        min_cell=min_cell,
-    )
+    from assetmap.crosswalk import read_crosswalk
+    from assetmap.sources.spaces import read_positions, read_sites, read_spaces
+    from assetmap.sources.spending import read_investment, read_purchasing
+    from assetmap.sources.workforce import read_workforce
+
+    cw = None
+    if isinstance(crosswalk, pd.DataFrame):
+        cw = crosswalk
+    elif crosswalk is not None:
+        cpath, copts = _spec(crosswalk, "crosswalk")
+        cw = read_crosswalk(str(cpath), units=units, **copts)
+    hpath, _ = _spec(hospital, "hospital")
+    sites = read_sites(str(hpath))
+    anchor = Anchor(name=str(sites["name"].iloc[0]), hospital=sites, min_cell=int(min_cell))
+    path, opts = _spec(employment, "employment")
+    if path is not None:
+        wf = read_workforce(path, units, crosswalk=cw, min_cell=min_cell, **opts)
+        anchor.employment, anchor.employment_groups = wf.by_unit, wf.by_group
+        anchor.employment_totals = wf.totals
+        anchor.summary["employment"] = {"outside": wf.outside, "placed": wf.placed}
+    path, opts = _spec(purchasing, "purchasing")
+    if path is not None:
+        p = read_purchasing(path, units, crosswalk=cw, **opts)
+        anchor.purchasing, anchor.summary["purchasing"] = p.by_unit, p.summary
+    path, opts = _spec(investment, "investment")
+    if path is not None:
+        inv = read_investment(path, units, crosswalk=cw, **opts)
+        anchor.investment, anchor.summary["investment"] = inv.by_unit, inv.summary
+    path, opts = _spec(space, "space")
+    if path is not None:
+        anchor.spaces = read_spaces(path, domains=domains, **opts)
+    path, opts = _spec(positions, "positions")
+    if path is not None:
+        anchor.positions = read_positions(path, **opts)
+        anchor.summary["positions"] = {
+            "open_positions": int(anchor.positions["open_positions"].sum()),
+            "sites": len(anchor.positions),
+        }
+    return anchor
+
+
+def anchor_from_config(
+    cfg: Mapping[str, Any],
+    *,
+    base: Path,
+    units: gpd.GeoDataFrame,
+    domains: dict[str, Domain] | None = None,
+    where: str = "project",
+) -> tuple[Anchor, list[dict[str, Any]]]:
+    """Read the ``anchor:`` mapping of a project YAML.
+
+    Keys: ``hospital`` (required), ``employment``, ``purchasing``, ``investment``,
+    ``space``, ``positions``, ``crosswalk`` (each ``{path: ..., <options>}`` or a path,
+    relative to ``base``) and ``min_cell`` (default 11).
+
+    Parameters
+    ----------
+    cfg : mapping
+        The ``anchor:`` mapping.
+    base : Path
+        Folder of the YAML file.
+    units : geopandas.GeoDataFrame
+    domains : dict, optional
+    where : str
+        Named in configuration errors (the YAML's path).
+
+    Returns
+    -------
+    tuple of (Anchor, list of dict)
+        The anchor and a provenance record per input file.
+
+    Examples
+    --------
+    >>> import assetmap as am
+    >>> from assetmap._resources import sample_dir
+    >>> units = am.read_units(sample_dir() / "units.geojson")
+    >>> a, files = anchor_from_config({"hospital": "hospital.csv"}, base=sample_dir(),
+    ...                               units=units)
+    >>> files[0]["role"]
+    'anchor.hospital'
+    """
+    from assetmap.provenance import file_record
+
+    known = {*ANCHOR_INPUTS, "crosswalk", "min_cell"}
+    unknown = sorted(set(cfg) - known)
+    if unknown:
+        msg = f"{where}: unknown anchor keys {unknown}; known: {sorted(known)}"
+        raise ConfigError(msg)
+    if "hospital" not in cfg:
+        msg = f"{where}: anchor needs 'hospital: {{path: ...}}' naming the institution"
+        raise ConfigError(msg)
+    min_cell = cfg.get("min_cell", DEFAULT_MIN_CELL)
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 1:
+        msg = f"{where}: anchor.min_cell must be a whole number of at least 1, got {min_cell!r}"
+        raise ConfigError(msg)
+    specs: dict[str, Any] = {}
+    records = []
+    for key in (*ANCHOR_INPUTS, "crosswalk"):
+        if cfg.get(key) is None:
+            continue
+        path, opts = _spec(cfg[key], key)
+        if path is None:  # pragma: no cover - _spec returns a path for non-None
+            continue
+        full = path if path.is_absolute() else base / path
+        specs[key] = {"path": full, **opts}
+        records.append(file_record(full, role=f"anchor.{key}"))
+    anchor = read_anchor(units, min_cell=min_cell, domains=domains, **specs)
+    return anchor, records

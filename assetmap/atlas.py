@@ -140,6 +140,11 @@ class Atlas:
                 "indicators": ind.source,
             }
         )
+        if anchor is not None:
+            from assetmap.anchor_measures import measure_anchor
+
+            anchor = measure_anchor(anchor, u, gaps, travel=opt, need_percentile=need_percentile)
+            params["anchor_min_cell"] = anchor.min_cell
         prov["parameters"] = params
         return cls(
             name=name,
@@ -176,8 +181,12 @@ class Atlas:
         *,
         m: folium.Map | None = None,
         need_column: str = "need_pct",
+        indicators: str | list[str] | None = "all",
         classify: str = "quantiles",
         k: int = 5,
+        palette: str = "YlOrRd",
+        self_contained: bool = False,
+        js_dir: str | Path | None = None,
     ) -> folium.Map:
         """Return an interactive folium map of the study (see :func:`assetmap.maps.make_map`).
 
@@ -186,15 +195,33 @@ class Atlas:
         m : folium.Map, optional
             A map to add the layers to.
         need_column : str
-            Unit column drawn as the need choropleth.
+            Unit column shown first as the need choropleth.
+        indicators : "all", list of str or None
+            Indicators offered as further choropleths.
         classify : {"quantiles", "naturalbreaks"}
-            Classification of the choropleth (mapclassify).
+            Classification of the choropleths (mapclassify).
         k : int
             Number of classes.
+        palette : str
+            Colour-blind-safe palette of the choropleths ("YlOrRd", "viridis", …).
+        self_contained : bool
+            Write the map's JavaScript and CSS into the file (works with no internet).
+        js_dir : str or Path, optional
+            A ``node_modules`` folder with ``leaflet`` for ``self_contained``.
         """
         from assetmap.maps import make_map
 
-        return make_map(self, m=m, need_column=need_column, classify=classify, k=k)
+        return make_map(
+            self,
+            m=m,
+            need_column=need_column,
+            indicators=indicators,
+            classify=classify,
+            k=k,
+            palette=palette,
+            self_contained=self_contained,
+            js_dir=js_dir,
+        )
 
     def report(
         self, path: str | Path, *, figures: bool = True, pdf: bool | None = None

@@ -56,23 +56,31 @@ def write_layers(atlas: Atlas, path: str | Path) -> Path:
     layers["gaps"] = gpd.GeoDataFrame(gaps, geometry=geoms.name, crs=atlas.units.crs)
     if len(atlas.overlaps):
         layers["overlaps"] = atlas.overlaps
-    if atlas.anchor is not None:
-        a = atlas.anchor
-        for name, layer in (
-            ("anchor_employment", a.employment),
-            ("anchor_purchasing", a.purchasing),
-            ("anchor_spaces", a.spaces),
-            ("anchor_sites", a.hospital),
-        ):
-            if layer is not None:
-                layers[name] = layer.reset_index() if name != "anchor_spaces" else layer
+    anchor_tables: dict[str, pd.DataFrame] = {}
+    if atlas.anchor is not None:  # employee counts exactly as published (assetmap.privacy)
+        for name, layer in atlas.anchor.layers().items():
+            layers[f"anchor_{name}"] = layer
+        spatial = set(atlas.anchor.layers())
+        anchor_tables = {k: v for k, v in atlas.anchor.tables().items() if k not in spatial}
     for name, layer in layers.items():
         if len(layer):
             _plain(layer).to_file(p, layer=name, driver="GPKG")
     acc = pd.DataFrame(atlas.access)
     acc.attrs = {}
     _write_table(p, "access", acc)
+    for name, table in anchor_tables.items():
+        if len(table):
+            _write_table(p, f"anchor_{name}", _plain_table(table))
     return p
+
+
+def _plain_table(df: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(df).copy()
+    out.attrs = {}
+    for c in out.columns:
+        if out[c].dtype == object:
+            out[c] = out[c].map(lambda v: "" if v is None else str(v))
+    return out
 
 
 def _write_table(p: Path, layer: str, df: pd.DataFrame) -> None:
@@ -82,7 +90,7 @@ def _write_table(p: Path, layer: str, df: pd.DataFrame) -> None:
 
 
 def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``gaps.csv``, ``overlaps.csv``, ``access.csv`` and ``assets.csv``.
+    """Write ``gaps.csv``, ``overlaps.csv``, ``access.csv``, ``assets.csv`` and ``anchor_*.csv``.
 
     Numbers are rounded for reading (distances to the metre, minutes to 0.1, ratios to
     4 significant decimals) so the same inputs give byte-identical files.
@@ -108,6 +116,11 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
         path = d / f"{name}.csv"
         df.to_csv(path, index=False, lineterminator="\n")
         paths[name] = path
+    if atlas.anchor is not None:  # employee counts exactly as published (assetmap.privacy)
+        for name, df in atlas.anchor.tables().items():
+            path = d / f"anchor_{name}.csv"
+            df.to_csv(path, index=False, lineterminator="\n")
+            paths[f"anchor_{name}"] = path
     return paths
 
 

