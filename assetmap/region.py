@@ -172,26 +172,105 @@ def measure_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     return crs
 
 
-def origins(units: gpd.GeoDataFrame, crs: pyproj.CRS | None = None) -> gpd.GeoSeries:
+def origins(
+    units: gpd.GeoDataFrame,
+    crs: pyproj.CRS | None = None,
+    *,
+    finer: gpd.GeoDataFrame | None = None,
+    population: str = "population",
+) -> gpd.GeoSeries:
     """Return one origin point per unit, always inside the unit.
 
-    The centroid is used when it falls inside the unit; otherwise (concave or
-    multi-part units) the unit's representative point, which shapely guarantees to lie
-    within it.
+    Without ``finer``, the centroid is used when it falls inside the unit; otherwise
+    (concave or multi-part units) the unit's representative point, which shapely
+    guarantees to lie within it.
+
+    With ``finer`` units carrying population (block groups inside tracts, blocks inside
+    block groups), the origin is the population-weighted mean of the finer units' points
+    (their own inside points), where people actually live rather than the geometric
+    middle (the "population-weighted centroid" of the US Census Bureau's centers of
+    population). When that mean falls outside a concave unit, the finer point nearest
+    to it is used instead, so the origin stays inside. Units with no populated finer unit
+    keep the default origin.
 
     Parameters
     ----------
     units : geopandas.GeoDataFrame
     crs : pyproj.CRS, optional
         CRS of the returned points; the units' own CRS when omitted.
+    finer : geopandas.GeoDataFrame, optional
+        Smaller areas (polygons or points) with a ``population`` column. A ``unit_id``
+        column links each to its unit; without it each is assigned to the unit that
+        contains its inside point.
+    population : str
+        Population column of ``finer``.
 
     Returns
     -------
     geopandas.GeoSeries
         Points on the units' index.
+
+    Examples
+    --------
+    >>> import assetmap as am
+    >>> units = am.load_sample().units
+    >>> crs = measure_crs(units)
+    >>> bool(origins(units, crs).within(units.geometry.to_crs(crs)).all())
+    True
     """
     g = units.geometry if crs is None else units.geometry.to_crs(crs)
     cent = g.centroid
     inside = cent.within(g)
-    pts = cent.where(inside, g.representative_point())
-    return gpd.GeoSeries(pts, index=units.index, crs=g.crs)
+    pts = gpd.GeoSeries(cent.where(inside, g.representative_point()), index=units.index, crs=g.crs)
+    if finer is None:
+        return pts
+    return _population_weighted(pts, g, finer, population)
+
+
+def _population_weighted(
+    pts: gpd.GeoSeries, g: gpd.GeoSeries, finer: gpd.GeoDataFrame, population: str
+) -> gpd.GeoSeries:
+    if finer.crs is None:
+        msg = "finer units have no CRS; set one with GeoDataFrame.set_crs"
+        raise InputError(msg, column="geometry")
+    if population not in finer.columns:
+        msg = f"finer units need a {population!r} column to weight origins"
+        raise InputError(msg, column=population)
+    f = finer.to_crs(g.crs)
+    fp = f.geometry.where(f.geom_type == "Point", f.geometry.representative_point())
+    pop = pd.to_numeric(f[population], errors="coerce").fillna(0).to_numpy(float)
+    if "unit_id" in f.columns:
+        owner = f["unit_id"].astype(str).to_numpy()
+    else:
+        tree = g.sindex
+        fi, ui = tree.query(fp.to_numpy(), predicate="within")
+        owner = np.full(len(f), None, dtype=object)
+        owner[fi] = np.asarray(g.index.astype(str))[ui]
+    keep = (pop > 0) & pd.notna(owner)
+    df = pd.DataFrame(
+        {
+            "unit": owner[keep],
+            "x": fp.x.to_numpy()[keep],
+            "y": fp.y.to_numpy()[keep],
+            "w": pop[keep],
+        }
+    )
+    if df.empty:
+        return pts
+    df["wx"], df["wy"] = df["x"] * df["w"], df["y"] * df["w"]
+    sums = df.groupby("unit")[["wx", "wy", "w"]].sum()
+    mean = pd.DataFrame({"x": sums["wx"] / sums["w"], "y": sums["wy"] / sums["w"]})
+    out = pts.copy()
+    str_index = pd.Index(pts.index.astype(str))
+    for uid, row in mean.iterrows():
+        if uid not in str_index:
+            continue
+        pos = str_index.get_loc(uid)
+        p = shapely.Point(row["x"], row["y"])
+        if g.iloc[pos].contains(p):
+            out.iloc[pos] = p
+        else:  # concave unit: the populated finer point nearest the weighted mean
+            cand = df[df["unit"] == uid]
+            k = int(np.argmin(np.hypot(cand["x"] - row["x"], cand["y"] - row["y"])))
+            out.iloc[pos] = shapely.Point(cand["x"].iloc[k], cand["y"].iloc[k])
+    return out

@@ -144,3 +144,211 @@ def test_access_table_contract(sample_atlas):
     assert len(acc) == len(sample_atlas.units) * len(sample_atlas.domains)
     assert not acc.duplicated(["unit_id", "domain"]).any()
     assert isinstance(acc, pd.DataFrame)
+
+
+def _grid_units(nx_, ny, size, pops):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    geoms = [
+        box(X0 + i * size, Y0 + j * size, X0 + (i + 1) * size, Y0 + (j + 1) * size)
+        for j in range(ny)
+        for i in range(nx_)
+    ]
+    ids = [f"u{k:03d}" for k in range(nx_ * ny)]
+    return (
+        gpd.GeoDataFrame({"unit_id": ids, "name": ids, "population": pops}, geometry=geoms, crs=UTM)
+        .set_index("unit_id")
+        .to_crs("EPSG:4326")
+    )
+
+
+@pytest.fixture(scope="module")
+def pysal_case():
+    """300 units (20 x 15 squares of 250 m), 60 services with capacities, dense costs."""
+    rng = np.random.default_rng(42)
+    pops = rng.integers(0, 3000, 300).astype(float)
+    pops[[5, 77]] = 0  # unpopulated units (parks) are fine
+    units = _grid_units(20, 15, 250.0, pops)
+    pts = [(rng.uniform(-300, 5300), rng.uniform(-300, 4050), "food") for _ in range(60)]
+    cap = rng.integers(1, 80, 60).astype(float)
+    assets = assets_at(pts, capacity=list(cap))
+    from assetmap.region import measure_crs, origins
+
+    crs = measure_crs(units)
+    o = origins(units, crs)
+    a = assets.to_crs(crs).geometry
+    opt = TravelOptions()
+    minutes = cdist(np.c_[o.x, o.y], np.c_[a.x, a.y]) * opt.circuity / opt.metres_per_min
+    cost = pd.DataFrame(
+        {
+            "origin": np.repeat(units.index.to_numpy(), len(assets)),
+            "dest": np.tile(assets["asset_id"].to_numpy(), len(units)),
+            "cost": minutes.ravel(),
+        }
+    )
+    return units, assets, cost
+
+
+def _pysal(units, assets, cost):
+    access_pkg = pytest.importorskip("access")
+    demand = pd.DataFrame({"pop": units["population"]}, index=units.index.rename("geoid"))
+    supply = pd.DataFrame(
+        {"cap": assets["capacity"].to_numpy()}, index=pd.Index(assets["asset_id"], name="geoid")
+    )
+    return access_pkg, access_pkg.Access(
+        demand_df=demand,
+        demand_value="pop",
+        supply_df=supply,
+        supply_value="cap",
+        cost_df=cost,
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="cost",
+    )
+
+
+def test_2sfca_e2sfca_gravity_equal_pysal_access(pysal_case):
+    units, assets, cost = pysal_case
+    opt = TravelOptions(decay_weights=(1.0, 0.68, 0.22), gravity_beta=1.5, gravity_floor_min=2.0)
+    acc = am.access(units, assets, only=["food"], travel=opt).set_index("unit_id")
+    pkg, pa = _pysal(units, assets, cost)
+    t = 15.0
+    fca = pa.two_stage_fca(name="fca", max_cost=t)["fca_cap"]
+    step = pkg.weights.step_fn({t * 1 / 3: 1.0, t * 2 / 3: 0.68, t * 3 / 3: 0.22})
+    e2 = pa.enhanced_two_stage_fca(name="e2", max_cost=t, weight_fn=step)["e2_cap"]
+    grav = pa.two_stage_fca(name="grav", max_cost=t, weight_fn=pkg.weights.gravity(1.0, -1.5, 2.0))[
+        "grav_cap"
+    ]
+    for ours, theirs in (("fca_ratio", fca), ("e2sfca_ratio", e2), ("gravity_ratio", grav)):
+        want = theirs.reindex(acc.index).fillna(0).to_numpy() * opt.per  # NaN: nothing in reach
+        assert (want > 0).sum() > 150
+        np.testing.assert_allclose(acc[ours].to_numpy(), want, rtol=1e-9, atol=0)
+    # counts equal the costs within the threshold
+    within = cost[cost["cost"] <= t].groupby("origin").size()
+    np.testing.assert_array_equal(
+        acc["count_within"].to_numpy(), within.reindex(acc.index).fillna(0).to_numpy()
+    )
+
+
+def test_catchment_pairs_are_the_costs_within_the_threshold(pysal_case):
+    from assetmap.access import catchment_pairs
+
+    units, assets, cost = pysal_case
+    pairs = catchment_pairs(units, assets, minutes=12.0)
+    want = cost[cost["cost"] <= 12.0].sort_values(["origin", "cost", "dest"], ignore_index=True)
+    assert pairs["unit_id"].tolist() == want["origin"].tolist()
+    assert pairs["asset_id"].tolist() == want["dest"].tolist()
+    np.testing.assert_allclose(pairs["minutes"], want["cost"], rtol=1e-12)
+
+
+def test_decay_zones_follow_pysal_step_semantics():
+    from assetmap.access import decay_weight
+
+    # a time exactly on a zone edge belongs to the nearer zone; beyond the threshold: 0
+    got = decay_weight(np.array([0.0, 5.0, 5.0001, 10.0, 10.5, 15.0, 15.0001]), 15, (1, 0.5, 0.2))
+    assert got.tolist() == [1.0, 1.0, 0.5, 0.5, 0.2, 0.2, 0.0]
+    assert decay_weight(np.array([3.0, 7.0]), 10, (1, 0.4)).tolist() == [1.0, 0.4]
+
+
+def test_measures_subset_and_point_units():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    pts = gpd.GeoDataFrame(
+        {"population": [100.0, 200.0]},
+        geometry=[Point(X0 + 100, Y0), Point(X0 + 5000, Y0)],
+        index=pd.Index(["p1", "p2"], name="unit_id"),
+        crs=UTM,
+    )
+    assets = assets_at([(0, 0, "food")]).to_crs(UTM)
+    acc = am.access(pts, assets, only=["food"], measures=["nearest", "count"])
+    assert acc["straight_m"].tolist() == pytest.approx([100.0, 5000.0])
+    assert acc["count_within"].tolist() == [1, 0]
+    assert acc["fca_ratio"].isna().all() and acc["e2sfca_ratio"].isna().all()
+    assert acc.attrs["crs"] == "EPSG:32618"  # a projected metre CRS is used as it is
+    with pytest.raises(InputError, match="unknown measures"):
+        am.access(pts, assets, measures=["nearest", "speed"])
+
+
+def test_status_and_given_origins():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    units = squares(2)
+    assets = assets_at([(500, 500, "food")])
+    acc = am.access(units, assets, only=["food", "housing"])
+    assert set(acc.loc[acc["domain"] == "food", "status"]) == {"ok"}
+    assert set(acc.loc[acc["domain"] == "housing", "status"]) == {"no_service"}
+    o = gpd.GeoSeries([Point(X0 + 500, Y0 + 500), Point(X0 + 1900, Y0 + 500)], crs=UTM)
+    o.index = units.index
+    acc = am.access(units, assets, only=["food"], origins=o)
+    assert acc["straight_m"].tolist() == pytest.approx([0.0, 1400.0], abs=1e-6)
+    with pytest.raises(InputError, match="no origin for units"):
+        am.access(units, assets, only=["food"], origins=o.iloc[:1])
+
+
+def test_population_weighted_origin_from_finer_units():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from assetmap.region import origins
+
+    unit = gpd.GeoDataFrame(
+        {"population": [400.0]},
+        geometry=[box(X0, Y0, X0 + 1000, Y0 + 1000)],
+        index=pd.Index(["u"], name="unit_id"),
+        crs=UTM,
+    )
+    # west half holds 300 people, east half 100: the origin leans west
+    halves = gpd.GeoDataFrame(
+        {"population": [300.0, 100.0]},
+        geometry=[box(X0, Y0, X0 + 500, Y0 + 1000), box(X0 + 500, Y0, X0 + 1000, Y0 + 1000)],
+        crs=UTM,
+    )
+    o = origins(unit, finer=halves).iloc[0]
+    assert (o.x - X0, o.y - Y0) == pytest.approx((0.75 * 250 + 0.25 * 750, 500.0))
+    # a block group with nobody in it does not pull
+    halves["population"] = [0.0, 100.0]
+    o = origins(unit, finer=halves).iloc[0]
+    assert (o.x - X0, o.y - Y0) == pytest.approx((750.0, 500.0))
+
+
+def test_population_weighted_origin_stays_inside_a_concave_unit():
+    import geopandas as gpd
+    from shapely.geometry import Polygon, box
+
+    from assetmap.region import origins
+
+    u = Polygon(
+        [
+            (0, 0),
+            (3000, 0),
+            (3000, 3000),
+            (2000, 3000),
+            (2000, 1000),
+            (1000, 1000),
+            (1000, 3000),
+            (0, 3000),
+        ]
+    )
+    from shapely import affinity
+
+    units = gpd.GeoDataFrame(
+        {"population": [200.0]},
+        geometry=[affinity.translate(u, X0, Y0)],
+        index=pd.Index(["u"], name="unit_id"),
+        crs=UTM,
+    )
+    # equal people at the top of both arms: their mean (1500, 2500) is in the notch
+    arms = gpd.GeoDataFrame(
+        {"unit_id": ["u", "u"], "population": [100.0, 100.0]},
+        geometry=[
+            box(X0, Y0 + 2000, X0 + 1000, Y0 + 3000),
+            box(X0 + 2000, Y0 + 2000, X0 + 3000, Y0 + 3000),
+        ],
+        crs=UTM,
+    )
+    o = origins(units, finer=arms)
+    assert o.within(units.geometry).all()
+    assert (o.iloc[0].y - Y0) == pytest.approx(2500.0)

@@ -77,3 +77,180 @@ def test_cluster_of_coinciding_providers_is_an_overlap():
     # u1's centre (500, 500) and u2's (1500, 500; 903 m from a4) are within 923 m
     assert row["population"] == 2000
     assert clusters.crs.to_epsg() == 4326
+
+
+def test_gap_thresholds_max_minutes_and_low_supply():
+    from assetmap.access import TravelOptions
+
+    units = _with_need(squares(3, size=1000, pops=[1000, 5000, 1000]), [0.9, 0.95, 0.8])
+    # one pantry at u1's centre: u1 0 min, u2 1000 m (16.25 min) away, u3 2000 m away
+    assets = assets_at([(500, 500, "food")], capacity=[2.0])
+    acc = am.access(units, assets, only=["food"], thresholds={"food": 20})
+    gaps = am.find_gaps(units, acc)
+    assert gaps["unit_id"].tolist() == ["u3"] and gaps["reason"].tolist() == ["none_within"]
+    # a stricter 10-minute standard: u2 (16.25 min) becomes a gap too, ranked by need
+    gaps = am.find_gaps(units, acc, max_minutes=10)
+    assert gaps["unit_id"].tolist() == ["u2", "u3"]
+    assert gaps["threshold_min"].tolist() == [10.0, 10.0]
+    # supply: capacity 2 shared by the 6,000 people of u1 and u2 within 20 minutes.
+    # E2SFCA zones of 20/3 min: u1 (0 min) weighs 1, u2 (16.25 min, third zone) .22
+    # -> demand 1000 + .22 * 5000 = 2100; u2 gets 2 / 2100 * .22 per resident
+    ratio_u2 = 2 / 2100 * 0.22 * 1000
+    assert acc.set_index("unit_id").loc["u2", "e2sfca_ratio"] == pytest.approx(ratio_u2)
+    gaps = am.find_gaps(units, acc, min_ratio=0.35)
+    assert dict(zip(gaps["unit_id"], gaps["reason"], strict=True)) == {
+        "u2": "low_supply",
+        "u3": "none_within",
+    }
+    with pytest.raises(InputError, match="need_percentile"):
+        am.find_gaps(units, acc, need_percentile=120)
+    assert TravelOptions().decay_weights == (1.0, 0.68, 0.22)
+
+
+def test_unreachable_units_are_gaps_with_their_reason():
+    from pathlib import Path
+
+    from assetmap.access import TravelOptions
+
+    fix = Path(__file__).parent / "fixtures" / "network"
+    units = am.read_units(fix / "units.geojson")
+    units = _with_need(units, [0.9] * len(units))
+    assets = am.read_assets(fix / "assets.csv")
+    acc = am.access(
+        units, assets, only=["food"], travel=TravelOptions(mode="walk", graph=fix / "grid.osm")
+    )
+    gaps = am.find_gaps(units, acc)
+    row = gaps.set_index("unit_id").loc["island"]
+    assert row["reason"] == "unreachable" and np.isnan(row["nearest_min"])
+    assert row["population"] == 600
+
+
+def _strip_units(pops, poverty, width=4000.0):
+    """Strips 250 m tall side by side in y: one row of 250 m grid points each."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from tests.conftest import UTM, X0, Y0
+
+    n = len(pops)
+    return (
+        gpd.GeoDataFrame(
+            {
+                "unit_id": [f"s{i + 1}" for i in range(n)],
+                "name": [f"Strip {i + 1}" for i in range(n)],
+                "population": pops,
+                "poverty_100": poverty,
+            },
+            geometry=[box(X0, Y0 + 250 * i, X0 + width, Y0 + 250 * (i + 1)) for i in range(n)],
+            crs=UTM,
+        )
+        .set_index("unit_id")
+        .to_crs("EPSG:4326")
+    )
+
+
+def test_usda_low_income_low_access_by_hand():
+    from assetmap.gaps import food_access_gaps, usda_food_access
+
+    # sample points at x = 125, 375, ..., 3875 (16 per strip); a store at the west end
+    # (x = 0) of each strip's row: points beyond 1 mile (1,609 m) are x >= 1625: 10 of 16
+    units = _strip_units([800.0, 400.0, 3000.0], [25.0, 30.0, 10.0])
+    stores = assets_at([(0, 125 + 250 * i, "food") for i in range(3)])
+    flags = usda_food_access(units, stores)
+    assert flags["share_beyond"].tolist() == pytest.approx([10 / 16] * 3)
+    assert flags["pop_beyond"].tolist() == pytest.approx([500.0, 250.0, 1875.0])
+    assert flags["low_access"].all()  # 62.5% >= 33%
+    assert flags["low_income"].tolist() == [True, True, False]  # poverty >= 20%
+    assert flags["lila"].tolist() == [True, True, False]
+    # the half-mile variant: beyond 805 m are x >= 875: 13 of 16
+    half = usda_food_access(units, stores, variant="half_10")
+    assert half["share_beyond"].tolist() == pytest.approx([13 / 16] * 3)
+    # rural units: nobody is 10 miles away
+    rural = usda_food_access(units, stores, urban=False)
+    assert not rural["low_access"].any() and rural["distance_mi"].eq(10).all()
+    # income criterion: 80% of the area median
+    units["mfi"] = [90_000, 90_000, 50_000]
+    inc = usda_food_access(units, stores, income_column="mfi", area_median_income=70_000)
+    assert inc["low_income"].tolist() == [True, True, True]
+    gaps = food_access_gaps(units, stores)
+    assert gaps["unit_id"].tolist() == ["s1", "s2"]  # ranked by people beyond
+    assert gaps["reason"].eq("usda_lila").all() and gaps["domain"].eq("food").all()
+    assert gaps["nearest_name"].tolist() == ["Asset 1", "Asset 2"]
+
+
+def test_usda_with_finer_population_points():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from assetmap.gaps import usda_food_access
+    from tests.conftest import UTM, X0, Y0
+
+    units = _strip_units([1000.0], [30.0])
+    # 900 people live near the store, 100 far away: 10% beyond a mile, 100 people
+    finer = gpd.GeoDataFrame(
+        {"population": [900.0, 100.0]},
+        geometry=[Point(X0 + 200, Y0 + 100), Point(X0 + 3800, Y0 + 100)],
+        crs=UTM,
+    )
+    flags = usda_food_access(units, assets_at([(0, 125, "food")]), finer=finer)
+    assert flags.loc["s1", "share_beyond"] == pytest.approx(0.1)
+    assert flags.loc["s1", "pop_beyond"] == pytest.approx(100.0)
+    assert not flags.loc["s1", "low_access"]
+    with pytest.raises(InputError, match="variant"):
+        usda_food_access(units, assets_at([(0, 0, "food")]), variant="2_30")
+    with pytest.raises(InputError) as err:
+        usda_food_access(units.drop(columns="poverty_100"), assets_at([(0, 0, "food")]))
+    assert err.value.column == "poverty_100"
+
+
+def test_cluster_by_covered_population():
+    units = _with_need(squares(6, size=1000), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    # reach 923 m: a1..a3 near u1/u2 cover {u1, u2}; a4 at x=1800 covers {u2, u3}
+    pts = [(500, 500, "food"), (600, 500, "food"), (900, 500, "food"), (1800, 500, "food")]
+    assets = assets_at(pts)
+    acc = am.access(units, assets, only=["food"])
+    ov = am.find_overlaps(units, assets, acc, share_by="population", min_share=0.75)
+    clusters = ov[ov["kind"] == "cluster"]
+    assert len(clusters) == 1
+    row = clusters.iloc[0]
+    # a1..a3 share all of their 2,000 residents; a4 shares only u2's 1,000 of its 2,000
+    assert sorted(row["asset_ids"].split(";")) == ["a1", "a2", "a3"]
+    assert row["share"] == pytest.approx(1.0) and row["population"] == 2000
+    with pytest.raises(InputError, match="share_by"):
+        am.find_overlaps(units, assets, acc, share_by="volume")
+
+
+def test_provider_coverage_by_hand():
+    from assetmap.overlap import provider_coverage
+
+    units = _with_need(squares(4, size=1000, pops=[100, 200, 300, 400]), [0.9, 0.8, 0.3, 0.2])
+    # three pantries at u1's centre, one at u3's; reach is 923 m, so u1 has three within
+    # reach, u2 (1,000 m from both) none, u3 one and u4 none
+    pts = [(500, 500, "food")] * 3 + [(2500, 500, "food")]
+    acc = am.access(units, assets_at(pts), only=["food"])
+    assert acc["count_within"].tolist() == [3, 0, 1, 0]
+    cov = provider_coverage(units, acc).iloc[0]
+    assert (cov["pop_0"], cov["pop_1"], cov["pop_2plus"], cov["pop_3plus"]) == (600, 300, 100, 100)
+    assert (cov["need_pop"], cov["need_pop_0"], cov["need_pop_2plus"]) == (300, 200, 100)
+    assert cov["low_need_pop_2plus"] == 0
+
+
+def test_capacity_balance_pairs_over_with_nearest_under_served():
+    from assetmap.overlap import capacity_balance
+
+    # ten units in a row; services crowd u1 (low need); u9, u10 (high need) have none
+    need = [0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.9, 1.0]
+    units = _with_need(squares(10, size=1000), need)
+    pts = [(500, 500, "food"), (520, 500, "food"), (480, 520, "food")] + [
+        (1500 + 1000 * i, 500, "food") for i in range(6)
+    ]
+    acc = am.access(units, assets_at(pts), only=["food"])
+    bal = capacity_balance(units, acc)
+    assert bal["over_unit_id"].tolist() == ["u1"]
+    row = bal.iloc[0]
+    assert row["under_unit_id"] == "u9" and row["distance_km"] == pytest.approx(8.0)
+    assert row["over_providers"] == 3 and row["under_supply_per_1000"] == 0
+    ov = am.find_overlaps(units, assets_at(pts), acc)
+    over = ov[ov["kind"] == "over_served"].iloc[0]
+    assert over["unit_id"] == "u1" and over["partner_unit_id"] == "u9"
+    assert "Unit 9, 8.0 km away" in over["note"]

@@ -1,0 +1,296 @@
+"""Network travel: times equal networkx's Dijkstra, islands are unreachable, files load offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import assetmap as am
+from assetmap.access import TravelOptions
+from assetmap.errors import ConfigError, InputError
+from assetmap.network import (
+    add_travel_times,
+    compile_graph,
+    graph_from_file,
+    load_street_graph,
+    nearest_times,
+    pairs_within,
+)
+
+FIX = Path(__file__).parent / "fixtures" / "network"
+OSM = FIX / "grid.osm"
+GRAPHML = FIX / "grid.graphml"
+WALK_MPS = 4.8 / 3.6
+
+
+@pytest.fixture(scope="module")
+def walk_nx():
+    return add_travel_times(graph_from_file(OSM, mode="walk"), mode="walk")
+
+
+@pytest.fixture(scope="module")
+def drive_nx():
+    return add_travel_times(graph_from_file(OSM, mode="drive"), mode="drive")
+
+
+def _nx_nearest(G, g, o_xy, d_xy, weight="travel_time"):
+    """Per-origin networkx Dijkstra: the reference."""
+    o_node, o_leg = g.snap(o_xy)
+    d_node, d_leg = g.snap(d_xy)
+    ids = g.node_ids
+    out = []
+    for on, ol in zip(o_node, o_leg, strict=True):
+        lengths = nx.single_source_dijkstra_path_length(G, ids[on], weight=weight)
+        cand = [
+            (lengths[ids[dn]] + dl / WALK_MPS, k)
+            for k, (dn, dl) in enumerate(zip(d_node, d_leg, strict=True))
+            if ids[dn] in lengths
+        ]
+        if cand:
+            t, k = min(cand)
+            out.append((t + ol / WALK_MPS, k))
+        else:
+            out.append((np.nan, -1))
+    return np.array([t for t, _ in out]), np.array([k for _, k in out])
+
+
+def _points(g, n, seed, main=False):
+    """Random points over the fixture's streets (``main``: the main grid only)."""
+    rng = np.random.default_rng(seed)
+    lo, hi = g.xy.min(axis=0), g.xy.max(axis=0)
+    if main:
+        hi = lo + [1500.0, 1300.0]
+    return rng.uniform(lo, hi, (n, 2))
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+def test_nearest_time_equals_networkx_dijkstra(mode, walk_nx, drive_nx):
+    G = walk_nx if mode == "walk" else drive_nx
+    g = compile_graph(G, mode=mode)
+    o_xy, d_xy = _points(g, 60, 1), _points(g, 7, 2, main=True)
+    got = nearest_times(g, o_xy, d_xy)
+    want_t, want_k = _nx_nearest(G, g, o_xy, d_xy)
+    np.testing.assert_allclose(got.seconds, want_t, rtol=1e-9, equal_nan=True)
+    assert np.isnan(want_t).any()  # some points fall on the island: unreachable
+    assert (np.isnan(got.seconds) == ~got.reachable).all()
+    # the chosen destination attains the same time (ties may pick another of equal time)
+    same = got.destination == want_k
+    assert same.mean() > 0.9
+    if mode == "walk":  # walking: route length is time × speed
+        ok = got.reachable
+        np.testing.assert_allclose(got.metres[ok], got.seconds[ok] * WALK_MPS, rtol=1e-9)
+
+
+def test_pairs_within_equal_networkx_with_cutoff(walk_nx):
+    g = compile_graph(walk_nx, mode="walk")
+    o_xy, d_xy = _points(g, 40, 3), _points(g, 9, 4)
+    limit = 8 * 60.0
+    oi, dj, secs = pairs_within(g, o_xy, d_xy, limit)
+    got = {(int(a), int(b)): s for a, b, s in zip(oi, dj, secs, strict=True)}
+    # searching from the other side (more destinations than origins) gives the same pairs
+    oi2, dj2, secs2 = pairs_within(g, o_xy[:5], d_xy, limit)
+    assert {(int(a), int(b)) for a, b in zip(oi2, dj2, strict=True)} == {k for k in got if k[0] < 5}
+    o_node, o_leg = g.snap(o_xy)
+    d_node, d_leg = g.snap(d_xy)
+    ids = g.node_ids
+    want = {}
+    for i, (on, ol) in enumerate(zip(o_node, o_leg, strict=True)):
+        lengths = nx.single_source_dijkstra_path_length(
+            walk_nx, ids[on], cutoff=limit, weight="travel_time"
+        )
+        for k, (dn, dl) in enumerate(zip(d_node, d_leg, strict=True)):
+            if ids[dn] in lengths:
+                t = lengths[ids[dn]] + (ol + dl) / WALK_MPS
+                if t <= limit:
+                    want[(i, k)] = t
+    assert set(got) == set(want) and len(want) > 20
+    for key, t in want.items():
+        assert got[key] == pytest.approx(t, rel=1e-9)
+
+
+def test_walk_around_the_rail_yard_by_hand():
+    g = load_street_graph(OSM, mode="walk")
+    # origin on the corner (400, 500), pantry 25 m off the corner (300, 800) across the
+    # rail yard: walk west to the bridge at x = 200 (200 m), north (300 m), east (100 m)
+    res = nearest_times(g, np.array([[590_400.0, 4_520_500.0]]), np.array([[590_320, 4_520_815]]))
+    # (osmnx measures street lengths on a sphere: within 0.3% of UTM metres here)
+    assert res.metres[0] == pytest.approx(625.0, rel=3e-3)  # 600 m of street + 25 m leg
+    assert res.seconds[0] == pytest.approx(res.metres[0] / WALK_MPS, rel=1e-9)
+    straight = np.hypot(80, 315)
+    assert straight * 1.3 < 0.7 * res.metres[0]  # the circuity estimate misses the yard
+
+
+def test_drive_speeds_and_one_way(drive_nx):
+    speeds = {
+        (d["highway"] if isinstance(d["highway"], str) else d["highway"][0], d["speed_kph"])
+        for _, _, d in drive_nx.edges(data=True)
+    }
+    # primary streets carry maxspeed=30 mph; residential streets have no tag anywhere, so
+    # they get the default of DRIVE_KMH (25 mph)
+    assert {round(s, 2) for h, s in speeds if h == "primary"} == {48.28}
+    assert {s for h, s in speeds if h == "residential"} == {40.2}
+    assert not any(d["highway"] == "footway" for _, _, d in drive_nx.edges(data=True))
+    g = compile_graph(drive_nx, mode="drive")
+    a, b = g.snap(np.array([[590_500.0, 4_520_300.0], [590_600.0, 4_520_300.0]]))[0]
+    # row y = 300 is one-way eastbound: 100 m east directly, but west needs a detour
+    east = nearest_times(g, g.xy[[a]], g.xy[[b]]).seconds[0]
+    west = nearest_times(g, g.xy[[b]], g.xy[[a]]).seconds[0]
+    assert east == pytest.approx(100 / (40.2 / 3.6), rel=3e-3)  # lengths on the sphere
+    assert west > 2 * east
+
+
+def test_graphml_and_osm_give_the_same_walk_times():
+    a = load_street_graph(OSM, mode="walk")
+    b = load_street_graph(GRAPHML, mode="walk")
+    o, d = _points(a, 30, 5), _points(a, 4, 6)
+    np.testing.assert_allclose(
+        nearest_times(a, o, d).seconds, nearest_times(b, o, d).seconds, rtol=1e-9
+    )
+
+
+def test_fragment_is_not_snapped_to():
+    g = load_street_graph(OSM, mode="walk")
+    node, leg = g.snap(np.array([[591_750.0, 4_521_200.0]]))  # on the parking aisle
+    assert g.snappable.sum() == g.n_nodes - 2  # the aisle's two nodes
+    assert leg[0] == pytest.approx(250.0, abs=1)  # nearest grid corner (1500, 1200)
+
+
+def _fixture_units_assets():
+    units = am.read_units(FIX / "units.geojson")
+    assets = am.read_assets(FIX / "assets.csv")
+    return units, assets
+
+
+def test_island_is_unreachable_not_zero():
+    units, assets = _fixture_units_assets()
+    opt = TravelOptions(mode="walk", graph=OSM)
+    acc = am.access(units, assets, travel=opt, only=["food"]).set_index("unit_id")
+    island = acc.loc["island"]
+    assert island["status"] == "unreachable"
+    assert np.isnan(island["nearest_min"]) and np.isnan(island["nearest_m"])
+    assert island["count_within"] == 0 and island["e2sfca_ratio"] == 0
+    assert island["nearest_asset_id"] == ""
+    assert (acc.drop(index="island")["status"] == "ok").all()
+    # straight-line travel sees a pantry 16 minutes away over the water
+    straight = am.access(units, assets, only=["food"]).set_index("unit_id")
+    assert straight.loc["island", "nearest_min"] == pytest.approx(15.96, abs=0.01)
+
+
+def test_origin_far_from_the_graph_is_off_network():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    units, assets = _fixture_units_assets()
+    far = gpd.GeoSeries(
+        [Point(590_200, 4_520_200)] * (len(units) - 1) + [Point(600_000, 4_520_000)],
+        index=units.index,
+        crs="EPSG:32618",
+    )
+    opt = TravelOptions(mode="walk", graph=OSM, max_snap_m=500)
+    acc = am.access(units, assets, travel=opt, only=["food"], origins=far)
+    assert acc["status"].tolist() == ["ok"] * (len(units) - 1) + ["off_network"]
+
+
+def test_network_e2sfca_equals_pysal_on_networkx_costs(walk_nx):
+    access_pkg = pytest.importorskip("access")
+    import pandas as pd
+
+    units, assets = _fixture_units_assets()
+    food = assets[assets["domain"] == "food"].reset_index(drop=True)
+    opt = TravelOptions(mode="walk", graph=OSM)
+    acc = am.access(units, food, travel=opt, only=["food"]).set_index("unit_id")
+    # dense reference costs: networkx Dijkstra from each unit's origin
+    from assetmap.region import origins
+
+    g = opt.street_graph()
+    o = origins(units, g.crs)
+    o_xy = np.c_[o.x, o.y]
+    a = food.to_crs(g.crs).geometry
+    a_xy = np.c_[a.x, a.y]
+    o_node, o_leg = g.snap(o_xy)
+    d_node, d_leg = g.snap(a_xy)
+    rows = []
+    for uid, on, ol in zip(units.index, o_node, o_leg, strict=True):
+        lengths = nx.single_source_dijkstra_path_length(
+            walk_nx, g.node_ids[on], weight="travel_time"
+        )
+        for aid, dn, dl in zip(food["asset_id"], d_node, d_leg, strict=True):
+            if g.node_ids[dn] in lengths:
+                secs = lengths[g.node_ids[dn]] + (ol + dl) / WALK_MPS
+                rows.append((uid, aid, secs / 60))
+    cost = pd.DataFrame(rows, columns=["origin", "dest", "cost"])
+    demand = pd.DataFrame({"pop": units["population"]}, index=units.index.rename("geoid"))
+    supply = pd.DataFrame(
+        {"cap": food["capacity"].astype(float).to_numpy()},
+        index=pd.Index(food["asset_id"], name="geoid"),
+    )
+    pa = access_pkg.Access(
+        demand_df=demand,
+        demand_value="pop",
+        supply_df=supply,
+        supply_value="cap",
+        cost_df=cost,
+        cost_origin="origin",
+        cost_dest="dest",
+        cost_name="cost",
+    )
+    step = access_pkg.weights.step_fn(
+        {15 * k / 3: w for k, w in zip((1, 2, 3), (1, 0.68, 0.22), strict=True)}
+    )
+    want = pa.enhanced_two_stage_fca(max_cost=15, weight_fn=step)["e2sfca_cap"]
+    want = want.reindex(acc.index).fillna(0) * 1000
+    np.testing.assert_allclose(acc["e2sfca_ratio"], want, rtol=1e-9)
+    assert (want > 0).sum() >= 10
+
+
+def test_bad_graph_inputs(tmp_path):
+    with pytest.raises(InputError, match="not found") as err:
+        load_street_graph(tmp_path / "none.graphml")
+    assert "none.graphml" in str(err.value)
+    bad = tmp_path / "streets.txt"
+    bad.write_text("x")
+    with pytest.raises(InputError, match=r"\.osm .* \.graphml") as err:
+        graph_from_file(bad)
+    assert err.value.file == str(bad)
+    broken = tmp_path / "broken.graphml"
+    broken.write_text("<graphml>")
+    with pytest.raises(InputError, match="cannot read"):
+        graph_from_file(broken)
+    with pytest.raises(ConfigError, match="walk"):
+        graph_from_file(OSM, mode="bike")
+    with pytest.raises(InputError, match="needs a street graph"):
+        TravelOptions(mode="walk")
+
+
+def test_project_yaml_walk_mode(tmp_path):
+    import shutil
+
+    for f in ("units.geojson", "assets.csv", "grid.graphml"):
+        shutil.copy(FIX / f, tmp_path / f)
+    (tmp_path / "study.yml").write_text(
+        "name: grid\n"
+        "units: {path: units.geojson}\n"
+        "assets: [{path: assets.csv}]\n"
+        "travel: {mode: walk, graph: grid.graphml, walk_kmh: 4.8}\n",
+        encoding="utf-8",
+    )
+    project = am.load_project(tmp_path / "study.yml")
+    assert project.travel.mode == "walk"
+    assert Path(str(project.travel.graph)) == tmp_path / "grid.graphml"
+    acc = am.access(project.units, project.assets, travel=project.travel, only=["food"])
+    assert acc.set_index("unit_id").loc["island", "status"] == "unreachable"
+
+
+def test_project_yaml_rejects_unknown_travel_key(tmp_path):
+    import shutil
+
+    shutil.copy(FIX / "units.geojson", tmp_path / "units.geojson")
+    (tmp_path / "study.yml").write_text(
+        "units: {path: units.geojson}\ntravel: {mode: straight, speed: 3}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="travel") as err:
+        am.load_project(tmp_path / "study.yml")
+    assert "study.yml" in str(err.value)
