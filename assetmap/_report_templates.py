@@ -9,12 +9,13 @@ HTML_TEMPLATE = """<!DOCTYPE html>
 <title>{{ title }} — assetmap report</title>
 <style>
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
-       margin: 2rem auto; padding: 0 1rem; line-height: 1.45; color: #1b1b1b; }
+       margin: 2rem auto; padding: 0 1rem; line-height: 1.45; color: #1b1b1b;
+       overflow-wrap: anywhere; }
 h1 { font-size: 1.7rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: .2rem; }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0 1.2rem; font-size: .92rem;
         table-layout: auto; }
 th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top;
-         overflow-wrap: break-word; }
+         overflow-wrap: anywhere; }
 th { background: #f3f3f3; }
 td.num { text-align: right; white-space: nowrap; }
 .synthetic { background: #fff3cd; border: 2px solid #b8860b; padding: .6rem .9rem;
@@ -26,6 +27,7 @@ td.num { text-align: right; white-space: nowrap; }
 img.figure { max-width: 100%; height: auto; display: block; margin: .4rem 0; }
 section.domain { break-inside: avoid-page; }
 @media print { body { margin: 0; max-width: none; } .finding { break-inside: avoid; } }
+@media screen and (max-width: 40rem) { table { display: block; overflow-x: auto; } }
 </style>
 </head>
 <body>

@@ -114,8 +114,10 @@ def build(ctx: click.Context, project: Path, out: Path) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--kind", help="csv, xlsx or spatial (inferred from the suffix).")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--kind", help="csv, xlsx, spatial, hsds (folder or zip) or osm (inferred when omitted)."
+)
 @click.option(
     "--units",
     "units_path",
@@ -144,7 +146,7 @@ def validate(
     rejected_out: Path | None,
     as_json: bool,
 ) -> None:
-    """Check an asset FILE and list every problem by row and column."""
+    """Check an asset FILE (or HSDS folder) and list every problem by row and column."""
 
     def run() -> None:
         from assetmap.assets import read_assets, rejected_rows
@@ -183,6 +185,12 @@ def _guard(fn: Callable[[], None]) -> None:
     except AssetmapError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+from assetmap._cli_fetch import cache, fetch  # noqa: E402 - needs _guard above
+
+cli.add_command(fetch)
+cli.add_command(cache)
 
 
 def main() -> None:

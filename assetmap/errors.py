@@ -6,7 +6,7 @@ to do about it, so a person can fix their spreadsheet without reading a tracebac
 
 from __future__ import annotations
 
-__all__ = ["AssetmapError", "ConfigError", "InputError", "OfflineError"]
+__all__ = ["AssetmapError", "ConfigError", "FetchError", "InputError", "OfflineError"]
 
 
 class AssetmapError(Exception):
@@ -61,3 +61,7 @@ class ConfigError(AssetmapError, ValueError):
 
 class OfflineError(AssetmapError, RuntimeError):
     """Something needed is not in the cache and the network may not be used."""
+
+
+class FetchError(AssetmapError, RuntimeError):
+    """A download failed for good (after retries); the message says what to do."""

@@ -459,6 +459,14 @@ def md_escape(value: object) -> str:
     return "\\" + text if text[:1] in "#+-=" else text
 
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _printable(text: str) -> str:
+    """Drop control characters and lone surrogates (data can carry them; UTF-8 cannot)."""
+    return _UNPRINTABLE.sub("", text)
+
+
 def write_report(
     atlas: Atlas, path: str | Path, *, figures: bool = True, pdf: bool | None = None
 ) -> dict[str, Path]:
@@ -508,8 +516,8 @@ def write_report(
     html_env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     md_env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
     md_env.filters["md"] = md_escape
-    html = html_env.from_string(HTML_TEMPLATE).render(**facts)
-    md = md_env.from_string(MD_TEMPLATE).render(**facts)
+    html = _printable(html_env.from_string(HTML_TEMPLATE).render(**facts))
+    md = _printable(md_env.from_string(MD_TEMPLATE).render(**facts))
     paths = {"html": out / "report.html", "md": out / "report.md"}
     paths["html"].write_text(html, encoding="utf-8", newline="\n")
     paths["md"].write_text(md, encoding="utf-8", newline="\n")

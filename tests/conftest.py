@@ -7,6 +7,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+# Fixtures of the online-source tests (a fresh cache, recorded retries, no DNS).
+pytest_plugins = ["tests._census_mocks"]
+
 UTM = "EPSG:32618"  # the Bronx's UTM zone; fixtures are laid out in metres
 X0, Y0 = 590_000.0, 4_520_000.0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -185,3 +187,37 @@ def test_combine_keeps_provenance(tmp_path, region):
     both = am.combine([a, b])
     assert both["asset_id"].tolist() == ["x:1", "y:1"]
     assert both["source"].tolist() == ["x", "y"]
+
+
+@pytest.mark.filterwarnings("ignore:.*Invalid coord dimension:RuntimeWarning")
+def test_empty_geometries_are_set_aside_with_row_and_column(tmp_path, region):
+    lat, lon = _pt(region)
+    feats = [
+        {"type": "Feature", "properties": {"name": "Ok", "domain": "food"},
+         "geometry": {"type": "Point", "coordinates": [lon, lat]}},
+        {"type": "Feature", "properties": {"name": "Null", "domain": "food"}, "geometry": None},
+        {"type": "Feature", "properties": {"name": "Empty", "domain": "food"},
+         "geometry": {"type": "Point", "coordinates": []}},
+    ]  # fmt: skip
+    path = tmp_path / "a.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    a = am.read_assets(path)
+    rej = am.rejected_rows(a)
+    assert a["name"].tolist() == ["Ok"]
+    assert rej["row"].tolist() == [3, 4]
+    assert (rej["column"] == "geometry").all() and rej["problem"].str.contains("empty").all()
+
+
+def test_spatial_file_with_contract_named_columns(tmp_path, region):
+    lat, lon = _pt(region)
+    gdf = gpd.GeoDataFrame(
+        {"name": ["A"], "domain": ["food"], "source": ["osm"], "outside_region": ["no"]},
+        geometry=[Point(lon, lat)],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "a.geojson"
+    gdf.to_file(path)
+    a = am.read_assets(path, source="mine")
+    assert a.columns.is_unique
+    assert a["source"].iloc[0] == "mine" and a["source_original"].iloc[0] == "osm"
+    assert len(am.combine([a, a])) == 2

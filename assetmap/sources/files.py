@@ -466,8 +466,12 @@ def _contract_fields(
         )
         ok[row] = False
     out["capacity"] = cap
-    extra = [c for c in gdf.columns if c not in cols.values() and c != gdf.geometry.name]
-    for c in extra:
-        if c not in out.columns:
-            out[c] = gdf[c]
+    extra = []
+    for c in gdf.columns:
+        if c in cols.values() or c == gdf.geometry.name:
+            continue
+        # a file's own column named like a contract field (e.g. "source") is kept, renamed
+        name = f"{c}_original" if c in ASSET_COLUMNS else c
+        out[name] = gdf[c]
+        extra.append(name)
     return out[ASSET_COLUMNS + extra + ["geometry"]]

@@ -1,0 +1,195 @@
+"""``assetmap fetch`` and ``assetmap cache``: a thin face over :mod:`assetmap.fetch`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from assetmap.cache import Cache
+
+__all__ = ["cache", "fetch"]
+
+
+def _quiet(ctx: click.Context) -> bool:
+    root = ctx.find_root()
+    return bool(root.params.get("quiet"))
+
+
+@click.command()
+@click.option(
+    "--county", "county", metavar="NAME", help='County and state, e.g. "Berks County, PA".'
+)
+@click.option("--fips", "fips", metavar="CODE", help="Five-digit county FIPS code, e.g. 42011.")
+@click.option(
+    "--level",
+    type=click.Choice(["tract", "block-group"]),
+    default="tract",
+    show_default=True,
+    help="Study units.",
+)
+@click.option(
+    "--year",
+    type=int,
+    default=2023,
+    show_default=True,
+    help="ACS 5-year vintage (2023 = 2019-2023) and boundary year.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Study folder (default: studies/<FIPS>).",
+)
+@click.option("--offline", is_flag=True, help="Use only the cache; list what is missing.")
+@click.option("--osm/--no-osm", default=True, show_default=True, help="OpenStreetMap services.")
+@click.option(
+    "--networks/--no-networks",
+    default=True,
+    show_default=True,
+    help="Walk and drive street networks (osmnx).",
+)
+@click.option("--hrsa", is_flag=True, help="Add HRSA health center sites (primary care).")
+@click.option("--hsds", "hsds", metavar="URL", help="Add an Open Referral HSDS feed (zip/JSON).")
+@click.option(
+    "--indicators",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An indicators.yml whose ACS variables to fetch (default: the shipped one).",
+)
+@click.option(
+    "--boundaries",
+    type=click.Choice(["cb", "tiger"]),
+    default="cb",
+    show_default=True,
+    help="Cartographic boundary (shoreline-clipped) or TIGER/Line files.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Cache folder (default: ASSETMAP_CACHE or the user cache folder).",
+)
+@click.pass_context
+def fetch(
+    ctx: click.Context,
+    county: str | None,
+    fips: str | None,
+    level: str,
+    year: int,
+    out: Path | None,
+    offline: bool,
+    osm: bool,
+    networks: bool,
+    hrsa: bool,
+    hsds: str | None,
+    indicators: Path | None,
+    boundaries: str,
+    cache_dir: Path | None,
+) -> None:
+    """Fetch a US county's Census need data, boundaries and services into a study folder.
+
+    The Census API key is read from CENSUS_API_KEY (or the key file named in
+    `assetmap.settings`). Every download is cached; `--offline` rebuilds from the cache.
+    """
+    from assetmap.cli import _guard
+
+    quiet = _quiet(ctx)
+
+    def run() -> None:
+        from assetmap.cache import Cache
+        from assetmap.fetch import fetch_county
+
+        result = fetch_county(
+            county,
+            fips=fips,
+            level=level,
+            year=year,
+            out=out,
+            offline=offline,
+            osm=osm,
+            networks=networks,
+            hrsa=hrsa,
+            hsds=hsds,
+            indicators=indicators,
+            boundaries=boundaries,
+            cache=Cache(cache_dir) if cache_dir else None,
+            progress=not quiet,
+        )
+        if quiet:
+            return
+        u = result.units
+        water = int(u["water_only"].sum()) if "water_only" in u else 0
+        pop = float(u["population"].sum())
+        words = "tracts" if level == "tract" else "block groups"
+        click.echo(
+            f"{result.county.label} ({result.county.fips}): {len(u)} {words}"
+            + (f" ({water} water only)" if water else "")
+            + f", population {pop:,.0f} (ACS {year - 4}-{year})."
+        )
+        for role, path in result.files.items():
+            click.echo(f"  {role:<12} {path}")
+        click.echo(f"Next: assetmap build {result.project} --out {result.folder / 'out'}")
+
+    _guard(run)
+
+
+@click.group()
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Cache folder (default: ASSETMAP_CACHE or the user cache folder).",
+)
+@click.pass_context
+def cache(ctx: click.Context, cache_dir: Path | None) -> None:
+    """List or clear the download cache."""
+    ctx.obj = {"cache_dir": cache_dir}
+
+
+def _cache(ctx: click.Context) -> Cache:
+    from assetmap.cache import Cache
+
+    d = (ctx.obj or {}).get("cache_dir")
+    return Cache(d) if d else Cache()
+
+
+@cache.command("list")
+@click.option("--source", help="Only this source (census, tiger, osm, hrsa, hsds).")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifests as JSON.")
+@click.pass_context
+def list_(ctx: click.Context, source: str | None, as_json: bool) -> None:
+    """List cached downloads: source, vintage, geography, size, retrieval time, URL."""
+    c = _cache(ctx)
+    entries = c.entries(source=source)
+    if as_json:
+        click.echo(json.dumps(entries, indent=2, sort_keys=True))
+        return
+    click.echo(f"Cache: {c.root}")
+    for e in entries:
+        size = int(e.get("bytes", 0))
+        click.echo(
+            f"{e['source']:<7} {e['vintage']:<8} {e['geography']:<6} {size / 1e6:>8.2f} MB  "
+            f"{str(e.get('retrieved', ''))[:19]}  {str(e.get('query', ''))[:60]}"
+        )
+    total = sum(int(e.get("bytes", 0)) for e in entries)
+    click.echo(f"{len(entries)} entries, {total / 1e6:.2f} MB.")
+
+
+@cache.command("clear")
+@click.option("--source", help="Only this source (census, tiger, osm, hrsa, hsds).")
+@click.option("--vintage", help="Only this vintage (e.g. 2023, current).")
+@click.option("--geography", help="Only this state or county FIPS code.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def clear(
+    ctx: click.Context, source: str | None, vintage: str | None, geography: str | None, yes: bool
+) -> None:
+    """Remove cached downloads (all, or those matching the filters)."""
+    c = _cache(ctx)
+    n = len(c.entries(source=source, vintage=vintage, geography=geography))
+    if not yes and not click.confirm(f"Remove {n} cached entries from {c.root}?"):
+        click.echo("Nothing removed.")
+        return
+    removed = c.clear(source=source, vintage=vintage, geography=geography)
+    click.echo(f"Removed {removed} entries from {c.root}.")

@@ -1,0 +1,166 @@
+"""Write a fetched study folder: units GeoPackage, files from the cache, ``project.yml``.
+
+Internal to :mod:`assetmap.fetch`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from assetmap.cache import atomic_path, atomic_write_bytes
+from assetmap.sources import hrsa
+from assetmap.sources.counties import County
+
+__all__ = ["has_features", "link", "write_project", "write_units"]
+
+
+def has_features(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(data.get("features"))
+
+
+def link(src: Path, dst: Path) -> Path:
+    """Put a cache entry into the study folder: a hard link when possible, else a copy.
+
+    Cache entries are never changed in place (a new download replaces the file), so a
+    link keeps the study's copy as it was.
+    """
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(dst) as tmp:
+        try:
+            os.link(src, tmp)
+        except OSError:
+            shutil.copyfile(src, tmp)
+    return dst
+
+
+def write_units(units: gpd.GeoDataFrame, path: Path) -> Path:
+    frame = units.reset_index()
+    with atomic_path(path) as tmp:
+        frame.to_file(tmp, layer="units", driver="GPKG")
+    return path
+
+
+def _source(
+    name: str, vintage: str, licence: str, recs: list[dict[str, Any]], note: str = ""
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name, "vintage": vintage, "licence": licence}
+    if note:
+        out["note"] = note
+    if recs:
+        out["url"] = recs[0]["url"] if len(recs) == 1 else [r["url"] for r in recs]
+        out["retrieved"] = min(str(r["retrieved"]) for r in recs)
+        out["sha256"] = recs[0]["sha256"] if len(recs) == 1 else [r["sha256"] for r in recs]
+    return out
+
+
+def write_project(
+    folder: Path,
+    county: County,
+    *,
+    level: str,
+    year: int,
+    files: dict[str, Path],
+    records: list[dict[str, Any]],
+    boundaries: str,
+) -> Path:
+    import yaml
+
+    def recs(source: str) -> list[dict[str, Any]]:
+        return [r for r in records if r.get("source") == source]
+
+    unit_word = "census tracts" if level == "tract" else "census block groups"
+    assets: list[dict[str, Any]] = []
+    if "assets_osm" in files:
+        assets.append({"path": "assets_osm.geojson", "kind": "geojson", "source": "osm"})
+    if "assets_hrsa" in files:
+        assets.append(
+            {
+                "path": "assets_hrsa.csv",
+                "kind": "csv",
+                "source": "hrsa",
+                "domain": "primary_care",
+                "columns": dict(hrsa.COLUMNS),
+            }
+        )
+    if "hsds" in files:
+        assets.append(
+            {"path": files["hsds"].relative_to(folder).as_posix(), "kind": "hsds", "source": "hsds"}
+        )
+    sources = [
+        _source(
+            "US Census Bureau, American Community Survey (Census Data API)",
+            f"ACS {year - 4}-{year} 5-year estimates",
+            "public domain",
+            recs("census"),
+        ),
+        _source(
+            "US Census Bureau, "
+            + ("cartographic boundary files" if boundaries == "cb" else "TIGER/Line shapefiles"),
+            str(year),
+            "public domain",
+            recs("tiger"),
+            note=f"{unit_word} of {county.label}",
+        ),
+    ]
+    if recs("osm"):
+        sources.append(
+            _source(
+                "© OpenStreetMap contributors",
+                "retrieved " + min(str(r["retrieved"]) for r in recs("osm"))[:10],
+                "ODbL 1.0",
+                recs("osm"),
+                note="https://www.openstreetmap.org/copyright",
+            )
+        )
+    if "assets_hrsa" in files:
+        sources.append(
+            _source(
+                "HRSA, Health Center Service Delivery and Look-Alike Sites",
+                "retrieved " + str(recs("hrsa")[0]["retrieved"])[:10],
+                "public domain (US government work)",
+                recs("hrsa"),
+            )
+        )
+    if "hsds" in files:
+        sources.append(_source("Open Referral HSDS feed", "as downloaded", "", recs("hsds")))
+    cfg: dict[str, Any] = {
+        "name": f"{county.name}, {county.state_name}",
+        "units": {
+            "path": "units.gpkg",
+            "id": "unit_id",
+            "name": "name",
+            "population": "population",
+        },
+        "indicators": "indicators.yml" if "indicators" in files else "default",
+    }
+    if assets:
+        cfg["assets"] = assets
+    cfg["travel"] = {"mode": "straight", "walk_kmh": 4.8, "circuity": 1.3}
+    cfg["gaps"] = {"need_percentile": 75}
+    cfg["sources"] = sources
+    command = f"assetmap fetch --fips {county.fips} --level {level} --year {year}"
+    header = [
+        f"# {county.label}: written by `{command}`.",
+        "# Build it with: assetmap build project.yml --out out",
+        "# The same units from the cache instead of units.gpkg:",
+        f'#   units: {{census: {{county: "{county.fips}", level: {level}, year: {year}}}}}',
+    ]
+    if "walk" in files:
+        header.append("# Travel along streets instead of straight lines:")
+        header.append("#   travel: {mode: walk, graph: walk.graphml}")
+    if not assets:
+        header.append("# No services were found; add your own lists under 'assets:'.")
+    text = "\n".join(header) + "\n" + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+    path = folder / "project.yml"
+    atomic_write_bytes(path, text.encode("utf-8"))
+    return path

@@ -1,0 +1,522 @@
+"""Any US county in one call: Census ACS, Census boundaries, OpenStreetMap, into a study folder.
+
+:func:`fetch_county` gathers everything a study needs from public sources, keeps every
+download in the cache (:mod:`assetmap.cache`), and writes a folder a person can build,
+zip and share::
+
+    units.gpkg          tracts (or block groups) with ACS estimates and margins, population,
+                        water_only, and population-weighted origins (origin_lon/lat)
+    assets_osm.geojson  OpenStreetMap services of every domain, region plus a buffer
+    assets_hrsa.csv     HRSA health center sites in the county (with ``hrsa=True``)
+    hsds.zip            an Open Referral HSDS feed (with ``hsds=URL``)
+    walk.graphml        street networks for walk/drive travel (with ``networks=True``)
+    drive.graphml
+    project.yml         the study, ready for ``assetmap build``, citing every source
+
+``offline=True`` builds the same folder from the cache alone and, when something is
+missing, raises :class:`~assetmap.cache.MissingFromCache` naming every missing
+entry at once. :func:`census_units` is the units part alone (the project YAML's
+``units: {census: {...}}`` reads it from the cache).
+
+Sources load, analysis computes: nothing here is called by the analysis modules.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from assetmap import _study, settings
+from assetmap.cache import Cache, CacheKey, MissingFromCache, atomic_write_bytes
+from assetmap.errors import ConfigError, OfflineError
+from assetmap.sources import _overpass, census, tiger
+from assetmap.sources import hrsa as hrsa_source
+from assetmap.sources._http import download
+from assetmap.sources.counties import County, county_by_fips, find_county
+
+__all__ = ["FetchResult", "census_units", "fetch_county", "plan", "resolve_county"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FetchResult:
+    """What :func:`fetch_county` wrote.
+
+    Attributes
+    ----------
+    county : County
+    folder : Path
+    project : Path
+        The study's YAML, for ``assetmap build``.
+    units : geopandas.GeoDataFrame
+    files : dict of str to Path
+        Every file written, by role (``units``, ``assets_osm``, ``walk`` …).
+    records : list of dict
+        Cache manifests of every download used (URL redacted, time, checksum).
+    """
+
+    county: County
+    folder: Path
+    project: Path
+    units: gpd.GeoDataFrame
+    files: dict[str, Path] = field(default_factory=dict)
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def resolve_county(
+    county: str | None = None, *, fips: str | None = None, year: int | None = None
+) -> County:
+    """Return the county named by ``county`` ("Berks County, PA") or ``fips`` ("42011").
+
+    Examples
+    --------
+    >>> resolve_county("Nantucket County, MA").fips
+    '25019'
+    """
+    from assetmap.sources.counties import _check_year
+
+    if (county is None) == (fips is None):
+        msg = 'name the county once: --county "Berks County, PA" or --fips 42011'
+        raise ConfigError(msg)
+    if fips is not None:
+        c = county_by_fips(fips)
+        _check_year(c, year)
+        return c
+    return find_county(str(county), year=year)
+
+
+def _variables(indicators: str | Path | None) -> list[str]:
+    from assetmap.need import load_indicators
+
+    return census.acs_variables(load_indicators(indicators))
+
+
+def _units_keys(
+    fips: str, *, level: str, year: int, boundaries: str, origins: bool, variables: list[str]
+) -> list[tuple[CacheKey, str]]:
+    keys = [
+        (r.key, f"ACS {year} {r.dataset} for the {level}s of {fips}")
+        for r in census.acs_requests(fips, level=level, year=year, variables=variables)
+    ]
+    keys.append(
+        (
+            tiger.boundary_key(fips[:2], level=level, year=year, kind=boundaries),
+            tiger.boundary_url(fips[:2], level=level, year=year, kind=boundaries),
+        )
+    )
+    if origins and level == "tract":
+        bg = census.acs_requests(
+            fips, level="block-group", year=year, variables=[census.POPULATION]
+        )
+        keys += [(r.key, f"ACS {year} block-group population of {fips}") for r in bg]
+        keys.append(
+            (
+                tiger.boundary_key(fips[:2], level="block-group", year=year, kind=boundaries),
+                tiger.boundary_url(fips[:2], level="block-group", year=year, kind=boundaries),
+            )
+        )
+    return keys
+
+
+def census_units(
+    county: str | County,
+    *,
+    level: str = "tract",
+    year: int = 2023,
+    indicators: str | Path | None = None,
+    boundaries: str = "cb",
+    origins: bool = True,
+    key: str | None = None,
+    cache: Cache | None = None,
+    offline: bool = False,
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """Units of a county with every ACS estimate and margin the indicators need.
+
+    Parameters
+    ----------
+    county : str or County
+        Five-digit FIPS code or a :class:`~assetmap.sources.counties.County`.
+    level : {"tract", "block-group"}
+    year : int
+        ACS 5-year vintage; the boundaries are of the same year.
+    indicators : path, optional
+        An ``indicators.yml``; the shipped one when omitted.
+    boundaries : {"cb", "tiger"}
+        Cartographic boundary (shoreline-clipped, default) or TIGER/Line files.
+    origins : bool
+        For tracts, add ``origin_lon`` / ``origin_lat``: the population-weighted mean of
+        the block groups' points (:func:`assetmap.region.origins` with ``finer=``), to
+        pass to :func:`assetmap.access` as ``origins``.
+    key : str, optional
+        Census API key (else ``CENSUS_API_KEY`` or the key file).
+    cache : Cache, optional
+    offline : bool
+        Read only from the cache; :class:`~assetmap.cache.MissingFromCache`
+        lists every missing entry.
+    progress : bool
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Units (index ``unit_id`` = GEOID; ``name``; ``population`` = ``B01001_001E``,
+        0 for water-only units), ``water_only``, ``ALAND``, ``AWATER``, every
+        ``<code>E`` / ``<code>M`` column, EPSG:4326.
+    """
+    from assetmap.region import origins as unit_origins
+    from assetmap.region import validate_units
+
+    c = cache or Cache()
+    fips = county.fips if isinstance(county, County) else str(county)
+    variables = _variables(indicators)
+    if offline:
+        keys = _units_keys(
+            fips,
+            level=level,
+            year=year,
+            boundaries=boundaries,
+            origins=origins,
+            variables=variables,
+        )
+        missing = [k for k, _ in keys if c.get(k) is None]
+        if missing:
+            raise MissingFromCache(_missing_message(missing, c, fips, level, year), missing)
+    opts: dict[str, Any] = {"cache": c, "offline": offline, "progress": progress}
+    acs = census.fetch_acs(fips, level=level, year=year, variables=variables, key=key, **opts)
+    shapes = tiger.fetch_boundaries(fips, level=level, year=year, kind=boundaries, **opts)
+    units = shapes.join(acs.drop(columns="NAME", errors="ignore"), how="left")
+    pop = units[f"{census.POPULATION}E"]
+    units["population"] = pop.where(pop.notna() | ~units["water_only"], 0.0)
+    if origins and level == "tract":
+        bg_acs = census.fetch_acs(
+            fips, level="block-group", year=year, variables=[census.POPULATION], key=key, **opts
+        )
+        bg = tiger.fetch_boundaries(fips, level="block-group", year=year, kind=boundaries, **opts)
+        bg["population"] = bg_acs[f"{census.POPULATION}E"].reindex(bg.index).fillna(0.0)
+        bg["unit_id"] = bg.index.str[:11]
+        pts = unit_origins(units, units.estimate_utm_crs(), finer=bg).to_crs("EPSG:4326")
+        units["origin_lon"] = pts.x.round(6)
+        units["origin_lat"] = pts.y.round(6)
+    units.index.name = "unit_id"
+    front = ["name", "population", "water_only", "ALAND", "AWATER"]
+    rest = [col for col in units.columns if col not in front and col != "geometry"]
+    return validate_units(units[[*front, *rest, "geometry"]].reset_index())
+
+
+def _missing_message(
+    missing: list[CacheKey], cache: Cache, fips: str, level: str, year: int
+) -> str:
+    listed = "\n  - ".join(k.describe()[:140] for k in missing)
+    return (
+        f"Offline, and {len(missing)} download(s) for county {fips} are not in the cache "
+        f"{cache.root}; run `assetmap fetch --fips {fips} --level {level} --year {year}` "
+        f"while online first. Missing:\n  - {listed}"
+    )
+
+
+def _hsds_key(fips: str, url: str) -> CacheKey:
+    return CacheKey("hsds", "current", fips, url, "bin")
+
+
+def plan(
+    county: County,
+    *,
+    level: str = "tract",
+    year: int = 2023,
+    boundaries: str = "cb",
+    origins: bool = True,
+    osm: bool = True,
+    networks: bool = True,
+    hrsa: bool = False,
+    hsds: str | None = None,
+    indicators: str | Path | None = None,
+) -> list[tuple[CacheKey, str]]:
+    """Every cache entry a fetch needs, with where it comes from (no network).
+
+    Examples
+    --------
+    >>> c = resolve_county(fips="25019")
+    >>> [k.source for k, _ in plan(c, networks=False)]
+    ['census', 'census', 'tiger', 'census', 'tiger', 'osm']
+    """
+    keys = _units_keys(
+        county.fips,
+        level=level,
+        year=year,
+        boundaries=boundaries,
+        origins=origins,
+        variables=_variables(indicators),
+    )
+    buf = float(settings.osm_buffer_m)
+    keys += [
+        (k, "OpenStreetMap (Overpass API)")
+        for k in _overpass.osm_keys(county.fips, buffer_m=buf, networks=networks, osm=osm)
+    ]
+    if hrsa:
+        keys.append((hrsa_source.sites_key(), settings.hrsa_sites_url))
+    if hsds:
+        keys.append((_hsds_key(county.fips, hsds), hsds))
+    return keys
+
+
+def _fetch_file(
+    key: CacheKey, url: str, cache: Cache, *, what: str, validate: Any, progress: bool
+) -> Path:
+    got = download(url, what=what, validate=validate, progress=progress)
+    return cache.put_bytes(
+        key, got.content, url=got.url, retrieved=got.retrieved, content_type=got.content_type
+    )
+
+
+def _hsds_suffix(path: Path) -> str:
+    head = path.read_bytes()[:4]
+    if head.startswith(b"PK"):
+        return "zip"
+    return "json"
+
+
+def fetch_county(
+    county: str | None = None,
+    *,
+    fips: str | None = None,
+    level: str = "tract",
+    year: int = 2023,
+    out: str | Path | None = None,
+    offline: bool = False,
+    osm: bool = True,
+    networks: bool = True,
+    hrsa: bool = False,
+    hsds: str | None = None,
+    indicators: str | Path | None = None,
+    boundaries: str = "cb",
+    origins: bool = True,
+    key: str | None = None,
+    cache: Cache | None = None,
+    progress: bool = False,
+) -> FetchResult:
+    """Fetch a county's units, need data and services into a study folder.
+
+    Parameters
+    ----------
+    county : str, optional
+        Name with state ("Berks County, PA"); or give ``fips``.
+    fips : str, optional
+        Five-digit county code ("42011").
+    level : {"tract", "block-group"}
+    year : int
+        ACS 5-year vintage (2023: 2019-2023) and boundary vintage.
+    out : path, optional
+        The study folder (default ``studies/<fips>``), created when missing.
+    offline : bool
+        Use only the cache; raise :class:`~assetmap.cache.MissingFromCache`
+        naming every missing entry (nothing is written then).
+    osm : bool
+        OpenStreetMap services for every domain (region plus ``settings.osm_buffer_m``).
+    networks : bool
+        Walk and drive street networks (osmnx) for ``travel: {mode: walk, graph: ...}``.
+    hrsa : bool
+        HRSA health center sites in the county (primary care).
+    hsds : str, optional
+        URL of an Open Referral HSDS package (zip or ``services.json``).
+    indicators : path, optional
+        An ``indicators.yml`` (its variables are fetched); the shipped one by default.
+    boundaries : {"cb", "tiger"}
+    origins : bool
+        Population-weighted tract origins from block groups.
+    key : str, optional
+        Census API key (else ``CENSUS_API_KEY`` or the key file); never written.
+    cache : Cache, optional
+    progress : bool
+        Progress bars on a terminal.
+
+    Returns
+    -------
+    FetchResult
+
+    Examples
+    --------
+    >>> result = fetch_county("Berks County, PA", out="studies/berks")  # doctest: +SKIP
+    >>> import assetmap as am
+    >>> atlas = am.load_project(result.project).build()  # doctest: +SKIP
+    """
+    from tqdm import tqdm
+
+    c = cache or Cache()
+    where = resolve_county(county, fips=fips, year=year)
+    folder = Path(out) if out is not None else Path("studies") / where.fips
+    steps = plan(
+        where,
+        level=level,
+        year=year,
+        boundaries=boundaries,
+        origins=origins,
+        osm=osm,
+        networks=networks,
+        hrsa=hrsa,
+        hsds=hsds,
+        indicators=indicators,
+    )
+    if offline:
+        missing = [k for k, _ in steps if c.get(k) is None]
+        if missing:
+            msg = _missing_message(missing, c, where.fips, level, year)
+            raise MissingFromCache(msg, missing)
+    show = progress and sys.stderr.isatty()
+    bar = tqdm(total=3, unit="step", disable=not show, desc="Census data and boundaries")
+    units = census_units(
+        where,
+        level=level,
+        year=year,
+        indicators=indicators,
+        boundaries=boundaries,
+        origins=origins,
+        key=key,
+        cache=c,
+        offline=offline,
+        progress=progress,
+    )
+    bar.update()
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    files["units"] = _study.write_units(units, folder / "units.gpkg")
+    bar.set_description("OpenStreetMap")
+    files.update(_osm_files(units, where, folder, c, osm=osm, networks=networks))
+    bar.update()
+    bar.set_description("other lists")
+    files.update(_list_files(where, folder, c, hrsa=hrsa, hsds=hsds, progress=progress))
+    bar.update()
+    bar.close()
+    used = [k for k, _ in steps]
+    records = [r for r in (c.record(k) for k in used) if r is not None]
+    if indicators is not None:  # the study keeps its own copy, so the folder stands alone
+        files["indicators"] = atomic_write_bytes(
+            folder / "indicators.yml", Path(indicators).read_bytes()
+        )
+    project = _study.write_project(
+        folder,
+        where,
+        level=level,
+        year=year,
+        files=files,
+        records=records,
+        boundaries=boundaries,
+    )
+    return FetchResult(where, folder, project, units, files, records)
+
+
+def _osm_files(
+    units: gpd.GeoDataFrame, where: County, folder: Path, c: Cache, *, osm: bool, networks: bool
+) -> dict[str, Path]:
+    """OpenStreetMap services and street networks, from the cache or Overpass."""
+    files: dict[str, Path] = {}
+    buf = float(settings.osm_buffer_m)
+    keys = _overpass.osm_keys(where.fips, buffer_m=buf, networks=networks, osm=osm)
+    if osm:
+        path = c.get(keys[0]) or _overpass.fetch_osm_assets(units, keys[0], c, buffer_m=buf)
+        if _study.has_features(path):
+            files["assets_osm"] = _study.link(path, folder / "assets_osm.geojson")
+        else:
+            log.warning("OpenStreetMap has no services of any domain in %s", where.label)
+    if networks:
+        for mode, key in zip(_overpass.NETWORK_MODES, keys[-2:], strict=True):
+            path = c.get(key) or _overpass.fetch_network(units, key, c, mode=mode, buffer_m=buf)
+            files[mode] = _study.link(path, folder / f"{mode}.graphml")
+    return files
+
+
+def _list_files(
+    where: County, folder: Path, c: Cache, *, hrsa: bool, hsds: str | None, progress: bool
+) -> dict[str, Path]:
+    """HRSA health center sites of the county and an HSDS feed, from the cache or online."""
+    files: dict[str, Path] = {}
+    if hrsa:
+        sites_path = c.get(hrsa_source.sites_key()) or hrsa_source.fetch_sites(
+            cache=c, progress=progress
+        )
+        sites = hrsa_source.county_sites(sites_path, where.fips)
+        if sites.count(b"\n") > 1:
+            files["assets_hrsa"] = atomic_write_bytes(folder / "assets_hrsa.csv", sites)
+        else:
+            log.warning("HRSA lists no active health center site in %s", where.label)
+    if hsds:
+        key = _hsds_key(where.fips, hsds)
+        path = c.get(key) or _fetch_file(
+            key, hsds, c, what="HSDS feed", validate=None, progress=progress
+        )
+        if _hsds_suffix(path) == "zip":
+            files["hsds"] = _study.link(path, folder / "hsds.zip")
+        else:
+            files["hsds"] = _study.link(path, folder / "hsds" / "services.json").parent
+    return files
+
+
+def units_from_cache(
+    spec: dict[str, Any], *, project: Path, indicators: Path | None
+) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+    """Units for a project's ``units: {census: {county: ..., level: ..., year: ...}}``.
+
+    Read from the cache only (a build never downloads); when something is missing, the
+    error gives the ``assetmap fetch`` command to run first.
+
+    Returns
+    -------
+    tuple
+        The units and the manifests of the cache entries used (for the provenance).
+    """
+    if not isinstance(spec, dict) or "county" not in spec:
+        msg = f'{project}: units: {{census: ...}} needs a county, e.g. {{county: "42011"}}'
+        raise ConfigError(msg)
+    unknown = sorted(set(spec) - {"county", "level", "year", "boundaries", "origins"})
+    if unknown:
+        msg = f"{project}: unknown keys under units.census: {unknown}"
+        raise ConfigError(msg)
+    raw = str(spec["county"])
+    year = int(spec.get("year", 2023))
+    where = county_by_fips(raw) if raw.isdigit() else find_county(raw, year=year)
+    level = str(spec.get("level", "tract")).replace("_", "-").replace("blockgroup", "block-group")
+    boundaries = str(spec.get("boundaries", "cb"))
+    origins = bool(spec.get("origins", True))
+    cache = Cache()
+    try:
+        units = census_units(
+            where,
+            level=level,
+            year=year,
+            indicators=indicators,
+            boundaries=boundaries,
+            origins=origins,
+            cache=cache,
+            offline=True,
+        )
+    except OfflineError as exc:
+        msg = f"{project}: {exc}"
+        raise OfflineError(msg) from None
+    variables = _variables(indicators)
+    keys = _units_keys(
+        where.fips,
+        level=level,
+        year=year,
+        boundaries=boundaries,
+        origins=origins,
+        variables=variables,
+    )
+    records = [r for r in (cache.record(k) for k, _ in keys) if r is not None]
+    inputs = [
+        {
+            "file": r["file"],
+            "role": "units",
+            "source": r["source"],
+            "url": r["url"],
+            "sha256": r["sha256"],
+            "bytes": r["bytes"],
+            "retrieved": r["retrieved"],
+        }
+        for r in records
+    ]
+    return units, inputs

@@ -1,0 +1,215 @@
+"""Census tract and block-group boundaries, downloaded as the Census Bureau's zip files.
+
+Two products, for the same vintage as the ACS estimates:
+
+* ``kind="cb"`` (default): cartographic boundary files, 1:500,000, clipped to the
+  shoreline, e.g. ``https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_tract_500k.zip``
+  (2014 on);
+* ``kind="tiger"``: TIGER/Line shapefiles, full resolution, reaching into water, e.g.
+  ``https://www2.census.gov/geo/tiger/TIGER2023/TRACT/tl_2023_25_tract.zip`` (2011 on).
+
+The state's file is downloaded once (cached with its checksum; a truncated or
+unreadable zip is downloaded again and never cached) and read with pyogrio straight
+from the zip, keeping only the county's units (tracts and block groups nest exactly in
+counties, so selecting by the GEOID's county code is the clip). Units with no land
+(``ALAND == 0``, the "99xxxx" water tracts of coastal counties) are marked
+``water_only``. Coordinates are converted from NAD83 to EPSG:4326.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from assetmap import settings
+from assetmap.cache import Cache, CacheKey, MissingFromCache
+from assetmap.errors import ConfigError, FetchError
+from assetmap.sources._http import HTTPStatusError, download
+
+__all__ = [
+    "boundary_key",
+    "boundary_url",
+    "fetch_boundaries",
+    "read_boundaries",
+]
+
+_CODES = {"tract": ("tract", "TRACT"), "block-group": ("bg", "BG")}
+CB_FIRST_YEAR = 2014
+TIGER_FIRST_YEAR = 2011
+
+
+def boundary_url(state: str, *, level: str = "tract", year: int = 2023, kind: str = "cb") -> str:
+    """URL of the state's boundary zip.
+
+    Examples
+    --------
+    >>> boundary_url("42", level="tract", year=2023)
+    'https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_42_tract_500k.zip'
+    >>> boundary_url("42", level="block-group", year=2022, kind="tiger")
+    'https://www2.census.gov/geo/tiger/TIGER2022/BG/tl_2022_42_bg.zip'
+    """
+    if level not in _CODES:
+        msg = f"level must be 'tract' or 'block-group', not {level!r}"
+        raise ConfigError(msg)
+    short, folder = _CODES[level]
+    base = settings.tiger_url.rstrip("/")
+    y = int(year)
+    if kind == "cb":
+        if y < CB_FIRST_YEAR:
+            msg = (
+                f"cartographic boundary files are read from {CB_FIRST_YEAR} on; for {y} use "
+                "TIGER/Line files (kind='tiger', --boundaries tiger)"
+            )
+            raise ConfigError(msg)
+        return f"{base}/GENZ{y}/shp/cb_{y}_{state}_{short}_500k.zip"
+    if kind == "tiger":
+        if y < TIGER_FIRST_YEAR:
+            msg = f"TIGER/Line files are read from {TIGER_FIRST_YEAR} on, not {y}"
+            raise ConfigError(msg)
+        return f"{base}/TIGER{y}/{folder}/tl_{y}_{state}_{short}.zip"
+    msg = f"boundary kind must be 'cb' (cartographic boundary) or 'tiger', not {kind!r}"
+    raise ConfigError(msg)
+
+
+def boundary_key(
+    state: str, *, level: str = "tract", year: int = 2023, kind: str = "cb"
+) -> CacheKey:
+    """Cache key of the state's boundary zip."""
+    return CacheKey("tiger", str(year), state, f"{kind} {level}", "zip")
+
+
+def _validate_zip(data: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        bad = z.testzip()
+        if bad is not None:
+            msg = f"member {bad} of the zip is corrupt"
+            raise ValueError(msg)
+        names = [n.lower() for n in z.namelist()]
+    if not any(n.endswith(".shp") for n in names) or not any(n.endswith(".dbf") for n in names):
+        msg = "the zip holds no shapefile"
+        raise ValueError(msg)
+
+
+def _tract_name(tractce: str) -> str:
+    base, sub = tractce[:4].lstrip("0") or "0", tractce[4:]
+    return f"Census Tract {base}" + (f".{sub}" if sub != "00" else "")
+
+
+def read_boundaries(path: str, county: str, *, level: str = "tract") -> gpd.GeoDataFrame:
+    """Read one county's units from a Census boundary zip.
+
+    Parameters
+    ----------
+    path : str
+        The zip (cartographic boundary or TIGER/Line).
+    county : str
+        Five-digit county FIPS code.
+    level : {"tract", "block-group"}
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``GEOID``; columns ``name`` ("Census Tract 9501.02", "Block Group 1,
+        Census Tract 9501"), ``ALAND`` and ``AWATER`` (m²), ``water_only``; EPSG:4326.
+    """
+    where = f"STATEFP = '{county[:2]}' AND COUNTYFP = '{county[2:]}'"
+    try:
+        gdf = gpd.read_file(path, where=where)
+    except Exception as exc:
+        msg = f"cannot read the boundary file {path} ({exc}); clear it with `assetmap cache clear`"
+        raise FetchError(msg) from exc
+    if len(gdf) == 0:
+        msg = f"the boundary file has no {level.replace('-', ' ')}s in county {county}"
+        raise FetchError(msg)
+    gdf["GEOID"] = gdf["GEOID"].astype(str)
+    tract = gdf["TRACTCE"].astype(str).map(_tract_name)
+    if level == "block-group":
+        name = "Block Group " + gdf["BLKGRPCE"].astype(str) + ", " + tract
+    else:
+        name = tract
+    out = gpd.GeoDataFrame(
+        {
+            "name": name.to_numpy(),
+            "ALAND": pd.to_numeric(gdf["ALAND"], errors="coerce").to_numpy(),
+            "AWATER": pd.to_numeric(gdf["AWATER"], errors="coerce").to_numpy(),
+        },
+        index=pd.Index(gdf["GEOID"].to_numpy(), name="GEOID"),
+        geometry=gdf.geometry.to_numpy(),
+        crs=gdf.crs,
+    )
+    out["water_only"] = out["ALAND"].fillna(0) <= 0
+    out = out.to_crs("EPSG:4326").sort_index()
+    invalid = ~out.geometry.is_valid
+    if invalid.any():
+        out.loc[invalid, "geometry"] = shapely.make_valid(out.geometry[invalid].to_numpy())
+    return out
+
+
+def fetch_boundaries(
+    county: str,
+    *,
+    level: str = "tract",
+    year: int = 2023,
+    kind: str = "cb",
+    cache: Cache | None = None,
+    offline: bool = False,
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """Download (or read from the cache) the boundaries of a county's tracts or block groups.
+
+    Parameters
+    ----------
+    county : str
+        Five-digit county FIPS code.
+    level : {"tract", "block-group"}
+    year : int
+        Vintage, the same as the ACS estimates'.
+    kind : {"cb", "tiger"}
+        Cartographic boundary (shoreline-clipped) or TIGER/Line files.
+    cache : Cache, optional
+    offline : bool
+        Use only the cache (raise :class:`~assetmap.cache.MissingFromCache`).
+    progress : bool
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        See :func:`read_boundaries`.
+    """
+    c = cache or Cache()
+    state = county[:2]
+    key = boundary_key(state, level=level, year=year, kind=kind)
+    path = c.get(key)
+    if path is None:
+        if offline:
+            msg = f"Offline, and the {year} {level} boundaries of state {state} are not cached"
+            raise MissingFromCache(msg, [key])
+        url = boundary_url(state, level=level, year=year, kind=kind)
+        try:
+            got = download(
+                url,
+                what=f"{year} {level} boundaries of state {state}",
+                validate=_validate_zip,
+                progress=progress,
+            )
+        except HTTPStatusError as exc:
+            if exc.status == 404:
+                msg = (
+                    f"The Census Bureau has no {year} {level} boundary file at {url}: that "
+                    "vintage is not published yet. Choose an earlier --year."
+                )
+                raise ConfigError(msg) from None
+            raise
+        path = c.put_bytes(
+            key,
+            got.content,
+            url=got.url,
+            retrieved=got.retrieved,
+            content_type=got.content_type,
+            licence="public domain (US Census Bureau)",
+        )
+    return read_boundaries(str(path), county, level=level)

@@ -1,0 +1,255 @@
+"""ACS from the Census Data API: format, key handling, faults, never the key in the open."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import requests
+import responses
+
+from assetmap.cache import Cache, MissingFromCache
+from assetmap.errors import ConfigError, FetchError
+from assetmap.sources import census
+from assetmap.sources.census import acs_requests, fetch_acs, read_acs_json
+from tests._census_mocks import (
+    CENSUS,
+    KEY,
+    census_callback,
+)
+
+URL = "https://api.census.gov/data/2023/acs/acs5"
+PROFILE = "https://api.census.gov/data/2023/acs/acs5/profile"
+
+
+def _ok(rsps):
+    rsps.add_callback(responses.GET, CENSUS, callback=census_callback)
+
+
+def test_reads_the_api_table_format_and_special_values():
+    text = (
+        '[["NAME","B01001_001E","B01001_001M","DP03_0005E","DP03_0005M","state","county",'
+        '"tract"],\n["Census Tract 9501; Nantucket County; Massachusetts","3100","184",'
+        '"-666666666","-222222222","25","019","950100"],\n'
+        '["Census Tract 9900","0","-555555555",null,null,"25","019","990000"]]'
+    )
+    df = read_acs_json(text)
+    assert df.index.tolist() == ["25019950100", "25019990000"]
+    assert df.loc["25019950100", "B01001_001E"] == 3100.0
+    # -666666666 (no estimate) and -222222222 (no margin) become missing
+    assert np.isnan(df.loc["25019950100", "DP03_0005E"])
+    assert np.isnan(df.loc["25019950100", "DP03_0005M"])
+    # -555555555 on a margin: the estimate is controlled, its margin is 0
+    assert df.loc["25019990000", "B01001_001M"] == 0.0
+    assert np.isnan(df.loc["25019990000", "DP03_0005E"])  # JSON null
+
+
+@pytest.mark.parametrize("bad", ["[", "{}", "[[1,2],[3]]", '[["NAME","x"],["a","1"]]'])
+def test_a_foreign_or_cut_answer_is_not_a_table(bad):
+    with pytest.raises(ValueError):
+        read_acs_json(bad)
+
+
+def test_requests_split_by_dataset_and_chunked_under_the_api_limit():
+    reqs = acs_requests("25019", year=2023)
+    by = {r.dataset: r for r in reqs}
+    assert set(by) == {"acs/acs5", "acs/acs5/profile"}
+    detailed = by["acs/acs5"].params["get"].split(",")
+    assert detailed[:3] == ["NAME", "B01001_001E", "B01001_001M"]
+    assert all(f[:2] == "DP" for f in by["acs/acs5/profile"].fields)
+    many = [f"B01001_{i:03d}" for i in range(1, 61)]  # 120 fields -> 3 requests of <= 48
+    chunks = acs_requests("25019", variables=many)
+    assert [len(r.fields) for r in chunks] == [48, 48, 24]
+    assert all(len(r.params["get"].split(",")) <= 50 for r in chunks)
+    bg = acs_requests("25019", level="block-group", variables=["B01001_001"])
+    assert bg[0].params == {
+        "get": "NAME,B01001_001E,B01001_001M",
+        "for": "block group:*",
+        "in": "state:25 county:019 tract:*",
+    }
+
+
+def test_fetches_every_indicator_variable_with_margins(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        df = fetch_acs("25019", year=2023)
+        assert len(rsps.calls) == 2
+    want = [f"{v}{s}" for v in census.acs_variables() for s in ("E", "M")]
+    assert set(want) <= set(df.columns)
+    assert df.loc["25019950201", "B01001_001E"] == 2900.0
+    assert df.loc["25019950201", "DP03_0005E"] == 108.0  # from the profile endpoint
+    assert np.isnan(df.loc["25019990000", "DP03_0005E"])  # sentinel in the water tract
+    # A second call is answered by the cache: no request at all.
+    with responses.RequestsMock() as rsps:
+        again = fetch_acs("25019", year=2023)
+        assert len(rsps.calls) == 0
+    assert again.equals(df)
+
+
+def test_offline_lists_what_is_missing(cache_dir):
+    with pytest.raises(MissingFromCache) as err:
+        fetch_acs("25019", year=2023, offline=True)
+    assert len(err.value.keys) == 2
+    assert "acs5 tract B01001_001E" in str(err.value)
+    assert "acs5-profile tract DP03_0005E" in str(err.value)
+
+
+def test_missing_key_says_where_to_get_and_put_one(cache_dir, monkeypatch, tmp_path):
+    monkeypatch.delenv("CENSUS_API_KEY")
+    with pytest.raises(ConfigError) as err:
+        fetch_acs("25019")
+    msg = str(err.value)
+    assert "CENSUS_API_KEY" in msg
+    assert "key_signup" in msg
+    assert str(tmp_path / "no-key-file") in msg
+
+
+def test_key_read_from_the_key_file(cache_dir, monkeypatch, tmp_path):
+    monkeypatch.delenv("CENSUS_API_KEY")
+    (tmp_path / "no-key-file").write_text(KEY + "\n", encoding="utf-8")
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        df = fetch_acs("25019")
+    assert len(df) == 5
+
+
+def test_invalid_key_html_with_status_200_is_one_clear_sentence_not_retried(
+    cache_dir, monkeypatch, waits
+):
+    monkeypatch.setenv("CENSUS_API_KEY", "wrong-key-123456")
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(ConfigError) as err:
+            fetch_acs("25019")
+        assert len(rsps.calls) == 1  # a bad key is not retried
+    assert "did not accept the API key" in str(err.value)
+    assert waits == []
+    assert Cache(cache_dir).entries() == []  # the HTML page is never cached
+
+
+def test_missing_key_redirect_page_is_recognised(cache_dir):
+    with responses.RequestsMock() as rsps:
+        rsps.get(
+            URL, status=302, headers={"Location": "https://api.census.gov/data/missing_key.html"}
+        )
+        rsps.get(
+            "https://api.census.gov/data/missing_key.html",
+            body="<html><title>Missing Key</title><h1>Missing Key</h1><p>A valid key must be "
+            "included with each data API request.</p></html>",
+            content_type="text/html",
+        )
+        with pytest.raises(ConfigError, match="did not accept the API key"):
+            fetch_acs("25019", variables=["B01001_001"])
+
+
+def test_429_then_success_waits_with_backoff_and_honours_retry_after(cache_dir, waits):
+    with responses.RequestsMock() as rsps:
+        rsps.get(URL, status=429, headers={"Retry-After": "7"})
+        rsps.get(URL, status=503)
+        rsps.add_callback(responses.GET, CENSUS, callback=census_callback)
+        df = fetch_acs("25019", variables=["B01001_001"])
+    assert df["B01001_001E"].sum() == 11350.0
+    # first wait: the server's Retry-After (7 s) over our 2 s; second: backoff doubles to 4 s
+    assert waits == [7.0, 4.0]
+
+
+def test_5xx_bounded_then_one_sentence(cache_dir, waits):
+    with responses.RequestsMock() as rsps:
+        for _ in range(4):
+            rsps.get(URL, status=503)
+        with pytest.raises(FetchError) as err:
+            fetch_acs("25019", variables=["B01001_001"])
+        assert len(rsps.calls) == 4  # settings.retries
+    assert waits == [2.0, 4.0, 8.0]
+    msg = str(err.value)
+    assert msg.count(".") <= 3 and "\n" not in msg
+    assert "HTTP 503 (service unavailable) after 4 tries" in msg
+    assert "try again later" in msg and "--offline" in msg
+
+
+def test_timeouts_are_retried_then_explained(cache_dir, waits):
+    with responses.RequestsMock() as rsps:
+        rsps.get(URL, body=requests.exceptions.ReadTimeout("read timed out"))
+        rsps.get(URL, body=requests.exceptions.ConnectTimeout("connect timed out"))
+        rsps.add_callback(responses.GET, CENSUS, callback=census_callback)
+        df = fetch_acs("25019", variables=["B01001_001"])
+    assert len(df) == 5 and waits == [2.0, 4.0]
+    with responses.RequestsMock() as rsps:
+        for _ in range(4):
+            rsps.get(PROFILE, body=requests.exceptions.ReadTimeout("read timed out"))
+        with pytest.raises(FetchError, match="no answer within 60 s after 4 tries"):
+            fetch_acs("25019", variables=["DP03_0005"])
+
+
+def test_truncated_json_is_retried_and_never_cached(cache_dir, waits):
+    good = census_callback  # serves the whole table
+    with responses.RequestsMock() as rsps:
+        rsps.get(URL, body='[["NAME","B01001_001E","B01001_001M","state","county","tract"],\n["Cen')
+        rsps.add_callback(responses.GET, CENSUS, callback=good)
+        df = fetch_acs("25019", variables=["B01001_001"])
+    assert len(df) == 5 and waits == [2.0]
+    [entry] = Cache(cache_dir).entries()
+    assert entry["bytes"] > 100  # the whole answer, not the cut one
+
+
+def test_a_vintage_the_api_lacks(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(ConfigError) as err:
+            fetch_acs("25019", year=2030, variables=["B01001_001"])
+    msg = str(err.value)
+    assert "no 2030 ACS acs5 estimates" in msg and "Choose an earlier --year" in msg
+    with pytest.raises(ConfigError, match="start with the 2009 vintage"):
+        fetch_acs("25019", year=2005)
+
+
+def test_an_unknown_variable_names_it_and_where_to_look(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(ConfigError) as err:
+            fetch_acs("25019", variables=["B99999_001"])
+    msg = str(err.value)
+    assert "no variable B99999_001E" in msg
+    assert "https://api.census.gov/data/2023/acs/acs5/variables.html" in msg
+
+
+def test_block_groups_refuse_profile_variables_before_asking():
+    with pytest.raises(ConfigError) as err:
+        acs_requests("25019", level="block-group")
+    assert "DP03_0005" in str(err.value) and "--level tract" in str(err.value)
+
+
+def test_the_key_is_never_logged_cached_or_shown(cache_dir, caplog, monkeypatch, waits):
+    caplog.set_level(logging.DEBUG)
+    with responses.RequestsMock() as rsps:
+        rsps.get(URL, status=500)
+        rsps.get(
+            URL, body=requests.exceptions.ConnectionError(f"HTTPSConnectionPool: {URL}?key={KEY}")
+        )
+        rsps.add_callback(responses.GET, CENSUS, callback=census_callback)
+        fetch_acs("25019")
+        calls = [c.request.url for c in rsps.calls]
+    assert any(KEY in u for u in calls)  # it was sent ...
+    # ... and appears nowhere else: logs (urllib3 debug lines are filtered too), cache, errors
+    logging.getLogger("urllib3.connectionpool").debug(
+        '%s://%s:%s "%s %s %s" %s', "https", "api.census.gov", 443, "GET",
+        f"/data/2023/acs/acs5?get=NAME&key={KEY}", "HTTP/1.1", 200,
+    )  # fmt: skip
+    assert KEY not in caplog.text
+    assert "key=REDACTED" in caplog.text
+    for p in cache_dir.rglob("*"):
+        if p.is_file():
+            assert KEY.encode() not in p.read_bytes(), p
+    urls = [e["url"] for e in Cache(cache_dir).entries()]
+    assert urls and all("key=REDACTED" in u for u in urls)
+    monkeypatch.setenv("CENSUS_API_KEY", KEY + "x")
+    with responses.RequestsMock() as rsps:
+        rsps.get(PROFILE, body=requests.exceptions.ConnectionError(f"{PROFILE}?key={KEY}x"))
+        rsps.get(PROFILE, body=requests.exceptions.ConnectionError(f"{PROFILE}?key={KEY}x"))
+        rsps.get(PROFILE, body=requests.exceptions.ConnectionError(f"{PROFILE}?key={KEY}x"))
+        rsps.get(PROFILE, body=requests.exceptions.ConnectionError(f"{PROFILE}?key={KEY}x"))
+        with pytest.raises(FetchError) as err:
+            fetch_acs("25019", variables=["DP02_0001"], cache=Cache(cache_dir / "other"))
+    assert KEY not in str(err.value) and err.value.__cause__ is None
+    assert KEY not in caplog.text

@@ -1,0 +1,345 @@
+"""``assetmap fetch`` end to end on recorded-format answers, offline rebuilds, faults."""
+
+from __future__ import annotations
+
+import io
+import logging
+import socket
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import requests
+import responses
+import yaml
+from click.testing import CliRunner
+
+import assetmap as am
+from assetmap.cache import Cache
+from assetmap.cli import cli
+from assetmap.errors import FetchError, OfflineError
+from assetmap.fetch import fetch_county
+from tests._census_mocks import (
+    FIX,
+    KEY,
+    OVERPASS,
+    OVERPASS_STATUS,
+    register_all,
+    register_census,
+)
+
+COMPARED = (
+    "report.html",
+    "report.md",
+    "gaps.csv",
+    "overlaps.csv",
+    "access.csv",
+    "assets.csv",
+    "rejected.csv",
+    "dedupe_review.csv",
+)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any socket use fails, and requests has no answer registered."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("the network is disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+    assert len(rsps.calls) == 0
+
+
+def _run(args, **kw):
+    result = CliRunner().invoke(cli, args, catch_exceptions=False, **kw)
+    return result
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """The Nantucket study fetched once (online, recorded answers, with HRSA sites) and
+    built once with -vv, in a cache of its own; settings restored afterwards."""
+    from assetmap import settings
+    from assetmap.sources import _http
+
+    root = tmp_path_factory.mktemp("world")
+    cache, study, built = root / "cache", root / "study", root / "built"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "cache_folder", cache)
+        mp.setattr(settings, "census_key_file", root / "no-key-file")
+        mp.setenv("CENSUS_API_KEY", KEY)
+        mp.setenv("ASSETMAP_CACHE", str(cache))
+        mp.setattr(_http, "_sleep", lambda s: None)
+        mp.setattr("osmnx._http._config_dns", lambda url: None)
+        log = io.StringIO()
+        handler = logging.StreamHandler(log)
+        root_logger = logging.getLogger()
+        level = root_logger.level
+        root_logger.addHandler(handler)
+        root_logger.setLevel(logging.DEBUG)  # every library's debug lines, urllib3's too
+        try:
+            with responses.RequestsMock() as rsps:
+                register_all(rsps)
+                fetch = _run(["-v", "fetch", "--fips", "25019", "--out", str(study), "--hrsa"])
+            assert fetch.exit_code == 0, fetch.output
+            build = _run(["-vv", "build", str(study / "project.yml"), "--out", str(built)])
+            assert build.exit_code == 0, build.output
+        finally:
+            root_logger.removeHandler(handler)
+            root_logger.setLevel(level)
+        mp.delenv("CENSUS_API_KEY")  # later steps must not need it
+        yield {
+            "cache": cache,
+            "study": study,
+            "built": built,
+            "fetch": fetch,
+            "build": build,
+            "log": log.getvalue(),
+        }
+
+
+def test_fetch_writes_a_study_that_builds(world):
+    study, output, built = world["study"], world["fetch"].output, world["built"]
+    assert "Nantucket County, MA (25019): 5 tracts (1 water only), population 11,350" in output
+    assert f"Next: assetmap build {study / 'project.yml'}" in output
+    names = sorted(p.name for p in study.iterdir())
+    assert names == [
+        "assets_hrsa.csv",
+        "assets_osm.geojson",
+        "drive.graphml",
+        "project.yml",
+        "units.gpkg",
+        "walk.graphml",
+    ]
+    units = am.read_units(study / "units.gpkg")
+    assert units.loc["25019950201", "population"] == 2900
+    assert (
+        bool(units.loc["25019990000", "water_only"]) and units.loc["25019990000", "population"] == 0
+    )
+    # population-weighted origin of tract 9502.01: its block groups hold 1,000 (south) and
+    # 1,900 (north) residents, so the origin sits north of the tract's middle
+    t = units.loc["25019950201"]
+    assert t["origin_lat"] > units.geometry["25019950201"].centroid.y
+    assert units.geometry["25019950201"].contains(
+        gpd.points_from_xy([t["origin_lon"]], [t["origin_lat"]])[0]
+    )
+    hrsa = (study / "assets_hrsa.csv").read_text().splitlines()
+    assert len(hrsa) == 2 and "Island Community Health Center" in hrsa[1]  # active, in county
+    cfg = yaml.safe_load((study / "project.yml").read_text())
+    assert [a["source"] for a in cfg["assets"]] == ["osm", "hrsa"]
+    acs = cfg["sources"][0]
+    assert acs["vintage"] == "ACS 2019-2023 5-year estimates"
+    assert all("key=REDACTED" in u for u in acs["url"]) and len(acs["sha256"]) == 3
+    assert "Assets: 6 rows read = 6 kept + 0 set aside" in world["build"].output
+    for name in (*COMPARED, "map.html", "layers.gpkg", "provenance.json"):
+        assert (built / name).is_file(), name
+    gaps = (built / "gaps.csv").read_text()
+    assert "25019950201" in gaps  # the neediest tract is the one listed in gaps
+    report = (built / "report.md").read_text()
+    assert "OpenStreetMap contributors, retrieved" in report
+    assert "ACS 2019-2023 5-year estimates" in report
+
+
+def test_second_build_offline_is_byte_identical(world, tmp_path, no_network):
+    project = str(world["study"] / "project.yml")
+    assert _run(["build", project, "--out", str(tmp_path / "b")]).exit_code == 0
+    csvs = sorted(p.name for p in world["built"].glob("*.csv"))
+    assert set(csvs) >= {n for n in COMPARED if n.endswith(".csv")}
+    # map.html too: folium's element ids are seeded by the map module, so it is stable
+    for name in sorted({*COMPARED, *csvs, "map.html"}):
+        a = (world["built"] / name).read_bytes()
+        assert a == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_offline_fetch_rebuilds_the_folder_from_the_cache(world, tmp_path, no_network):
+    study = world["study"]
+    again = tmp_path / "again"
+    out = _run(["fetch", "--fips", "25019", "--out", str(again), "--hrsa", "--offline"])
+    assert out.exit_code == 0, out.output
+    for name in ("project.yml", "assets_osm.geojson", "assets_hrsa.csv", "walk.graphml"):
+        assert (again / name).read_bytes() == (study / name).read_bytes(), name
+    a, b = gpd.read_file(study / "units.gpkg"), gpd.read_file(again / "units.gpkg")
+    assert a.equals(b)
+
+
+def test_project_reads_census_units_from_the_cache(world, tmp_path, no_network):
+    study = world["study"]
+    cfg = yaml.safe_load((study / "project.yml").read_text())
+    cfg["units"] = {"census": {"county": "Nantucket County, MA", "level": "tract", "year": 2023}}
+    for a in cfg["assets"]:
+        a["path"] = str(study / a["path"])
+    p = tmp_path / "cached.yml"
+    p.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert _run(["build", str(p), "--out", str(tmp_path / "c")]).exit_code == 0
+    for name in ("report.md", "gaps.csv", "access.csv"):
+        assert (tmp_path / "c" / name).read_bytes() == (world["built"] / name).read_bytes(), name
+    project = am.load_project(p)
+    roles = {i["source"] for i in project.provenance["inputs"] if i["role"] == "units"}
+    assert roles == {"census", "tiger"}
+
+
+def test_project_census_units_missing_names_the_fetch(cache_dir, tmp_path):
+    p = tmp_path / "p.yml"
+    p.write_text('units: {census: {county: "42011", level: tract, year: 2023}}\n')
+    with pytest.raises(OfflineError) as err:
+        am.load_project(p)
+    msg = str(err.value)
+    assert msg.startswith(f"{p}: Offline")
+    assert "run `assetmap fetch --fips 42011 --level tract --year 2023`" in msg
+
+
+def test_offline_without_cache_lists_every_missing_entry(cache_dir, tmp_path, no_network):
+    out = _run(
+        ["fetch", "--county", "Nantucket County, MA", "--out", str(tmp_path / "s"), "--offline"]
+    )
+    assert out.exit_code == 2
+    assert out.output.startswith("error: Offline, and 8 download(s) for county 25019")
+    for words in ("acs5 tract", "acs5-profile tract", "cb tract", "cb block-group",
+                  "assets buffer=2500", "walk network", "drive network"):  # fmt: skip
+        assert words in out.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_unknown_county_suggests_the_closest():
+    out = _run(["fetch", "--county", "Nantuckett, MA", "--offline"])
+    assert out.exit_code == 2
+    assert "Did you mean Nantucket County, MA (25019)?" in out.output
+    assert "Traceback" not in out.output
+
+
+def test_overpass_rate_limit_is_bounded_then_one_sentence(cache_dir, tmp_path, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr("osmnx._overpass.time.sleep", slept.append)
+    with responses.RequestsMock() as rsps:
+        register_census(rsps)
+        rsps.get(OVERPASS_STATUS, body=(FIX / "overpass_status.txt").read_text())
+        rsps.post(OVERPASS, status=429, body="<html>Too Many Requests</html>")
+        with pytest.raises(FetchError) as err:
+            fetch_county(fips="25019", out=tmp_path / "s", networks=False)
+        posts = [c for c in rsps.calls if c.request.method == "POST"]
+    assert len(posts) == 3  # the first try and settings.overpass_retries = 2 more
+    assert slept.count(55) == 2  # osmnx's own pause before each retry
+    msg = str(err.value)
+    assert msg.startswith("OpenStreetMap's Overpass API is rate-limiting us (HTTP 429, 3 times)")
+    assert "run the same command again" in msg
+    # what was fetched stays cached: the census answers are not asked again
+    assert {e["source"] for e in Cache(cache_dir).entries()} == {"census", "tiger"}
+
+
+def test_overpass_timeout_is_translated(cache_dir, tmp_path):
+    with responses.RequestsMock() as rsps:
+        register_census(rsps)
+        rsps.get(OVERPASS_STATUS, body=(FIX / "overpass_status.txt").read_text())
+        rsps.post(OVERPASS, body=requests.exceptions.ReadTimeout("read timed out"))
+        out = _run(["fetch", "--fips", "25019", "--out", str(tmp_path / "s"), "--no-networks"])
+    assert out.exit_code == 2
+    assert out.output.startswith(
+        "error: OpenStreetMap's Overpass API did not answer within 180 s while fetching services"
+    )
+    assert out.output.count("\n") == 1
+
+
+def test_the_key_never_reaches_files_logs_or_output(world):
+    assert KEY not in world["fetch"].output and KEY not in world["build"].output
+    assert "GET https://api.census.gov" in world["log"]  # the requests were logged ...
+    assert "key=REDACTED" in world["log"] and KEY not in world["log"]  # ... without the key
+    for folder in (world["study"], world["built"], world["cache"]):
+        for p in Path(folder).rglob("*"):
+            if p.is_file():
+                assert KEY.encode() not in p.read_bytes(), p
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "fips"),
+    [
+        ("Berks County, PA", 2023, "42011"),
+        ("berks pennsylvania", 2023, "42011"),
+        ("Nantucket", 2023, "25019"),  # unique in the country: no state needed
+        ("Saint Louis city, MO", 2023, "29510"),
+        ("Capitol Planning Region, CT", 2023, "09110"),
+        ("Hartford County, CT", 2021, "09003"),
+        ("42011", 2023, "42011"),
+    ],
+)
+def test_county_names_and_codes(text, year, fips):
+    from assetmap.sources.counties import find_county
+
+    assert find_county(text, year=year).fips == fips
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "words"),
+    [
+        ("Baltimore, MD", 2023, "Baltimore County, MD (24005); Baltimore city, MD (24510)"),
+        ("Hartford County, CT", 2023, "replaced by planning regions"),
+        ("Wade Hampton Census Area, AK", 2020, "last vintage is 2014"),
+        ("Berks County, Pennsylvania", None, None),
+        ("Berks County, Narnia", 2023, "'Narnia' in 'Berks County, Narnia' is not a US state"),
+    ],
+)
+def test_county_errors_say_what_to_do(text, year, words):
+    from assetmap.errors import ConfigError
+    from assetmap.sources.counties import find_county
+
+    if words is None:
+        assert find_county(text, year=year).fips == "42011"
+        return
+    with pytest.raises(ConfigError) as err:
+        find_county(text, year=year)
+    assert words in str(err.value)
+
+
+def test_block_groups_with_profile_indicators_say_what_to_do(cache_dir, tmp_path):
+    out = _run(["fetch", "--fips", "25019", "--level", "block-group", "--out", str(tmp_path)])
+    assert out.exit_code == 2
+    assert "not block groups" in out.output and "Use --level tract" in out.output
+
+
+def test_block_groups_with_detailed_table_indicators(cache_dir, tmp_path):
+    ind = tmp_path / "bg_indicators.yml"
+    ind.write_text(
+        "indicators:\n  crowded:\n    label: People per unit (test)\n"
+        "    numerator: [B01001_001]\n    denominator: [B01001_001]\n"
+    )
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, hrsa=False)
+        result = fetch_county(
+            fips="25019",
+            level="block-group",
+            out=tmp_path / "bg",
+            indicators=ind,
+            osm=False,
+            networks=False,
+        )
+    assert len(result.units) == 9
+    assert result.units.loc["250199502012", "population"] == 1900
+    assert "origin_lon" not in result.units  # block groups are their own origins
+    cfg = yaml.safe_load(result.project.read_text())
+    assert cfg["indicators"] == "indicators.yml"
+    assert (tmp_path / "bg" / "indicators.yml").read_bytes() == ind.read_bytes()
+    assert "assets" not in cfg  # nothing fetched but the units: the YAML says to add lists
+    assert "add your own lists under 'assets:'" in result.project.read_text()
+
+
+def test_an_hsds_feed_is_cached_and_listed(cache_dir, tmp_path):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("datapackage.json", '{"name": "island-211"}')
+    url = "https://hsds.example.org/feeds/island.zip?token=abc123secret"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, hrsa=False)
+        rsps.get(url.split("?")[0], body=buf.getvalue(), content_type="application/zip")
+        result = fetch_county(fips="25019", out=tmp_path / "s", networks=False, hsds=url)
+    assert (tmp_path / "s" / "hsds.zip").read_bytes() == buf.getvalue()
+    cfg = yaml.safe_load(result.project.read_text())
+    assert cfg["assets"][-1] == {"path": "hsds.zip", "kind": "hsds", "source": "hsds"}
+    [entry] = Cache(cache_dir).entries(source="hsds")
+    assert "abc123secret" not in str(entry)  # a token in the feed URL is redacted too
