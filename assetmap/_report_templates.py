@@ -85,6 +85,25 @@ and the hospital in this report are synthetic, made for demonstration. Need figu
 {% for o in overlaps %}<tr><td>{{ o.domain }}</td><td>{{ o.kind }}</td><td>{{ o.note }}</td><td class="num">{{ o.population }}</td></tr>
 {% endfor %}</tbody></table>{% else %}<p>None found with the current thresholds.</p>{% endif %}
 
+<h3 id="coverage">How many providers residents have within reach</h3>
+<table><thead><tr><th>Domain</th><th>None</th><th>One</th><th>Two or more</th><th>Three or more</th>
+<th>High-need residents with none</th><th>Lower-need residents with two or more</th></tr></thead><tbody>
+{% for c in coverage %}<tr><td>{{ c.label }}</td><td class="num">{{ c.pop_0 }}</td><td class="num">{{ c.pop_1 }}</td>
+<td class="num">{{ c.pop_2plus }}</td><td class="num">{{ c.pop_3plus }}</td><td class="num">{{ c.need_pop_0 }}</td>
+<td class="num">{{ c.low_need_pop_2plus }}</td></tr>
+{% endfor %}</tbody></table>
+
+<h3 id="capacity">Where capacity could move</h3>
+{% if balance %}<p>Each over-served neighbourhood (supply per resident in the top 10%, need below
+the median) next to the nearest under-served one (need in the top quartile, supply in the
+bottom quartile), by enhanced 2SFCA supply per 1,000 residents.</p>
+<table><thead><tr><th>Domain</th><th>Over-served</th><th>Supply / 1,000</th><th>Need</th>
+<th>Nearest under-served</th><th>Supply / 1,000</th><th>Need</th><th>Distance</th></tr></thead><tbody>
+{% for b in balance %}<tr><td>{{ b.label }}</td><td>{{ b.over_name }}</td><td class="num">{{ b.over_supply }}</td>
+<td class="num">{{ b.over_need }}</td><td>{{ b.under_name }}</td><td class="num">{{ b.under_supply }}</td>
+<td class="num">{{ b.under_need }}</td><td class="num">{{ b.distance }}</td></tr>
+{% endfor %}</tbody></table>{% else %}<p>No over-served neighbourhood with the current thresholds.</p>{% endif %}
+
 {% if anchor %}<h2 id="hospital">What the hospital brings{% if synthetic %} (synthetic){% endif %}</h2>
 <p>{{ anchor.name }}. Counts of employees are published per neighbourhood only. Counts from 1
 to {{ anchor.min_cell - 1 }} are hidden, and further counts are hidden where needed so that no
@@ -187,6 +206,22 @@ Duplicated services:
 {% for o in overlaps %}| {{ o.domain | md }} | {{ o.kind }} | {{ o.note | md }} | {{ o.population }} |
 {% endfor %}{% else %}
 None found with the current thresholds.
+{% endif %}
+### How many providers residents have within reach
+
+| Domain | None | One | Two or more | Three or more | High-need residents with none | Lower-need residents with two or more |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+{% for c in coverage %}| {{ c.label | md }} | {{ c.pop_0 }} | {{ c.pop_1 }} | {{ c.pop_2plus }} | {{ c.pop_3plus }} | {{ c.need_pop_0 }} | {{ c.low_need_pop_2plus }} |
+{% endfor %}
+### Where capacity could move
+{% if balance %}
+Each over-served neighbourhood (supply per resident in the top 10%, need below the median) next to the nearest under-served one (need in the top quartile, supply in the bottom quartile), by enhanced 2SFCA supply per 1,000 residents.
+
+| Domain | Over-served | Supply / 1,000 | Need | Nearest under-served | Supply / 1,000 | Need | Distance |
+| --- | --- | ---: | ---: | --- | ---: | ---: | ---: |
+{% for b in balance %}| {{ b.label | md }} | {{ b.over_name | md }} | {{ b.over_supply }} | {{ b.over_need }} | {{ b.under_name | md }} | {{ b.under_supply }} | {{ b.under_need }} | {{ b.distance }} |
+{% endfor %}{% else %}
+No over-served neighbourhood with the current thresholds.
 {% endif %}{% if anchor %}
 ## What the hospital brings{% if synthetic %} (synthetic){% endif %}
 

@@ -25,6 +25,21 @@ if TYPE_CHECKING:
 __all__ = ["Atlas"]
 
 
+def _stored_origins(units: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
+    """Return origins stored with the units, or None to let access choose them.
+
+    ``origin_lon``/``origin_lat`` columns are written, population-weighted, by
+    ``assetmap fetch``.
+    """
+    if not {"origin_lon", "origin_lat"} <= set(units.columns):
+        return None
+    lon = pd.to_numeric(units["origin_lon"], errors="coerce")
+    lat = pd.to_numeric(units["origin_lat"], errors="coerce")
+    if lon.isna().any() or lat.isna().any():
+        return None
+    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=units.index, crs="EPSG:4326")
+
+
 @dataclass
 class Atlas:
     """A study: need, assets, access, gaps, overlaps and the hospital's own assets.
@@ -54,6 +69,12 @@ class Atlas:
         Whether any input is synthetic; every output then says so.
     provenance : dict
         Sources, vintages, parameters and library version.
+    coverage : pandas.DataFrame
+        Residents by number of providers within reach, per domain, against need (see
+        :func:`assetmap.overlap.provider_coverage`).
+    balance : pandas.DataFrame
+        Over-served units paired with the nearest under-served unit, per domain: where
+        capacity could move (see :func:`assetmap.overlap.capacity_balance`).
     """
 
     name: str
@@ -67,6 +88,8 @@ class Atlas:
     anchor: Anchor | None = None
     synthetic: bool = False
     provenance: dict[str, Any] = field(default_factory=dict)
+    coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    balance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def build(
@@ -121,15 +144,18 @@ class Atlas:
         from assetmap.domains import load_domains
         from assetmap.gaps import find_gaps
         from assetmap.need import IndicatorSet, load_indicators, need_index
-        from assetmap.overlap import find_overlaps
+        from assetmap.overlap import capacity_balance, find_overlaps, provider_coverage
 
         doms = domains or load_domains()
         ind = indicators if isinstance(indicators, IndicatorSet) else load_indicators(indicators)
         opt = travel or TravelOptions()
         u = need_index(units, ind)
-        acc = access(u, assets, domains=doms, travel=opt)
+        org = _stored_origins(u)
+        acc = access(u, assets, domains=doms, travel=opt, origins=org)
         gaps = find_gaps(u, acc, need_percentile=need_percentile)
-        ov = find_overlaps(u, assets, acc, domains=doms, travel=opt)
+        ov = find_overlaps(u, assets, acc, domains=doms, travel=opt, origins=org)
+        coverage = provider_coverage(u, acc, need_percentile=need_percentile)
+        balance = capacity_balance(u, acc)
         prov = dict(provenance or {})
         params = dict(prov.get("parameters", {}))
         params.update(
@@ -158,6 +184,8 @@ class Atlas:
             anchor=anchor,
             synthetic=synthetic,
             provenance=prov,
+            coverage=coverage,
+            balance=balance,
         )
 
     @property

@@ -112,7 +112,12 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
     assets = pd.DataFrame(atlas.assets.drop(columns="geometry"))
     assets["latitude"] = atlas.assets.geometry.y.round(6)
     assets["longitude"] = atlas.assets.geometry.x.round(6)
-    for name, df in (("access", acc), ("gaps", gaps), ("overlaps", ov), ("assets", assets)):
+    tables = [("access", acc), ("gaps", gaps), ("overlaps", ov), ("assets", assets)]
+    if len(atlas.coverage):
+        tables.append(("coverage", atlas.coverage.round(0)))
+    if len(atlas.balance):
+        tables.append(("capacity_balance", atlas.balance.round(4)))
+    for name, df in tables:
         path = d / f"{name}.csv"
         df.to_csv(path, index=False, lineterminator="\n")
         paths[name] = path

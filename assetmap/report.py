@@ -164,6 +164,8 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
         "top_gaps": top_gaps,
         "indicator_labels": [atlas.indicators.indicators[k].label for k in ind_keys],
         "overlaps": overlaps,
+        "coverage": _coverage_facts(atlas),
+        "balance": _balance_facts(atlas),
         "anchor": _anchor_facts(atlas, high_need, pop),
         "methods": _methods(atlas, walk, circ, need_p),
         "sources": _sources(atlas, acs),
@@ -173,6 +175,37 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
         "n_residential": n_res,
         "total_pop": _fmt_int(total_pop),
     }
+
+
+def _label(atlas: Atlas, key: object) -> str:
+    return atlas.domains[str(key)].label if str(key) in atlas.domains else str(key)
+
+
+def _coverage_facts(atlas: Atlas) -> list[dict[str, str]]:
+    cols = ["pop_0", "pop_1", "pop_2plus", "pop_3plus", "need_pop_0", "low_need_pop_2plus"]
+    return [
+        {"label": _label(atlas, r["domain"]), **{c: _fmt_int(float(r[c])) for c in cols}}
+        for _, r in atlas.coverage.iterrows()
+    ]
+
+
+def _balance_facts(atlas: Atlas) -> list[dict[str, str]]:
+    out = []
+    for _, r in atlas.balance.iterrows():
+        has_partner = isinstance(r.get("under_name"), str) and bool(r.get("under_name"))
+        out.append(
+            {
+                "label": _label(atlas, r["domain"]),
+                "over_name": str(r["over_name"]),
+                "over_supply": f"{float(r['over_supply_per_1000']):.2f}",
+                "over_need": ordinal(100 * float(r["over_need_pct"])),
+                "under_name": str(r["under_name"]) if has_partner else "none in the region",
+                "under_supply": f"{float(r['under_supply_per_1000']):.2f}" if has_partner else "—",
+                "under_need": ordinal(100 * float(r["under_need_pct"])) if has_partner else "—",
+                "distance": f"{float(r['distance_km']):.1f} km" if has_partner else "—",
+            }
+        )
+    return out
 
 
 def _acs_vintage(prov: dict[str, Any]) -> str:
