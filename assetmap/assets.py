@@ -101,7 +101,30 @@ _SUFFIX_KIND = {
     ".zip": "spatial",
     ".parquet": "spatial",
     ".geoparquet": "spatial",
+    ".osm": "osm",
 }
+#: Files whose presence makes a folder or zip an Open Referral HSDS package.
+_HSDS_MARKERS = ("datapackage.json", "services.csv", "service.csv", "services.json")
+
+
+def _infer_kind(p: Path) -> str | None:
+    """Kind of an asset file from its suffix (and, for folders and zips, its contents)."""
+    name = p.name.lower()
+    if name.endswith((".osm.xml", ".osm.bz2", ".osm")):
+        return "osm"
+    if p.is_dir():
+        found = any((p / m).exists() for m in _HSDS_MARKERS) or any(p.glob("*/services.csv"))
+        return "hsds" if found else None
+    if p.suffix.lower() == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(p) as zf:
+                names = {Path(n).name.lower() for n in zf.namelist()}
+        except zipfile.BadZipFile:
+            return "spatial"
+        return "hsds" if names & set(_HSDS_MARKERS) else "spatial"
+    return _SUFFIX_KIND.get(p.suffix.lower())
 
 
 def read_assets(
@@ -120,9 +143,12 @@ def read_assets(
     Parameters
     ----------
     path : str or Path
-        CSV, XLSX, GeoJSON, GeoPackage, Shapefile or GeoParquet.
+        CSV, XLSX, GeoJSON, GeoPackage, Shapefile or GeoParquet; an Open Referral HSDS
+        package (folder or zip, see :func:`assetmap.sources.hsds.read_hsds`); an
+        OpenStreetMap XML file (``.osm``, see :func:`assetmap.sources.osm.read_osm_xml`).
     kind : str, optional
-        ``csv``, ``xlsx`` or ``spatial``; inferred from the suffix when omitted.
+        ``csv``, ``xlsx``, ``spatial``, ``hsds`` or ``osm``; inferred from the suffix
+        (and for a folder or zip, from whether it holds HSDS tables) when omitted.
     columns : dict, optional
         Map from contract field (``name``, ``domain``, ``lat``, ``lon``, …) to the
         column name in the file. Common names are found without it
@@ -165,15 +191,26 @@ def read_assets(
     if not p.exists():
         msg = "file not found"
         raise InputError(msg, file=str(path))
-    k = kind or _SUFFIX_KIND.get(p.suffix.lower())
+    k = kind or _infer_kind(p)
     if k is None:
         msg = (
-            f"cannot tell what kind of file {p.suffix!r} is; name it with kind= "
-            "(csv, xlsx, geojson, gpkg, shp, parquet)"
+            f"cannot tell what kind of file {p.suffix or p.name!r} is; name it with kind= "
+            "(csv, xlsx, geojson, gpkg, shp, parquet, hsds, osm)"
         )
         raise InputError(msg, file=str(path))
     if k in ("geojson", "gpkg", "shp", "parquet", "geoparquet", "shapefile"):
         k = "spatial"
+    if k in ("hsds", "osm"):
+        return _read_standard_source(
+            p,
+            kind=k,
+            columns=columns,
+            source=source,
+            region=region,
+            buffer_m=buffer_m,
+            strict=strict,
+            **options,
+        )
     return files.read_asset_file(
         p,
         kind=k,
@@ -186,12 +223,51 @@ def read_assets(
     )
 
 
+def _read_standard_source(
+    p: Path,
+    *,
+    kind: str,
+    columns: dict[str, str] | None,
+    source: str | None,
+    region: gpd.GeoDataFrame | None,
+    buffer_m: float | None,
+    strict: bool,
+    **options: Any,
+) -> gpd.GeoDataFrame:
+    """Read an HSDS package or an OSM XML file (their fields are fixed by the standard)."""
+    if columns:
+        msg = f"a column map does not apply to {kind.upper()} data; remove 'columns'"
+        raise InputError(msg, file=str(p))
+    unknown = sorted(set(options) - {"domains", "encoding"})
+    if unknown:
+        msg = f"options {unknown} do not apply to {kind.upper()} data"
+        raise InputError(msg, file=str(p))
+    if kind == "hsds":
+        from assetmap.sources.hsds import read_hsds
+
+        return read_hsds(
+            p,
+            region=region,
+            domains=options.get("domains"),
+            buffer_m=buffer_m,
+            strict=strict,
+            source=source,
+        )
+    from assetmap.sources.osm import read_osm_xml
+
+    return read_osm_xml(
+        p, region=region, buffer_m=buffer_m, strict=strict, source=source, **options
+    )
+
+
 def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """Stack several asset inventories into one, keeping provenance per row.
 
     Asset ids are made unique by prefixing the source name when two sources use the same
     id; ``source`` and ``source_id`` keep where each row came from. Rejected rows of every
-    source are stacked in ``attrs["rejected"]``.
+    source are stacked in ``attrs["rejected"]``, and the description readers give of their
+    source (``attrs["source_info"]``: name, vintage, licence, attribution) in
+    ``attrs["sources"]``.
 
     Parameters
     ----------
@@ -233,7 +309,11 @@ def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
         dup = ids.duplicated(keep=False)
         ids[dup] = ids[dup] + "#" + pd.Series(np.arange(len(ids)), index=ids.index)[dup].astype(str)
     out["asset_id"] = ids
+    infos = [f.attrs["source_info"] for f in frames if f.attrs.get("source_info")]
+    for f in frames:
+        infos += [i for i in f.attrs.get("sources") or [] if i not in infos]
     out.attrs = {
         "rejected": [rec for r in rejected for rec in r.to_dict("records")],
+        "sources": infos,
     }
     return out

@@ -18,7 +18,7 @@ import yaml
 from assetmap._resources import layers_dir
 from assetmap.errors import ConfigError
 
-__all__ = ["Domain", "DomainMatcher", "load_domains", "normalise_label"]
+__all__ = ["Domain", "DomainMatcher", "is_taxonomy_code", "load_domains", "normalise_label"]
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,39 @@ def load_domains(path: str | Path | None = None) -> dict[str, Domain]:
     return out
 
 
+#: A 211 LA / AIRS taxonomy code: one or two capitals, then "-1800", ".2000", "-620"…
+_CODE = re.compile(r"^[A-Z]{1,2}(?:[-.][0-9]{2,4})*$")
+
+
+def is_taxonomy_code(value: object) -> bool:
+    """Tell whether a value is written as a 211 LA / AIRS taxonomy code.
+
+    Examples
+    --------
+    >>> is_taxonomy_code("BD-1800.2000"), is_taxonomy_code("BH"), is_taxonomy_code("tt-01")
+    (True, True, False)
+    """
+    return bool(_CODE.match(str(value or "").strip()))
+
+
+def _code_prefixes(code: str) -> list[str]:
+    """Return ``code`` and its ancestors, longest first ("BD-1800.2000" → …, "BD", "B")."""
+    out = [code]
+    for i in range(len(code) - 1, 0, -1):
+        if code[i] in "-.":
+            out.append(code[:i])
+    if len(out[-1]) == 2 and out[-1].isalpha():
+        out.append(out[-1][0])
+    return out
+
+
 class DomainMatcher:
     """Map the words people write ("Food Pantry", "FOOD") to domain keys.
+
+    Taxonomy codes (211 LA / AIRS style, e.g. ``BD-1800.2000``) listed under a domain's
+    ``taxonomy`` match themselves and every more specific code below them: the code of a
+    term is cut at each ``-`` or ``.`` until a listed code is found, so ``BD-1800.2000``
+    (food pantries) matches a domain listing ``BD-1800`` (emergency food).
 
     Parameters
     ----------
@@ -123,21 +154,29 @@ class DomainMatcher:
     >>> m = DomainMatcher(load_domains())
     >>> m.match("Food Pantry"), m.match("Mental Health"), m.match("bakery")
     ('food', 'behavioral_health', None)
+    >>> m.match_code("BD-1800.2000"), m.match("BH-1800.8500-100"), m.match_code("YZ-1000")
+    ('food', 'housing', None)
     """
 
     def __init__(self, domains: dict[str, Domain]) -> None:
         self.domains = domains
         self._lookup: dict[str, str] = {}
+        self._codes: dict[str, str] = {}
         for key, d in domains.items():
             for word in (key, key.replace("_", " "), d.label, *d.aliases):
                 self._lookup.setdefault(normalise_label(word), key)
             for term in d.taxonomy:
+                if is_taxonomy_code(term):
+                    self._codes.setdefault(term.strip(), key)
                 self._lookup.setdefault(normalise_label(term), key)
 
     def match(self, value: object) -> str | None:
-        """Return the domain key for a label, or None when nothing matches."""
+        """Return the domain key for a label or taxonomy code, or None when nothing matches."""
         if value is None:
             return None
+        code = self.match_code(value)
+        if code is not None:
+            return code
         text = normalise_label(str(value))
         if not text:
             return None
@@ -147,6 +186,20 @@ class DomainMatcher:
         for cand in (text.rstrip("s"), re.sub(r"ies\b", "y", text)):
             if cand in self._lookup:
                 return self._lookup[cand]
+        return None
+
+    def match_code(self, value: object) -> str | None:
+        """Return the domain of a taxonomy code or of its nearest listed ancestor code.
+
+        Only values written as codes (``BD-1800.2000``, ``BH``) are considered, so
+        ordinary words never match by accident.
+        """
+        code = str(value or "").strip()
+        if not is_taxonomy_code(code):
+            return None
+        for cand in _code_prefixes(code):
+            if cand in self._codes:
+                return self._codes[cand]
         return None
 
     def suggest(self, value: object, n: int = 3) -> list[str]:

@@ -1,4 +1,4 @@
-"""Readers for outside sources: tables and spatial files, and (later) HSDS, OSM, Census."""
+"""Readers for outside sources, one module each (files, hsds, osm, census, …)."""
 
 from assetmap.sources import files
 

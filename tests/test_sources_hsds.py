@@ -1,0 +1,335 @@
+"""Open Referral HSDS packages: 3.x and 2.x tables, zip, JSON; every problem located."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import assetmap as am
+from assetmap._resources import sample_dir
+from assetmap.errors import InputError
+from assetmap.sources.hsds import read_hsds
+
+HSDS = Path(__file__).parent / "fixtures" / "hsds"
+
+# Worked by hand from tests/fixtures/hsds/bronx_v3: one asset per service_at_location row.
+EXPECTED = {
+    # sal id: (service name, domain, phone, address)
+    "sal-01": ("Mott Haven Food Pantry", "food", "718-555-0101", "545 E 142nd St, Bronx, NY 10454"),
+    "sal-02": (
+        "St. Silas Soup Kitchen",
+        "food",
+        "(718) 555-0102",
+        "712 E 163rd St, Bronx, NY 10456",
+    ),
+    "sal-03": ("St. Silas Food Pantry", "food", "718-555-0103", "712 E 163rd St, Bronx, NY 10456"),
+    "sal-04": (
+        "Concourse Family Health Center",
+        "primary_care",
+        "718-555-0104",
+        "1650 Grand Concourse, Bronx, NY 10457",
+    ),
+    "sal-05": (
+        "Concourse Family Health Center",
+        "primary_care",
+        "718-555-0105",
+        "890 Prospect Ave Suite 2, Bronx, NY 10459",
+    ),
+    "sal-06": ("Concourse Counseling Program", "behavioral_health", "", ""),
+    "sal-07": ("Tenant Legal Help", "legal_aid", "718-555-0106", ""),
+    "sal-08": ("Job Training and Placement", "employment", "718-555-0107", ""),
+    "sal-09": ("Job Training and Placement", "employment", "718-555-0108", ""),
+    "sal-10": ("Fordham Head Start", "childcare", "718-555-0109", ""),
+    "sal-11": ("Fordham Senior Center", "older_adults", "", ""),
+    "sal-12": ("Rental Assistance", "housing", "718-555-0101", ""),
+    "sal-13": ("Energy Bill Help", "utilities", "", ""),
+    "sal-14": ("Safe Haven Counseling", "safety", "718-555-0110", ""),
+}
+LOCATION_OF = {"sal-05": (40.8208, -73.9010), "sal-09": (40.8240, -73.8650)}
+
+
+@pytest.fixture(scope="module")
+def region():
+    return am.read_units(sample_dir() / "units.geojson")
+
+
+def copy_pkg(tmp_path: Path, variant: str = "bronx_v3") -> Path:
+    dest = tmp_path / variant
+    shutil.copytree(HSDS / variant, dest)
+    return dest
+
+
+def edit(pkg: Path, table: str, row: int, column: str, value: str) -> None:
+    """Set one cell, ``row`` numbered as a spreadsheet shows it (header = row 1)."""
+    path = pkg / table
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[row - 2, column] = value
+    df.to_csv(path, index=False)
+
+
+def only_problem(assets):
+    rej = am.rejected_rows(assets)
+    extra = rej[~rej["problem"].str.contains("Bronx Warmline")]  # the fixture's own reject
+    assert len(extra) == 1, extra
+    return extra.iloc[0]
+
+
+def test_v3_package_one_asset_per_service_at_location(region):
+    a = read_hsds(HSDS / "bronx_v3", region=region)
+    assert a["source_id"].tolist() == list(EXPECTED)
+    got = a.set_index("source_id")
+    for sal, (name, domain, phone, address) in EXPECTED.items():
+        assert got.loc[sal, "name"] == name
+        assert got.loc[sal, "domain"] == domain, sal
+        if phone:  # service-at-location phone first, then service, location, organization
+            assert got.loc[sal, "phone"] == phone, sal
+        if address:  # the physical address, never the PO box of loc-01
+            assert got.loc[sal, "address"] == address
+    for sal, (lat, lon) in LOCATION_OF.items():
+        assert got.loc[sal, "geometry"].y == pytest.approx(lat)
+        assert got.loc[sal, "geometry"].x == pytest.approx(lon)
+    assert got.loc["sal-01", "asset_id"] == "bronx_v3:sal-01"
+    assert got.loc["sal-01", "hours"] == "Wed 10:00-14:00"
+    assert got.loc["sal-09", "hours"] == "Tue, Thu 18:00-21:00"  # this site's own schedule
+    assert got.loc["sal-08", "hours"] == ""
+    assert got.loc["sal-02", "sector"] == "faith"  # "Religious organization"
+    assert got.loc["sal-01", "sector"] == "cbo"
+    assert got.loc["sal-07", "website"] == "https://brla.example.org"  # organization's
+    assert got.loc["sal-01", "last_verified"] == "2025-03-14"  # assured_date
+    assert got.loc["sal-02", "last_verified"] == "2025-01-20"  # last_modified, date part
+    # the first term (YZ-9999) matches nothing, the second (ND-6500) gives the domain
+    assert got.loc["sal-08", "taxonomy"] == ("YZ-9999 Spanish Speaking Staff; ND-6500 Job Training")
+    assert not a["outside_region"].any()
+    assert a.crs.to_epsg() == 4326
+    info = a.attrs["source_info"]
+    assert info["name"] == "Open Referral HSDS 3.0 directory 'bronx_v3'"
+    assert (info["vintage"], info["licence"]) == ("2025-05-01", "CC0-1.0")
+
+
+def test_service_without_location_is_set_aside_and_counted(region):
+    a = read_hsds(HSDS / "bronx_v3", region=region)
+    rej = am.rejected_rows(a)
+    assert len(a) + len(rej) == 14 + 1  # service_at_location rows + the unplaced service
+    r = rej.iloc[0]
+    assert (Path(r["file"]).name, r["row"], r["column"]) == ("services.csv", 14, "id")
+    assert "'Bronx Warmline' has no location" in r["problem"]
+
+
+def test_v2_layout_gives_the_same_assets(region):
+    v3 = read_hsds(HSDS / "bronx_v3", region=region)
+    v2 = read_hsds(HSDS / "bronx_v2", region=region)
+    cols = ["source_id", "name", "domain", "org", "address", "phone", "hours"]
+    pd.testing.assert_frame_equal(v2[cols], v3[cols])
+    assert v2.geometry.geom_equals(v3.geometry).all()
+    assert v2.attrs["source_info"]["name"] == "Open Referral HSDS 2.x directory 'bronx_v2'"
+    # 2.x taxonomy ids are AIRS codes: shown with the name
+    assert v2.set_index("source_id").loc["sal-01", "taxonomy"] == "BD-1800.2000 Food Pantries"
+
+
+def test_zip_with_a_top_folder_and_kind_inferred(tmp_path, region):
+    pkg = copy_pkg(tmp_path / "src")
+    archive = shutil.make_archive(str(tmp_path / "directory"), "zip", pkg.parent)
+    a = am.read_assets(archive, region=region, source="211")
+    assert len(a) == 14 and a["asset_id"].iloc[0] == "211:sal-01"
+    r = am.rejected_rows(a).iloc[0]
+    assert r["file"] == f"{archive}/bronx_v3/services.csv" and r["row"] == 14
+    assert am.read_assets(HSDS / "bronx_v2")["domain"].iloc[0] == "food"  # a folder
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "file", "frow", "fcol", "words"),
+    [
+        # service_at_location row 6 (sal-05: svc-04's second site) points at nothing
+        ("service_at_locations.csv", 6, "service_id", "svc-99", "service_at_locations.csv", 6,
+         "service_id", "'svc-99' is not the id of any service"),
+        ("service_at_locations.csv", 6, "location_id", "loc-99", "service_at_locations.csv", 6,
+         "location_id", "'loc-99' is not the id of any location"),
+        # location row 7 (loc-06, used by sal-08) lost its latitude
+        ("locations.csv", 7, "latitude", "", "locations.csv", 7, "latitude", "missing"),
+        ("locations.csv", 7, "longitude", "73.889 W", "locations.csv", 7, "longitude",
+         "'73.889 W' is not a number"),
+        ("locations.csv", 7, "latitude", "41.8160", "locations.csv", 7, "latitude",
+         "km outside the region"),
+        ("locations.csv", 7, "location_type", "virtual", "locations.csv", 7, "location_type",
+         "virtual"),
+        # services row 7 (svc-06, sal-07) has closed
+        ("services.csv", 7, "status", "defunct", "services.csv", 7, "status", "is defunct"),
+        ("services.csv", 7, "name", "", "services.csv", 7, "name", "name is empty"),
+        # attribute row 7 (svc-06 -> tt-05) points at a missing term
+        ("attributes.csv", 7, "taxonomy_term_id", "tt-99", "attributes.csv", 7,
+         "taxonomy_term_id", "'tt-99' is not in the taxonomy terms table"),
+        ("attributes.csv", 7, "link_id", "svc-99", "services.csv", 7, "id",
+         "has no taxonomy term"),
+    ],
+)  # fmt: skip
+def test_bad_rows_name_file_row_and_column(
+    tmp_path, region, table, row, column, value, file, frow, fcol, words
+):
+    pkg = copy_pkg(tmp_path)
+    edit(pkg, table, row, column, value)
+    a = read_hsds(pkg, region=region)
+    r = only_problem(a)
+    assert (r["file"], r["row"], r["column"]) == (str(pkg / file), frow, fcol)
+    assert words in r["problem"]
+    n_sal = 14
+    assert len(a) + len(am.rejected_rows(a)) == n_sal + 1
+
+
+def test_swapped_coordinates(tmp_path, region):
+    pkg = copy_pkg(tmp_path)
+    edit(pkg, "locations.csv", 7, "latitude", "-73.8890")
+    edit(pkg, "locations.csv", 7, "longitude", "40.8160")
+    r = only_problem(read_hsds(pkg, region=region))
+    assert (Path(r["file"]).name, r["row"], r["column"]) == ("locations.csv", 7, "latitude")
+    assert "swapped" in r["problem"]
+
+
+def test_unknown_taxonomy_names_the_term_for_each_site(tmp_path, region):
+    pkg = copy_pkg(tmp_path)
+    # svc-07 (two sites) loses the one term that gave it a domain
+    edit(pkg, "taxonomy_terms.csv", 7, "code", "")
+    edit(pkg, "taxonomy_terms.csv", 7, "name", "Job Trainin")  # a typo
+    a = read_hsds(pkg, region=region)
+    rej = am.rejected_rows(a)
+    rej = rej[~rej["problem"].str.contains("Bronx Warmline")]
+    assert len(a) == 12 and len(rej) == 2  # both of its sites, sal-08 and sal-09
+    # the first term of svc-07 is YZ-9999 (row 13): it is the one named
+    assert set(zip(rej["file"], rej["row"], rej["column"], strict=True)) == {
+        (str(pkg / "taxonomy_terms.csv"), 13, "code")
+    }
+    problem = rej["problem"].iloc[0]
+    assert "'Job Training and Placement'" in problem
+    assert "(YZ-9999 Spanish Speaking Staff; Job Trainin)" in problem
+    assert "layers/domains.yml" in problem
+
+
+def test_code_prefix_and_parent_terms_give_the_domain(tmp_path):
+    pkg = copy_pkg(tmp_path)
+    edit(pkg, "taxonomy_terms.csv", 2, "code", "BD-1800.2000-620")  # more specific code
+    edit(pkg, "taxonomy_terms.csv", 12, "code", "")  # tt-11 Domestic Violence Hotlines ...
+    edit(pkg, "taxonomy_terms.csv", 12, "name", "Hotlines")  # ... now only via its parent
+    edit(pkg, "taxonomy_terms.csv", 12, "parent_id", "tt-04")  # -> RM-6500
+    got = read_hsds(pkg).set_index("source_id")["domain"]
+    assert got["sal-01"] == "food"
+    assert got["sal-14"] == "behavioral_health"
+
+
+def test_duplicate_ids(tmp_path):
+    pkg = copy_pkg(tmp_path)
+    edit(pkg, "service_at_locations.csv", 5, "id", "sal-01")
+    edit(pkg, "services.csv", 14, "id", "svc-01")  # the warmline reuses svc-01's id
+    a = read_hsds(pkg)
+    rej = am.rejected_rows(a).set_index("row")
+    assert rej.loc[5, "column"] == "id" and "already used on row 2" in rej.loc[5, "problem"]
+    assert "already used on row 2" in rej.loc[14, "problem"]
+    assert len(a) == 13 and len(a) + len(rej) == 15
+
+
+def test_strict_raises_with_file_row_and_column(tmp_path):
+    pkg = copy_pkg(tmp_path)
+    with pytest.raises(InputError) as exc:
+        read_hsds(pkg, strict=True)  # the warmline
+    assert (exc.value.row, exc.value.column) == (14, "id")
+    assert exc.value.file == str(pkg / "services.csv")
+
+
+def test_missing_tables_and_columns(tmp_path):
+    pkg = copy_pkg(tmp_path)
+    df = pd.read_csv(pkg / "locations.csv", dtype=str).drop(columns=["latitude"])
+    df.to_csv(pkg / "locations.csv", index=False)
+    with pytest.raises(InputError) as exc:
+        read_hsds(pkg)
+    assert exc.value.file == str(pkg / "locations.csv") and exc.value.column == "latitude"
+    (pkg / "service_at_locations.csv").unlink()
+    with pytest.raises(InputError, match="service_at_locations"):
+        read_hsds(pkg)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("hello")
+    with pytest.raises(InputError, match="no HSDS tables found"):
+        read_hsds(empty)
+    with pytest.raises(InputError, match="not a folder or a zip"):
+        read_hsds(empty / "notes.txt")
+
+
+def _json_services() -> list[dict]:
+    return [
+        {
+            "id": "s1",
+            "name": "Hub Pantry",
+            "status": "active",
+            "organization": {"id": "o1", "name": "Hub Org", "website": "https://hub.example.org"},
+            "attributes": [{"taxonomy_term": {"id": "t1", "code": "BD-1800.2000", "name": "FP"}}],
+            "phones": [{"number": "718-555-0301"}],
+            "service_at_locations": [
+                {
+                    "id": "sl1",
+                    "location": {
+                        "id": "l1",
+                        "name": "Hub",
+                        "latitude": 40.8170,
+                        "longitude": -73.9180,
+                        "addresses": [
+                            {"address_1": "1 Hub Sq", "city": "Bronx", "address_type": "physical"}
+                        ],
+                    },
+                }
+            ],
+        },
+        {
+            "id": "s2",
+            "name": "Hub Clinic",
+            "attributes": [{"taxonomy_term": {"id": "t2", "name": "Community Clinics"}}],
+            "service_at_locations": [
+                {"id": "sl2", "location": {"id": "l2", "latitude": None, "longitude": -73.9}}
+            ],
+        },
+    ]
+
+
+def test_json_services_file(tmp_path):
+    pkg = tmp_path / "api"
+    pkg.mkdir()
+    (pkg / "services.json").write_text(json.dumps({"contents": _json_services()}))
+    a = read_hsds(pkg)
+    assert a["source_id"].tolist() == ["sl1"]
+    row = a.iloc[0]
+    assert (row["name"], row["domain"], row["org"]) == ("Hub Pantry", "food", "Hub Org")
+    assert (row["phone"], row["address"], row["website"]) == (
+        "718-555-0301",
+        "1 Hub Sq, Bronx",
+        "https://hub.example.org",
+    )
+    assert row.geometry.y == pytest.approx(40.8170)
+    r = am.rejected_rows(a).iloc[0]
+    # in JSON the row is the service's position (2nd) and the column a path to the field
+    assert (r["file"], r["row"]) == (str(pkg / "services.json"), 2)
+    assert r["column"] == "service_at_locations[0].location.latitude"
+    assert "missing" in r["problem"]
+    assert a.attrs["source_info"]["name"] == "Open Referral HSDS 3.x JSON directory 'api'"
+
+
+def test_project_reads_hsds_and_osm_and_cites_them(tmp_path):
+    osm_file = Path(__file__).parent / "fixtures" / "osm" / "bronx_amenities.osm"
+    yml = tmp_path / "study.yml"
+    yml.write_text(
+        f"name: HSDS and OSM\n"
+        f"units: {{path: {sample_dir() / 'units.geojson'}}}\n"
+        f"assets:\n"
+        f"  - {{path: {HSDS / 'bronx_v3'}, source: '211'}}\n"
+        f"  - {{path: {osm_file}, source: osm}}\n"
+    )
+    project = am.load_project(yml)
+    counts = project.provenance["asset_counts"]
+    # 15 HSDS records (14 kept, the warmline set aside); 9 OSM features (Newark set aside)
+    assert (counts["records_read"], counts["records_kept"]) == (24, 22)
+    assert counts["records_rejected"] == 2
+    assert counts["services_after_merge"] == len(project.assets) <= 22
+    names = [s["name"] for s in project.provenance["sources"]]
+    assert names == ["Open Referral HSDS 3.0 directory '211'", "© OpenStreetMap contributors"]
+    assert project.provenance["sources"][1]["licence"] == "ODbL 1.0"
+    assert set(project.rejected["source"]) == {"211", "osm"}
