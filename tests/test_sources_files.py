@@ -221,3 +221,10 @@ def test_spatial_file_with_contract_named_columns(tmp_path, region):
     assert a.columns.is_unique
     assert a["source"].iloc[0] == "mine" and a["source_original"].iloc[0] == "osm"
     assert len(am.combine([a, a])) == 2
+
+
+def test_row_with_extra_field_is_named(tmp_path):
+    p = write(tmp_path, HEADER + "1,A,food,40.85,-73.9\n2,B, Inc,food,40.85,-73.9\n")
+    with pytest.raises(InputError) as exc:
+        am.read_assets(p)
+    assert exc.value.row == 3 and "6 fields but the header has 5" in str(exc.value)

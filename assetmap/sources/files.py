@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,14 @@ def read_table(
                 io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True
             )
         except Exception as exc:
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+            if m:
+                want, line, got = (int(g) for g in m.groups())
+                msg = (
+                    f"this row has {got} fields but the header has {want}; a value probably "
+                    "contains the delimiter without quotes around it"
+                )
+                raise InputError(msg, file=file, row=line) from exc
             msg = f"cannot parse as CSV ({exc}); check the delimiter and quoting"
             raise InputError(msg, file=file) from exc
     df.columns = [str(c).strip() for c in df.columns]
