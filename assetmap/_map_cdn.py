@@ -8,7 +8,8 @@ version asked for and the file inside ``node_modules``, so that
 
 * the offline browser tests can answer every request of a map from a local
   ``node_modules`` folder (``tests/browser_support.py``), and
-* a future ``self_contained=True`` map export can inline the same files.
+* ``make_map(..., self_contained=True)`` can write the same files into the page
+  (:mod:`assetmap._map_inline`).
 
 Nothing here imports folium or touches the network.
 """

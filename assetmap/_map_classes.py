@@ -16,42 +16,44 @@ import pandas as pd
 
 __all__ = ["CLASSIFIERS", "MISSING_COLOUR", "PALETTES", "Classes", "classify_values"]
 
-#: ColorBrewer 9-class sequential palettes; k classes take k evenly spaced colours.
+#: Sequential palettes of 9 colours, light (low) to dark (high); k classes take k evenly
+#: spaced colours. The ColorBrewer ones (Brewer & Harrower, colorbrewer2.org) and viridis /
+#: cividis (Nuñez et al. 2018, reversed so that darker means more) stay readable with the
+#: common forms of colour blindness and in greyscale print.
 PALETTES: dict[str, tuple[str, ...]] = {
     "YlOrRd": (
-        "#ffffcc",
-        "#ffeda0",
-        "#fed976",
-        "#feb24c",
-        "#fd8d3c",
-        "#fc4e2a",
-        "#e31a1c",
-        "#bd0026",
-        "#800026",
-    ),  # fmt: skip
+        "#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c",
+        "#fc4e2a", "#e31a1c", "#bd0026", "#800026",
+    ),
+    "YlGnBu": (
+        "#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4",
+        "#1d91c0", "#225ea8", "#253494", "#081d58",
+    ),
     "Blues": (
-        "#f7fbff",
-        "#deebf7",
-        "#c6dbef",
-        "#9ecae1",
-        "#6baed6",
-        "#4292c6",
-        "#2171b5",
-        "#08519c",
-        "#08306b",
-    ),  # fmt: skip
+        "#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6",
+        "#4292c6", "#2171b5", "#08519c", "#08306b",
+    ),
     "Greens": (
-        "#f7fcf5",
-        "#e5f5e0",
-        "#c7e9c0",
-        "#a1d99b",
-        "#74c476",
-        "#41ab5d",
-        "#238b45",
-        "#006d2c",
-        "#00441b",
-    ),  # fmt: skip
-}
+        "#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476",
+        "#41ab5d", "#238b45", "#006d2c", "#00441b",
+    ),
+    "Purples": (
+        "#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8",
+        "#807dba", "#6a51a3", "#54278f", "#3f007d",
+    ),
+    "Oranges": (
+        "#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c",
+        "#f16913", "#d94801", "#a63603", "#7f2704",
+    ),
+    "viridis": (
+        "#fde725", "#addc30", "#5ec962", "#28ae80", "#21918c",
+        "#2c728e", "#3b528b", "#472d7b", "#440154",
+    ),
+    "cividis": (
+        "#fee838", "#dec958", "#bcae6c", "#9b9476", "#7d7c78",
+        "#61656f", "#434e6c", "#1a386f", "#00224e",
+    ),
+}  # fmt: skip
 
 #: Fill of units with no value (no residents, no data, or a suppressed count).
 MISSING_COLOUR = "#a6a6a6"
@@ -116,11 +118,19 @@ class Classes:
 def palette(name: str, k: int) -> tuple[str, ...]:
     """Return ``k`` evenly spaced colours of a 9-class palette, light to dark.
 
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`PALETTES`.
+
     Examples
     --------
     >>> palette("YlOrRd", 3)
     ('#ffffcc', '#fd8d3c', '#800026')
     """
+    if name not in PALETTES:
+        msg = f"palette={name!r} is not known; use one of: {', '.join(PALETTES)}"
+        raise ValueError(msg)
     full = PALETTES[name]
     if k <= 1:
         return (full[len(full) // 2],)
@@ -165,6 +175,7 @@ def classify_values(
     if not 2 <= k <= 9:
         msg = f"k={k} classes cannot be drawn; choose between 2 and 9"
         raise ValueError(msg)
+    palette(palette_name, k)  # refuse an unknown palette before any work
     method = "quantiles" if key == "quantiles" else "naturalbreaks"
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     valid = numbers.dropna()

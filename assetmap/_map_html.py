@@ -1,33 +1,29 @@
-r"""Safe HTML for map popups, tooltips and panels, and the panels themselves.
+r"""Safe HTML for map popups, tooltips, panels and layer names.
 
 Every piece of text that comes from data (asset names, addresses, websites, unit names,
-the study name, source names) goes through :func:`text` before it is put into HTML.
-folium writes popup and tooltip HTML into JavaScript *template literals*
-(`` `...` ``) and Leaflet shows layer names and GeoJSON tooltip values as HTML, so
-:func:`text` escapes ``& < > " '`` as HTML entities *and* the characters that mean
-something inside a template literal (`` ` ``, ``$``, ``\``). The result reads as the
-same literal text once the browser parses it, whichever of these routes it takes.
+the study name, source names, domain labels) goes through :func:`text` before it is put
+into HTML: ``& < > " '`` become HTML entities, and so do `` ` ``, ``$`` and ``\\`` (which
+mean something inside a JavaScript template literal, in case a caller ever puts the text
+into one). The map's script (``_map_web/assetmap-map.js``) only joins these escaped
+strings with its own fixed markup, so a value reads as the same literal text whichever
+route it takes to the page.
 
-Panels (title, legend, footer) are Leaflet controls whose HTML is handed to the browser
-as a JSON string (``tojson`` escapes ``<``, ``>``, ``&`` and ``'``), so nothing in them
-can end the surrounding ``<script>``.
+All of it reaches the page inside one JSON document written by :func:`script_json`,
+which also escapes ``<``, ``>``, ``&`` and ``'``, so nothing in the data can end the
+surrounding ``<script>``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import escape
 
-if TYPE_CHECKING:
-    import folium
-
 __all__ = [
-    "add_panel",
-    "add_styles",
     "colour",
     "fmt_int",
     "fmt_minutes",
@@ -35,69 +31,17 @@ __all__ = [
     "link_or_text",
     "pin_html",
     "rows_table",
+    "script_json",
+    "tel_href",
     "text",
 ]
 
 #: Longest text kept from one data field; longer text is cut with an ellipsis.
 MAX_TEXT = 300
 
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _BARE_DOMAIN = re.compile(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?:/\S*)?$")
-
-_STYLES = """
-<style>
-.am-panel { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 5px;
-  box-shadow: 0 1px 5px rgba(0,0,0,0.4); font: 13px/1.35 system-ui, -apple-system,
-  "Segoe UI", Roboto, Arial, sans-serif; color: #222; max-width: 340px; }
-.am-title h1 { font-size: 16px; font-weight: 700; margin: 0 0 2px 0; }
-.am-title p { margin: 0; }
-.am-synthetic { display: inline-block; margin-top: 4px; padding: 2px 6px; background: #b00020;
-  color: #fff; font-weight: 700; letter-spacing: 0.02em; border-radius: 3px; }
-.am-legend { max-height: 45vh; overflow-y: auto; }
-.am-legend h2 { font-size: 13px; font-weight: 700; margin: 6px 0 2px 0; }
-.am-legend h2:first-child { margin-top: 0; }
-.am-legend p { margin: 0 0 3px 0; color: #444; }
-.am-row { display: flex; align-items: center; gap: 6px; margin: 1px 0; }
-.am-swatch { flex: 0 0 18px; height: 12px; border: 1px solid #777; }
-.am-line { flex: 0 0 18px; height: 12px; border: 2.5px dashed #111; background: transparent; }
-.am-footer { font-size: 11px; max-width: 460px; }
-.am-footer p { margin: 0; }
-.am-pin { display: flex; flex: 0 0 18px; box-sizing: border-box; align-items: center;
-  justify-content: center; width: 18px; height: 18px; border-radius: 50%;
-  border: 1.5px solid #222; font: 700 10px/1 Arial, sans-serif; box-shadow: 0 0 0 1.5px #fff; }
-.am-square { display: flex; align-items: center; justify-content: center; width: 22px;
-  height: 22px; border: 2px solid #fff; font: 700 13px/1 Arial, sans-serif; color: #fff;
-  box-shadow: 0 0 0 1.5px #222; }
-.am-popup table { border-collapse: collapse; }
-.am-popup th { text-align: left; padding: 1px 8px 1px 0; vertical-align: top; color: #555;
-  font-weight: 600; white-space: nowrap; }
-.am-popup td { padding: 1px 0; overflow-wrap: anywhere; }
-.am-popup h3 { font-size: 14px; margin: 0 0 4px 0; overflow-wrap: anywhere; }
-</style>
-"""
-
-_PANEL_TEMPLATE = """
-{% macro script(this, kwargs) %}
-(function () {
-    var control = L.control({position: {{ this.position|tojson }}});
-    control.onAdd = function () {
-        var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
-        div.setAttribute("role", "region");
-        div.setAttribute("aria-label", {{ this.label|tojson }});
-        div.innerHTML = {{ this.html|tojson }};
-        L.DomEvent.disableClickPropagation(div);
-        L.DomEvent.disableScrollPropagation(div);
-        return div;
-    };
-    control.addTo({{ this._parent.get_name() }});
-    {%- if this.first %}
-    var box = control.getContainer();
-    box.parentNode.insertBefore(box, box.parentNode.firstChild);
-    {%- endif %}
-})();
-{% endmacro %}
-"""
 
 
 def is_missing(value: object) -> bool:
@@ -119,9 +63,9 @@ def is_missing(value: object) -> bool:
 def text(value: object, *, limit: int = MAX_TEXT) -> str:
     r"""Escape a data value so it shows as literal text in map HTML.
 
-    Control characters are dropped, text longer than ``limit`` characters is cut with
-    an ellipsis, HTML special characters become entities, and so do `` ` ``, ``$`` and
-    ``\`` (which folium's JavaScript template literals would otherwise interpret).
+    Control characters and lone surrogates are dropped, text longer than ``limit``
+    characters is cut with an ellipsis, HTML special characters become entities, and so do
+    `` ` ``, ``$`` and ``\`` (which JavaScript template literals would otherwise interpret).
 
     Parameters
     ----------
@@ -270,55 +214,54 @@ def rows_table(title: str, rows: list[tuple[str, str]]) -> str:
     return f'<div class="am-popup"><h3><bdi>{title}</bdi></h3><table>{body}</table></div>'
 
 
-def add_styles(m: folium.Map) -> None:
-    """Add the map's style sheet (panels, pins, popups) once to the page header."""
-    root = m.get_root()
-    header: Any = getattr(root, "header", None)
-    if header is None or "assetmap-styles" in header._children:
-        return
-    from branca.element import Element
+def tel_href(value: object) -> str:
+    """Return a ``tel:`` target for a phone number (digits and a leading ``+``), or ``""``.
 
-    header.add_child(Element(_STYLES), name="assetmap-styles")
+    Only numbers of 7 to 15 digits qualify (ITU E.164 allows at most 15), so text such as
+    "ask at the desk" stays text.
 
-
-def add_panel(
-    m: folium.Map,
-    html: str,
-    *,
-    position: str,
-    css_class: str,
-    label: str,
-    first: bool = False,
-) -> None:
-    """Add a Leaflet control showing ``html`` (already escaped) in a map corner.
-
-    Parameters
-    ----------
-    m : folium.Map
-        The map.
-    html : str
-        Panel content; every data value in it must have gone through :func:`text`.
-    position : {"topleft", "topright", "bottomleft", "bottomright"}
-        Corner.
-    css_class : str
-        Extra CSS classes of the panel's ``div``.
-    label : str
-        Accessible name of the panel (``aria-label``).
-    first : bool, default False
-        Put the panel above the other controls of its corner (e.g. above the zoom buttons).
+    Examples
+    --------
+    >>> tel_href("(718) 555-0101")
+    '7185550101'
+    >>> tel_href("+1 718 555 0101 ext. 4")
+    ''
     """
-    from branca.element import MacroElement
-    from folium.template import Template
+    if is_missing(value):
+        return ""
+    s = str(value).strip()
+    if not re.fullmatch(r"\+?[\d\s().-]{7,25}", s):
+        return ""
+    digits = re.sub(r"\D", "", s)
+    if not 7 <= len(digits) <= 15:
+        return ""
+    return ("+" if s.startswith("+") else "") + digits
 
-    panel = MacroElement()
-    panel._name = "AssetmapPanel"
-    panel._template = Template(_PANEL_TEMPLATE)
-    # Attributes read by the template above.
-    vars(panel).update(
-        position=position,
-        css_class=f"am-panel {css_class}",
-        label=label,
-        html=html,
-        first=first,
-    )
-    m.add_child(panel)
+
+_SCRIPT_SAFE = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "'": "\\u0027",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(value: Any) -> str:
+    r"""Serialise ``value`` as compact JSON that is safe inside an HTML ``<script>``.
+
+    ``<``, ``>``, ``&`` and ``'`` are written as ``\u`` escapes (as Jinja's ``tojson``
+    does), so no string in the data can close the script or open a comment; the line
+    separators U+2028 and U+2029 are escaped too. Other non-ASCII text is kept as UTF-8.
+    NaN and infinity are refused: callers write ``None`` for a missing number.
+
+    Examples
+    --------
+    >>> script_json({"name": "</script>"})
+    '{"name":"\\u003c/script\\u003e"}'
+    """
+    out = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, esc in _SCRIPT_SAFE.items():
+        out = out.replace(char, esc)
+    return out

@@ -1,54 +1,61 @@
-"""Layer builders of the study map: one function per layer, each adds a FeatureGroup.
+"""Layer data of the study map: units, choropleths, services, gaps and overlaps.
 
-Each builder takes the map and plain data (GeoDataFrames in EPSG:4326, domains), adds one
-``folium.FeatureGroup`` that the layer control can toggle, and returns it (or None when
-there is nothing to draw). All text from data is escaped with
-:func:`assetmap._map_html.text` before it reaches popup, tooltip or layer-name HTML.
-GeoJSON carries only what the browser needs: coordinates rounded to 6 decimals (about
-10 cm) and one pre-escaped tooltip per feature.
+Each function turns plain data (GeoDataFrames in EPSG:4326, domains, classes) into the
+JSON-ready part of the map's spec that ``_map_web/assetmap-map.js`` draws. Every text from
+data is escaped with :func:`assetmap._map_html.text` here, before it leaves Python; the
+browser only joins escaped strings with fixed markup.
+
+The spec is compact by design, so a county of 400 units and 5,000 services stays a few
+megabytes: unit polygons are written once (every choropleth, the gaps layer and the
+hospital's area layers point at them by position), services are rows of values rather
+than GeoJSON features, and names of nearest services are stored once each.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import shapely
-import shapely.geometry
 
 from assetmap._map_classes import Classes
+from assetmap._map_geometry import DECIMALS, features, lat_lon_bounds, point_on_surface
 from assetmap._map_html import (
     colour,
     fmt_int,
     fmt_minutes,
+    ink_for,
     is_missing,
-    link_or_text,
     pin_html,
-    rows_table,
+    safe_url,
+    tel_href,
     text,
 )
+from assetmap._map_panels import NeedScale, choropleth_legend
 
 if TYPE_CHECKING:
-    import folium
     import geopandas as gpd
 
     from assetmap.domains import Domain
 
 __all__ = [
-    "add_asset_layers",
-    "add_gaps_layer",
-    "add_need_layer",
-    "add_overlaps_layer",
-    "add_group",
-    "choropleth_geojson",
+    "ASSET_FIELDS",
+    "CLUSTER_OVER",
+    "OTHER",
+    "asset_rows",
+    "choropleth_spec",
+    "css_key",
+    "domain_specs",
     "domains_drawn",
-    "feature_collection",
     "gap_lines",
+    "gaps_spec",
+    "nearest_spec",
     "over_served_lines",
-    "point_layer",
+    "overlaps_spec",
+    "unit_positions",
+    "units_spec",
 ]
 
 #: Key of the layer holding assets whose domain is not defined.
@@ -57,196 +64,276 @@ OTHER = "__other__"
 #: A domain with more assets than this is drawn with marker clustering.
 CLUSTER_OVER = 50
 
+#: Order of the values in one service row of the spec (the script reads it from the spec).
+ASSET_FIELDS = (
+    "lon",
+    "lat",
+    "name",
+    "org",
+    "address",
+    "phone",
+    "tel",
+    "hours",
+    "href",
+    "web",
+    "source",
+    "verified",
+    "capacity",
+    "note",
+)
+
 GAP_STYLE = {"color": "#111111", "weight": 3, "dashArray": "6 4", "fill": False}
 CLUSTER_STYLE = {"color": "#5e3c99", "weight": 2, "fillColor": "#5e3c99", "fillOpacity": 0.18}
 OVER_SERVED_STYLE = {"color": "#0b4f8a", "weight": 2.5, "dashArray": "2 5", "fill": False}
-_HIGHLIGHT = {"weight": 4, "color": "#000000"}
 
 
-def feature_collection(frame: gpd.GeoDataFrame, properties: list[dict[str, Any]]) -> dict[str, Any]:
-    """Build a compact GeoJSON FeatureCollection from geometries and chosen properties.
+def css_key(key: str) -> str:
+    """Return a domain key fit for a CSS class name (``[a-z0-9_-]``).
 
-    Coordinates are rounded to 6 decimals; rows with a missing or empty geometry are
-    left out; feature ids are row positions (``"0"``, ``"1"``, …).
+    Examples
+    --------
+    >>> css_key("Primary Care!")
+    'primarycare'
+    """
+    return re.sub(r"[^a-z0-9_-]", "", str(key).lower()) or "other"
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[object]:
+    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
+
+
+def units_spec(
+    units: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    *,
+    need_words: Sequence[str],
+    notes: Mapping[str, list[str]],
+    near: Sequence[list[list[Any]]],
+) -> dict[str, Any]:
+    """Describe the units once: polygons, names, residents, need in words, notes.
 
     Parameters
     ----------
-    frame : geopandas.GeoDataFrame
-        In EPSG:4326.
-    properties : list of dict
-        One dict per row of ``frame``: the only properties written.
+    units : geopandas.GeoDataFrame
+        Units indexed by unit id (str), with ``name``, ``population``, ``need_flags``.
+    geoms : numpy.ndarray
+        Their display geometries (see :func:`assetmap._map_geometry.display_geometry`).
+    need_words : sequence of str
+        Per unit, escaped need in words ("83rd percentile (highest 20%)").
+    notes : mapping of str to list of str
+        Escaped extra lines per unit id (its gaps, over-served services).
+    near : sequence of list
+        Per unit, from :func:`nearest_spec`.
 
     Returns
     -------
     dict
-        A GeoJSON FeatureCollection.
+        ``fc`` (GeoJSON, feature ids = positions), ``name``, ``pop``, ``need``, ``flags``,
+        ``near``, ``notes``, ``point`` and ``bounds`` lists, one entry per unit.
+    """
+    ids = [str(i) for i in units.index]
+    names = [text(n) or text(uid) for n, uid in zip(_column(units, "name"), ids, strict=True)]
+    flags = []
+    for value in _column(units, "need_flags"):
+        n = 0 if is_missing(value) else int(float(str(value)))
+        flags.append(f"{n} indicator(s) at or above the 90th percentile" if n > 0 else "")
+    return {
+        "fc": features(geoms),
+        "name": names,
+        "pop": [fmt_int(p) for p in _column(units, "population")],
+        "need": list(need_words),
+        "flags": flags,
+        "near": list(near),
+        "notes": [notes.get(uid, []) for uid in ids],
+        "point": point_on_surface(geoms),
+        "bounds": lat_lon_bounds(geoms),
+    }
+
+
+def choropleth_spec(
+    column: str,
+    values: pd.Series,
+    classes: Classes,
+    scale: NeedScale,
+    *,
+    vintage: str,
+    show: bool = False,
+    opacity: float = 0.65,
+) -> dict[str, Any]:
+    """Describe one choropleth of the units: class and value in words of each unit, legend.
+
+    Parameters
+    ----------
+    column : str
+        Units column shown.
+    values : pandas.Series
+        Its values, in unit order.
+    classes : Classes
+        From :func:`assetmap._map_classes.classify_values` on ``values``.
+    scale : NeedScale
+        What the column means (see :func:`assetmap._map_panels.need_scale`).
+    vintage : str
+        Escaped source and vintage, for the legend.
+    show : bool, default False
+        Shown when the map opens.
+    opacity : float, default 0.65
+        Fill opacity of a unit with data.
+    """
+    return {
+        "id": css_key(column),
+        "column": column,
+        "name": text(scale.title),
+        "prefix": text(scale.prefix),
+        "isNeed": column == "need_pct",
+        "cls": [int(c) for c in classes.yb.to_numpy()],
+        "val": [text(scale.value_words(v)) for v in values.to_numpy()],
+        "words": list(classes.words),
+        "colours": list(classes.colours),
+        "legend": choropleth_legend(scale, classes, vintage=vintage),
+        "show": show,
+        "opacity": opacity,
+    }
+
+
+def nearest_spec(
+    access: pd.DataFrame,
+    unit_ids: Sequence[str],
+    domain_order: Sequence[str],
+    *,
+    gaps: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
+) -> tuple[list[list[list[Any]]], list[str]]:
+    """Per unit, the nearest service of each domain and its travel time.
+
+    Parameters
+    ----------
+    access : pandas.DataFrame
+        The Access table (``unit_id``, ``domain``, ``nearest_min``, ``nearest_name`` or
+        ``nearest_asset_id``).
+    unit_ids : sequence of str
+        Units in map order.
+    domain_order : sequence of str
+        Domain keys in legend order; a row's domain is given by its position here.
+    gaps : pandas.DataFrame, optional
+        Gaps (``unit_id``, ``domain``): those rows are flagged.
+    names : mapping of str to str, optional
+        Asset names by ``asset_id``, used when ``access`` has no ``nearest_name``.
+
+    Returns
+    -------
+    (list, list of str)
+        Per unit a list of ``[domain position, name position or -1, minutes or None,
+        1 if a gap else 0]``, and the escaped names those positions point at.
+    """
+    out: list[list[list[Any]]] = [[] for _ in unit_ids]
+    strings: list[str] = []
+    if access is None or access.empty or "unit_id" not in access.columns:
+        return out, strings
+    where = {uid: i for i, uid in enumerate(unit_ids)}
+    rank = {key: i for i, key in enumerate(domain_order)}
+    gap_keys = set()
+    if gaps is not None and not gaps.empty and {"unit_id", "domain"} <= set(gaps.columns):
+        gap_keys = set(zip(gaps["unit_id"].astype(str), gaps["domain"].astype(str), strict=True))
+    seen: dict[str, int] = {}
+    frame = access.assign(
+        unit_id=access["unit_id"].astype(str), domain=access["domain"].astype(str)
+    )
+    frame = frame[frame["unit_id"].isin(where) & frame["domain"].isin(rank)]
+    frame = frame.assign(_r=frame["domain"].map(rank)).sort_values(["unit_id", "_r"], kind="stable")
+    near_names = _column(frame, "nearest_name")
+    asset_ids = _column(frame, "nearest_asset_id")
+    minutes = _column(frame, "nearest_min")
+    for uid, dom, name, aid, mins in zip(
+        frame["unit_id"], frame["domain"], near_names, asset_ids, minutes, strict=True
+    ):
+        if is_missing(name) and names is not None and not is_missing(aid):
+            name = names.get(str(aid))
+        label = text(name)
+        pos = -1
+        if label:
+            pos = seen.setdefault(label, len(strings))
+            if pos == len(strings):
+                strings.append(label)
+        m = fmt_minutes(mins)
+        out[where[uid]].append(
+            [rank[dom], pos, None if m is None else m, int((uid, dom) in gap_keys)]
+        )
+    return out, strings
+
+
+def _flag(value: object) -> bool:
+    return not is_missing(value) and str(value).strip().lower() in ("true", "1", "1.0", "yes")
+
+
+def _date(value: object) -> str:
+    if is_missing(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if not pd.isna(value) else ""
+    s = str(value)
+    hit = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00", s)
+    return text(hit.group(1) if hit else s)
+
+
+def _sources(value: object) -> str:
+    if is_missing(value):
+        return ""
+    return text("; ".join(s.strip() for s in str(value).split(";") if s.strip()))
+
+
+def asset_rows(assets: gpd.GeoDataFrame, geoms: np.ndarray) -> list[list[Any]]:
+    """Return one row per asset in the order of :data:`ASSET_FIELDS`, every text escaped.
+
+    ``href`` is the address of a safe http(s) link (else ``""`` and ``web`` holds the
+    escaped text), ``tel`` the digits of a callable phone number. Rows without a point
+    are left out.
 
     Examples
     --------
     >>> import geopandas as gpd
     >>> from shapely.geometry import Point
-    >>> g = gpd.GeoDataFrame(geometry=[Point(-73.9000001234, 40.84)], crs=4326)
-    >>> feature_collection(g, [{"tip": "a"}])["features"][0]["geometry"]["coordinates"]
-    (-73.9, 40.84)
+    >>> a = gpd.GeoDataFrame({"name": ["<b>Pantry</b>"], "website": ["javascript:x()"]},
+    ...                      geometry=[Point(-73.9, 40.8)], crs=4326)
+    >>> row = asset_rows(a, a.geometry.to_numpy())[0]
+    >>> row[2], row[8], row[9]
+    ('&lt;b&gt;Pantry&lt;/b&gt;', '', 'javascript:x()')
     """
-    geoms = np.asarray(frame.geometry.array, dtype=object)
-    present = np.array([g is not None for g in geoms], dtype=bool)
-    rounded = np.empty(len(geoms), dtype=object)
-    rounded[present] = shapely.transform(geoms[present], lambda xy: np.round(xy, 6))
-    features = [
-        {
-            "type": "Feature",
-            "id": str(i),
-            "properties": props,
-            "geometry": shapely.geometry.mapping(geom),
-        }
-        for i, (geom, props) in enumerate(zip(rounded, properties, strict=True))
-        if geom is not None and not geom.is_empty
-    ]
-    return {"type": "FeatureCollection", "features": features}
-
-
-def choropleth_geojson(
-    data: dict[str, Any],
-    style: Callable[[dict[str, Any]], dict[str, Any]],
-) -> folium.GeoJson:
-    """Return a GeoJSON polygon layer styled per feature, with the ``tip`` property as tooltip.
-
-    ``tip`` must be escaped HTML (folium's GeoJsonTooltip shows it as HTML).
-    """
-    import folium
-
-    return folium.GeoJson(
-        data,
-        style_function=style,
-        highlight_function=lambda _f: _HIGHLIGHT,
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        control=False,
-    )
-
-
-def add_group(m: folium.Map, name: str, *, show: bool = True) -> folium.FeatureGroup:
-    """Add a toggleable FeatureGroup named ``name`` (escaped: the layer control shows HTML)."""
-    import folium
-
-    # Leaflet's layer control shows names as HTML: escape them like any data text.
-    group = folium.FeatureGroup(name=text(name), show=show)
-    group.add_to(m)
-    return group
-
-
-def add_need_layer(
-    m: folium.Map,
-    units: gpd.GeoDataFrame,
-    values: pd.Series,
-    classes: Classes,
-    *,
-    name: str,
-    describe: Callable[[object], str],
-    notes: dict[str, list[str]] | None = None,
-) -> folium.FeatureGroup:
-    """Add the need choropleth: one polygon per unit filled by its class.
-
-    Parameters
-    ----------
-    m : folium.Map
-        The map.
-    units : geopandas.GeoDataFrame
-        Units (EPSG:4326) with ``name`` and ``population``.
-    values : pandas.Series
-        The classified value of each unit, on the units' index.
-    classes : Classes
-        From :func:`assetmap._map_classes.classify_values` on the need column.
-    name : str
-        Layer name.
-    describe : callable
-        Turns a unit's value into words ("83rd percentile").
-    notes : dict of str to list of str, optional
-        Escaped extra tooltip lines per unit id (its gaps, over-served services), so one
-        hover tells everything about a unit.
-
-    Returns
-    -------
-    folium.FeatureGroup
-    """
-    props = []
-    for uid, row in units.iterrows():
-        cls = int(classes.yb.loc[uid])
-        lines = [f"<b><bdi>{text(row.get('name', uid))}</bdi></b>"]
-        if cls < 0:
-            lines.append("no residents / no data")
-        else:
-            lines.append(f"{text(describe(values.loc[uid]))} ({classes.words[cls]})")
-        lines.append(f"Residents: {fmt_int(row.get('population'))}")
-        flags = row.get("need_flags")
-        if not is_missing(flags) and int(flags) > 0:
-            lines.append(f"{int(flags)} indicator(s) at or above the 90th percentile")
-        lines.extend((notes or {}).get(str(uid), []))
-        props.append({"c": cls, "tip": "<br>".join(lines)})
-    data = feature_collection(units, props)
-
-    def style(feature: dict[str, Any]) -> dict[str, Any]:
-        cls = int(feature["properties"]["c"])
-        return {
-            "fillColor": classes.colour_of(cls),
-            "fillOpacity": 0.6 if cls >= 0 else 0.45,
-            "color": "#555555",
-            "weight": 0.6,
-        }
-
-    group = add_group(m, name)
-    choropleth_geojson(data, style).add_to(group)
-    return group
-
-
-def _asset_popup(row: pd.Series, label: str) -> str:
-    source = "; ".join(s.strip() for s in str(row.get("source", "") or "").split(";") if s)
-    verified = row.get("last_verified")
-    rows = [
-        ("Organisation", text(row.get("org"))),
-        ("Service", text(label)),
-        ("Address", text(row.get("address"))),
-        ("Phone", text(row.get("phone"))),
-        ("Hours", text(row.get("hours"))),
-        ("Website", link_or_text(row.get("website"))),
-        ("Capacity", fmt_int(row.get("capacity"), unknown="")),
-        ("Source", text(source)),
-        ("Last verified", text(verified) if not is_missing(verified) else "not recorded"),
-    ]
-    if bool(row.get("outside_region", False)):
-        rows.append(("Note", "outside the study area"))
-    return rows_table(text(row.get("name")) or "(no name)", rows)
-
-
-def point_layer(
-    frame: gpd.GeoDataFrame, popups: list[str], tips: list[str], icon: folium.DivIcon
-) -> folium.GeoJson:
-    """Markers with one icon, an escaped popup and an escaped tooltip each, as GeoJSON.
-
-    One GeoJSON layer per group keeps the page small: each point costs its coordinates
-    and its two texts, not a block of JavaScript.
-    """
-    import folium
-
-    props = [{"popup": p, "tip": t} for p, t in zip(popups, tips, strict=True)]
-    return folium.GeoJson(
-        feature_collection(frame, props),
-        marker=folium.Marker(icon=icon),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False, localize=False, maxWidth=340),
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=True),
-        control=False,
-    )
-
-
-def _pin(domain_colour: str, label: str, css: str) -> folium.DivIcon:
-    import folium
-
-    html = pin_html(domain_colour, label)
-    return folium.DivIcon(html=html, icon_size=(18, 18), icon_anchor=(9, 9), class_name=css)
+    cols = {
+        name: _column(assets, name)
+        for name in ("name", "org", "address", "phone", "hours", "website", "source")
+    }
+    verified = _column(assets, "last_verified")
+    capacity = _column(assets, "capacity")
+    outside = _column(assets, "outside_region")
+    rows: list[list[Any]] = []
+    for i, geom in enumerate(geoms):
+        if geom is None or geom.is_empty:
+            continue
+        point = geom if geom.geom_type == "Point" else geom.representative_point()
+        url = safe_url(cols["website"][i])
+        rows.append(
+            [
+                round(point.x, DECIMALS),
+                round(point.y, DECIMALS),
+                text(cols["name"][i]),
+                text(cols["org"][i]),
+                text(cols["address"][i]),
+                text(cols["phone"][i]),
+                tel_href(cols["phone"][i]),
+                text(cols["hours"][i]),
+                text(url, limit=2000) if url else "",
+                "" if url else text(cols["website"][i]),
+                _sources(cols["source"][i]),
+                _date(verified[i]),
+                fmt_int(capacity[i], unknown=""),
+                "outside the study area" if _flag(outside[i]) else "",
+            ]
+        )
+    return rows
 
 
 def domains_drawn(
-    assets: gpd.GeoDataFrame, domains: dict[str, Domain]
+    assets: gpd.GeoDataFrame, domains: Mapping[str, Domain]
 ) -> list[tuple[str, str, str]]:
     """Return (key, label, colour) of each domain with drawable assets, in file order.
 
@@ -262,47 +349,65 @@ def domains_drawn(
     return out
 
 
-def add_asset_layers(
-    m: folium.Map,
+def domain_specs(
     assets: gpd.GeoDataFrame,
-    domains: dict[str, Domain],
+    geoms: np.ndarray,
+    domains: Mapping[str, Domain],
     *,
     cluster_over: int = CLUSTER_OVER,
-) -> list[folium.FeatureGroup]:
-    """Add one toggleable layer of markers per service domain present in ``assets``.
+) -> list[dict[str, Any]]:
+    """Describe one layer of markers per service domain present in ``assets``.
 
-    Layers follow the order of ``domains``; assets of an unknown domain go to an
-    "Other services" layer. A marker is a small circle in the domain's colour with the
-    first letter of its label; its popup lists name, organisation, service, address,
-    phone, hours, website (a link only for http/https), source and last verification.
-    Domains with more than ``cluster_over`` assets are clustered.
+    Layers follow the order of ``domains``; assets of an unknown domain go to an "Other
+    services" layer. A marker is a circle in the domain's colour with the first letter of
+    its label; domains with more than ``cluster_over`` assets are clustered.
+
+    Parameters
+    ----------
+    assets : geopandas.GeoDataFrame
+        Assets (any CRS; ``geoms`` carries the display points).
+    geoms : numpy.ndarray
+        Display points of ``assets`` in EPSG:4326, row for row.
+    domains : mapping of str to Domain
+        The study's domains.
+    cluster_over : int, default 50
+        Cluster a domain with more markers than this.
 
     Returns
     -------
-    list of folium.FeatureGroup
-        One per domain drawn, in drawing order.
+    list of dict
+        ``key``, ``name`` (layer name), ``label``, ``colour``, ``ink``, ``pin``,
+        ``cluster`` and ``rows`` (see :func:`asset_rows`), one per domain drawn.
     """
-    from folium.plugins import MarkerCluster
-
-    groups = []
+    out = []
+    keys = assets["domain"].astype(str).to_numpy() if "domain" in assets.columns else None
     for key, label, fill in domains_drawn(assets, domains):
-        keys = assets["domain"].astype(str)
-        rows = assets[~keys.isin(list(domains)) if key == OTHER else keys == key]
-        rows = rows[rows.geometry.notna() & ~rows.geometry.is_empty]
-        group = add_group(m, label)
-        target: folium.FeatureGroup | MarkerCluster = group
-        if len(rows) > cluster_over:
-            target = MarkerCluster(control=False)
-            target.add_to(group)
-        css = "am-asset am-asset-" + re.sub(r"[^a-z0-9_-]", "", key.lower())
-        popups = [_asset_popup(row, label) for _, row in rows.iterrows()]
-        tips = [f"<bdi>{text(n, limit=80)}</bdi>" for n in rows.get("name", [""] * len(rows))]
-        point_layer(rows, popups, tips, _pin(fill, label, css)).add_to(target)
-        groups.append(group)
-    return groups
+        assert keys is not None  # domains_drawn found a domain column
+        mask = ~np.isin(keys, list(domains)) if key == OTHER else keys == key
+        rows = asset_rows(assets[mask], geoms[mask])
+        out.append(
+            {
+                "key": css_key(key if key != OTHER else "other"),
+                "name": text(label),
+                "label": text(label),
+                "colour": fill,
+                "ink": ink_for(fill),
+                "pin": pin_html(fill, label).replace(
+                    'class="am-pin"', 'class="am-pin" aria-hidden="true"'
+                ),
+                "cluster": len(rows) > cluster_over,
+                "rows": rows,
+            }
+        )
+    return out
 
 
-def _gap_line(row: pd.Series, label: str, travel_word: str) -> str:
+def _label(domains: Mapping[str, Domain], key: object) -> str:
+    dom = domains.get(str(key))
+    return dom.label if dom is not None else str(key)
+
+
+def _gap_line(row: Mapping[str, Any], label: str, travel_word: str) -> str:
     minutes = fmt_minutes(row.get("nearest_min"))
     service = f"{label.lower()} service"
     where = (
@@ -314,7 +419,7 @@ def _gap_line(row: pd.Series, label: str, travel_word: str) -> str:
 
 
 def gap_lines(
-    gaps: pd.DataFrame, domains: dict[str, Domain], *, travel_word: str = "walk"
+    gaps: pd.DataFrame | None, domains: Mapping[str, Domain], *, travel_word: str = "walk"
 ) -> dict[str, list[str]]:
     """Return, per unit id, one escaped line per gap, worst first.
 
@@ -325,63 +430,58 @@ def gap_lines(
     sort_cols = [c for c in ("rank", "domain") if c in gaps.columns]
     ordered = gaps.sort_values(sort_cols) if sort_cols else gaps
     out: dict[str, list[str]] = {}
-    for _, row in ordered.iterrows():
-        dom = domains.get(str(row["domain"]))
-        label = dom.label if dom is not None else str(row["domain"])
-        out.setdefault(str(row["unit_id"]), []).append(_gap_line(row, label, travel_word))
+    for row in ordered.to_dict("records"):
+        line = _gap_line(row, _label(domains, row["domain"]), travel_word)
+        out.setdefault(str(row["unit_id"]), []).append(line)
     return out
 
 
 def over_served_lines(
-    overlaps: gpd.GeoDataFrame | None, domains: dict[str, Domain]
+    overlaps: gpd.GeoDataFrame | None, domains: Mapping[str, Domain]
 ) -> dict[str, list[str]]:
     """Return, per unit id, one escaped line per over-served domain of that unit."""
     if overlaps is None or overlaps.empty or "kind" not in overlaps.columns:
         return {}
     out: dict[str, list[str]] = {}
-    for _, row in overlaps[overlaps["kind"] == "over_served"].iterrows():
-        dom = domains.get(str(row.get("domain")))
-        label = dom.label if dom is not None else str(row.get("domain"))
-        line = f"Over-served: {text(label)}, {fmt_int(row.get('n_providers'))} providers"
+    rows = overlaps[overlaps["kind"] == "over_served"].drop(columns="geometry", errors="ignore")
+    for row in rows.to_dict("records"):
+        label = text(_label(domains, row.get("domain")))
+        line = f"Over-served: {label}, {fmt_int(row.get('n_providers'))} providers"
         out.setdefault(str(row.get("unit_id")), []).append(line)
     return out
 
 
-def add_gaps_layer(
-    m: folium.Map,
-    units: gpd.GeoDataFrame,
-    lines: dict[str, list[str]],
-) -> folium.FeatureGroup | None:
-    """Add the gaps layer: units where high need meets no nearby service, outlined.
-
-    One dashed outline (no fill, so the need layer below stays hoverable) per unit with
-    at least one gap; its tooltip names the unit and lists its gaps.
+def gaps_spec(
+    unit_ids: Sequence[str], names: Sequence[str], lines: Mapping[str, list[str]]
+) -> dict[str, Any] | None:
+    """Describe the gaps layer: units where high need meets no nearby service, outlined.
 
     Parameters
     ----------
-    m : folium.Map
-        The map.
-    units : geopandas.GeoDataFrame
-        Units in EPSG:4326, indexed by unit id (str).
-    lines : dict of str to list of str
+    unit_ids : sequence of str
+        Units in map order.
+    names : sequence of str
+        Their escaped names.
+    lines : mapping of str to list of str
         From :func:`gap_lines`.
 
     Returns
     -------
-    folium.FeatureGroup or None
-        None when no unit has a gap.
+    dict or None
+        ``name``, ``units`` (positions), ``tips`` and ``style``; None when no unit has a gap.
     """
-    ids = [uid for uid in lines if uid in units.index]
+    where = {uid: i for i, uid in enumerate(unit_ids)}
+    ids = [uid for uid in lines if uid in where]
     if not ids:
         return None
-    frame = units.loc[ids]
-    props = [
-        {"tip": "<br>".join([f"<b><bdi>{text(name)}</bdi></b>", *lines[uid]])}
-        for uid, name in zip(ids, frame.get("name", pd.Series(ids, index=ids)), strict=True)
-    ]
-    group = add_group(m, "Gaps: high need, no service nearby")
-    choropleth_geojson(feature_collection(frame, props), lambda _f: GAP_STYLE).add_to(group)
-    return group
+    return {
+        "name": "Gaps: high need, no service nearby",
+        "units": [where[uid] for uid in ids],
+        "tips": [
+            "<br>".join([f"<b><bdi>{names[where[uid]]}</bdi></b>", *lines[uid]]) for uid in ids
+        ],
+        "style": GAP_STYLE,
+    }
 
 
 def _names(value: object, limit: int = 8) -> str:
@@ -390,41 +490,67 @@ def _names(value: object, limit: int = 8) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def add_overlaps_layer(
-    m: folium.Map,
+def overlaps_spec(
     overlaps: gpd.GeoDataFrame,
-    domains: dict[str, Domain],
-) -> folium.FeatureGroup | None:
-    """Add the overlaps layer: clusters of same-domain providers and over-served units.
+    geoms: np.ndarray,
+    domains: Mapping[str, Domain],
+    unit_ids: Sequence[str] = (),
+) -> dict[str, Any] | None:
+    """Describe the overlaps layer: clusters of same-domain providers and over-served units.
 
-    Clusters are shaded purple polygons; over-served units get a dotted blue outline
-    (no fill, so the need layer's tooltip, which also names them, stays reachable).
-    Tooltips give the domain, the number of providers, the plain-language note and the
-    providers' names.
+    Clusters are shaded purple polygons; over-served units get a dotted blue outline (no
+    fill, so the need layer's tooltip, which also names them, stays reachable). Tooltips
+    give the domain, the number of providers, the plain-language note and the names.
+    An over-served unit points at the shared unit polygon instead of repeating it.
+
+    Parameters
+    ----------
+    overlaps : geopandas.GeoDataFrame
+        The Overlaps table.
+    geoms : numpy.ndarray
+        Its display geometries, row for row.
+    domains : mapping of str to Domain
+        For labels.
+    unit_ids : sequence of str
+        Units in map order.
 
     Returns
     -------
-    folium.FeatureGroup or None
-        None when there are no overlaps.
+    dict or None
+        ``name``, ``fc`` (GeoJSON with ``k`` and ``tip`` properties), ``units``
+        (``[position, tip]`` of over-served units) and ``styles``; None when empty.
     """
     if overlaps is None or overlaps.empty:
         return None
-    props = []
-    for _, row in overlaps.iterrows():
-        dom = domains.get(str(row.get("domain")))
-        label = dom.label if dom is not None else str(row.get("domain"))
+    where = {uid: i for i, uid in enumerate(unit_ids)}
+    props, shapes, units = [], [], []
+    records = overlaps.drop(columns="geometry", errors="ignore").to_dict("records")
+    for row, geom in zip(records, geoms, strict=True):
+        label = text(_label(domains, row.get("domain")))
         kind = "over_served" if row.get("kind") == "over_served" else "cluster"
         head = "Over-served area" if kind == "over_served" else "Crowded services"
         lines = [
-            f"<b>{head}: {text(label)}, {fmt_int(row.get('n_providers'))} providers</b>",
-            f"<bdi>{text(row.get('note'))}</bdi>",
+            f"<b>{head}: {label}, {fmt_int(row.get('n_providers'))} providers</b>",
+            f"<bdi>{text(row.get('note'))}</bdi>" if not is_missing(row.get("note")) else "",
             _names(row.get("names")),
         ]
-        props.append({"k": kind, "tip": "<br>".join(x for x in lines if x)})
+        tip = "<br>".join(x for x in lines if x)
+        pos = where.get(str(row.get("unit_id"))) if kind == "over_served" else None
+        if pos is not None:
+            units.append([pos, tip])
+        else:
+            props.append({"k": kind, "tip": tip})
+            shapes.append(geom)
+    return {
+        "name": "Overlaps: crowded or duplicated services",
+        "fc": features(np.asarray(shapes, dtype=object), props),
+        "units": units,
+        "styles": {"cluster": CLUSTER_STYLE, "over_served": OVER_SERVED_STYLE},
+    }
 
-    def style(feature: dict[str, Any]) -> dict[str, Any]:
-        return OVER_SERVED_STYLE if feature["properties"]["k"] == "over_served" else CLUSTER_STYLE
 
-    group = add_group(m, "Overlaps: crowded or duplicated services")
-    choropleth_geojson(feature_collection(overlaps, props), style).add_to(group)
-    return group
+def unit_positions(frame: pd.DataFrame, unit_ids: Iterable[str]) -> list[int | None]:
+    """Position of each row's unit in ``unit_ids`` (by a ``unit_id`` column or the index)."""
+    where = {uid: i for i, uid in enumerate(unit_ids)}
+    keys = frame["unit_id"] if "unit_id" in frame.columns else pd.Series(frame.index)
+    return [where.get(str(k)) for k in keys]

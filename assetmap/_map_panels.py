@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from assetmap._map_classes import MISSING_COLOUR, Classes
-from assetmap._map_html import is_missing, pin_html, text
+from assetmap._map_html import is_missing, text
 
 __all__ = [
     "NeedScale",
+    "choropleth_legend",
     "footer_html",
     "legend_html",
     "need_scale",
@@ -24,6 +25,10 @@ __all__ = [
 ]
 
 SYNTHETIC_LABEL = "SYNTHETIC ASSETS — for demonstration"
+OFFLINE_NOTE = (
+    "The background map could not load (offline?). Boundaries, services and findings are "
+    "stored in this file and still shown."
+)
 
 
 def _ordinal(n: int) -> str:
@@ -38,34 +43,50 @@ class NeedScale:
     Attributes
     ----------
     title : str
-        Legend heading, e.g. "Need percentile".
+        Legend heading and layer name, e.g. "Need percentile".
     note : str
         One line on what the column is.
     percentile : bool
         Values are 0–1 percentile ranks, shown as 0–100.
     suffix : str
         Unit after a plain value ("%" for percent indicators).
+    prefix : str
+        What a value is, before it in a tooltip ("Need", "Below the poverty level").
+    higher : str
+        What a darker colour means, in words ("more need").
     """
 
     title: str
     note: str
     percentile: bool
     suffix: str = ""
+    prefix: str = "Need"
+    higher: str = "more need"
+
+    def value_words(self, value: object) -> str:
+        """Return one unit's value in words ("83rd percentile", "24.5%", "no data").
+
+        Examples
+        --------
+        >>> NeedScale("Need percentile", "", True).value_words(0.83)
+        '83rd percentile'
+        """
+        if is_missing(value):
+            return "no data"
+        v = float(str(value))
+        if self.percentile:
+            return f"{_ordinal(round(v * 100))} percentile"
+        return f"{v:,.1f}{self.suffix}"
 
     def describe(self, value: object) -> str:
-        """Return one unit's value in words ("83rd percentile", "24.5%").
+        """Return one unit's value with what it is ("Need: 83rd percentile").
 
         Examples
         --------
         >>> NeedScale("Need percentile", "", True).describe(0.83)
         'Need: 83rd percentile'
         """
-        if is_missing(value):
-            return "no data"
-        v = float(str(value))
-        if self.percentile:
-            return f"Need: {_ordinal(round(v * 100))} percentile"
-        return f"{v:,.1f}{self.suffix}"
+        return f"{self.prefix}: {self.value_words(value)}"
 
     def class_labels(self, classes: Classes) -> list[str]:
         """Return one legend line per class: words and the class's range."""
@@ -102,18 +123,24 @@ def need_scale(column: str, indicators: Any) -> NeedScale:
         note = "Overall need index: ACS indicators ranked as in the CDC/ATSDR SVI."
         return NeedScale("Need percentile", note, True)
     if column == "need_score":
-        return NeedScale("Need score", "Sum of indicator ranks (higher = more need).", False)
+        note = "Sum of indicator ranks (higher = more need)."
+        return NeedScale("Need score", note, False, prefix="Need score")
     if column.startswith("theme_"):
         theme = column.removeprefix("theme_").replace("_", " ")
-        return NeedScale(f"Need percentile: {theme} theme", "Theme of the need index.", True)
+        title = f"Need percentile: {theme} theme"
+        return NeedScale(title, "Theme of the need index.", True, prefix=f"Need ({theme})")
     if column.endswith("_pct") and column.removesuffix("_pct") in inds:
         label = str(inds[column.removesuffix("_pct")].label)
-        return NeedScale(f"Percentile: {label}", "Rank among the study's units.", True)
+        note = "Rank among the study's units."
+        return NeedScale(f"Percentile: {label}", note, True, prefix=label, higher="higher")
     if column in inds:
         ind = inds[column]
         suffix = "%" if str(getattr(ind, "unit", "")) == "percent" else ""
-        return NeedScale(str(ind.label), str(getattr(ind, "universe", "")), False, suffix)
-    return NeedScale(column, "", False)
+        universe = str(getattr(ind, "universe", "") or "")
+        note = f"Share of {universe}." if suffix and universe else universe
+        label = str(ind.label)
+        return NeedScale(label, note, False, suffix, prefix=label, higher="higher")
+    return NeedScale(column, "", False, prefix=column, higher="higher")
 
 
 def _sources(provenance: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -150,10 +177,18 @@ def travel_word(provenance: Mapping[str, Any]) -> str:
 
 
 def title_html(name: str, *, synthetic: bool) -> str:
-    """Return the title box: study name and, for synthetic data, a prominent label."""
+    """Return the title box: study name, a print button and, for synthetic data, a label.
+
+    Examples
+    --------
+    >>> "SYNTHETIC" in title_html("<b>x</b>", synthetic=True)
+    True
+    """
     badge = f'<div class="am-synthetic">{SYNTHETIC_LABEL}</div>' if synthetic else ""
     return (
-        f"<h1><bdi>{text(name)}</bdi></h1>"
+        '<button type="button" class="am-print-button" title="Print this map or save it '
+        'as PDF">Print</button>'
+        f"<h1><bdi>{text(name, limit=200)}</bdi></h1>"
         "<p>Services over need: gaps where need has no service nearby, "
         f"overlaps where services crowd.</p>{badge}"
     )
@@ -163,60 +198,81 @@ def _row(swatch: str, label: str) -> str:
     return f'<div class="am-row">{swatch}<span>{label}</span></div>'
 
 
-def legend_html(
-    scale: NeedScale,
-    classes: Classes,
-    *,
-    vintage: str,
-    domains: Sequence[tuple[str, str]] = (),
-    gaps: bool = False,
-    overlaps: bool = False,
-    anchor: bool = False,
-    min_cell: int = 11,
-) -> str:
-    """Return the legend: need classes in words, then the other layers' symbols.
+def choropleth_legend(scale: NeedScale, classes: Classes, *, vintage: str) -> str:
+    """Return the legend of one choropleth: what it shows, each class in words, the vintage.
 
     Parameters
     ----------
     scale : NeedScale
         What the classified column means.
     classes : Classes
-        The need classes.
+        Its classes.
     vintage : str
-        Escaped source and vintage of the need data.
-    domains : sequence of (label, colour)
-        Service domains drawn, in order.
+        Escaped source and vintage of the data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from assetmap._map_classes import classify_values
+    >>> c = classify_values(pd.Series([0.1, 0.4, 0.6, 0.9]), k=2)
+    >>> "lowest 50% (percentile 10–50)" in choropleth_legend(
+    ...     need_scale("need_pct", {}), c, vintage="ACS 2019–2023")
+    True
+    """
+    parts = [f"<h2>{text(scale.title)}</h2>"]
+    note = f"{text(scale.note)} " if scale.note else ""
+    how = "quantiles" if classes.method == "quantiles" else "natural breaks"
+    parts.append(
+        f"<p>{note}Darker = {text(scale.higher)}; classes by {how}. Source: {vintage}.</p>"
+    )
+    for fill, label in zip(classes.colours, scale.class_labels(classes), strict=True):
+        parts.append(_row(f'<span class="am-swatch" style="background:{fill}"></span>', label))
+    missing = f'<span class="am-swatch" style="background:{MISSING_COLOUR}"></span>'
+    parts.append(_row(missing, "no residents / no data"))
+    return "".join(parts)
+
+
+def legend_html(
+    *,
+    domains: Sequence[tuple[str, str]] = (),
+    gaps: bool = False,
+    overlaps: bool = False,
+    anchor: bool = False,
+    min_cell: int = 11,
+) -> str:
+    """Return the legend: a slot for the shown choropleth, then the other layers' symbols.
+
+    The map's script fills ``<div class="am-legend-need">`` with the legend of the
+    choropleth on show (see :func:`choropleth_legend`) and changes it when another is
+    chosen.
+
+    Parameters
+    ----------
+    domains : sequence of (label, pin)
+        Service domains drawn, in order: escaped label and the marker's HTML.
     gaps, overlaps, anchor : bool
         Whether those layers are on the map.
     min_cell : int, default 11
         The anchor's suppression threshold.
     """
-    parts = [f"<h2>{text(scale.title)}</h2>"]
-    if scale.note:
-        parts.append(f"<p>{text(scale.note)} Darker = more need. Source: {vintage}.</p>")
-    else:
-        parts.append(f"<p>Darker = higher. Source: {vintage}.</p>")
-    for fill, label in zip(classes.colours, scale.class_labels(classes), strict=True):
-        parts.append(_row(f'<span class="am-swatch" style="background:{fill}"></span>', label))
-    missing = f'<span class="am-swatch" style="background:{MISSING_COLOUR}"></span>'
-    parts.append(_row(missing, "no residents / no data"))
+    parts = ['<div class="am-legend-need"></div>']
     if domains:
         parts.append("<h2>Services</h2>")
-        for label, fill in domains:
-            parts.append(_row(pin_html(fill, label), text(label)))
+        for label, pin in domains:
+            parts.append(_row(pin, label))
     if gaps or overlaps:
         parts.append("<h2>Gaps and overlaps</h2>")
     if gaps:
         line = '<span class="am-line"></span>'
         parts.append(_row(line, "gap: high need, nearest service beyond the travel threshold"))
     if overlaps:
-        box = '<span class="am-swatch" style="background:#5e3c99;opacity:.5"></span>'
+        box = '<span class="am-swatch am-swatch-overlap"></span>'
         parts.append(_row(box, "overlap: providers of one service crowd the same ground"))
     if anchor:
         parts.append("<h2>Hospital</h2>")
         parts.append(
-            f"<p>Employees and spending by area: darker = more; grey = no data or "
-            f"fewer than {int(min_cell)} (suppressed). Hover an area for numbers.</p>"
+            f"<p>Employees, spending and investment by area (off at start): darker = more; "
+            f"grey = no data or fewer than {int(min_cell)} (suppressed).</p>"
         )
     return "".join(parts)
 
@@ -231,7 +287,8 @@ def _method(provenance: Mapping[str, Any]) -> str:
     else:
         how = f"{text(mode)} times on the street network"
     gaps = _mapping(params.get("gaps"))
-    pct = text(gaps.get("need_percentile", 75))
+    pct_value = gaps.get("need_percentile", params.get("need_percentile", 75))
+    pct = f"{pct_value:g}" if isinstance(pct_value, int | float) else text(pct_value)
     return (
         "Method: need = percentile rank of ACS indicators, SVI-style; access = "
         f"{how}; gap = unit at or above the {pct}th need percentile whose nearest service "
@@ -249,4 +306,7 @@ def footer_html(provenance: Mapping[str, Any]) -> str:
     sources = "; ".join(items) if items else "not recorded"
     version = provenance.get("assetmap_version")
     made = f" Made with assetmap {text(version)}." if not is_missing(version) else ""
-    return f"<p><b>Sources:</b> {sources}.</p><p>{_method(provenance)}{made}</p>"
+    return (
+        f"<p><b>Sources:</b> {sources}.</p><p>{_method(provenance)}{made}</p>"
+        f'<p class="am-offline" hidden>{OFFLINE_NOTE}</p>'
+    )

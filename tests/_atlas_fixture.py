@@ -1,10 +1,17 @@
-"""A tiny hand-built Atlas for map tests: 6 square units in the Bronx, 8 assets, 3 domains.
+"""Hand-built Atlases for map tests.
 
-``tiny_atlas(hostile=True)`` fills names, addresses, websites and source names with
+``tiny_atlas()``: 6 square units in the Bronx, 8 assets, 3 domains, an anchor hospital.
+``tiny_atlas(hostile=True)`` fills some names, addresses, websites and source names with
 strings that try to break out of HTML, JavaScript strings and template literals.
+``hostile_atlas()``: one unit and one asset per string of :data:`tests.hostile.HOSTILE`,
+with that string in every text field (asset name, organisation, address, phone, website,
+hours, source; unit name; source names; a domain label; the hospital's name), so a
+browser test can check each string in each place.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import geopandas as gpd
 import numpy as np
@@ -53,15 +60,22 @@ def _units(hostile: bool) -> gpd.GeoDataFrame:
         names[0] = XSS_SCRIPT_END
         names[1] = XSS_IMG
     population = [2400, 3100, 1800, 2700, 0, 2200]  # the park has no residents -> no need data
+    geoms = [box(x, y, x + SIZE, y + SIZE) for x, y in corners]
+    # Need order of the units (0 = least); every variable follows it so ranks are distinct.
+    order = np.array([1, 2, 3, 0, 0, 4], dtype=float)
+    return _with_need(ids, names, population, geoms, order)
+
+
+def _with_need(ids, names, population, geoms, order) -> gpd.GeoDataFrame:
+    """Units with ACS columns that rank them in ``order``, and their need index."""
     units = gpd.GeoDataFrame(
         {"name": names, "population": population},
-        geometry=[box(x, y, x + SIZE, y + SIZE) for x, y in corners],
+        geometry=geoms,
         index=pd.Index(ids, name="unit_id"),
         crs=CRS,
     )
     ind = load_indicators()
-    # Need order of the units (0 = least); every variable follows it so ranks are distinct.
-    order = np.array([1, 2, 3, 0, 0, 4], dtype=float)
+    order = np.asarray(order, dtype=float)
     totals = {c for i in ind.indicators.values() for c in i.denominator}
     for i, code in enumerate(ind.variables):
         if code in totals:
@@ -253,6 +267,111 @@ def tiny_atlas(hostile: bool = False, *, crowd: int = 0) -> Atlas:
         domains=domains,
         indicators=indicators,
         anchor=_anchor(units, hostile),
+        synthetic=True,
+        provenance={
+            "sources": sources,
+            "parameters": {
+                "travel": {"mode": "straight", "walk_kmh": 4.8, "circuity": 1.3},
+                "gaps": {"need_percentile": 75},
+            },
+            "assetmap_version": "0.1.0",
+        },
+    )
+
+
+# --- every hostile string in every field ---------------------------------------------------
+
+
+def hostile_atlas() -> Atlas:
+    """One unit and one asset per hostile string, with the string in every text field."""
+    from tests.hostile import HOSTILE, IMG, MARKUP, SCRIPT_END
+
+    n = len(HOSTILE)
+    cols = 7
+    size = 0.006
+    corners = [(-73.93 + (i % cols) * size, 40.86 - (i // cols) * size) for i in range(n)]
+    geoms = [box(x, y, x + size, y + size) for x, y in corners]
+    ids = [f"H{i:03d}" for i in range(n)]
+    population = [1000 + 37 * i for i in range(n)]
+    units = _with_need(ids, list(HOSTILE), population, geoms, np.arange(n) % 9)
+    domains = dict(load_domains())
+    domains["food"] = dataclasses.replace(
+        domains["food"], label=IMG + " food", colour="red;background:url(javascript:alert(1))"
+    )
+    keys = ["food", "housing", "primary_care", "not_a_domain"]
+    rows = []
+    for i, s in enumerate(HOSTILE):
+        c = geoms[i].centroid
+        rows.append(
+            {
+                "asset_id": f"HA{i:03d}",
+                "name": s,
+                "domain": keys[i % len(keys)],
+                "sector": "cbo",
+                "org": s,
+                "address": s,
+                "phone": s,
+                "website": s,
+                "hours": s,
+                "capacity": float(i),
+                "source": s,
+                "source_id": str(i),
+                "last_verified": s,
+                "outside_region": False,
+                "geometry": Point(c.x + 0.001, c.y + 0.001),
+            }
+        )
+    rows.append(
+        {
+            **rows[0],
+            "asset_id": "HLINK",
+            "name": "Quoted link",
+            "website": 'https://example.org/"onmouseover="alert(116)',
+            "geometry": Point(geoms[0].centroid.x - 0.001, geoms[0].centroid.y - 0.001),
+        }
+    )
+    assets = gpd.GeoDataFrame(rows, geometry="geometry", crs=CRS)
+    known = assets[assets["domain"].isin(domains)]
+    access = _access(units, known, domains)
+    gaps = _gaps(units, access)
+    care = known[known["domain"] == "primary_care"]
+    hull = care.to_crs(UTM).geometry.iloc[:2].union_all().convex_hull.buffer(150)
+    overlaps = gpd.GeoDataFrame(
+        {
+            "overlap_id": ["O1"],
+            "domain": ["primary_care"],
+            "kind": ["cluster"],
+            "n_providers": [2],
+            "asset_ids": [";".join(care["asset_id"].iloc[:2])],
+            "names": [";".join(care["name"].iloc[:2])],
+            "unit_id": [""],
+            "population": [np.nan],
+            "note": [HOSTILE[3]],
+        },
+        geometry=[gpd.GeoSeries([hull], crs=UTM).to_crs(CRS).iloc[0]],
+        crs=CRS,
+    )
+    anchor = _anchor(units.iloc[:6], hostile=True)
+    anchor = dataclasses.replace(anchor, name=SCRIPT_END)
+    sources = [{"name": s, "vintage": "2024", "licence": "CC0"} for s in HOSTILE]
+    sources.insert(
+        0,
+        {
+            "name": "American Community Survey 5-year estimates",
+            "vintage": "2019–2023",
+            "licence": "public domain",
+        },
+    )
+    return Atlas(
+        name="".join(MARKUP),
+        units=units,
+        assets=assets,
+        access=access,
+        gaps=gaps,
+        overlaps=overlaps,
+        domains=domains,
+        indicators=load_indicators(),
+        anchor=anchor,
         synthetic=True,
         provenance={
             "sources": sources,

@@ -9,8 +9,11 @@ servers. The tests have no internet, so every request the page makes is answered
   (``npm ci --prefix tests/browser``);
 * the two style sheets no npm package ships (:data:`assetmap._map_cdn.STUB_FILES`) get
   an empty style sheet;
-* map tiles get a 1x1 transparent PNG;
+* map tiles get a 1x1 transparent PNG (or fail, with ``tiles="fail"``, to check that a map
+  still shows its data when the background map cannot load);
 * anything else gets a 404 and is recorded in :attr:`MapSession.unhandled`.
+
+With ``cdn=False`` CDN addresses get a 404 too: a self-contained map must not need them.
 
 Console errors, uncaught page errors and dialogs (``alert()`` = script injection!) are
 recorded. Chromium is Debian's (``/usr/bin/chromium``, or ``$ASSETMAP_CHROMIUM``); when
@@ -23,6 +26,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -122,6 +126,8 @@ class OfflineRouter:
 
     folder: Path
     node_modules: Path = NODE_MODULES
+    tiles: str = "blank"
+    cdn: bool = True
     served: dict[str, str] = field(default_factory=dict)
     unhandled: list[str] = field(default_factory=list)
     version_mismatches: list[str] = field(default_factory=list)
@@ -132,6 +138,8 @@ class OfflineRouter:
         if parts.scheme == "file":
             path = Path(unquote(parts.path)).resolve()
             return path if path.is_relative_to(self.folder) and path.is_file() else None
+        if not self.cdn:
+            return None
         cdn = resolve_cdn_url(url)
         if cdn is None:
             return None
@@ -149,9 +157,12 @@ class OfflineRouter:
             self.served[url] = "file" if url.startswith("file:") else f"npm:{path}"
             ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             route.fulfill(status=200, body=path.read_bytes(), content_type=ctype, headers=_CORS)
-        elif (stub := stub_content_type(url)) is not None:
+        elif self.cdn and (stub := stub_content_type(url)) is not None:
             self.served[url] = "stub"
             route.fulfill(status=200, body=b"", content_type=stub, headers=_CORS)
+        elif is_tile_url(url) and self.tiles == "fail":
+            self.served[url] = "tile-failed"
+            route.abort("internetdisconnected")
         elif is_tile_url(url):
             self.served[url] = "tile"
             route.fulfill(status=200, body=BLANK_PNG, content_type="image/png", headers=_CORS)
@@ -201,6 +212,9 @@ def open_map(
     *,
     viewport: tuple[int, int] = (1280, 860),
     timeout_ms: int = 20_000,
+    tiles: str = "blank",
+    cdn: bool = True,
+    wait_for_map: bool = True,
 ) -> MapSession:
     """Open a saved map offline and wait until Leaflet has drawn it.
 
@@ -214,6 +228,12 @@ def open_map(
         Page size in CSS pixels.
     timeout_ms : int
         How long to wait for the map.
+    tiles : {"blank", "fail"}
+        Answer tile requests with a blank image, or make them fail.
+    cdn : bool
+        Answer CDN requests from ``node_modules`` (False: 404, for self-contained maps).
+    wait_for_map : bool
+        Wait until Leaflet has drawn a map (False for pages without one, e.g. a report).
 
     Returns
     -------
@@ -221,7 +241,7 @@ def open_map(
         Close it with :meth:`MapSession.close`.
     """
     html = Path(html_path).resolve()
-    router = OfflineRouter(folder=html.parent)
+    router = OfflineRouter(folder=html.parent, tiles=tiles, cdn=cdn)
     context = browser.new_context(
         viewport={"width": viewport[0], "height": viewport[1]}, service_workers="block"
     )
@@ -243,10 +263,15 @@ def open_map(
     page.set_default_timeout(timeout_ms)
     start = time.perf_counter()
     page.goto(html.as_uri(), wait_until="load")
+    if not wait_for_map:
+        session.load_seconds = time.perf_counter() - start
+        return session
     page.wait_for_function(
         "() => window.L !== undefined && document.querySelector('.leaflet-container') !== null"
         " && document.querySelectorAll('.leaflet-control').length > 0"
     )
+    if page.evaluate("() => window.assetmap !== undefined"):  # an assetmap study map
+        page.wait_for_selector("[data-assetmap=ready]", state="attached")
     settle(page)
     session.load_seconds = time.perf_counter() - start
     return session
@@ -279,3 +304,46 @@ def container_point(page: Page, lat: float, lon: float) -> tuple[float, float]:
         [lat, lon],
     )
     return float(x), float(y)
+
+
+def save_screenshot(page: Page, folder: Path, name: str) -> Path:
+    """Save a screenshot in ``folder`` and, when ``$ASSETMAP_ARTIFACTS`` is set, copy it there."""
+    path = Path(folder) / f"{name}.png"
+    page.screenshot(path=path)
+    artifacts = os.environ.get("ASSETMAP_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(artifacts) / path.name)
+    return path
+
+
+#: JavaScript returning every visible element that sticks out of the viewport sideways
+#: (outside scrollable boxes), and the page's own horizontal overflow.
+LAYOUT_JS = """() => {
+    const width = document.documentElement.clientWidth;
+    const out = [];
+    const clipped = (el) => {
+        for (let p = el.parentElement; p; p = p.parentElement) {
+            const s = getComputedStyle(p);
+            if (/(auto|scroll|hidden)/.test(s.overflowX + s.overflow)) {
+                const r = p.getBoundingClientRect();
+                if (r.right <= width + 1 && r.left >= -1) return true;
+            }
+        }
+        return false;
+    };
+    for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
+        if ((r.right > width + 1 || r.left < -1) && !clipped(el)) {
+            out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.left) + '..' +
+                     Math.round(r.right));
+        }
+    }
+    return {overflow: document.documentElement.scrollWidth - width, outside: out.slice(0, 10)};
+}"""
+
+
+def layout_problems(page: Page) -> dict[str, Any]:
+    """Return how far the page scrolls sideways and elements outside the viewport."""
+    return dict(page.evaluate(LAYOUT_JS))

@@ -1,22 +1,31 @@
-"""The study map's content, read from the folium objects and the saved HTML (no browser)."""
+"""The study map's content, read from its spec and the saved HTML (no browser)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 
 import folium
+import geopandas as gpd
 import mapclassify
 import numpy as np
+import pandas as pd
 import pytest
+from shapely.geometry import Polygon
 
+from assetmap import _map_inline
 from assetmap._map_cdn import is_tile_url, resolve_cdn_url, stub_content_type
-from assetmap._map_classes import MISSING_COLOUR, classify_values, palette
-from assetmap._map_html import link_or_text, safe_url, text
+from assetmap._map_classes import PALETTES, classify_values, palette
+from assetmap._map_element import StudyLayers
+from assetmap._map_geometry import display_geometry
+from assetmap._map_html import link_or_text, safe_url, script_json, tel_href, text
 from assetmap._map_panels import SYNTHETIC_LABEL
-from assetmap.maps import make_map
+from assetmap.errors import OfflineError
+from assetmap.maps import make_map, map_spec
+from tests import hostile
 from tests._atlas_fixture import (
     ENTITY,
     LONG_NAME,
@@ -25,9 +34,23 @@ from tests._atlas_fixture import (
     XSS_IMG,
     XSS_SCRIPT_END,
     XSS_TEMPLATE,
+    hostile_atlas,
     tiny_atlas,
 )
 from tests.browser_support import NODE_MODULES
+
+INDICATORS = [
+    "poverty_100",
+    "poverty_150",
+    "unemployed",
+    "uninsured",
+    "public_assistance",
+    "snap",
+    "age_65_plus",
+    "disability",
+    "limited_english",
+    "no_vehicle",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +59,8 @@ def atlas():
 
 
 @pytest.fixture(scope="module")
-def hostile_atlas():
-    return tiny_atlas(hostile=True)
+def spec(atlas):
+    return map_spec(atlas)
 
 
 @pytest.fixture(scope="module")
@@ -45,112 +68,95 @@ def html(atlas) -> str:
     return make_map(atlas).get_root().render()
 
 
-@pytest.fixture(scope="module")
-def hostile_html(hostile_atlas) -> str:
-    return make_map(hostile_atlas).get_root().render()
+def spec_of(m: folium.Map) -> dict:
+    (element,) = [c for c in m._children.values() if isinstance(c, StudyLayers)]
+    return element.spec
 
 
-def groups(m: folium.Map) -> dict[str, folium.FeatureGroup]:
-    return {
-        child.layer_name: child
-        for child in m._children.values()
-        if isinstance(child, folium.FeatureGroup)
-    }
+def shipped(html: str) -> dict:
+    """The spec as the browser receives it, parsed back from the page."""
+    call = re.search(r"assetmap\.draw\(map_[0-9a-f]{32}, (.*), (\{\"bases\".*\})\);", html)
+    assert call, "no drawing call in the page"
+    return json.loads(call.group(1))
 
 
-def geojson_of(group: folium.FeatureGroup) -> folium.GeoJson:
-    (gj,) = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
-    return gj
+def domain(spec: dict, key: str) -> dict:
+    (d,) = [d for d in spec["domains"] if d["key"] == key]
+    return d
 
 
-def shipped_properties(m: folium.Map, key: str) -> list[str]:
-    """Every GeoJSON property ``key`` (popup or tooltip HTML) of every layer of the map."""
-    out = []
-    stack = list(m._children.values())
-    while stack:
-        child = stack.pop()
-        stack.extend(child._children.values())
-        if isinstance(child, folium.GeoJson):
-            out += [f["properties"][key] for f in child.data["features"] if key in f["properties"]]
-    return out
+def field(row: list, name: str):
+    from assetmap._map_layers import ASSET_FIELDS
+
+    return row[ASSET_FIELDS.index(name)]
 
 
-def panels(html: str) -> list[str]:
-    """The HTML of the title, legend and footer panels, as the browser receives it."""
-    return [json.loads(s) for s in re.findall(r"div\.innerHTML = (\".*?(?<!\\)\");", html)]
+def unit_pos(atlas, uid) -> int:
+    return list(atlas.units.index).index(uid)
 
 
-def layer_control_names(html: str) -> list[str]:
-    block = re.search(r"overlays :\s*\{(.*?)\},\s*\};", html, re.S)
-    assert block, "no layer control in the map"
-    return [json.loads(k) for k in re.findall(r"(\"(?:[^\"\\]|\\.)*\") :", block.group(1))]
+# --- layers and choropleths ---------------------------------------------------------------
 
 
-# --- layers -------------------------------------------------------------------------------
+def test_one_layer_per_domain_present_in_file_order(atlas, spec):
+    keys = [d["key"] for d in spec["domains"]]
+    assert keys == ["food", "housing", "primary_care"]  # order of domains.yml, no Legal aid
+    food = domain(spec, "food")
+    assert food["name"] == "Food"
+    assert len(food["rows"]) == (atlas.assets["domain"] == "food").sum() == 3
+    assert "background:#E69F00" in food["pin"] and ">F</span>" in food["pin"]
+    assert food["cluster"] is False
+    assert spec["assetFields"][:3] == ["lon", "lat", "name"]
 
 
-def test_one_layer_per_domain_present_in_order(atlas, html):
-    names = layer_control_names(html)
-    labels = [atlas.domains[k].label for k in ("food", "housing", "primary_care")]
-    assert [n for n in names if n in labels] == labels  # file order of domains.yml
-    assert "Legal aid" not in names  # no assets of that domain -> no layer
-    food = geojson_of(groups(make_map(atlas))["Food"])
-    assert len(food.data["features"]) == (atlas.assets["domain"] == "food").sum() == 3
-    assert food.marker.icon.options["class_name"] == "am-asset am-asset-food"
-    assert "background:#E69F00" in food.marker.icon.options["html"]  # the domain's colour
-
-
-def test_all_layers_and_an_expanded_layer_control(html):
-    names = layer_control_names(html)
-    for name in (
+def test_need_index_and_each_indicator_are_switchable_choropleths(spec):
+    columns = [c["column"] for c in spec["choropleths"]]
+    assert columns == ["need_pct", *INDICATORS]
+    assert [c["show"] for c in spec["choropleths"]] == [True] + [False] * 10
+    names = [c["name"] for c in spec["choropleths"]]
+    assert names[:3] == [
         "Need percentile",
-        "Gaps: high need, no service nearby",
-        "Overlaps: crowded or duplicated services",
-        "Hospital employees by home area",
-        "Hospital spending by area",
-        "Hospital: Synthetic Bronx Community Hospital (fictional)",
-        "Hospital spaces to share",
-    ):
-        assert name in names
-    assert html.count("L.control.layers(") == 1
-    assert re.search(r'"collapsed":\s*false', html)
+        "Below the poverty level",
+        "Below 150% of the poverty level",
+    ]
+    assert len(set(c["id"] for c in spec["choropleths"])) == 11
 
 
-def test_no_anchor_no_hospital_layers():
-    atlas = tiny_atlas()
-    atlas.anchor = None
-    names = layer_control_names(make_map(atlas).get_root().render())
-    assert not [n for n in names if n.startswith("Hospital")]
+def test_choropleth_choice_follows_arguments(atlas):
+    only = map_spec(atlas, indicators=None)
+    assert [c["column"] for c in only["choropleths"]] == ["need_pct"]
+    two = map_spec(atlas, indicators=["uninsured"], need_column="poverty_100")
+    assert [(c["column"], c["show"]) for c in two["choropleths"]] == [
+        ("need_pct", False),
+        ("poverty_100", True),
+        ("uninsured", False),
+    ]
 
 
-def test_existing_map_is_reused_and_keeps_one_layer_control(atlas):
-    m = folium.Map(location=[40.84, -73.9], zoom_start=13)
-    folium.LayerControl(collapsed=True).add_to(m)
-    out = make_map(atlas, m=m)
-    assert out is m
-    controls = [c for c in m._children.values() if isinstance(c, folium.LayerControl)]
-    assert len(controls) == 1 and controls[0].options["collapsed"] is False
-    assert list(m._children.values())[-1] is controls[0]  # added last
-
-
-def test_need_classes_follow_mapclassify_quantiles(atlas):
-    m = make_map(atlas)
-    gj = geojson_of(groups(m)["Need percentile"])
+def test_need_classes_follow_mapclassify_quantiles(atlas, spec):
+    need = spec["choropleths"][0]
     values = atlas.units["need_pct"]
     valid = values.dropna()
     q = mapclassify.Quantiles(valid.to_numpy(), k=5)
-    colours = palette("YlOrRd", len(q.bins))
-    expected = {uid: colours[c] for uid, c in zip(valid.index, q.yb, strict=True)}
-    seen = {}
-    for feature in gj.data["features"]:
-        uid = atlas.units.index[int(feature["id"])]
-        seen[uid] = gj.style_function(feature)["fillColor"]
-    assert {u: seen[u] for u in valid.index} == expected
-    no_data = values.index[values.isna()]
-    assert len(no_data) == 1 and seen[no_data[0]] == MISSING_COLOUR
-    # five distinct classes, darkest for the neediest unit
-    assert len(set(expected.values())) == 5
-    assert expected[valid.idxmax()] == "#800026"
+    expected = {uid: int(c) for uid, c in zip(valid.index, q.yb, strict=True)}
+    got = dict(zip(atlas.units.index, need["cls"], strict=True))
+    assert {u: got[u] for u in valid.index} == expected
+    assert got[values.index[values.isna()][0]] == -1  # the park: no residents
+    assert need["colours"] == list(palette("YlOrRd", 5))
+    assert need["colours"][got[valid.idxmax()]] == "#800026"  # darkest for the neediest
+    assert need["words"] == ["lowest 20%", "20–40%", "40–60%", "60–80%", "highest 20%"]
+    uid = valid.idxmax()
+    assert need["val"][unit_pos(atlas, uid)] == f"{round(valid.max() * 100)}th percentile"
+
+
+def test_indicator_choropleth_values_in_words(atlas, spec):
+    pov = spec["choropleths"][1]
+    values = atlas.units["poverty_100"]
+    classes = classify_values(values, k=5)
+    assert pov["cls"] == classes.yb.tolist()
+    assert pov["prefix"] == "Below the poverty level"
+    assert pov["val"][0] == f"{values.iloc[0]:.1f}%"  # 9.0% -> "9.0%"
+    assert pov["val"][4] == "no data"
 
 
 @pytest.mark.filterwarnings("ignore:Numba not installed")
@@ -159,26 +165,28 @@ def test_natural_breaks_use_fisher_jenks_bins(atlas):
     fj = mapclassify.FisherJenks(atlas.units["need_pct"].dropna().to_numpy(), k=3)
     assert classes.bins == pytest.approx(tuple(fj.bins))
     assert classes.yb[classes.yb >= 0].tolist() == list(fj.yb)
-    legend = panels(make_map(atlas, classify="naturalbreaks", k=3).get_root().render())[1]
-    assert "lowest (percentile" in legend and "highest (percentile" in legend
+    need = map_spec(atlas, classify="naturalbreaks", k=3)["choropleths"][0]
+    assert "lowest (percentile" in need["legend"] and "highest (percentile" in need["legend"]
+    assert "classes by natural breaks" in need["legend"]
 
 
-def test_legend_says_in_words_what_colours_mean(atlas, html):
-    title, legend, footer = panels(html)
-    assert "Need percentile" in legend
-    assert "lowest 20% (percentile 0–20)" in legend
-    assert "highest 20% (percentile 80–100)" in legend
-    assert "no residents / no data" in legend
-    assert "American Community Survey 5-year estimates, 2019–2023" in legend  # vintage
-    for label in ("Food", "Housing and shelter", "Primary care"):
-        assert f"<span>{label}</span>" in legend
-    assert "fewer than 11 (suppressed)" in legend
+def test_each_choropleth_has_its_legend_in_words_with_vintage(spec):
+    need, pov = spec["choropleths"][:2]
+    assert "<h2>Need percentile</h2>" in need["legend"]
+    assert "lowest 20% (percentile 0–20)" in need["legend"]
+    assert "highest 20% (percentile 80–100)" in need["legend"]
+    assert "no residents / no data" in need["legend"]
+    assert "American Community Survey 5-year estimates, 2019–2023" in need["legend"]
+    assert "Darker = more need" in need["legend"]
+    assert "<h2>Below the poverty level</h2>" in pov["legend"]
+    assert "Share of people for whom poverty status is determined." in pov["legend"]
+    assert "%)" in pov["legend"] and "2019–2023" in pov["legend"]
     for colour in palette("YlOrRd", 5):
-        assert f"background:{colour}" in legend
+        assert f"background:{colour}" in need["legend"]
 
 
 def test_legend_bins_match_classes_for_other_k(atlas):
-    legend = panels(make_map(atlas, k=4).get_root().render())[1]
+    legend = map_spec(atlas, k=4)["choropleths"][0]["legend"]
     classes = classify_values(atlas.units["need_pct"], k=4)
     assert classes.k == 4
     for (lo, hi), words in zip(classes.ranges(100, 0), classes.words, strict=True):
@@ -186,179 +194,368 @@ def test_legend_bins_match_classes_for_other_k(atlas):
     assert "lowest 25%" in legend and "highest 25%" in legend
 
 
-def test_indicator_column_legend_uses_indicator_label(atlas):
-    legend = panels(make_map(atlas, need_column="poverty_100").get_root().render())[1]
-    assert atlas.indicators.indicators["poverty_100"].label in legend
-    assert "%)" in legend  # percent values, not percentiles
+def test_palette_option_uses_colour_blind_safe_ramps(atlas):
+    viridis = map_spec(atlas, palette="viridis", indicators=None)["choropleths"][0]
+    assert viridis["colours"] == list(palette("viridis", 5))
+    assert viridis["colours"][0] == "#fde725" and viridis["colours"][-1] == "#440154"
+    assert set(PALETTES) >= {"YlOrRd", "YlGnBu", "viridis", "cividis"}
+    with pytest.raises(ValueError, match="palette='rainbow' is not known; use one of: YlOrRd"):
+        make_map(atlas, palette="rainbow")
 
 
-def test_title_and_synthetic_label(html):
-    title = panels(html)[0]
-    assert "Tiny Bronx test (synthetic assets)" in title
-    assert SYNTHETIC_LABEL in title and "am-synthetic" in title
+def test_legend_lists_services_findings_and_hospital(spec):
+    legend = spec["panels"]["legend"]
+    assert legend.startswith('<div class="am-legend-need"></div>')  # filled by the script
+    for label in ("Food", "Housing and shelter", "Primary care"):
+        assert f"<span>{label}</span>" in legend
+    assert "gap: high need" in legend and "overlap: providers" in legend
+    assert "fewer than 11 (suppressed)" in legend
 
 
-def test_no_synthetic_label_for_real_data():
-    atlas = tiny_atlas()
-    atlas.synthetic = False
-    assert SYNTHETIC_LABEL not in panels(make_map(atlas).get_root().render())[0]
+def test_title_synthetic_label_and_print_button(atlas, spec):
+    title = spec["panels"]["title"]
+    assert "<h1><bdi>Tiny Bronx test (synthetic assets)</bdi></h1>" in title
+    assert SYNTHETIC_LABEL in title and 'class="am-print-button"' in title
+    real = tiny_atlas()
+    real.synthetic = False
+    assert SYNTHETIC_LABEL not in map_spec(real)["panels"]["title"]
 
 
-def test_footer_lists_sources_with_vintage_and_method(html):
-    footer = panels(html)[2]
+def test_footer_lists_sources_with_vintage_and_method(spec):
+    footer = spec["panels"]["footer"]
     assert "American Community Survey 5-year estimates</bdi> (2019–2023, public domain)" in footer
     assert "Synthetic partner inventory</bdi> (2024, CC0)" in footer
     assert "Method:" in footer and "1.3 circuity at 4.8 km/h" in footer
     assert "75th need percentile" in footer
+    assert '<p class="am-offline" hidden>' in footer
 
 
-def test_gap_tooltips_name_residents_and_minutes(atlas):
-    gj = geojson_of(groups(make_map(atlas))["Gaps: high need, no service nearby"])
-    tips = [f["properties"]["tip"] for f in gj.data["features"]]
-    assert len(tips) == atlas.gaps["unit_id"].nunique() == 2
+def test_page_has_title_scale_bar_and_only_leaflet_from_cdn(html):
+    assert "<title>Tiny Bronx test (synthetic assets)</title>" in html
+    assert "L.control.scale()" in html
+    urls = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
+    assert urls == [
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css",
+    ]  # no jQuery, Bootstrap or icon fonts: the map does not use them
+
+
+def test_base_maps_need_no_api_key(spec):
+    names = [b["name"] for b in spec["basemaps"]]
+    assert names == ["Streets (OpenStreetMap)", "Light grey (Esri)", "No background map"]
+    assert spec["basemaps"][0]["url"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert "OpenStreetMap" in spec["basemaps"][0]["attribution"]
+    assert is_tile_url(spec["basemaps"][1]["url"].format(z=12, x=1206, y=1538))
+    with pytest.raises(ValueError, match="needs an API key"):
+        map_spec(tiny_atlas(), basemaps=["CartoDB.Positron"])
+
+
+# --- what popups and tooltips say ---------------------------------------------------------
+
+
+def test_unit_popup_data_nearest_service_per_domain(atlas, spec):
+    units = spec["units"]
+    gap = atlas.gaps.iloc[0]
+    i = unit_pos(atlas, gap["unit_id"])
+    order = list(atlas.domains)
+    rows = {
+        spec["domainLabels"][d]: (spec["nearNames"][n], m, g) for d, n, m, g in units["near"][i]
+    }
+    acc = atlas.access[atlas.access["unit_id"] == gap["unit_id"]].set_index("domain")
+    for key in ("food", "housing", "primary_care"):
+        name, minutes, is_gap = rows[atlas.domains[key].label]
+        assert name == acc.loc[key, "nearest_name"]
+        assert minutes == f"{round(acc.loc[key, 'nearest_min']):,}"
+        assert is_gap == int(
+            key in set(atlas.gaps.loc[atlas.gaps["unit_id"] == gap["unit_id"], "domain"])
+        )
+    assert [spec["domainLabels"][d] for d, *_ in units["near"][i]] == [
+        atlas.domains[k].label for k in order if k in set(acc.index)
+    ]
+    assert units["name"][i] == atlas.units.loc[gap["unit_id"], "name"]
+    assert units["pop"][i] == f"{atlas.units.loc[gap['unit_id'], 'population']:,}"
+    park = unit_pos(atlas, atlas.units.index[atlas.units["population"] == 0][0])
+    assert units["need"][park] == "no residents / no data"
+    top = atlas.units["need_pct"].idxmax()
+    assert units["need"][unit_pos(atlas, top)] == "100th percentile (highest 20%)"
+
+
+def test_gap_tooltips_name_residents_and_minutes(atlas, spec):
+    gaps = spec["gaps"]
+    assert len(gaps["units"]) == atlas.gaps["unit_id"].nunique() == 2
     row = atlas.gaps[atlas.gaps["domain"] == "food"].iloc[0]
     line = (
         f"Food gap: {row['population']:,} residents, nearest food service "
         f"{round(row['nearest_min'])} min walk"
     )
-    assert any(line in t for t in tips)
-    assert any("Housing and shelter gap:" in t for t in tips)
-    assert set(gj.data["features"][0]["properties"]) == {"tip"}  # nothing else shipped
+    assert any(line in t for t in gaps["tips"])
+    assert any("Housing and shelter gap:" in t for t in gaps["tips"])
+    # the same lines show when hovering the unit on the need layer
+    assert line in spec["units"]["notes"][unit_pos(atlas, row["unit_id"])]
 
 
-def test_overlap_tooltips_give_note_and_names(atlas):
-    gj = geojson_of(groups(make_map(atlas))["Overlaps: crowded or duplicated services"])
-    tips = [f["properties"]["tip"] for f in gj.data["features"]]
-    assert any("Crowded services: Primary care, 3 providers" in t for t in tips)
-    assert any("Over-served area" in t for t in tips)
-    assert all("Mott Haven Health Center" in t for t in tips)
+def test_overlap_tooltips_give_note_and_names(atlas, spec):
+    over = spec["overlaps"]
+    (cluster,) = [f["properties"]["tip"] for f in over["fc"]["features"]]
+    assert "Crowded services: Primary care, 3 providers" in cluster
+    assert "3 primary care providers within 200 m of each other." in cluster
+    # an over-served unit points at the unit's polygon instead of repeating it
+    ((pos, tip),) = over["units"]
+    assert pos == unit_pos(atlas, atlas.units.index[2])
+    assert "Over-served area: Primary care, 3 providers" in tip
+    assert "Mott Haven Health Center" in cluster and "Mott Haven Health Center" in tip
 
 
-def test_suppressed_employment_cell_is_never_shown(atlas):
-    gj = geojson_of(groups(make_map(atlas))["Hospital employees by home area"])
-    emp = atlas.anchor.employment
-    tips = {atlas.anchor.employment.index[int(f["id"])]: f for f in gj.data["features"]}
+def test_asset_rows_say_everything_in_plain_words(atlas, spec):
+    food = {field(r, "name"): r for r in domain(spec, "food")["rows"]}
+    pantry = food["Grand Concourse Food Pantry"]
+    assert field(pantry, "org") == "Bronx Partners Network"
+    assert field(pantry, "address") == "101 Grand Concourse, Bronx, NY 10451"
+    assert field(pantry, "phone") == "(718) 555-0101" and field(pantry, "tel") == "7185550101"
+    assert field(pantry, "hours") == "Mon-Fri 9-5"
+    assert field(pantry, "href") == "https://example.org/pantry" and field(pantry, "web") == ""
+    assert field(pantry, "verified") == "2024-05-01"
+    assert field(pantry, "capacity") == "50"
+    assert (field(pantry, "lon"), field(pantry, "lat")) == (-73.9052, 40.8452)
+    soup = food["Fordham Soup Kitchen"]
+    assert field(soup, "source") == "partners; 211"
+    assert field(soup, "href") == "https://www.soup.example.org"  # bare domain made a link
+    assert field(food["Tremont Community Fridge"], "verified") == ""  # shown "not recorded"
+    housing = {field(r, "name"): r for r in domain(spec, "housing")["rows"]}
+    drop_in = housing["Rent Help Drop-in"]
+    assert field(drop_in, "href") == "" and field(drop_in, "web") == "mailto:help@example.org"
+
+
+def test_suppressed_employment_count_is_never_shipped(atlas):
+    a = tiny_atlas()
+    emp = a.anchor.employment
     (sup,) = emp.index[emp["employees_suppressed"]]
-    feature = tips[sup]
-    assert "fewer than 11 (suppressed)" in feature["properties"]["tip"]
-    assert gj.style_function(feature)["fillColor"] == MISSING_COLOUR
-    assert "Hospital employees living here: 140" in tips[emp.index[0]]["properties"]["tip"]
+    emp.loc[sup, "employees"] = 7.0  # a count the anchor must not publish
+    spec = map_spec(a)
+    (layer,) = [x for x in spec["anchor"] if x["name"] == "Hospital employees by home area"]
+    cells = {pos: (cls, tip) for pos, cls, tip in layer["cells"]}
+    cls, tip = cells[unit_pos(a, emp.loc[sup, "unit_id"])]
+    assert cls == -1 and "fewer than 11 (suppressed)" in tip and "7" not in tip
+    first = cells[unit_pos(a, emp.loc[emp.index[0], "unit_id"])][1]
+    assert "Hospital employees living here: 140" in first
+    assert layer["show"] is False
 
 
-def test_geojson_is_compact(atlas):
-    gj = geojson_of(groups(make_map(atlas))["Need percentile"])
-    coords = re.findall(r"-?\d+\.\d+", json.dumps([f["geometry"] for f in gj.data["features"]]))
-    assert coords and all(len(c.split(".")[1]) <= 6 for c in coords)
-    assert all(set(f["properties"]) == {"c", "tip"} for f in gj.data["features"])
-
-
-def test_many_assets_in_a_domain_are_clustered():
-    m = make_map(tiny_atlas(crowd=60))
-    food = groups(m)["Food"]
-    clusters = [c for c in food._children.values() if isinstance(c, folium.plugins.MarkerCluster)]
-    assert len(clusters) == 1
-    assert len(geojson_of(clusters[0]).data["features"]) == 63
-    housing = groups(m)["Housing and shelter"]
-    assert not [
-        c for c in housing._children.values() if isinstance(c, folium.plugins.MarkerCluster)
+def test_hospital_layers_in_their_group(spec):
+    names = [a["name"] for a in spec["anchor"]]
+    assert names == [
+        "Hospital: Synthetic Bronx Community Hospital (fictional)",
+        "Hospital spaces to share",
+        "Hospital employees by home area",
+        "Hospital spending by area",
     ]
-
-
-def test_bad_arguments_say_what_to_do(atlas):
-    with pytest.raises(ValueError, match="no column 'need_percent'"):
-        make_map(atlas, need_column="need_percent")
-    with pytest.raises(ValueError, match="quantiles, naturalbreaks"):
-        make_map(atlas, classify="jenks-ish")
-    with pytest.raises(ValueError, match="between 2 and 9"):
-        make_map(atlas, k=12)
-
-
-def test_import_assetmap_does_not_import_folium():
-    code = (
-        "import sys, assetmap, assetmap.atlas, assetmap.maps, assetmap._map_layers;"
-        "bad = [m for m in ('folium', 'branca', 'mapclassify') if m in sys.modules];"
-        "print(bad); sys.exit(1 if bad else 0)"
+    site = spec["anchor"][0]
+    assert site["kind"] == "points" and "Beds" in site["rows"][0][2] and "320" in site["rows"][0][2]
+    spend = spec["anchor"][3]
+    assert any(
+        "Hospital spending here: $1,250,000 with 12 vendor(s)" in c[2] for c in spend["cells"]
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
-# --- hostile text -------------------------------------------------------------------------
+def test_no_anchor_no_hospital_layers():
+    atlas = tiny_atlas()
+    atlas.anchor = None
+    spec = map_spec(atlas)
+    assert spec["anchor"] == [] and "Hospital" not in spec["panels"]["legend"]
 
 
-def test_hostile_strings_never_appear_raw(hostile_html):
+def test_many_assets_in_a_domain_are_clustered_with_the_library_loaded():
+    m = make_map(tiny_atlas(crowd=60))
+    spec = spec_of(m)
+    assert domain(spec, "food")["cluster"] is True and len(domain(spec, "food")["rows"]) == 63
+    assert domain(spec, "housing")["cluster"] is False
+    html = m.get_root().render()
+    assert "leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js" in html
+    assert "leaflet.markercluster@1.5.3/dist/MarkerCluster.css" in html
+
+
+# --- geometry, size and determinism ---------------------------------------------------------
+
+
+def test_boundaries_are_simplified_as_a_coverage_and_rounded():
+    # two units sharing a wiggly edge of 200 vertices
+    x0, y0 = 590_000, 4_520_000  # the Bronx, in UTM 18N metres
+    xs = np.linspace(0, 1000, 200)
+    edge = [(x0 + x, y0 + 500 + 3 * np.sin(x / 7)) for x in xs]
+    south = Polygon([(x0, y0), (x0 + 1000, y0), *edge[::-1]])
+    north = Polygon([*edge, (x0 + 1000, y0 + 1000), (x0, y0 + 1000)])
+    units = gpd.GeoDataFrame(geometry=[south, north], crs="EPSG:32618")
+    out = display_geometry(units, tolerance_m=20, coverage=True)
+    assert len(out[0].exterior.coords) < 20  # most 3 m wiggles are gone
+    shared_south = {tuple(c) for c in out[0].exterior.coords}
+    shared_north = {tuple(c) for c in out[1].exterior.coords}
+    assert len(shared_south & shared_north) >= 2  # the edge is still shared vertex for vertex
+    assert out[0].intersection(out[1]).area == pytest.approx(0, abs=1e-12)
+    coords = np.asarray(out[0].exterior.coords)
+    assert np.allclose(coords, np.round(coords, 5))
+    assert display_geometry(units)[0].is_valid
+
+
+def test_coordinates_are_compact(spec):
+    text_coords = json.dumps(spec["units"]["fc"])
+    numbers = re.findall(r"-?\d+\.\d+", text_coords)
+    assert numbers and all(len(n.split(".")[1]) <= 5 for n in numbers)
+    assert all(set(f) == {"type", "id", "geometry"} for f in spec["units"]["fc"]["features"])
+
+
+def test_same_inputs_give_byte_identical_map_files(atlas, tmp_path):
+    first, second = tmp_path / "a.html", tmp_path / "b.html"
+    atlas.map().save(str(first))
+    code = f"from tests._atlas_fixture import tiny_atlas;tiny_atlas().map().save({str(second)!r})"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert first.read_bytes() == second.read_bytes()
+    assert re.search(r"var map_[0-9a-f]{32} = L\.map", first.read_text())
+
+
+def test_sample_map_has_every_domain_and_stays_small(sample_atlas):
+    html = make_map(sample_atlas).get_root().render()
+    spec = shipped(html)
+    present = {k for k in set(sample_atlas.assets["domain"]) if k in sample_atlas.domains}
+    assert {d["key"] for d in spec["domains"]} >= present
+    assert SYNTHETIC_LABEL in spec["panels"]["title"]
+    assert len(html.encode()) < 1_500_000
+
+
+# --- self-contained maps ----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not (NODE_MODULES / "leaflet").is_dir(), reason="npm packages not installed")
+def test_self_contained_map_inlines_every_script_and_style(tmp_path):
+    m = make_map(tiny_atlas(crowd=60), self_contained=True, js_dir=NODE_MODULES)
+    path = tmp_path / "map.html"
+    m.save(str(path))
+    html = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+stylesheet", html)
+    assert "sourceMappingURL" not in html
+    assert "L.MarkerClusterGroup" in html and "leaflet-container" in html
+    assert "</script" not in html.split("<script>", 2)[1].split("</script>")[0][:-1]
+
+
+def test_self_contained_map_says_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setattr(_map_inline, "XSTATIC", {})
+    monkeypatch.setattr(_map_inline, "_cache_web_dir", lambda: tmp_path / "cache")
+    monkeypatch.delenv(_map_inline.ENV_VAR, raising=False)
+    with pytest.raises(OfflineError) as err:
+        make_map(tiny_atlas(crowd=60), self_contained=True, js_dir=tmp_path / "empty")
+    msg = str(err.value)
+    assert "leaflet@1.9.3 dist/leaflet.js" in msg
+    assert "leaflet.markercluster@1.5.3 dist/leaflet.markercluster.js" in msg
+    assert "pip install xstatic-leaflet" not in msg  # XStatic switched off above
+    assert "npm install leaflet.markercluster@1.5.3 leaflet@1.9.3 --prefix DIR" in msg
+    assert str(tmp_path / "empty") in msg and "ASSETMAP_JS_DIR" in msg
+
+
+def test_local_library_folders_come_from_argument_then_environment(tmp_path, monkeypatch):
+    lib = tmp_path / "lib" / "leaflet" / "dist"
+    lib.mkdir(parents=True)
+    (lib / "leaflet.js").write_text("window.L = {};\n//# sourceMappingURL=leaflet.js.map\n")
+    monkeypatch.setenv(_map_inline.ENV_VAR, str(tmp_path / "lib"))
+    dirs = _map_inline.search_dirs(tmp_path / "first")
+    assert dirs[:2] == [tmp_path / "first", tmp_path / "lib"]
+    url = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+    found = _map_inline.find_local_file(url, dirs)
+    assert found == lib / "leaflet.js"
+    assert _map_inline.inline_code(url, found) == "<script>\nwindow.L = {};\n\n\n</script>"
+
+
+def test_inlined_style_sheets_carry_their_images(tmp_path):
+    css = tmp_path / "x.css"
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "a.png").write_bytes(b"\x89PNG")
+    css.write_text(".a{background:url(images/a.png)} .b{background:url('missing.png')} </style>")
+    out = _map_inline.inline_code("https://cdn.jsdelivr.net/npm/x@1/x.css", css)
+    assert 'url("data:image/png;base64,iVBORw==")' in out
+    assert "url('missing.png')" in out
+    assert out.count("</style>") == 1
+
+
+# --- hostile text -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile_html() -> str:
+    return make_map(hostile_atlas()).get_root().render()
+
+
+def test_hostile_corpus_never_appears_raw(hostile_html, html):
     h = hostile_html
-    assert "<img src=x onerror" not in h
-    assert "<script>alert(" not in h
-    assert "alert(2)</script>" not in h
-    assert '"><script>' not in h
-    assert "${alert(5)}" not in h  # would run inside folium's JS template literals
-    assert "`);alert(6)" not in h
-    assert "\\`);alert(6)" not in h
-    assert 'onmouseover="alert(7)' not in h and 'onmouseover=\\"alert(7)' not in h
-    assert "alert(8)</script>" not in h
-    # every <script> block holds only folium's code: count them with and without hostile data
-    clean = make_map(tiny_atlas()).get_root().render()
-    assert h.count("<script") == clean.count("<script")
-    assert h.count("</script>") == clean.count("</script>")
+    for raw in ("<script>alert(", "<img", "<svg", "<iframe", "<math", "alert(102)</script>"):
+        assert h.count(raw) == html.count(raw), raw  # only the page's own markup
+    assert "${alert(109)}" not in h and "`);alert(110)" not in h
+    assert not re.search(r"href=\\?[\"']\s*(javascript|data):", h, re.IGNORECASE)
+    assert "{{ 7*7 }}" in h  # shipped as text, never evaluated as a template
+    assert h.count("<script") == html.count("<script")  # only the page's own scripts
+    assert h.count("</script>") == html.count("</script>")
+    assert "\x00" not in h and "\ud800" not in h
 
 
-def test_hostile_strings_arrive_as_escaped_text(hostile_atlas, hostile_html):
-    m = make_map(hostile_atlas)
-    popups = " ".join(shipped_properties(m, "popup"))
-    assert "&lt;img src=x onerror=alert(1)&gt;" in popups
-    assert "&amp;lt;b&amp;gt;entity&amp;lt;/b&amp;gt;" in popups  # entities stay literal text
-    assert "&#36;{alert(5)}&#96;);alert(6);//" in popups
-    assert "&#34;&gt;&lt;script&gt;alert(3)&lt;/script&gt;" in popups
-    # in the page, the escaped HTML travels inside JSON strings
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in hostile_html
-    title = panels(hostile_html)[0]
-    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in title
-    footer = panels(hostile_html)[2]
-    assert "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in footer
+def test_hostile_strings_arrive_as_escaped_text_in_every_field():
+    atlas = hostile_atlas()
+    spec = map_spec(atlas)
+    rows = [r for d in spec["domains"] for r in d["rows"]]
+    by_name = {}
+    for r in rows:
+        by_name.setdefault(field(r, "name"), r)
+    for s in hostile.HOSTILE:
+        r = by_name[text(s)]
+        for name in ("org", "address", "phone", "hours", "verified"):
+            assert field(r, name) == text(s), name
+        sources = "; ".join(p.strip() for p in s.split(";") if p.strip())
+        assert field(r, "source") == text(sources)
+        assert field(r, "web") == text(s) and field(r, "href") == ""  # not a safe link
+        assert field(r, "tel") == ""
+    assert "&lt;img src=x onerror=alert(103)&gt;" in spec["units"]["name"]
+    quoted = by_name["Quoted link"]
+    assert field(quoted, "href") == "https://example.org/&#34;onmouseover=&#34;alert(116)"
+    food = domain(spec, "food")
+    assert food["name"] == "&lt;img src=x onerror=alert(103)&gt; food"
+    assert food["colour"] == "#777777"  # a CSS injection is not a colour
+    assert "Hospital: &lt;/script&gt;&lt;script&gt;alert(102)&lt;/script&gt;" in [
+        a["name"] for a in spec["anchor"]
+    ]
+    footer = spec["panels"]["footer"]
+    for s in hostile.HOSTILE:
+        assert text(s) in footer
 
 
-def test_javascript_websites_never_become_links(hostile_atlas, hostile_html):
-    hrefs = re.findall(r"href=\\?[\"']?([^\"'\\\s>]*)", hostile_html)
-    assert hrefs, "expected some links"
-    for href in hrefs:
-        assert not href.lower().lstrip().startswith(("javascript:", "data:", "vbscript:"))
-    popups = shipped_properties(make_map(hostile_atlas), "popup")
-    assert any("javascript:alert(4)" in p for p in popups)  # shown, but as text
-    links = [h for p in popups for h in re.findall(r'<a href="([^"]*)"', p)]
-    assert "https://example.org/morris" in links
-    assert all(h.startswith(("https://", "http://")) for h in links)
-    assert all(
-        p.count("<a ") == p.count('target="_blank" rel="noopener noreferrer"') for p in popups
-    )
+def test_long_and_rtl_names_are_contained(hostile_html):
+    assert hostile.LONG_NAME not in hostile_html and "x" * 400 not in hostile_html
+    spec = shipped(hostile_html)
+    assert text(hostile.RTL_OVERRIDE) in spec["units"]["name"]
+    assert len(hostile_html.encode()) < 400_000
 
 
-def test_hostile_layer_names_and_unit_tooltips_are_escaped(hostile_atlas, hostile_html):
-    names = layer_control_names(hostile_html)
-    assert "Hospital: &lt;img src=x onerror=alert(1)&gt;" in names
-    m = make_map(hostile_atlas)
-    gj = geojson_of(groups(m)["Need percentile"])
-    tips = [f["properties"]["tip"] for f in gj.data["features"]]
-    assert any("&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in t for t in tips)
-    assert not any("<script" in t or "<img" in t for t in tips)
+def test_old_fixture_strings_are_escaped(atlas):
+    spec = map_spec(tiny_atlas(hostile=True))
+    rows = [r for d in spec["domains"] for r in d["rows"]]
+    names = [field(r, "name") for r in rows]
+    assert text(XSS_IMG) in names and text(XSS_TEMPLATE) in names and text(RTL) in names
+    assert text(LONG_NAME) in names and len(text(LONG_NAME)) == 300
+    orgs = {field(r, "org") for r in rows}
+    assert "&amp;lt;b&amp;gt;entity&amp;lt;/b&amp;gt;" in orgs and ENTITY not in orgs
+    assert text(XSS_ATTR) in {field(r, "address") for r in rows}
+    assert text(XSS_SCRIPT_END) in spec["units"]["name"]
 
 
-def test_long_and_rtl_names_are_contained(hostile_atlas, hostile_html):
-    assert LONG_NAME not in hostile_html
-    assert "x" * 400 not in hostile_html
-    popups = shipped_properties(make_map(hostile_atlas), "popup")
-    assert any("<bdi>" + text(RTL) + "</bdi>" in p for p in popups)  # isolated RTL override
-    assert len(hostile_html) < 200_000
-
-
-@pytest.mark.parametrize(
-    "value",
-    [XSS_IMG, XSS_SCRIPT_END, XSS_ATTR, XSS_TEMPLATE, ENTITY, "a\\u0060b", "x\x00y"],
-)
+@pytest.mark.parametrize("value", [*hostile.HOSTILE, "a\\u0060b"])
 def test_text_leaves_no_markup_or_template_syntax(value):
     out = text(value)
     assert not set(out) & set("<>\"'`$\\")
-    assert "\x00" not in out
+    assert "\x00" not in out and len(out) <= 300
+
+
+def test_script_json_cannot_close_the_script():
+    out = script_json({"a": hostile.SCRIPT_END + hostile.COMMENT + "\u2028"})
+    assert "<" not in out and ">" not in out and "\u2028" not in out
+    assert json.loads(out) == {"a": hostile.SCRIPT_END + hostile.COMMENT + "\u2028"}
 
 
 @pytest.mark.parametrize(
@@ -383,64 +580,88 @@ def test_only_http_urls_are_links(value, link):
         assert "<a " not in html
     else:
         assert html.startswith('<a href="') and 'rel="noopener noreferrer"' in html
-        assert 'target="_blank"' in html
 
 
-# --- the embedded sample ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("phone", "tel"),
+    [("(718) 555-0101", "7185550101"), ("+1 718 555 0101", "+17185550101"), ("ask us", "")],
+)
+def test_only_phone_numbers_become_call_links(phone, tel):
+    assert tel_href(phone) == tel
 
 
-def test_sample_map_has_every_domain_and_stays_small(sample_atlas):
-    html = make_map(sample_atlas).get_root().render()
-    names = layer_control_names(html)
-    present = set(sample_atlas.assets["domain"])
-    for key, domain in sample_atlas.domains.items():
-        assert (domain.label in names) == (key in present)
-    assert SYNTHETIC_LABEL in panels(html)[0]
-    assert len(html) < 2_500_000  # 49 units, ~340 assets: about 1.1 MB
+# --- other maps, inputs and errors ---------------------------------------------------------
+
+
+def test_existing_map_keeps_its_tiles_and_layers_in_the_control(atlas):
+    m = folium.Map(location=[40.84, -73.9], zoom_start=13)
+    folium.FeatureGroup(name="My <b>own</b> layer").add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    out = make_map(atlas, m=m)
+    assert out is m
+    assert not [c for c in m._children.values() if isinstance(c, folium.LayerControl)]
+    spec = spec_of(m)
+    assert [b["name"] for b in spec["basemaps"]] == ["No background map"]
+    extras = json.loads(re.search(r", (\{\"bases\".*\})\);", m.get_root().render()).group(1))
+    assert [b["name"] for b in extras["bases"]] == ["openstreetmap"]
+    assert [o["name"] for o in extras["overlays"]] == ["My &lt;b&gt;own&lt;/b&gt; layer"]
 
 
 def test_study_without_assets_gaps_or_overlaps_still_maps():
-    import geopandas as gpd
-    import pandas as pd
-
     atlas = tiny_atlas()
     atlas.assets = gpd.GeoDataFrame({"domain": []}, geometry=[])
+    atlas.access = pd.DataFrame()
     atlas.gaps = pd.DataFrame()
     atlas.overlaps = gpd.GeoDataFrame(geometry=[])
     atlas.anchor = None
-    html = make_map(atlas).get_root().render()
-    assert layer_control_names(html) == ["Need percentile"]
-    legend = panels(html)[1]
+    spec = map_spec(atlas, indicators=None)
+    assert spec["domains"] == [] and spec["gaps"] is None and spec["overlaps"] is None
+    assert spec["units"]["near"] == [[]] * 6
+    legend = spec["panels"]["legend"]
     assert "Services" not in legend and "Gaps and overlaps" not in legend
+    make_map(atlas).get_root().render()
 
 
-def test_units_in_another_crs_are_drawn_in_wgs84(atlas):
+def test_units_in_another_crs_are_drawn_in_wgs84():
     projected = tiny_atlas()
     projected.units = projected.units.to_crs("EPSG:32618")
-    gj = geojson_of(groups(make_map(projected))["Need percentile"])
-    x, y = gj.data["features"][0]["geometry"]["coordinates"][0][0]
+    feature = map_spec(projected)["units"]["fc"]["features"][0]
+    x, y = feature["geometry"]["coordinates"][0][0]
     assert -74 < x < -73.8 and 40.8 < y < 40.9
 
 
-def test_units_without_crs_are_refused(atlas):
+def test_bad_arguments_say_what_to_do(atlas):
     bare = tiny_atlas()
     bare.units = bare.units.set_crs(None, allow_override=True)
     with pytest.raises(ValueError, match="atlas.units has no CRS"):
         make_map(bare)
+    with pytest.raises(ValueError, match="no column 'need_percent' to map; pass need_column="):
+        make_map(atlas, need_column="need_percent")
+    with pytest.raises(ValueError, match="no column 'not_here'"):
+        make_map(atlas, indicators=["not_here"])
+    with pytest.raises(ValueError, match="quantiles, naturalbreaks"):
+        make_map(atlas, classify="jenks-ish")
+    with pytest.raises(ValueError, match="between 2 and 9"):
+        make_map(atlas, k=12)
 
 
-# --- offline copies of the map's JavaScript and CSS ----------------------------------------
+def test_import_assetmap_does_not_import_folium():
+    code = (
+        "import sys, assetmap, assetmap.atlas, assetmap.maps, assetmap._map_layers;"
+        "bad = [m for m in ('folium', 'branca', 'mapclassify', 'xyzservices') if m in sys.modules];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_every_file_the_map_loads_has_an_offline_copy():
     html = make_map(tiny_atlas(crowd=60)).get_root().render()
     urls = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
-    urls = [u for u in urls if "example.org" not in u]
     assert any("leaflet.js" in u for u in urls) and any("markercluster" in u for u in urls)
     for url in urls:
         cdn = resolve_cdn_url(url)
         assert cdn is not None or stub_content_type(url) is not None, url
         if cdn is not None and (NODE_MODULES / "leaflet").is_dir():
             assert cdn.local_path(NODE_MODULES).is_file(), url
-    tile = re.search(r'"(https://tile\.openstreetmap\.org/[^"]+)"', html).group(1)
-    assert is_tile_url(tile.replace("{z}/{x}/{y}", "12/1206/1538"))
+            assert cdn.installed_version(NODE_MODULES) == cdn.version, url
