@@ -85,10 +85,13 @@ def read_units(
         gdf = gdf.rename(columns={name: "name"})
     if not name:
         gdf["name"] = gdf["unit_id"]
-    return validate_units(gdf, file=str(path))
+    names = {"unit_id": id, "population": population, "name": name or id}
+    return validate_units(gdf, file=str(path), names=names)
 
 
-def validate_units(gdf: gpd.GeoDataFrame, *, file: str | None = None) -> gpd.GeoDataFrame:
+def validate_units(
+    gdf: gpd.GeoDataFrame, *, file: str | None = None, names: dict[str, str] | None = None
+) -> gpd.GeoDataFrame:
     """Check a Units frame against the contract and return it normalised.
 
     Parameters
@@ -97,6 +100,9 @@ def validate_units(gdf: gpd.GeoDataFrame, *, file: str | None = None) -> gpd.Geo
         With a ``unit_id`` column or index, ``name``, ``population`` and polygons.
     file : str, optional
         Named in error messages.
+    names : dict, optional
+        The file's own column names for ``unit_id``, ``name`` and ``population``, so
+        that messages name the column the user sees.
 
     Returns
     -------
@@ -116,13 +122,15 @@ def validate_units(gdf: gpd.GeoDataFrame, *, file: str | None = None) -> gpd.Geo
     if ids.isna().any():
         row = int(np.flatnonzero(ids.isna().to_numpy())[0]) + 2
         msg = "unit id is empty"
-        raise InputError(msg, file=file, row=row, column="unit_id")
+        raise InputError(msg, file=file, row=row, column=(names or {}).get("unit_id", "unit_id"))
     gdf.index = gdf.index.astype(str)
     dup = gdf.index.duplicated(keep=False)
     if dup.any():
         rows = [int(i) + 2 for i in np.flatnonzero(dup)][:5]
         msg = f"unit id {gdf.index[dup][0]!r} appears more than once (rows {rows})"
-        raise InputError(msg, file=file, row=rows[0], column="unit_id")
+        raise InputError(
+            msg, file=file, row=rows[0], column=(names or {}).get("unit_id", "unit_id")
+        )
     geom = gdf.geometry
     bad = geom.isna() | geom.is_empty
     if bad.any():
@@ -136,17 +144,41 @@ def validate_units(gdf: gpd.GeoDataFrame, *, file: str | None = None) -> gpd.Geo
         raise InputError(msg, file=file, row=row, column="geometry")
     invalid = ~geom.is_valid
     if invalid.any():
-        gdf.loc[invalid, gdf.geometry.name] = shapely.make_valid(geom[invalid].to_numpy())
+        # "structure" repair keeps areas and drops collapsed spikes, so a self-touching
+        # TIGER ring never turns into a GeometryCollection with stray lines.
+        fixed = shapely.make_valid(
+            geom[invalid].to_numpy(), method="structure", keep_collapsed=False
+        )
+        empty = shapely.is_empty(fixed) | ~np.isin(
+            shapely.get_type_id(fixed), [3, 6]
+        )  # 3 Polygon, 6 MultiPolygon
+        if empty.any():
+            row = int(np.flatnonzero(invalid.to_numpy())[np.flatnonzero(empty)[0]]) + 2
+            msg = "unit geometry is invalid and has no area once repaired"
+            raise InputError(msg, file=file, row=row, column="geometry")
+        gdf.loc[invalid, gdf.geometry.name] = fixed
     if "population" not in gdf.columns:
         msg = "units need a 'population' column"
         raise InputError(msg, file=file, column="population")
-    pop = pd.to_numeric(gdf["population"], errors="coerce")
-    bad_pop = pop.isna() & gdf["population"].notna() | (pop < 0)
+    raw_pop = gdf["population"]
+    if not pd.api.types.is_numeric_dtype(raw_pop):
+        # Spreadsheet exports write "1,234" or " 1 234 "; a thousands separator is not
+        # a reason to refuse a population.
+        raw_pop = raw_pop.map(
+            lambda v: (
+                v.strip().replace(",", "").replace("\u00a0", "").replace(" ", "")
+                if isinstance(v, str)
+                else v
+            )
+        ).replace("", np.nan)
+    pop = pd.to_numeric(raw_pop, errors="coerce")
+    bad_pop = pop.isna() & raw_pop.notna() | (pop < 0)
     if bad_pop.any():
         row = int(np.flatnonzero(bad_pop.to_numpy())[0]) + 2
         value = gdf["population"][bad_pop].iloc[0]
         msg = f"population must be a non-negative number, found {value!r}"
-        raise InputError(msg, file=file, row=row, column="population")
+        column = (names or {}).get("population", "population")
+        raise InputError(msg, file=file, row=row, column=column)
     gdf["population"] = pop.astype(float)
     if "name" not in gdf.columns:
         gdf["name"] = gdf.index

@@ -1,0 +1,79 @@
+"""Units as real boundary files come: self-touching rings, text populations, odd CRSs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely import Polygon
+
+import assetmap as am
+from assetmap.errors import InputError
+
+SQUARE = Polygon([(0, 0), (0.01, 0), (0.01, 0.01), (0, 0.01)])
+# A square with a collapsed spike (a common TIGER digitising artefact): invalid.
+SPIKE = Polygon(
+    [(0.02, 0), (0.03, 0), (0.03, 0.01), (0.025, 0.01), (0.025, 0.02), (0.025, 0.01), (0.02, 0.01)]
+)
+BOWTIE = Polygon([(0.04, 0), (0.05, 0.01), (0.05, 0), (0.04, 0.01)])
+LINE_ONLY = Polygon([(0.06, 0), (0.07, 0), (0.08, 0)])  # zero area
+
+
+def _write(
+    tmp_path: Path, geoms: list[Polygon], pops: list[object], crs: str = "EPSG:4326"
+) -> Path:
+    gdf = gpd.GeoDataFrame(
+        {
+            "GEOID": [f"3600500{i:04d}" for i in range(len(geoms))],
+            "NAME": [f"Tract {i}" for i in range(len(geoms))],
+            "POP": pops,
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    ).to_crs(crs)
+    path = tmp_path / "units.gpkg"
+    gdf.to_file(path)
+    return path
+
+
+def test_invalid_rings_are_repaired_to_polygons(tmp_path: Path) -> None:
+    path = _write(tmp_path, [SQUARE, SPIKE, BOWTIE], [10, 20, 30])
+    units = am.read_units(path, id="GEOID", name="NAME", population="POP")
+    assert units.geometry.is_valid.all()
+    assert set(units.geom_type) <= {"Polygon", "MultiPolygon"}
+    # The spike's square keeps its area (1e-4 deg²); the bowtie becomes two triangles.
+    assert units.geometry.iloc[1].area == pytest.approx(1e-4, rel=1e-6)
+    assert units.geom_type.iloc[2] == "MultiPolygon"
+    assert units.index.tolist() == ["36005000000", "36005000001", "36005000002"]
+
+
+def test_zero_area_unit_is_named_by_row(tmp_path: Path) -> None:
+    path = _write(tmp_path, [SQUARE, LINE_ONLY], [10, 20])
+    with pytest.raises(InputError) as err:
+        am.read_units(path, id="GEOID", name="NAME", population="POP")
+    text = str(err.value)
+    assert "row 3" in text and "geometry" in text and "units.gpkg" in text
+
+
+def test_population_with_thousands_separators(tmp_path: Path) -> None:
+    path = _write(tmp_path, [SQUARE, BOWTIE, SPIKE], ["1,234", " 2\u00a0500 ", ""])
+    units = am.read_units(path, id="GEOID", name="NAME", population="POP")
+    assert units["population"].iloc[:2].tolist() == [1234.0, 2500.0]
+    assert units["population"].isna().iloc[2]
+
+
+def test_population_text_that_is_not_a_number(tmp_path: Path) -> None:
+    path = _write(tmp_path, [SQUARE, BOWTIE], ["12", "about 40"])
+    with pytest.raises(InputError) as err:
+        am.read_units(path, id="GEOID", name="NAME", population="POP")
+    text = str(err.value)
+    assert "row 3" in text and "'POP'" in text
+    assert "about 40" in text
+
+
+def test_projected_units_are_stored_in_wgs84(tmp_path: Path) -> None:
+    path = _write(tmp_path, [SQUARE], [5], crs="EPSG:2263")  # NY State Plane, feet
+    units = am.read_units(path, id="GEOID", name="NAME", population="POP")
+    assert units.crs.to_epsg() == 4326
+    assert units.total_bounds == pytest.approx(SQUARE.bounds, abs=1e-7)
