@@ -25,6 +25,13 @@ def _quiet(ctx: click.Context) -> bool:
 )
 @click.option("--fips", "fips", metavar="CODE", help="Five-digit county FIPS code, e.g. 42011.")
 @click.option(
+    "--place",
+    "place",
+    metavar="NAME",
+    help='A city, town or CDP and its state, e.g. "Reading, PA": fetches the county '
+    "holding most of its residents.",
+)
+@click.option(
     "--level",
     type=click.Choice(["tract", "block-group"]),
     default="tract",
@@ -76,6 +83,7 @@ def fetch(
     ctx: click.Context,
     county: str | None,
     fips: str | None,
+    place: str | None,
     level: str,
     year: int,
     out: Path | None,
@@ -90,8 +98,10 @@ def fetch(
 ) -> None:
     """Fetch a US county's Census need data, boundaries and services into a study folder.
 
-    The Census API key is read from CENSUS_API_KEY (or the key file named in
-    `assetmap.settings`). Every download is cached; `--offline` rebuilds from the cache.
+    Name the county (--county, --fips), or a city or town (--place): the county holding
+    most of its residents is fetched, all of it. The Census API key is read from
+    CENSUS_API_KEY (or the key file named in `assetmap.settings`). Every download is
+    cached; `--offline` rebuilds from the cache.
     """
     from assetmap.cli import _guard
 
@@ -99,11 +109,23 @@ def fetch(
 
     def run() -> None:
         from assetmap.cache import Cache
-        from assetmap.fetch import fetch_county
+        from assetmap.fetch import fetch_county, resolve
 
-        result = fetch_county(
+        store = Cache(cache_dir) if cache_dir else Cache()
+        where = resolve(
             county,
             fips=fips,
+            place=place,
+            year=year,
+            cache=store,
+            offline=offline,
+            progress=not quiet,
+        )
+        if where.message and not quiet:
+            click.echo(where.message)
+        result = fetch_county(
+            fips=where.county.fips if where.place is None else None,
+            place=where.place,
             level=level,
             year=year,
             out=out,
@@ -114,7 +136,7 @@ def fetch(
             hsds=hsds,
             indicators=indicators,
             boundaries=boundaries,
-            cache=Cache(cache_dir) if cache_dir else None,
+            cache=store,
             progress=not quiet,
         )
         if quiet:

@@ -16,6 +16,7 @@ import geopandas as gpd
 from assetmap.cache import atomic_path, atomic_write_bytes
 from assetmap.sources import hrsa
 from assetmap.sources.counties import County
+from assetmap.sources.places import PlaceMatch
 
 __all__ = ["has_features", "link", "write_project", "write_units"]
 
@@ -63,6 +64,11 @@ def _source(
     return out
 
 
+def _one_line(text: str) -> str:
+    """Text from a download or the command line, on one line (it goes into YAML comments)."""
+    return " ".join(str(text).split())
+
+
 def write_project(
     folder: Path,
     county: County,
@@ -72,6 +78,8 @@ def write_project(
     files: dict[str, Path],
     records: list[dict[str, Any]],
     boundaries: str,
+    place: PlaceMatch | None = None,
+    place_records: list[dict[str, Any]] | None = None,
 ) -> Path:
     import yaml
 
@@ -133,8 +141,21 @@ def write_project(
         )
     if "hsds" in files:
         sources.append(_source("Open Referral HSDS feed", "as downloaded", "", recs("hsds")))
+    if place is not None:
+        sources.append(
+            _source(
+                "US Census Bureau, American Community Survey (Census Data API): place lookup",
+                f"ACS {place.year - 4}-{place.year} 5-year estimates",
+                "public domain",
+                list(place_records or []),
+                note=_one_line(
+                    f"asked for {place.query!r}: {place.name} (Census place {place.geoid}); "
+                    f"{place.describe()}"
+                ),
+            )
+        )
     cfg: dict[str, Any] = {
-        "name": f"{county.name}, {county.state_name}",
+        "name": _one_line(place.title) if place else f"{county.name}, {county.state_name}",
         "units": {
             "path": "units.gpkg",
             "id": "unit_id",
@@ -143,6 +164,11 @@ def write_project(
         },
         "indicators": "indicators.yml" if "indicators" in files else "default",
     }
+    if place is not None:
+        cfg["description"] = _one_line(
+            f"All of {county.label} ({county.fips}), fetched for {place.query!r}: "
+            f"{place.describe()}."
+        )
     if assets:
         cfg["assets"] = assets
     cfg["travel"] = {"mode": "straight", "walk_kmh": 4.8, "circuity": 1.3}
@@ -151,6 +177,11 @@ def write_project(
     command = f"assetmap fetch --fips {county.fips} --level {level} --year {year}"
     header = [
         f"# {county.label}: written by `{command}`.",
+        *(
+            [_one_line(f"# Asked for the place {place.query!r}: {place.describe()}.")]
+            if place is not None
+            else []
+        ),
         "# Build it with: assetmap build project.yml --out out",
         "# The same units from the cache instead of units.gpkg:",
         f'#   units: {{census: {{county: "{county.fips}", level: {level}, year: {year}}}}}',

@@ -33,13 +33,22 @@ import geopandas as gpd
 
 from assetmap import _study, settings
 from assetmap.cache import Cache, CacheKey, MissingFromCache, atomic_write_bytes
-from assetmap.errors import ConfigError, OfflineError
+from assetmap.errors import AssetmapError, ConfigError, OfflineError
 from assetmap.sources import _overpass, census, tiger
 from assetmap.sources import hrsa as hrsa_source
 from assetmap.sources._http import download
-from assetmap.sources.counties import County, county_by_fips, find_county
+from assetmap.sources.counties import County, CountyNotFound, county_by_fips, find_county
+from assetmap.sources.places import PlaceMatch, PlaceNotFound, find_place
 
-__all__ = ["FetchResult", "census_units", "fetch_county", "plan", "resolve_county"]
+__all__ = [
+    "FetchResult",
+    "Resolved",
+    "census_units",
+    "fetch_county",
+    "plan",
+    "resolve",
+    "resolve_county",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,8 @@ class FetchResult:
         Every file written, by role (``units``, ``assets_osm``, ``walk`` …).
     records : list of dict
         Cache manifests of every download used (URL redacted, time, checksum).
+    place : PlaceMatch or None
+        The city or town asked for, when the county was found from one.
     """
 
     county: County
@@ -67,28 +78,139 @@ class FetchResult:
     units: gpd.GeoDataFrame
     files: dict[str, Path] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
+    place: PlaceMatch | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The county to fetch, and the place it was found from.
+
+    Attributes
+    ----------
+    county : County
+    place : PlaceMatch or None
+        Set when a city or town was named instead of a county.
+    message : str
+        One line saying how a place led to the county ("" for a county named directly).
+    """
+
+    county: County
+    place: PlaceMatch | None = None
+    message: str = ""
+
+
+def _place_message(place: PlaceMatch, *, as_county: bool) -> str:
+    head = f"{place.query} is a place, not a county" if as_county else place.query
+    text = f"{head}: {place.describe()}; fetching all of {place.county.label}."
+    return f"{text} {place.note}" if place.note else text
+
+
+def resolve(
+    county: str | None = None,
+    *,
+    fips: str | None = None,
+    place: str | PlaceMatch | None = None,
+    year: int | None = None,
+    key: str | None = None,
+    cache: Cache | None = None,
+    offline: bool = False,
+    progress: bool = False,
+) -> Resolved:
+    """Find the county to fetch from a county name, a FIPS code, or a city or town.
+
+    A county name that matches no county but has a state ("Reading, PA") is looked up as
+    a place too, through the Census API (:func:`~assetmap.sources.places.find_place`),
+    and the county holding most of its residents is chosen; ``message`` says so.
+
+    Parameters
+    ----------
+    county : str, optional
+        "Berks County, PA" (or a FIPS code).
+    fips : str, optional
+        "42011".
+    place : str or PlaceMatch, optional
+        A city, town or CDP with its state: "Reading, PA", "Kansas City, Missouri".
+    year : int, optional
+        The vintage to fetch (the county must exist in it; a place is looked up in it,
+        2023 when omitted).
+    key, cache, offline, progress
+        For a place lookup, as in :func:`fetch_county`.
+
+    Returns
+    -------
+    Resolved
+
+    Examples
+    --------
+    >>> resolve(fips="42011").county.label
+    'Berks County, PA'
+    """
+    from assetmap.sources.counties import _check_year, _split_state
+
+    if sum(x is not None for x in (county, fips, place)) != 1:
+        msg = (
+            'name the county once: --county "Berks County, PA", --fips 42011 or '
+            '--place "Reading, PA"'
+        )
+        raise ConfigError(msg)
+    if fips is not None:
+        c = county_by_fips(fips)
+        _check_year(c, year)
+        return Resolved(c)
+    opts: dict[str, Any] = {"key": key, "cache": cache, "offline": offline, "progress": progress}
+    vintage = int(year) if year is not None else 2023
+    if place is not None:
+        match = place if isinstance(place, PlaceMatch) else find_place(place, year=vintage, **opts)
+        _check_year(match.county, year)
+        return Resolved(match.county, match, _place_message(match, as_county=False))
+    text = str(county)
+    try:
+        return Resolved(find_county(text, year=year))
+    except CountyNotFound as exc:
+        if _split_state(text)[1] is None:  # no state: it cannot be looked up as a place
+            raise
+        not_county = str(exc)
+    try:
+        match = find_place(text, year=vintage, **opts)
+    except PlaceNotFound as exc:
+        msg = f"{not_county} {exc}"
+        raise CountyNotFound(msg) from None
+    except OfflineError:
+        msg = (
+            f"{not_county} Offline, it could not be looked up as a city or town either "
+            "(the Census list of the state's places is not in the cache)."
+        )
+        raise CountyNotFound(msg) from None
+    except AssetmapError as exc:
+        msg = f"{not_county} It could not be looked up as a city or town either: {exc}"
+        raise CountyNotFound(msg) from None
+    _check_year(match.county, year)
+    return Resolved(match.county, match, _place_message(match, as_county=True))
 
 
 def resolve_county(
-    county: str | None = None, *, fips: str | None = None, year: int | None = None
+    county: str | None = None,
+    *,
+    fips: str | None = None,
+    place: str | PlaceMatch | None = None,
+    year: int | None = None,
+    key: str | None = None,
+    cache: Cache | None = None,
+    offline: bool = False,
 ) -> County:
-    """Return the county named by ``county`` ("Berks County, PA") or ``fips`` ("42011").
+    """Return the county named by ``county`` ("Berks County, PA"), ``fips`` or ``place``.
+
+    See :func:`resolve`, which also says how a place led to the county.
 
     Examples
     --------
     >>> resolve_county("Nantucket County, MA").fips
     '25019'
     """
-    from assetmap.sources.counties import _check_year
-
-    if (county is None) == (fips is None):
-        msg = 'name the county once: --county "Berks County, PA" or --fips 42011'
-        raise ConfigError(msg)
-    if fips is not None:
-        c = county_by_fips(fips)
-        _check_year(c, year)
-        return c
-    return find_county(str(county), year=year)
+    found = resolve(
+        county, fips=fips, place=place, year=year, key=key, cache=cache, offline=offline
+    )
+    return found.county
 
 
 def _variables(indicators: str | Path | None) -> list[str]:
@@ -285,6 +407,7 @@ def fetch_county(
     county: str | None = None,
     *,
     fips: str | None = None,
+    place: str | PlaceMatch | None = None,
     level: str = "tract",
     year: int = 2023,
     out: str | Path | None = None,
@@ -308,6 +431,10 @@ def fetch_county(
         Name with state ("Berks County, PA"); or give ``fips``.
     fips : str, optional
         Five-digit county code ("42011").
+    place : str or PlaceMatch, optional
+        A city, town or CDP with its state ("Reading, PA"): the county holding most of
+        its residents is fetched, all of it (see :func:`resolve`). A county name that
+        is no county but a place is looked up the same way.
     level : {"tract", "block-group"}
     year : int
         ACS 5-year vintage (2023: 2019-2023) and boundary vintage.
@@ -348,7 +475,19 @@ def fetch_county(
     from tqdm import tqdm
 
     c = cache or Cache()
-    where = resolve_county(county, fips=fips, year=year)
+    found = resolve(
+        county,
+        fips=fips,
+        place=place,
+        year=year,
+        key=key,
+        cache=c,
+        offline=offline,
+        progress=progress,
+    )
+    where = found.county
+    if found.message:
+        log.info("%s", found.message)
     folder = Path(out) if out is not None else Path("studies") / where.fips
     steps = plan(
         where,
@@ -394,6 +533,8 @@ def fetch_county(
     bar.close()
     used = [k for k, _ in steps]
     records = [r for r in (c.record(k) for k in used) if r is not None]
+    lookup = found.place.keys if found.place is not None else ()
+    place_records = [r for r in (c.record(k) for k in lookup) if r is not None]
     if indicators is not None:  # the study keeps its own copy, so the folder stands alone
         files["indicators"] = atomic_write_bytes(
             folder / "indicators.yml", Path(indicators).read_bytes()
@@ -406,8 +547,10 @@ def fetch_county(
         files=files,
         records=records,
         boundaries=boundaries,
+        place=found.place,
+        place_records=place_records,
     )
-    return FetchResult(where, folder, project, units, files, records)
+    return FetchResult(where, folder, project, units, files, records + place_records, found.place)
 
 
 def _osm_files(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from assetmap.errors import ConfigError
 
-__all__ = ["County", "find_county", "county_by_fips"]
+__all__ = ["County", "CountyNotFound", "find_county", "county_by_fips"]
 
 _TABLE = Path(__file__).with_name("us_counties.csv")
 _SUFFIXES = (
@@ -34,6 +34,10 @@ _SUFFIXES = (
     "county",
     "parish",
 )
+
+
+class CountyNotFound(ConfigError):
+    """No county has that name (the message suggests the closest)."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,7 @@ def find_county(text: str, *, year: int | None = None) -> County:
         options = "; ".join(f"{c.label} ({c.fips})" for c in exact[:8])
         msg = f"{raw!r} matches more than one county: {options}. Give the full name and state."
         raise ConfigError(msg)
-    raise ConfigError(_suggest(raw, name, pool))
+    raise CountyNotFound(_suggest(raw, name, pool))
 
 
 def _suggest(raw: str, name: str, pool: list[County]) -> str:

@@ -1,0 +1,520 @@
+"""Cities, towns and other Census places ("Reading, PA"), and the counties they lie in.
+
+A study is fetched county by county (:func:`assetmap.fetch.fetch_county`), but people name
+the city or town they serve. :func:`find_place` finds a place by its name and state, and
+the county that holds most of its residents, with two requests to the Census Data API
+(ACS 5-year, the same endpoint, key, retries and cache as :mod:`assetmap.sources.census`):
+
+1. the places of the state, with their population:
+   ``?get=NAME,B01003_001E&for=place:*&in=state:42`` (cached per state and vintage);
+2. the parts of the place in each county (summary level 155, "state › place › county (or
+   part)"): ``?get=NAME,B01003_001E&for=county%20(or%20part):*&in=state:42%20place:63624``.
+
+Names are matched without regard to case, accents, punctuation or spaces ("Winston
+Salem" is "Winston-Salem"); "St." and "Saint", "Mt." and "Mount", "Ft." and "Fort" are
+the same, and the Census Bureau's legal/statistical area words after the name ("city",
+"town", "borough", "village", "CDP", "municipality", "(balance)" …) may be left out.
+When two places share a name in one state, an incorporated place wins over a census
+designated place (CDP), then the more populous; :attr:`PlaceMatch.note` says so. A name
+that matches nothing is an error naming up to three close places; a guess is never
+fetched in its stead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from assetmap import settings
+from assetmap.cache import Cache, CacheKey, MissingFromCache
+from assetmap.errors import ConfigError, FetchError
+from assetmap.sources import census
+from assetmap.sources._http import HTTPStatusError, download, redact
+from assetmap.sources.counties import (
+    County,
+    _counties,
+    _norm,
+    _split_state,
+    county_by_fips,
+)
+
+__all__ = ["CountyPart", "PlaceMatch", "PlaceNotFound", "find_place", "place_keys"]
+
+log = logging.getLogger(__name__)
+
+#: Total population (ACS table B01003), asked for each place and each county part.
+POPULATION = "B01003_001E"
+_FIELDS = f"NAME,{POPULATION}"
+_PART = "county (or part)"
+# Legal/statistical area descriptions the Census writes after a place's name, longest
+# first so "city and borough" goes before "borough" (Census TIGER/Line LSAD codes).
+_LSAD = (
+    "consolidated government",
+    "metropolitan government",
+    "unified government",
+    "metro government",
+    "city and borough",
+    "municipality",
+    "urban county",
+    "zona urbana",
+    "comunidad",
+    "corporation",
+    "borough",
+    "village",
+    "city",
+    "town",
+    "cdp",
+)
+# Census designated places (and Puerto Rico's statistical ones) are not incorporated.
+_UNINCORPORATED = ("cdp", "comunidad", "zona urbana")
+_ABBREVIATIONS = ((r"\bmt\b", "mount"), (r"\bft\b", "fort"))
+
+
+class PlaceNotFound(ConfigError):
+    """No place of that name in the state (the message names the closest ones)."""
+
+
+@dataclass(frozen=True)
+class CountyPart:
+    """The part of a place inside one county.
+
+    Attributes
+    ----------
+    county : County
+    population : int
+        Residents of the part (ACS 5-year estimate ``B01003_001E``).
+    """
+
+    county: County
+    population: int
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """A Census place and the counties it lies in.
+
+    Attributes
+    ----------
+    query : str
+        The text asked for ("Reading, PA").
+    state_fips : str
+        Two digits ("42").
+    place_fips : str
+        Five digits, within the state ("63624").
+    name : str
+        As the Census writes it ("Reading city, Pennsylvania").
+    parts : tuple of CountyPart
+        The counties the place lies in with its residents in each, most populous first.
+    year : int
+        The ACS 5-year vintage the lookup used.
+    note : str
+        How a name shared by several places was settled ("" when it was not).
+    keys : tuple of CacheKey
+        The cache entries the lookup used (for provenance).
+    """
+
+    query: str
+    state_fips: str
+    place_fips: str
+    name: str
+    parts: tuple[CountyPart, ...]
+    year: int
+    note: str = ""
+    keys: tuple[CacheKey, ...] = field(default=(), compare=False)
+
+    @property
+    def geoid(self) -> str:
+        """Seven digits: state + place ("4263624")."""
+        return self.state_fips + self.place_fips
+
+    @property
+    def county(self) -> County:
+        """The county holding the largest share of the place's residents."""
+        return self.parts[0].county
+
+    @property
+    def population(self) -> int:
+        """Residents of the whole place (the sum of its parts)."""
+        return sum(p.population for p in self.parts)
+
+    @property
+    def short_name(self) -> str:
+        """The name without its state ("Reading city")."""
+        return re.split(r"[,;]", self.name)[0].strip()
+
+    @property
+    def title(self) -> str:
+        """``"Reading city, Pennsylvania (Berks County, PA)"``."""
+        return f"{self.name} ({self.county.label})"
+
+    def share(self, part: CountyPart) -> float:
+        """Fraction of the place's residents living in ``part`` (0 when none are counted)."""
+        total = self.population
+        return part.population / total if total > 0 else 0.0
+
+    def describe(self) -> str:
+        """Where the place lies, in one clause.
+
+        Examples
+        --------
+        >>> berks = county_by_fips("42011")
+        >>> m = PlaceMatch("Reading, PA", "42", "63624", "Reading city, Pennsylvania",
+        ...                (CountyPart(berks, 94903),), 2023)
+        >>> m.describe()
+        'Reading city lies in Berks County, PA (100% of its residents)'
+        """
+        if self.population <= 0:
+            where = " and ".join(p.county.label for p in self.parts)
+            return f"{self.short_name} lies in {where} (no residents counted)"
+        shares = [_percent(self.share(p)) for p in self.parts]
+        first = f"{self.parts[0].county.label} ({shares[0]} of its residents)"
+        rest = [f"{p.county.label} ({s})" for p, s in zip(self.parts[1:], shares[1:], strict=True)]
+        listed = [first, *rest]
+        text = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        return f"{self.short_name} lies in {text}"
+
+
+def _percent(share: float) -> str:
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1:
+        return ">99%"
+    return f"{share:.0%}"
+
+
+def _key_norm(text: str) -> str:
+    s = _norm(text)
+    for pattern, word in _ABBREVIATIONS:
+        s = re.sub(pattern, word, s)
+    return s
+
+
+def _strip_lsad(norm: str) -> str:
+    for suffix in _LSAD:
+        if norm.endswith(" " + suffix):
+            return norm[: -len(suffix) - 1]
+    return norm
+
+
+def _aliases(name: str) -> tuple[set[str], bool]:
+    """Normalised names a place answers to (without spaces), and whether it is incorporated.
+
+    ``name`` is the Census name without the state ("Reading city").
+    """
+    balance = "(balance)" in name.lower()
+    plain = re.sub(r"(?i)\(balance\)", " ", name)
+    inner = re.findall(r"\(([^)]*)\)", plain)  # "San Buenaventura (Ventura) city"
+    outer = re.sub(r"\([^)]*\)", " ", plain)
+    full = _key_norm(outer)
+    base = _strip_lsad(full)
+    out = {_key_norm(name), full, base, *(_key_norm(x) for x in inner)}
+    if balance:  # "Nashville-Davidson metropolitan government (balance)" is Nashville
+        out.add(_strip_lsad(_key_norm(re.split(r"[-/]", outer)[0])))
+    incorporated = not any(full.endswith(" " + s) for s in _UNINCORPORATED)
+    return {a.replace(" ", "") for a in out if a}, incorporated
+
+
+@dataclass(frozen=True)
+class _Place:
+    name: str  # with the state
+    code: str
+    population: int
+
+    @property
+    def short(self) -> str:
+        return re.split(r"[,;]", self.name)[0].strip()
+
+
+def _display(name: str) -> str:
+    """One line, "," between levels: the 2023 ACS writes "Reading city; Pennsylvania"."""
+    return ", ".join(" ".join(part.split()) for part in name.split(";"))
+
+
+def _url(year: int) -> str:
+    return f"{settings.census_api_url.rstrip('/')}/{int(year)}/acs/acs5"
+
+
+def _query(geo_for: str, geo_in: str) -> str:
+    # As the Census documents it: spaces as %20, parentheses, colons and stars kept.
+    return "&".join(
+        f"{k}={quote(v, safe=':*,()')}"
+        for k, v in (("get", _FIELDS), ("for", geo_for), ("in", geo_in))
+    )
+
+
+def place_keys(state_fips: str, place_fips: str | None = None, *, year: int) -> list[CacheKey]:
+    """Cache entries of a place lookup: the state's places, and the place's county parts.
+
+    Examples
+    --------
+    >>> [k.geography for k in place_keys("42", "63624", year=2023)]
+    ['42', '4263624']
+    """
+    keys = [CacheKey("census", str(int(year)), state_fips, f"acs5 places {_FIELDS}", "json")]
+    if place_fips is not None:
+        query = f"acs5 {_PART} of place {_FIELDS}"
+        keys.append(CacheKey("census", str(int(year)), state_fips + place_fips, query, "json"))
+    return keys
+
+
+def _rows(data: bytes, geo: Sequence[str]) -> list[dict[str, str]]:
+    """Rows of an API answer as dicts; ``ValueError`` when it is not such a table."""
+    rows = json.loads(data)
+    if (
+        not isinstance(rows, list)
+        or not rows
+        or not all(isinstance(r, list) and len(r) == len(rows[0]) for r in rows)
+    ):
+        msg = "not a Census Data API table (a JSON array of equally long rows)"
+        raise ValueError(msg)
+    header = [str(h) for h in rows[0]]
+    missing = [c for c in ("NAME", POPULATION, *geo) if c not in header]
+    if missing:
+        msg = f"the answer has no {', '.join(missing)} column"
+        raise ValueError(msg)
+    return [
+        {h: "" if v is None else str(v) for h, v in zip(header, r, strict=True)} for r in rows[1:]
+    ]
+
+
+def _count(value: str) -> int:
+    try:
+        n = int(float(value))
+    except (ValueError, OverflowError):
+        return 0
+    return max(n, 0)  # negative values are the API's "no estimate" sentinels
+
+
+def _validator(geo: Sequence[str]) -> Callable[[bytes], None]:
+    def validate(data: bytes) -> None:
+        if data.lstrip()[:1] == b"<":
+            census._validate(data)  # the "Invalid Key" page: one clear ConfigError
+        _rows(data, geo)
+
+    return validate
+
+
+def _explain(exc: HTTPStatusError, year: int, what: str) -> str:
+    body = exc.body.strip().lower()
+    if "geograph" in body:
+        return (
+            f"The Census API could not answer for {what} in the {year} ACS 5-year "
+            f"estimates ({exc.body.strip()[:120]}); try another --year, or use --county."
+        )
+    req = census.AcsRequest("acs/acs5", (POPULATION,), "", "tract", int(year))
+    return census._explain(exc, req)
+
+
+def _get(
+    key: CacheKey,
+    query: str,
+    *,
+    geo: Sequence[str],
+    what: str,
+    year: int,
+    api_key: str,
+    cache: Cache,
+    progress: bool,
+) -> bytes:
+    """Return the answer for ``key``: cached, else downloaded, validated and cached."""
+    path = cache.get(key)
+    if path is None:
+        try:
+            got = download(
+                f"{_url(year)}?{query}",
+                params={"key": api_key},
+                what=what,
+                validate=_validator(geo),
+                secrets=(api_key,),
+                progress=progress,
+            )
+        except HTTPStatusError as exc:
+            raise ConfigError(_explain(exc, year, what)) from None
+        if not got.content.strip():
+            msg = f"The Census API returned nothing for {what} in {year}; try another --year."
+            raise FetchError(msg)
+        path = cache.put_bytes(
+            key,
+            got.content,
+            url=redact(got.url, (api_key,)),
+            retrieved=got.retrieved,
+            content_type=got.content_type,
+            licence="public domain (US Census Bureau)",
+        )
+    return path.read_bytes()
+
+
+def _state(text: str) -> tuple[str, str, str, str]:
+    """Name, state postal code, state FIPS and state name of "Reading, PA"."""
+    name, postal = _split_state(text)
+    if postal is None or not _norm(name):
+        msg = (
+            f'{text!r}: give the place with its state, as "Reading, PA" or "Kansas City, Missouri"'
+        )
+        raise ConfigError(msg)
+    first = next(c for c in _counties() if c.state == postal)
+    return name, postal, first.state_fips, first.state_name
+
+
+def _pick(name: str, places: list[_Place]) -> tuple[_Place, str] | None:
+    """Return the place ``name`` means and a note when several share it (None: no place)."""
+    full = _key_norm(name)
+    wanted = [full.replace(" ", ""), _strip_lsad(full).replace(" ", "")]
+    index = [(p, *_aliases(p.short)) for p in places]
+    for w in dict.fromkeys(wanted):
+        exact = [(p, inc) for p, names, inc in index if _key_norm(p.short).replace(" ", "") == w]
+        hits = exact or [(p, inc) for p, names, inc in index if w in names]
+        if not hits:
+            continue
+        ranked = sorted(hits, key=lambda h: (not h[1], -h[0].population, h[0].code))
+        chosen = ranked[0][0]
+        note = ""
+        if len(ranked) > 1:
+            others = ", ".join(p.short for p, _ in ranked[1:4])
+            why = (
+                "the incorporated place"
+                if ranked[0][1] and not ranked[1][1]
+                else "the most populous"
+            )
+            note = f"The Census also has {others} by that name; chose {chosen.short}, {why}."
+        return chosen, note
+    return None
+
+
+def _not_found(text: str, name: str, state_name: str, places: list[_Place]) -> str:
+    from rapidfuzz import fuzz, process
+
+    choices = {i: _strip_lsad(_key_norm(p.short)) for i, p in enumerate(places)}
+    best = process.extract(_strip_lsad(_key_norm(name)), choices, scorer=fuzz.WRatio, limit=3)
+    names = [places[i].short for _, score, i in best if score >= 60]
+    hint = f" Did you mean {' or '.join(names)}?" if names else ""
+    advice = ' Write the city, town or CDP with its state, as "Reading, PA".'
+    try:
+        from assetmap.sources.counties import find_county
+
+        c = find_county(text)
+        advice = f' {c.label} is a county: use --county "{c.label}".'
+    except ConfigError:
+        pass
+    return (
+        f"No place called {text!r} among the {len(places):,} Census places of {state_name}."
+        f"{hint}{advice}"
+    )
+
+
+def find_place(
+    text: str,
+    *,
+    year: int = 2023,
+    key: str | None = None,
+    cache: Cache | None = None,
+    offline: bool = False,
+    progress: bool = False,
+) -> PlaceMatch:
+    """Find a city, town or other Census place by name and state, and its counties.
+
+    Parameters
+    ----------
+    text : str
+        The place with its state: "Reading, PA", "Kansas City, Missouri", "saint marys pa".
+        The Census words after a name ("city", "borough", "CDP" …) may be left out.
+    year : int
+        ACS 5-year vintage whose place list and populations to use.
+    key : str, optional
+        Census API key; ``CENSUS_API_KEY`` or the key file when omitted (only needed when
+        an answer is not cached yet). Never printed, logged or cached.
+    cache : Cache, optional
+    offline : bool
+        Use only the cache; raise :class:`~assetmap.cache.MissingFromCache` naming what
+        is missing.
+    progress : bool
+        Progress bars (on a terminal).
+
+    Returns
+    -------
+    PlaceMatch
+        ``.county`` is the county holding most of the place's residents.
+
+    Raises
+    ------
+    PlaceNotFound
+        When no place of the state has that name (the closest are suggested).
+    ConfigError
+        No state in ``text``, no or a rejected API key, a vintage the API lacks.
+    FetchError
+        When the API could not be reached after the retries.
+
+    Examples
+    --------
+    >>> m = find_place("Reading, PA", year=2023)  # doctest: +SKIP
+    >>> m.name, m.geoid, m.county.fips  # doctest: +SKIP
+    ('Reading city, Pennsylvania', '4263624', '42011')
+    """
+    raw = " ".join(str(text).split())
+    name, _, state_fips, state_name = _state(raw)
+    if int(year) < census.FIRST_YEAR:
+        msg = (
+            f"ACS 5-year estimates start with the {census.FIRST_YEAR} vintage; {year} is too early."
+        )
+        raise ConfigError(msg)
+    c = cache or Cache()
+    api_key = ""
+
+    def answer(k: CacheKey, query: str, geo: Sequence[str], what: str) -> bytes:
+        nonlocal api_key
+        if c.get(k) is None:
+            if offline:
+                raise MissingFromCache(_offline_message(raw, k, what, year, c.root), [k])
+            api_key = api_key or census.census_key(key)
+        return _get(
+            k,
+            query,
+            geo=geo,
+            what=what,
+            year=int(year),
+            api_key=api_key,
+            cache=c,
+            progress=progress,
+        )
+
+    list_key = place_keys(state_fips, year=year)[0]
+    what = f"the places of {state_name}"
+    data = answer(list_key, _query("place:*", f"state:{state_fips}"), ("state", "place"), what)
+    places = [
+        _Place(_display(r["NAME"]), r["place"], _count(r[POPULATION]))
+        for r in _rows(data, ("state", "place"))
+    ]
+    picked = _pick(name, places)
+    if picked is None:
+        raise PlaceNotFound(_not_found(raw, name, state_name, places))
+    place, note = picked
+    part_key = place_keys(state_fips, place.code, year=year)[1]
+    what = f"the counties of {place.name}"
+    query = _query(f"{_PART}:*", f"state:{state_fips} place:{place.code}")
+    geo = ("state", "place", _PART)
+    found = _rows(answer(part_key, query, geo, what), geo)
+    if not found:
+        msg = f"The Census API lists no county for {place.name} in {year}; use --county."
+        raise FetchError(msg)
+    parts = sorted(
+        (CountyPart(county_by_fips(r["state"] + r[_PART]), _count(r[POPULATION])) for r in found),
+        key=lambda p: (-p.population, p.county.fips),
+    )
+    match = PlaceMatch(
+        raw, state_fips, place.code, place.name, tuple(parts), int(year), note, (list_key, part_key)
+    )
+    log.info("%s is %s (place %s): %s", raw, place.name, match.geoid, match.describe())
+    return match
+
+
+def _offline_message(raw: str, key: CacheKey, what: str, year: int, root: Path) -> str:
+    return (
+        f"Offline, and the Census API's list of {what.removeprefix('the ')} (ACS {year}) is "
+        f'not in the cache {root}; run `assetmap fetch --place "{raw}" --year {year}` '
+        f"while online first. Missing: {key.describe()[:140]}"
+    )

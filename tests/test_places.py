@@ -1,0 +1,372 @@
+"""Cities and towns ("Reading, PA") found through the Census API, and the county to fetch."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+import responses
+import yaml
+from click.testing import CliRunner
+
+from assetmap.cache import Cache, MissingFromCache
+from assetmap.cli import cli
+from assetmap.errors import ConfigError, FetchError
+from assetmap.fetch import resolve
+from assetmap.sources.counties import CountyNotFound
+from assetmap.sources.places import PlaceNotFound, find_place
+from tests._census_mocks import CENSUS, KEY, census_callback, register_all
+
+URL = "https://api.census.gov/data/2023/acs/acs5"
+
+
+def _ok(rsps):
+    rsps.add_callback(responses.GET, CENSUS, callback=census_callback)
+
+
+def _query(call):
+    return {k: v[0] for k, v in parse_qs(urlparse(call.request.url).query).items()}
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any socket use fails, and requests has no answer registered."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("the network is disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+    assert len(rsps.calls) == 0
+
+
+def test_reading_pa_is_found_with_its_county(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        m = find_place("Reading, PA", year=2023)
+        first, second = (_query(c) for c in rsps.calls)
+        url = rsps.calls[1].request.url
+    assert (m.state_fips, m.place_fips, m.geoid) == ("42", "63624", "4263624")
+    assert m.name == "Reading city, Pennsylvania"
+    assert m.county.fips == "42011" and m.county.label == "Berks County, PA"
+    assert [(p.county.fips, p.population) for p in m.parts] == [("42011", 94900)]
+    assert m.title == "Reading city, Pennsylvania (Berks County, PA)"
+    assert m.describe() == "Reading city lies in Berks County, PA (100% of its residents)"
+    assert m.note == ""
+    # the two requests, in the API's documented geography syntax
+    assert first == {"get": "NAME,B01003_001E", "for": "place:*", "in": "state:42", "key": KEY}
+    assert second["for"] == "county (or part):*"
+    assert second["in"] == "state:42 place:63624"
+    assert "for=county%20(or%20part):*&in=state:42%20place:63624" in url
+
+
+@pytest.mark.parametrize(
+    ("text", "geoid", "county"),
+    [
+        ("Reading, Pennsylvania", "4263624", "42011"),  # full state name
+        ("reading city pa", "4263624", "42011"),  # case, no comma, the Census word kept
+        ("READING  TOWN, Pa.", "4263624", "42011"),  # a wrong Census word is dropped
+        ("Saint Marys, PA", "4267344", "42047"),  # "St. Marys city"
+        ("St. Mary's, Pennsylvania", "4267344", "42047"),
+        ("Mt. Penn, PA", "4251496", "42011"),  # "Mount Penn borough"
+        ("saint louis mo", "2965000", "29510"),
+        ("Kansas City, Missouri", "2938000", "29095"),  # not North Kansas City
+        ("Nantucket, Massachusetts", "2543755", "25019"),  # 2023 names with ";"
+    ],
+)
+def test_names_as_people_write_them(cache_dir, text, geoid, county):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        m = find_place(text, year=2023)
+    assert (m.geoid, m.county.fips) == (geoid, county)
+    assert ";" not in m.name and m.name.endswith(("Pennsylvania", "Missouri", "Massachusetts"))
+
+
+def test_unknown_place_suggests_the_closest(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(PlaceNotFound) as err:
+            find_place("Readng, PA")
+        assert len(rsps.calls) == 1  # the county parts are not asked for
+    msg = str(err.value)
+    assert msg.startswith("No place called 'Readng, PA' among the 7 Census places of Pennsylvania")
+    assert "Did you mean Reading city" in msg
+    assert "\n" not in msg
+
+
+def test_a_county_given_as_a_place_says_to_use_county(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(PlaceNotFound, match=r'use --county "Berks County, PA"'):
+            find_place("Berks County, PA")
+
+
+def test_a_place_needs_its_state():
+    with pytest.raises(ConfigError, match="give the place with its state"):
+        find_place("Reading")
+    with pytest.raises(ConfigError, match="'Narnia' in 'Reading, Narnia' is not a US state"):
+        find_place("Reading, Narnia")
+
+
+def test_a_place_in_two_counties_takes_the_larger_and_names_the_other(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        m = find_place("Bethlehem, PA")
+    assert [p.county.fips for p in m.parts] == ["42095", "42077"]  # most residents first
+    assert m.county.label == "Northampton County, PA"
+    assert m.population == 76000
+    assert m.describe() == (
+        "Bethlehem city lies in Northampton County, PA (73% of its residents) and "
+        "Lehigh County, PA (27%)"
+    )
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        kc = find_place("Kansas City, MO")
+    assert kc.county.label == "Jackson County, MO"
+    assert kc.describe().endswith(
+        "Clay County, MO (25%), Platte County, MO (13%) and Cass County, MO (<1%)"
+    )
+
+
+def test_a_city_wins_over_a_cdp_of_the_same_name_and_says_so(cache_dir):
+    # hand-written: one state list with a borough and a CDP of the same name
+    places = (
+        '[["NAME","B01003_001E","state","place"],\n'
+        '["Greenville CDP, Pennsylvania","9000","42","31208"],\n'
+        '["Greenville borough, Pennsylvania","5500","42","31200"]]'
+    )
+    parts = (
+        '[["NAME","B01003_001E","state","place","county (or part)"],\n'
+        '["Mercer County; Greenville borough; Pennsylvania","5500","42","31200","085"]]'
+    )
+    with responses.RequestsMock() as rsps:
+        rsps.get(URL, body=places, content_type="application/json")
+        rsps.get(URL, body=parts, content_type="application/json")
+        m = find_place("Greenville, PA")
+        assert _query(rsps.calls[1])["in"] == "state:42 place:31200"
+    assert m.name == "Greenville borough, Pennsylvania" and m.county.fips == "42085"
+    assert m.note == (
+        "The Census also has Greenville CDP by that name; chose Greenville borough, "
+        "the incorporated place."
+    )
+
+
+def test_invalid_key_page_is_the_census_sentence_not_retried(cache_dir, monkeypatch, waits):
+    monkeypatch.setenv("CENSUS_API_KEY", "wrong-key-123456")
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(ConfigError) as err:
+            find_place("Reading, PA")
+        assert len(rsps.calls) == 1
+    assert "did not accept the API key" in str(err.value)
+    assert "key_signup" in str(err.value)
+    assert waits == []
+    assert Cache(cache_dir).entries() == []  # the HTML page is never cached
+
+
+def test_missing_key_says_where_to_get_one(cache_dir, monkeypatch):
+    monkeypatch.delenv("CENSUS_API_KEY")
+    with pytest.raises(ConfigError, match="CENSUS_API_KEY"):
+        find_place("Reading, PA")
+
+
+def test_5xx_is_retried_then_bounded(cache_dir, waits):
+    with responses.RequestsMock() as rsps:
+        rsps.get(URL, status=503)
+        rsps.get(URL, status=502)
+        _ok(rsps)
+        m = find_place("Reading, PA")
+    assert m.county.fips == "42011" and waits == [2.0, 4.0]
+    with responses.RequestsMock() as rsps:
+        for _ in range(4):
+            rsps.get(URL, status=500)
+        with pytest.raises(FetchError) as err:
+            find_place("Pittsburgh, PA", cache=Cache(cache_dir / "other"))
+        assert len(rsps.calls) == 4
+    msg = str(err.value)
+    assert "HTTP 500 (internal server error) after 4 tries" in msg and "--offline" in msg
+
+
+def test_truncated_answer_is_retried_and_never_cached(cache_dir, waits):
+    with responses.RequestsMock() as rsps:
+        rsps.get(URL, body='[["NAME","B01003_001E","state","place"],\n["Reading ci')
+        _ok(rsps)
+        find_place("Reading, PA")
+    assert waits == [2.0]
+    entries = Cache(cache_dir).entries()
+    assert len(entries) == 2 and all(e["bytes"] > 60 for e in entries)
+
+
+def test_a_vintage_the_api_lacks(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(ConfigError, match="no 2030 ACS acs5 estimates"):
+            find_place("Reading, PA", year=2030)
+    with pytest.raises(ConfigError, match="start with the 2009 vintage"):
+        find_place("Reading, PA", year=2005)
+
+
+def test_second_lookup_comes_from_the_cache_offline(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        first = find_place("Reading, PA")
+    with responses.RequestsMock() as rsps:  # nothing registered: any request would fail
+        again = find_place("reading, pennsylvania", offline=True)
+        other = find_place("Reading city, PA")
+        assert len(rsps.calls) == 0
+    assert again.geoid == other.geoid == first.geoid
+    assert again.parts == first.parts
+    sources = {(e["source"], e["vintage"], e["geography"]) for e in Cache(cache_dir).entries()}
+    assert sources == {("census", "2023", "42"), ("census", "2023", "4263624")}
+
+
+def test_offline_says_what_is_missing(cache_dir):
+    with pytest.raises(MissingFromCache) as err:
+        find_place("Reading, PA", offline=True)
+    msg = str(err.value)
+    assert msg.startswith("Offline, and the Census API's list of places of Pennsylvania")
+    assert 'run `assetmap fetch --place "Reading, PA" --year 2023` while online' in msg
+    assert len(err.value.keys) == 1
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        find_place("Reading, PA")
+    # the state's list is cached now, but not Bethlehem's counties
+    with pytest.raises(MissingFromCache, match="list of counties of Bethlehem city"):
+        find_place("Bethlehem, PA", offline=True)
+
+
+def test_the_key_is_never_logged_cached_or_shown(cache_dir, caplog):
+    caplog.set_level(logging.DEBUG)
+    with responses.RequestsMock() as rsps:
+        rsps.get(URL, status=500)
+        rsps.get(
+            URL, body=requests.exceptions.ConnectionError(f"HTTPSConnectionPool: {URL}?key={KEY}")
+        )
+        _ok(rsps)
+        m = find_place("Kansas City, Missouri")
+        assert any(KEY in c.request.url for c in rsps.calls)  # it was sent ...
+    assert "GET https://api.census.gov" in caplog.text  # ... the requests were logged ...
+    assert KEY not in caplog.text and "key=REDACTED" in caplog.text  # ... without it
+    assert KEY not in m.describe() + m.title + m.note
+    for p in cache_dir.rglob("*"):
+        if p.is_file():
+            assert KEY.encode() not in p.read_bytes(), p
+    urls = [e["url"] for e in Cache(cache_dir).entries()]
+    assert len(urls) == 2 and all("key=REDACTED" in u for u in urls)
+    with responses.RequestsMock() as rsps:
+        for _ in range(4):
+            rsps.get(URL, body=requests.exceptions.ConnectionError(f"{URL}?key={KEY}"))
+        with pytest.raises(FetchError) as err:
+            find_place("Pittsburgh, PA", cache=Cache(cache_dir / "other"))
+    assert KEY not in str(err.value) and err.value.__cause__ is None
+    assert KEY not in caplog.text
+
+
+def test_a_county_name_that_is_a_place_is_looked_up_as_one(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        where = resolve("Reading, PA", year=2023)
+    assert where.county.fips == "42011" and where.place is not None
+    assert where.message == (
+        "Reading, PA is a place, not a county: Reading city lies in Berks County, PA (100% of "
+        "its residents); fetching all of Berks County, PA."
+    )
+    with responses.RequestsMock() as rsps:  # a county is found without the network
+        assert resolve("Berks County, PA").place is None
+        assert resolve(place="Reading, PA").message.startswith("Reading, PA: Reading city")
+        assert len(rsps.calls) == 0  # the place came from the cache
+    with pytest.raises(ConfigError, match="name the county once"):
+        resolve("Berks County, PA", place="Reading, PA")
+
+
+def test_a_name_that_is_neither_county_nor_place(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(CountyNotFound) as err:
+            resolve("Readng, PA")
+    msg = str(err.value)
+    assert msg.startswith("No county called 'Readng, PA'.")
+    assert "No place called 'Readng, PA'" in msg and "Did you mean Reading city" in msg
+    with pytest.raises(CountyNotFound) as err:  # offline: the county suggestion, and why
+        resolve("Nantuckett, MA", offline=True)
+    msg = str(err.value)
+    assert "Did you mean Nantucket County, MA (25019)?" in msg
+    assert "Offline, it could not be looked up as a city or town either" in msg
+    with responses.RequestsMock() as rsps:  # no state: not looked up as a place
+        with pytest.raises(CountyNotFound):
+            resolve("Readngton")
+        assert len(rsps.calls) == 0
+
+
+def _run(args):
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+def test_cli_fetch_place_builds_the_county_study(cache_dir, tmp_path):
+    study = tmp_path / "study"
+    args = ["fetch", "--place", "Nantucket, MA", "--out", str(study), "--no-networks"]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, hrsa=False)
+        out = _run(args)
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0] == (
+        "Nantucket, MA: Nantucket CDP lies in Nantucket County, MA (100% of its residents); "
+        "fetching all of Nantucket County, MA."
+    )
+    assert lines[1].startswith("Nantucket County, MA (25019): 5 tracts (1 water only)")
+    text = (study / "project.yml").read_text()
+    assert "# Asked for the place 'Nantucket, MA': Nantucket CDP lies in" in text
+    cfg = yaml.safe_load(text)
+    assert cfg["name"] == "Nantucket CDP, Massachusetts (Nantucket County, MA)"
+    assert cfg["description"] == (
+        "All of Nantucket County, MA (25019), fetched for 'Nantucket, MA': Nantucket CDP lies "
+        "in Nantucket County, MA (100% of its residents)."
+    )
+    lookup = cfg["sources"][-1]
+    assert lookup["name"].endswith("place lookup")
+    assert "Nantucket CDP, Massachusetts (Census place 2543755)" in lookup["note"]
+    assert len(lookup["url"]) == 2 and all("key=REDACTED" in u for u in lookup["url"])
+    assert "for=county (or part):*" in lookup["url"][1]
+    assert len(cfg["sources"][0]["url"]) == 3  # the ACS source cites only the ACS tables
+    assert KEY not in out.output
+    for p in [*study.rglob("*"), *cache_dir.rglob("*")]:
+        if p.is_file():
+            assert KEY.encode() not in p.read_bytes(), p
+
+
+def test_cli_county_that_is_a_place_then_offline(cache_dir, tmp_path, monkeypatch):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, hrsa=False)
+        out = _run(["fetch", "--county", "Siasconset, MA", "--out", str(tmp_path / "s"),
+                    "--no-networks"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith(
+        "Siasconset, MA is a place, not a county: Siasconset CDP lies in Nantucket County, MA "
+        "(100% of its residents); fetching all of Nantucket County, MA.\n"
+    )
+    monkeypatch.delenv("CENSUS_API_KEY")  # offline needs no key
+    args = ["fetch", "--place", "Siasconset, MA", "--out", str(tmp_path / "again"),
+            "--no-networks", "--offline"]  # fmt: skip
+    with responses.RequestsMock() as rsps:
+        again = _run(args)
+        quiet = _run(["-q", *args])
+        assert len(rsps.calls) == 0
+    assert again.exit_code == 0, again.output
+    assert again.output.startswith("Siasconset, MA: Siasconset CDP lies in Nantucket County")
+    assert quiet.exit_code == 0 and quiet.output == ""
+    a = (tmp_path / "s" / "project.yml").read_bytes()
+    assert a == (tmp_path / "again" / "project.yml").read_bytes()
+
+
+def test_cli_offline_place_missing_says_what_to_run(cache_dir, tmp_path, no_network):
+    out = _run(["fetch", "--place", "Reading, PA", "--out", str(tmp_path / "s"), "--offline"])
+    assert out.exit_code == 2
+    assert out.output.startswith("error: Offline, and the Census API's list of places of")
+    assert out.output.count("\n") == 1 and "Traceback" not in out.output
+    assert not (tmp_path / "s").exists()
