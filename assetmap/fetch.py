@@ -8,7 +8,8 @@ zip and share::
                         water_only, and population-weighted origins (origin_lon/lat)
     assets_osm.geojson  OpenStreetMap services of every domain, region plus a buffer
     assets_hrsa.csv     HRSA health center sites in the county (with ``hrsa=True``)
-    hsds.zip            an Open Referral HSDS feed (with ``hsds=URL``)
+    hsds.zip            an Open Referral HSDS feed (with ``hsds=URL``; an HSDS 3 API's
+                        pages are gathered into hsds/services.json instead)
     walk.graphml        street networks for walk/drive travel (with ``networks=True``)
     drive.graphml
     project.yml         the study, ready for ``assetmap build``, citing every source
@@ -36,8 +37,8 @@ from assetmap.cache import Cache, CacheKey, MissingFromCache, atomic_write_bytes
 from assetmap.errors import AssetmapError, ConfigError, OfflineError
 from assetmap.sources import _overpass, census, tiger
 from assetmap.sources import hrsa as hrsa_source
-from assetmap.sources._http import download
 from assetmap.sources.counties import County, CountyNotFound, county_by_fips, find_county
+from assetmap.sources.hsds_feed import download_hsds
 from assetmap.sources.places import PlaceMatch, PlaceNotFound, find_place
 
 __all__ = [
@@ -387,15 +388,6 @@ def plan(
     return keys
 
 
-def _fetch_file(
-    key: CacheKey, url: str, cache: Cache, *, what: str, validate: Any, progress: bool
-) -> Path:
-    got = download(url, what=what, validate=validate, progress=progress)
-    return cache.put_bytes(
-        key, got.content, url=got.url, retrieved=got.retrieved, content_type=got.content_type
-    )
-
-
 def _hsds_suffix(path: Path) -> str:
     head = path.read_bytes()[:4]
     if head.startswith(b"PK"):
@@ -450,7 +442,9 @@ def fetch_county(
     hrsa : bool
         HRSA health center sites in the county (primary care).
     hsds : str, optional
-        URL of an Open Referral HSDS package (zip or ``services.json``).
+        URL of an Open Referral HSDS feed: a package (zip), a ``services.json``, or an
+        HSDS 3 API (root or ``/services``), whose pages are all followed
+        (:func:`assetmap.sources.hsds_feed.download_hsds`).
     indicators : path, optional
         An ``indicators.yml`` (its variables are fetched); the shipped one by default.
     boundaries : {"cb", "tiger"}
@@ -589,9 +583,17 @@ def _list_files(
             log.warning("HRSA lists no active health center site in %s", where.label)
     if hsds:
         key = _hsds_key(where.fips, hsds)
-        path = c.get(key) or _fetch_file(
-            key, hsds, c, what="HSDS feed", validate=None, progress=progress
-        )
+        path = c.get(key)
+        if path is None:
+            feed = download_hsds(hsds, progress=progress)
+            log.info("HSDS feed: %d API pages, %d services", feed.pages, feed.services)
+            path = c.put_bytes(
+                key,
+                feed.content,
+                url=feed.url,
+                retrieved=feed.retrieved,
+                content_type=feed.content_type,
+            )
         if _hsds_suffix(path) == "zip":
             files["hsds"] = _study.link(path, folder / "hsds.zip")
         else:

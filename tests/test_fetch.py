@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import socket
 from pathlib import Path
@@ -343,3 +344,47 @@ def test_an_hsds_feed_is_cached_and_listed(cache_dir, tmp_path):
     assert cfg["assets"][-1] == {"path": "hsds.zip", "kind": "hsds", "source": "hsds"}
     [entry] = Cache(cache_dir).entries(source="hsds")
     assert "abc123secret" not in str(entry)  # a token in the feed URL is redacted too
+
+
+def test_a_paged_hsds_api_is_gathered_into_one_services_file(cache_dir, tmp_path):
+    api = "https://hsds.example.org/api"
+
+    def service(i):
+        return {
+            "id": f"s{i}",
+            "name": f"Island Pantry {i}",
+            "attributes": [{"taxonomy_term": {"id": "t1", "name": "Food Pantries"}}],
+            "service_at_locations": [
+                {"id": f"sl{i}", "location": {"id": f"l{i}", "latitude": 41.28, "longitude": -70.1}}
+            ],
+        }
+
+    def page(n):
+        return {"total_pages": 2, "page_number": n, "last_page": n == 2, "contents": [service(n)]}
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, hrsa=False)
+        rsps.get(api + "/", json={"version": "3.0"})
+        rsps.get(
+            api + "/services",
+            json=page(2),
+            match=[responses.matchers.query_param_matcher({"full": "true", "page": "2"})],
+        )
+        rsps.get(
+            api + "/services",
+            json=page(1),
+            match=[responses.matchers.query_param_matcher({"full": "true"})],
+        )
+        result = fetch_county(fips="25019", out=tmp_path / "s", networks=False, hsds=api + "/")
+    services = json.loads((tmp_path / "s" / "hsds" / "services.json").read_text())
+    assert [s["name"] for s in services["contents"]] == ["Island Pantry 1", "Island Pantry 2"]
+    cfg = yaml.safe_load(result.project.read_text())
+    assert cfg["assets"][-1]["kind"] == "hsds"
+    # offline, the gathered feed comes from the cache
+    again = fetch_county(
+        fips="25019", out=tmp_path / "t", networks=False, hsds=api + "/", offline=True
+    )
+    assert (tmp_path / "t" / "hsds" / "services.json").read_bytes() == (
+        tmp_path / "s" / "hsds" / "services.json"
+    ).read_bytes()
+    assert again.project.exists()
