@@ -157,6 +157,8 @@ def read_crosswalk(
     zc = _column(df, "zcta", zcta, file)
     uc = _column(df, "unit_id", unit_id, file)
     wc = _column(df, "weight", weight, file)
+    df = _drop_label_row(df, zc, wc, file)
+    ids = _unit_ids(df, uc, units, file)
     zips = normalise_zip(df[zc])
     bad = zips.eq("")
     if bad.any():
@@ -169,7 +171,6 @@ def read_crosswalk(
         row = int(df.index[bad][0])
         msg = f"weight {df.at[row, wc]!r} is not a share between 0 and 1"
         raise InputError(msg, file=file, row=row, column=wc)
-    ids = df[uc].astype(str).str.strip()
     cw = pd.DataFrame({"zcta": zips, "unit_id": ids, "weight": w.clip(upper=1.0)})
     if units is not None:
         known = ids.isin(units.index.astype(str))
@@ -200,6 +201,48 @@ def read_crosswalk(
         )
         raise InputError(msg, file=file, row=rows[0], column=wc)
     return _complete(inside, sorted(set(cw["zcta"])))
+
+
+def _drop_label_row(df: pd.DataFrame, zc: str, wc: str, file: str) -> pd.DataFrame:
+    """Drop Geocorr's second header row ("ZIP Census Tabulation Area", ...)."""
+    if df.empty:
+        return df
+    first = df.index[0]
+    z = str(df.at[first, zc]).strip()
+    w = pd.to_numeric(pd.Series([str(df.at[first, wc]).strip()]), errors="coerce").iloc[0]
+    if not any(ch.isdigit() for ch in z) and pd.isna(w):
+        log.info("%s: row %s holds column labels, not data; skipped", file, first)
+        return df.drop(index=first)
+    return df
+
+
+def _unit_ids(df: pd.DataFrame, uc: str, units: gpd.GeoDataFrame | None, file: str) -> pd.Series:
+    """Return unit ids as the study names them.
+
+    Two real-file habits are undone here: Geocorr writes the tract as ``9501.00`` next
+    to a 5-digit ``county`` column (the GEOID is county + tract without the point), and
+    a spreadsheet turns ``01001020100`` into the number ``1001020100``.
+    """
+    ids = df[uc].fillna("").astype(str).str.strip()
+    norm = {normalise_label(c): c for c in df.columns}
+    county = norm.get("county")
+    tract_like = ids.str.fullmatch(r"\d{1,4}\.\d{2}")
+    if county is not None and county != uc and bool(tract_like[ids.ne("")].all()):
+        counties = (
+            df[county].fillna("").astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+        )
+        if bool(counties.str.fullmatch(r"\d{4,5}").all()):
+            tract = ids.str.replace(".", "", regex=False).str.zfill(6)
+            ids = counties.str.zfill(5) + tract
+            log.info("%s: tract ids built from county and tract columns (Geocorr)", file)
+    ids = ids.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
+    if units is not None and len(units):
+        want = units.index.astype(str)
+        if bool(want.str.fullmatch(r"\d+").all()) and want.str.len().nunique() == 1:
+            width = int(want.str.len()[0])
+            short = ids.str.fullmatch(r"\d+") & (ids.str.len() < width)
+            ids = ids.where(~short, ids.str.zfill(width))
+    return ids
 
 
 def _complete(inside: pd.DataFrame, zctas: Sequence[str]) -> pd.DataFrame:

@@ -182,3 +182,51 @@ def test_areal_crosswalk_by_residents_where_known():
     assert w == {("10451", OUTSIDE): 0.2, ("10451", "u1"): 0.2, ("10451", "u2"): 0.6,
                  ("10452", "u1"): 1.0}  # fmt: skip
     assert cw.set_index("zcta")["method"].to_dict() == {"10451": "population", "10452": "area"}
+
+
+def _tract_units(ids):
+    units = squares(len(ids))
+    units.index = pd.Index(ids, name="unit_id")
+    return units
+
+
+def test_geocorr_file_with_label_row_and_county_plus_tract(tmp_path):
+    # Geocorr 2022 CSV: a second header row of labels; tract as "0019.00" beside county
+    units = _tract_units(["36005001900", "36005002000"])
+    p = _write(
+        tmp_path,
+        "zcta,county,tract,CountyName,pop20,afact\n"
+        "ZIP Census Tabulation Area,County code,Tract,County name,Total population 2020,"
+        "zcta to tract allocation factor\n"
+        "10454,36005,0019.00,Bronx NY,3000,0.6\n"
+        "10454,36005,0020.00,Bronx NY,1500,0.3\n"
+        "10454,36061,0001.00,New York NY,500,0.1\n",
+    )
+    cw = read_crosswalk(p, units=units)
+    got = {(r.zcta, r.unit_id): round(r.weight, 12) for r in cw.itertuples()}
+    assert got == {
+        ("10454", "36005001900"): 0.6,
+        ("10454", "36005002000"): 0.3,
+        ("10454", OUTSIDE): 0.1,
+    }
+
+
+def test_spreadsheet_numbers_that_lost_leading_zeros(tmp_path):
+    # HUD file opened in Excel: ZIP 02134 → 2134, tract 01001020100 → 1001020100
+    units = _tract_units(["01001020100", "01001020200"])
+    p = _write(
+        tmp_path,
+        "ZIP,TRACT,RES_RATIO\n2134,1001020100,0.5\n2134,1001020200,0.5\n",
+    )
+    cw = read_crosswalk(p, units=units, zcta="ZIP", unit_id="TRACT", weight="RES_RATIO")
+    assert sorted(zip(cw["zcta"], cw["unit_id"], strict=True)) == [
+        ("02134", "01001020100"),
+        ("02134", "01001020200"),
+    ]
+
+
+def test_a_label_row_is_only_skipped_when_it_is_not_data(tmp_path):
+    units = squares(2)
+    p = _write(tmp_path, "zcta,unit_id,weight\n10451,u1,x\n")
+    with pytest.raises(InputError, match="not a share"):
+        read_crosswalk(p, units=units)
