@@ -38,6 +38,7 @@ __all__ = [
     "apportion",
     "areal_crosswalk",
     "normalise_zip",
+    "pad_ids",
     "read_crosswalk",
 ]
 
@@ -235,13 +236,40 @@ def _unit_ids(df: pd.DataFrame, uc: str, units: gpd.GeoDataFrame | None, file: s
             tract = ids.str.replace(".", "", regex=False).str.zfill(6)
             ids = counties.str.zfill(5) + tract
             log.info("%s: tract ids built from county and tract columns (Geocorr)", file)
+    if units is not None:
+        ids = pad_ids(ids, units.index)
+    return ids
+
+
+def pad_ids(ids: pd.Series, known: pd.Index) -> pd.Series:
+    """Give back the leading zeros a spreadsheet took from numeric unit ids.
+
+    When every known id is digits of one width (Census GEOIDs), an all-digit id that is
+    shorter (or ends in ``.0``, a spreadsheet float) is padded with zeros to that width.
+
+    Parameters
+    ----------
+    ids : pandas.Series
+        Ids as read (strings).
+    known : pandas.Index
+        The study units' ids.
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
+    >>> raw = pd.Series(["1001020100", "01001020200.0", "x"])
+    >>> pad_ids(raw, pd.Index(["01001020100"])).tolist()
+    ['01001020100', '01001020200', 'x']
+    """
     ids = ids.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-    if units is not None and len(units):
-        want = units.index.astype(str)
-        if bool(want.str.fullmatch(r"\d+").all()) and want.str.len().nunique() == 1:
-            width = int(want.str.len()[0])
-            short = ids.str.fullmatch(r"\d+") & (ids.str.len() < width)
-            ids = ids.where(~short, ids.str.zfill(width))
+    want = known.astype(str)
+    if len(want) and bool(want.str.fullmatch(r"\d+").all()) and want.str.len().nunique() == 1:
+        width = int(want.str.len()[0])
+        short = ids.str.fullmatch(r"\d+").fillna(False) & (ids.str.len() < width)
+        ids = ids.where(~short, ids.str.zfill(width))
     return ids
 
 

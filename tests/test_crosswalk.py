@@ -230,3 +230,17 @@ def test_a_label_row_is_only_skipped_when_it_is_not_data(tmp_path):
     p = _write(tmp_path, "zcta,unit_id,weight\n10451,u1,x\n")
     with pytest.raises(InputError, match="not a share"):
         read_crosswalk(p, units=units)
+
+
+def test_ids_are_padded_only_against_census_style_ids():
+    from assetmap.crosswalk import pad_ids
+
+    raw = pd.Series(["1001020100", "7", "BX0101", ""])
+    assert pad_ids(raw, pd.Index(["01001020100", "01001020200"])).tolist() == [
+        "01001020100",
+        "00000000007",
+        "BX0101",
+        "",
+    ]
+    # ids of mixed width (neighbourhood codes) are left alone
+    assert pad_ids(raw, pd.Index(["BX0101", "1"])).tolist() == raw.tolist()

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from assetmap.crosswalk import OUTSIDE, apportion, normalise_zip
+from assetmap.crosswalk import OUTSIDE, apportion, normalise_zip, pad_ids
 from assetmap.domains import normalise_label
 from assetmap.errors import ConfigError, InputError
 from assetmap.sources.files import read_table
@@ -198,7 +198,7 @@ def place(
     ids = units.index.astype(str)
     by_unit = pd.Series(False, index=df.index)
     if "unit_id" in cols:
-        uid = df[cols["unit_id"]].astype(str).str.strip()
+        uid = pad_ids(df[cols["unit_id"]].fillna("").astype(str).str.strip(), units.index)
         by_unit = uid.ne("")
         unknown = by_unit & ~uid.isin(ids)
         if unknown.any():
