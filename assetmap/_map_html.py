@@ -166,20 +166,27 @@ def ink_for(background: str) -> str:
     return "#000000" if luminance > 0.5 else "#ffffff"
 
 
-def pin_html(fill: str, label: str) -> str:
-    """Return the marker of a service domain: a circle in its colour with its initial.
+def pin_html(fill: str, label: str, icon: str | None = None) -> str:
+    """Return the marker of a service domain: a circle in its colour with its icon.
+
+    ``icon`` names a drawing of :mod:`assetmap._map_icons` (a Font Awesome 4 name as in
+    ``layers/domains.yml``); a name not drawn there, or none, gives the first letter of
+    ``label`` instead.
 
     Examples
     --------
     >>> pin_html("#E69F00", "Food")
     '<span class="am-pin" style="background:#E69F00;color:#000000">F</span>'
+    >>> "<svg" in pin_html("#E69F00", "Food", "cutlery")
+    True
     """
+    from assetmap._map_icons import icon_svg
+
     fill = colour(fill)
-    letter = next((c for c in label if c.isalnum()), "?").upper()
-    return (
-        f'<span class="am-pin" style="background:{fill};color:{ink_for(fill)}">'
-        f"{text(letter)}</span>"
-    )
+    drawing = icon_svg(icon) if icon else None
+    if drawing is None:
+        drawing = text(next((c for c in label if c.isalnum()), "?").upper())
+    return f'<span class="am-pin" style="background:{fill};color:{ink_for(fill)}">{drawing}</span>'
 
 
 def fmt_int(value: object, *, unknown: str = "unknown") -> str:

@@ -359,8 +359,9 @@ def domain_specs(
     """Describe one layer of markers per service domain present in ``assets``.
 
     Layers follow the order of ``domains``; assets of an unknown domain go to an "Other
-    services" layer. A marker is a circle in the domain's colour with the first letter of
-    its label; domains with more than ``cluster_over`` assets are clustered.
+    services" layer. A marker is a circle in the domain's colour with its icon (see
+    :mod:`assetmap._map_icons`; the first letter of its label when the icon is not drawn
+    there); domains with more than ``cluster_over`` assets are clustered.
 
     Parameters
     ----------
@@ -385,6 +386,8 @@ def domain_specs(
         assert keys is not None  # domains_drawn found a domain column
         mask = ~np.isin(keys, list(domains)) if key == OTHER else keys == key
         rows = asset_rows(assets[mask], geoms[mask])
+        dom = domains.get(key)
+        icon = getattr(dom, "icon", None) if dom is not None else None
         out.append(
             {
                 "key": css_key(key if key != OTHER else "other"),
@@ -392,7 +395,7 @@ def domain_specs(
                 "label": text(label),
                 "colour": fill,
                 "ink": ink_for(fill),
-                "pin": pin_html(fill, label).replace(
+                "pin": pin_html(fill, label, icon).replace(
                     'class="am-pin"', 'class="am-pin" aria-hidden="true"'
                 ),
                 "cluster": len(rows) > cluster_over,

@@ -17,6 +17,7 @@ __all__ = [
     "NeedScale",
     "choropleth_legend",
     "footer_html",
+    "gap_percentile",
     "legend_html",
     "need_scale",
     "need_vintage",
@@ -237,23 +238,28 @@ def legend_html(
     domains: Sequence[tuple[str, str]] = (),
     gaps: bool = False,
     overlaps: bool = False,
-    anchor: bool = False,
-    min_cell: int = 11,
+    hospital: str = "",
 ) -> str:
-    """Return the legend: a slot for the shown choropleth, then the other layers' symbols.
+    """Return the legend: a slot for the shading on show, then the other layers' symbols.
 
     The map's script fills ``<div class="am-legend-need">`` with the legend of the
-    choropleth on show (see :func:`choropleth_legend`) and changes it when another is
-    chosen.
+    choropleth on show (see :func:`choropleth_legend`), or of the hospital's area layer
+    on show, and changes it when another is chosen.
 
     Parameters
     ----------
     domains : sequence of (label, pin)
         Service domains drawn, in order: escaped label and the marker's HTML.
-    gaps, overlaps, anchor : bool
+    gaps, overlaps : bool
         Whether those layers are on the map.
-    min_cell : int, default 11
-        The anchor's suppression threshold.
+    hospital : str
+        Escaped HTML of the hospital's part (see
+        :func:`assetmap._map_anchor.anchor_legend`); ``""`` for none.
+
+    Examples
+    --------
+    >>> legend_html(gaps=True).startswith('<div class="am-legend-need"></div>')
+    True
     """
     parts = ['<div class="am-legend-need"></div>']
     if domains:
@@ -268,13 +274,24 @@ def legend_html(
     if overlaps:
         box = '<span class="am-swatch am-swatch-overlap"></span>'
         parts.append(_row(box, "overlap: providers of one service crowd the same ground"))
-    if anchor:
-        parts.append("<h2>Hospital</h2>")
-        parts.append(
-            f"<p>Employees, spending and investment by area (off at start): darker = more; "
-            f"grey = no data or fewer than {int(min_cell)} (suppressed).</p>"
-        )
+    parts.append(hospital)
     return "".join(parts)
+
+
+def gap_percentile(provenance: Mapping[str, Any]) -> float:
+    """Return the study's gap percentile (0–100) from its provenance, 75 when not recorded.
+
+    Examples
+    --------
+    >>> gap_percentile({"parameters": {"gaps": {"need_percentile": 80}}})
+    80.0
+    """
+    params = _mapping(provenance.get("parameters"))
+    value = _mapping(params.get("gaps")).get("need_percentile", params.get("need_percentile"))
+    try:
+        return float(value) if value is not None else 75.0
+    except (TypeError, ValueError):
+        return 75.0
 
 
 def _method(provenance: Mapping[str, Any]) -> str:

@@ -25,12 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assetmap import _map_layers as layers
-from assetmap._map_anchor import anchor_specs
+from assetmap._map_anchor import anchor_legend, anchor_specs
 from assetmap._map_classes import MISSING_COLOUR, classify_values
 from assetmap._map_geometry import display_geometry
 from assetmap._map_html import text
 from assetmap._map_panels import (
     footer_html,
+    gap_percentile,
     legend_html,
     need_scale,
     need_vintage,
@@ -90,6 +91,7 @@ TEXT = {
     "searchLabel": "Find a service or neighbourhood by name",
     "searchResults": "Matching services and neighbourhoods",
     "noMatch": "No match",
+    "matches": "matches; use the up and down arrow keys, then Enter",
     "fullscreen": "Full screen",
     "titleLabel": "Map title",
     "legendLabel": "Legend",
@@ -292,13 +294,24 @@ def map_spec(
     if over is not None and not over.empty:
         over_geoms = display_geometry(over, tolerance_m=simplify_m)
         overlaps = layers.overlaps_spec(over, over_geoms, atlas.domains, unit_ids)
-    anchor = anchor_specs(_anchor_wgs84(atlas), unit_ids)
+    anchor_wgs84 = _anchor_wgs84(atlas)
+    percentile = gap_percentile(prov)
+    synthetic = bool(atlas.synthetic)
+    anchor = anchor_specs(
+        anchor_wgs84,
+        unit_ids,
+        domains=atlas.domains,
+        need_percentile=percentile,
+        synthetic=synthetic,
+        travel=travel_word(prov),
+    )
     legend = legend_html(
         domains=[(d["label"], d["pin"]) for d in domains],
         gaps=gaps is not None,
         overlaps=overlaps is not None,
-        anchor=any(a["kind"] == "cells" for a in anchor),
-        min_cell=atlas.anchor.min_cell if atlas.anchor is not None else 11,
+        hospital=anchor_legend(
+            anchor_wgs84, anchor, need_percentile=percentile, synthetic=synthetic
+        ),
     )
     return {
         "version": 1,
@@ -316,7 +329,7 @@ def map_spec(
         "overlaps": overlaps,
         "anchor": anchor,
         "panels": {
-            "title": title_html(str(atlas.name), synthetic=bool(atlas.synthetic)),
+            "title": title_html(str(atlas.name), synthetic=synthetic),
             "legend": legend,
             "footer": footer_html(prov),
         },

@@ -3,9 +3,9 @@
 Builds a SYNTHETIC county: 400 units that tile a 30 km square (Voronoi cells whose edges
 are densified to 15 m and wiggled, so they carry as many vertices as Census tract
 boundaries do) with ACS-like counts, 5,000 synthetic services in 11 domains, and an
-anchor hospital with employees and spending by unit. It then writes the map with
-assetmap and, for comparison, with what an analyst would otherwise write in a notebook:
-``units.explore()`` plus ``assets.explore(m=...)`` (geopandas + folium).
+anchor hospital with employees, new hires, spending and investment by unit. It then
+writes the map with assetmap and, for comparison, with what an analyst would otherwise
+write in a notebook: ``units.explore()`` plus ``assets.explore(m=...)`` (geopandas + folium).
 
 For each it prints the file size and, opened in headless Chromium served offline as the
 tests do (tests/browser_support.py: libraries from tests/browser/node_modules, blank
@@ -115,8 +115,21 @@ def synthetic_anchor(units: gpd.GeoDataFrame, rng: np.random.Generator):
 
     base = units[["name", "population", "geometry"]].reset_index()
     employees = rng.integers(0, 200, len(base)).astype(float)
-    employment = base.assign(employees=employees, employees_suppressed=employees < 11)
+    hires = np.round(employees * rng.uniform(0.05, 0.2, len(base)))
+    employment = base.assign(
+        employees=employees,
+        employees_suppressed=employees < 11,
+        new_hires=hires,
+        new_hires_suppressed=(hires > 0) & (hires < 11),
+    )
     employment.loc[employment["employees_suppressed"], "employees"] = np.nan
+    employment.loc[employment["new_hires_suppressed"], "new_hires"] = np.nan
+    invested = rng.random(len(base)) < 0.1
+    investment = base.assign(
+        investment_usd=np.where(invested, np.round(rng.gamma(2.0, 400_000, len(base)), -3), 0.0),
+        investments=invested.astype(int),
+        types=np.where(invested, "affordable housing", ""),
+    )
     purchasing = base.assign(
         spend_usd=np.round(rng.gamma(1.5, 80_000, len(base)), -2),
         vendors=rng.integers(0, 20, len(base)),
@@ -130,6 +143,7 @@ def synthetic_anchor(units: gpd.GeoDataFrame, rng: np.random.Generator):
         hospital=hospital,
         employment=gpd.GeoDataFrame(employment, geometry="geometry", crs=4326),
         purchasing=gpd.GeoDataFrame(purchasing, geometry="geometry", crs=4326),
+        investment=gpd.GeoDataFrame(investment, geometry="geometry", crs=4326),
         spaces=gpd.GeoDataFrame({"name": [], "space_type": []}, geometry=[], crs=4326),
         min_cell=11,
     )

@@ -19,6 +19,7 @@ import pandas as pd
 from shapely.geometry import Point, box
 
 from assetmap.anchor import Anchor
+from assetmap.anchor_measures import measure_anchor
 from assetmap.atlas import Atlas
 from assetmap.domains import load_domains
 from assetmap.need import load_indicators, need_index
@@ -202,9 +203,25 @@ def _anchor(units: gpd.GeoDataFrame, hostile: bool) -> Anchor:
     employment = base.assign(
         employees=[140.0, 85.0, np.nan, 33.0, 0.0, 21.0],
         employees_suppressed=[False, False, True, False, False, False],
+        new_hires=[16.0, np.nan, np.nan, 12.0, 0.0, 0.0],
+        new_hires_suppressed=[False, True, True, False, False, False],
     )
     purchasing = base.assign(spend_usd=[1_250_000.0, 310_000.0, 0.0, 95_500.0, np.nan, 40_000.0])
     purchasing["vendors"] = [12, 4, 0, 2, 0, 1]
+    investment = base.assign(
+        investment_usd=[0.0, 0.0, 850_000.0, 0.0, 0.0, 2_400_000.0],
+        investments=[0, 0, 1, 0, 0, 2],
+        types=["", "", "healthy food retail", "", "", "affordable housing"],
+    )
+    positions = gpd.GeoDataFrame(
+        {
+            "site": ["Main campus", "Melrose clinic"],
+            "open_positions": [64, 6],
+            "by_job_family": ["nursing 40; food services 24", "medical assistants 6"],
+        },
+        geometry=[Point(-73.8975, 40.8395), Point(-73.8855, 40.8342)],
+        crs=CRS,
+    )
     spaces = gpd.GeoDataFrame(
         {
             "space_id": ["S1", "S2"],
@@ -213,6 +230,7 @@ def _anchor(units: gpd.GeoDataFrame, hostile: bool) -> Anchor:
             "capacity": [120, 40],
             "accessible": [True, "no"],
             "availability": ["evenings and weekends", "Saturdays"],
+            "hosts": ["housing; primary_care; legal_aid", "food"],
         },
         geometry=[Point(-73.8972, 40.8398), Point(-73.8965, 40.8390)],
         crs=CRS,
@@ -223,6 +241,8 @@ def _anchor(units: gpd.GeoDataFrame, hostile: bool) -> Anchor:
         employment=gpd.GeoDataFrame(employment, geometry="geometry", crs=CRS),
         purchasing=gpd.GeoDataFrame(purchasing, geometry="geometry", crs=CRS),
         spaces=spaces,
+        investment=gpd.GeoDataFrame(investment, geometry="geometry", crs=CRS),
+        positions=positions,
         min_cell=11,
     )
 
@@ -243,6 +263,8 @@ def tiny_atlas(hostile: bool = False, *, crowd: int = 0) -> Atlas:
     units = _units(hostile)
     assets = _assets(hostile, crowd)
     access = _access(units, assets, domains)
+    gaps = _gaps(units, access)
+    anchor = measure_anchor(_anchor(units, hostile), units, gaps)
     sources = [
         {
             "name": "American Community Survey 5-year estimates",
@@ -262,11 +284,11 @@ def tiny_atlas(hostile: bool = False, *, crowd: int = 0) -> Atlas:
         units=units,
         assets=assets,
         access=access,
-        gaps=_gaps(units, access),
+        gaps=gaps,
         overlaps=_overlaps(units, assets, hostile),
         domains=domains,
         indicators=indicators,
-        anchor=_anchor(units, hostile),
+        anchor=anchor,
         synthetic=True,
         provenance={
             "sources": sources,
@@ -352,7 +374,7 @@ def hostile_atlas() -> Atlas:
         crs=CRS,
     )
     anchor = _anchor(units.iloc[:6], hostile=True)
-    anchor = dataclasses.replace(anchor, name=SCRIPT_END)
+    anchor = measure_anchor(dataclasses.replace(anchor, name=SCRIPT_END), units, gaps)
     sources = [{"name": s, "vintage": "2024", "licence": "CC0"} for s in HOSTILE]
     sources.insert(
         0,

@@ -99,6 +99,7 @@ def unit_centre(atlas, uid):
     points = list(atlas.assets.geometry)
     if atlas.anchor is not None:
         points += list(atlas.anchor.hospital.geometry) + list(atlas.anchor.spaces.geometry)
+        points += list(atlas.anchor.positions.geometry)
     clusters = atlas.overlaps[atlas.overlaps["kind"] == "cluster"].geometry
     best, far = None, -1.0
     for fx in np.linspace(0.1, 0.9, 9):
@@ -209,10 +210,26 @@ def test_each_layer_group_toggles_its_features(opened, saved, atlas):
     layer_box(page, "Hospital: Synthetic").uncheck()
     assert page.locator(".am-hospital").count() == 0
     assert page.locator("path[stroke='#444444']").count() == 0
-    layer_box(page, "Hospital employees by home area").check()
-    assert page.locator("path[stroke='#444444']").count() == len(atlas.anchor.employment)
-    # need: one choropleth at a time, with its own legend
     need_fills = unit_paths(page)
+    assert len(need_fills) == len(atlas.units)
+    layer_box(page, "Hospital employees by home neighbourhood").check()
+    assert page.locator("path[stroke='#444444']").count() == len(atlas.anchor.employment)
+    # one shading at a time: the need choropleth gives way to the hospital's, legend too
+    assert unit_paths(page) == [] and layer_box(page, "No shading").is_checked()
+    need_legend = page.locator(".am-legend-need")
+    assert "Hospital employees by home neighbourhood" in need_legend.locator("h2").inner_text()
+    assert "hidden to protect privacy" in need_legend.inner_text()
+    hatched = "path[fill^='url(#am-hatch-']"
+    assert page.locator(hatched).count() == atlas.anchor.employment["employees_suppressed"].sum()
+    layer_box(page, "Hospital new hires").check()  # replaces the employees
+    assert layer_box(page, "Hospital employees by home").is_checked() is False
+    assert page.locator(hatched).count() == atlas.anchor.employment["new_hires_suppressed"].sum()
+    assert "new hires" in need_legend.locator("h2").inner_text()
+    layer_box(page, "Hospital new hires").uncheck()  # the need choropleth comes back
+    assert page.locator("path[stroke='#444444']").count() == 0
+    assert unit_paths(page) == need_fills and layer_box(page, "Need percentile").is_checked()
+    assert "Need percentile" in need_legend.locator("h2").inner_text()
+    # need: one choropleth at a time, with its own legend
     page.locator(".am-sub > summary").click()
     layer_box(page, "Below the poverty level").check()
     assert len(unit_paths(page)) == len(atlas.units)
@@ -309,6 +326,131 @@ def test_search_finds_services_and_neighbourhoods(opened, saved, atlas):
     assert "Residents" in popup.inner_text()
     box.fill("zzzz")
     assert page.locator(".am-results li").all_inner_texts() == ["No match"]
+    assert_clean(s)
+
+
+def test_search_by_keyboard_alone(opened, saved, atlas):
+    s = opened(saved)
+    page = s.page
+    box = page.locator(".am-search input")
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-expanded") == "false"
+    box.focus()
+    page.keyboard.type("mott")
+    listbox = page.locator(".am-results")
+    assert listbox.get_attribute("role") == "listbox"
+    assert box.get_attribute("aria-controls") == listbox.get_attribute("id")
+    assert box.get_attribute("aria-expanded") == "true"
+    options = page.locator(".am-results [role=option]")
+    assert options.all_inner_texts() == [
+        "Mott Haven Health Center Primary care",
+        "Mott Haven neighbourhood",
+    ]
+    assert box.get_attribute("aria-activedescendant") is None
+
+    def active():
+        chosen = page.locator(".am-results [aria-selected=true]")
+        assert chosen.count() == 1
+        assert box.get_attribute("aria-activedescendant") == chosen.get_attribute("id")
+        return chosen.inner_text()
+
+    page.keyboard.press("ArrowDown")
+    assert active() == "Mott Haven Health Center Primary care"
+    page.keyboard.press("ArrowDown")
+    assert active() == "Mott Haven neighbourhood"
+    page.keyboard.press("ArrowDown")  # wraps round
+    assert active() == "Mott Haven Health Center Primary care"
+    page.keyboard.press("ArrowUp")
+    assert active() == "Mott Haven neighbourhood"
+    assert page.evaluate("() => document.activeElement.classList.contains('am-search-input')")
+    page.keyboard.press("Enter")  # opens the chosen one: the neighbourhood's popup
+    page.wait_for_function(
+        "() => document.querySelector('.leaflet-popup-content')?.innerText.includes('Residents')"
+    )
+    popup = page.locator(".leaflet-popup-content")
+    assert "Mott Haven" in popup.locator("h3").inner_text()
+    assert listbox.is_hidden() and box.get_attribute("aria-expanded") == "false"
+    settle(page)
+    uid = atlas.units.index[atlas.units["name"] == "Mott Haven"][0]
+    centre = atlas.units.geometry.loc[uid].centroid
+    assert page.evaluate(
+        f"([lat, lon]) => {MAP_JS}.getBounds().contains([lat, lon])", [centre.y, centre.x]
+    )
+    page.keyboard.press("Escape")  # the list is closed: Escape closes the popup
+    page.locator(".leaflet-popup").wait_for(state="detached")
+    assert box.input_value() == "mott"
+    # Escape closes an open list, then clears the box
+    page.keyboard.press("ArrowDown")
+    assert active() == "Mott Haven Health Center Primary care"
+    page.keyboard.press("Escape")
+    assert listbox.is_hidden() and box.input_value() == "mott"
+    page.keyboard.press("Escape")
+    assert box.input_value() == ""
+    # a service found by keyboard: zoomed to and its popup opened
+    page.keyboard.type("pantry")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('.leaflet-popup-content h3')?.innerText"
+        " === 'Grand Concourse Food Pantry'"
+    )
+    assert page.evaluate(f"() => {MAP_JS}.getZoom()") >= 16
+    assert_clean(s)
+
+
+def test_hospital_layers_read_in_words_and_hide_small_counts(opened, saved, atlas, tmp_path):
+    s = opened(saved)
+    page = s.page
+    emp = atlas.anchor.employment
+    hidden = emp.loc[emp["employees_suppressed"], "unit_id"].iloc[0]
+    shown = emp.loc[emp["employees"] > 0].iloc[0]
+    layer_box(page, "Hospital employees by home neighbourhood").check()
+    words = hover_text(page, *unit_centre(atlas, hidden), "hidden to protect privacy")
+    name = atlas.units.loc[hidden, "name"]
+    assert f"{name} Hospital employees living here: hidden to protect privacy" in " ".join(
+        words.split()
+    )
+    words = hover_text(page, *unit_centre(atlas, shown["unit_id"]), shown["name"])
+    assert f"Hospital employees living here: {round(shown['employees'])}" in words
+    legend = page.locator(".am-legend-need").inner_text()
+    ratio = atlas.anchor.alignment.set_index("measure").loc["employees", "ratio"]
+    assert f"{ratio:.2f}× the population share" in legend
+    assert "Synthetic hospital data, for demonstration." in legend
+    save_screenshot(page, tmp_path, "hospital-employees")
+    # a shareable space near a gap says what it could host there
+    page.locator(".am-space").first.dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    near = atlas.anchor.spaces_near_gaps.iloc[0]
+    text = " ".join(popup.inner_text().split())
+    assert (
+        f"Could host: housing and shelter (gap in Mott Haven, {round(near['walk_min'])} min walk)"
+        in text
+    )
+    close_popup(page)
+    # open positions: one symbol per site, the larger the more positions
+    sizes = page.evaluate(
+        "() => [...document.querySelectorAll('.am-positions')].map((e) => e.offsetWidth)"
+    )
+    assert sorted(sizes) == sorted(r[4] for r in _positions_rows(atlas))
+    assert_clean(s)
+
+
+def _positions_rows(atlas):
+    from assetmap.maps import map_spec
+
+    (jobs,) = [a for a in map_spec(atlas)["anchor"] if a["name"] == "Hospital open positions"]
+    return jobs["rows"]
+
+
+def test_markers_show_their_domain_icon(opened, saved, atlas):
+    s = opened(saved)
+    page = s.page
+    for key, count in atlas.assets["domain"].value_counts().items():
+        assert page.locator(f".am-asset-{key} svg.am-icon").count() == count
+        legend_icon = page.locator(".am-legend .am-row", has_text=atlas.domains[key].label)
+        assert legend_icon.locator("svg.am-icon").count() == 1
+    assert page.locator(".am-hospital svg.am-icon").count() == 1
     assert_clean(s)
 
 
@@ -436,6 +578,16 @@ def test_hostile_strings_stay_text_in_popups_and_panels(opened, hostile_map, tmp
             assert f"Source {hostile.shown(parts)}" in words
             seen.add(text)
     assert seen == set(hostile.HOSTILE)
+    # a space near a gap names the gap's (hostile) neighbourhood as text
+    near = atlas.anchor.spaces_near_gaps.iloc[0]
+    hosts = []
+    for marker in page.locator(".am-space").all():
+        marker.dispatch_event("click")
+        popup = page.evaluate(POPUP_JS)
+        assert popup["markup"] == 0
+        hosts.append(hostile.collapse(popup["text"]))
+    gap_name = hostile.shown(atlas.units.loc[near["unit_id"], "name"])
+    assert any(f"(gap in {gap_name}," in t for t in hosts), gap_name
     save_screenshot(page, tmp_path, "hostile-map")
     assert_clean(s)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from assetmap._map_classes import PALETTES, classify_values, palette
 from assetmap._map_element import StudyLayers
 from assetmap._map_geometry import display_geometry
 from assetmap._map_html import link_or_text, safe_url, script_json, tel_href, text
+from assetmap._map_icons import icon_svg
 from assetmap._map_panels import SYNTHETIC_LABEL
 from assetmap.errors import OfflineError
 from assetmap.maps import make_map, map_spec
@@ -104,7 +106,7 @@ def test_one_layer_per_domain_present_in_file_order(atlas, spec):
     food = domain(spec, "food")
     assert food["name"] == "Food"
     assert len(food["rows"]) == (atlas.assets["domain"] == "food").sum() == 3
-    assert "background:#E69F00" in food["pin"] and ">F</span>" in food["pin"]
+    assert "background:#E69F00" in food["pin"] and icon_svg("cutlery") in food["pin"]
     assert food["cluster"] is False
     assert spec["assetFields"][:3] == ["lon", "lat", "name"]
 
@@ -209,7 +211,9 @@ def test_legend_lists_services_findings_and_hospital(spec):
     for label in ("Food", "Housing and shelter", "Primary care"):
         assert f"<span>{label}</span>" in legend
     assert "gap: high need" in legend and "overlap: providers" in legend
-    assert "fewer than 11 (suppressed)" in legend
+    assert "hidden to protect privacy: fewer than 11 people" in legend
+    assert '<span class="am-swatch am-swatch-hidden"></span>' in legend  # the hatching
+    assert "Synthetic hospital data" in legend
 
 
 def test_title_synthetic_label_and_print_button(atlas, spec):
@@ -326,35 +330,140 @@ def test_asset_rows_say_everything_in_plain_words(atlas, spec):
     assert field(drop_in, "href") == "" and field(drop_in, "web") == "mailto:help@example.org"
 
 
-def test_suppressed_employment_count_is_never_shipped(atlas):
+def test_domain_markers_draw_their_icon_or_else_their_initial(atlas):
+    domains = dict(atlas.domains)
+    domains["housing"] = dataclasses.replace(domains["housing"], icon="no-such-icon")
+    domains["food"] = dataclasses.replace(domains["food"], icon='"><script>alert(1)</script>')
+    spec = map_spec(dataclasses.replace(atlas, domains=domains))
+    for key in ("housing", "food"):  # unknown names: the label's first letter, nothing else
+        assert "<svg" not in domain(spec, key)["pin"] and "script" not in domain(spec, key)["pin"]
+    assert ">H</span>" in domain(spec, "housing")["pin"]
+    assert ">F</span>" in domain(spec, "food")["pin"]
+    care = domain(spec, "primary_care")["pin"]
+    assert icon_svg("medkit") in care and 'aria-hidden="true"' in care
+    # the legend shows the same markers as the map
+    for d in spec["domains"]:
+        assert f"{d['pin']}<span>{d['label']}</span>" in spec["panels"]["legend"]
+
+
+def test_every_domain_icon_of_the_shipped_file_is_drawn(atlas):
+    missing = [k for k, d in atlas.domains.items() if icon_svg(d.icon) is None]
+    assert missing == []
+    assert icon_svg("<img src=x>") is None and icon_svg(None) is None
+    svg = icon_svg("fa-home", size=10)
+    assert svg.startswith('<svg class="am-icon" viewBox="0 0 16 16" width="10" height="10"')
+    assert 'fill="currentColor"' in svg and "<script" not in svg
+
+
+def anchor_layer(spec: dict, measure: str) -> dict:
+    (layer,) = [x for x in spec["anchor"] if x.get("measure") == measure]
+    return layer
+
+
+def test_suppressed_cells_never_carry_a_number_anywhere_in_the_page():
     a = tiny_atlas()
     emp = a.anchor.employment
+    # counts the anchor must not publish, distinctive enough to grep the page for
     (sup,) = emp.index[emp["employees_suppressed"]]
-    emp.loc[sup, "employees"] = 7.0  # a count the anchor must not publish
-    spec = map_spec(a)
-    (layer,) = [x for x in spec["anchor"] if x["name"] == "Hospital employees by home area"]
-    cells = {pos: (cls, tip) for pos, cls, tip in layer["cells"]}
-    cls, tip = cells[unit_pos(a, emp.loc[sup, "unit_id"])]
-    assert cls == -1 and "fewer than 11 (suppressed)" in tip and "7" not in tip
-    first = cells[unit_pos(a, emp.loc[emp.index[0], "unit_id"])][1]
-    assert "Hospital employees living here: 140" in first
-    assert layer["show"] is False
+    emp.loc[sup, "employees"] = 4817.0
+    hidden_hires = emp.index[emp["new_hires_suppressed"]]
+    emp.loc[hidden_hires, "new_hires"] = [3917.0, 2693.0]
+    html = make_map(a).get_root().render()
+    for number in (4817, 3917, 2693):
+        assert str(number) not in html and f"{number:,}" not in html
+    spec = shipped(html)
+    for measure, rows in (("employees", [sup]), ("new_hires", list(hidden_hires))):
+        layer = anchor_layer(spec, measure)
+        cells = {pos: (cls, words) for pos, cls, words in layer["cells"]}
+        for row in rows:
+            cls, words = cells[unit_pos(a, emp.loc[row, "unit_id"])]
+            assert (cls, words) == (-2, "hidden to protect privacy")
+        assert "hidden to protect privacy: fewer than 11 people" in layer["legend"]
+    employees = anchor_layer(spec, "employees")
+    first = {pos: words for pos, _, words in employees["cells"]}[0]
+    assert first == "140" and employees["label"] == "Hospital employees living here"
+    assert employees["show"] is False
 
 
-def test_hospital_layers_in_their_group(spec):
+def test_each_anchor_measure_is_a_layer_with_its_classes_in_words(spec):
     names = [a["name"] for a in spec["anchor"]]
     assert names == [
         "Hospital: Synthetic Bronx Community Hospital (fictional)",
         "Hospital spaces to share",
-        "Hospital employees by home area",
-        "Hospital spending by area",
+        "Hospital open positions",
+        "Hospital employees by home neighbourhood",
+        "Hospital new hires by home neighbourhood",
+        "Hospital spending by vendor location",
+        "Hospital investment by neighbourhood",
     ]
     site = spec["anchor"][0]
     assert site["kind"] == "points" and "Beds" in site["rows"][0][2] and "320" in site["rows"][0][2]
-    spend = spec["anchor"][3]
-    assert any(
-        "Hospital spending here: $1,250,000 with 12 vendor(s)" in c[2] for c in spend["cells"]
+    spend = anchor_layer(spec, "spend_usd")
+    assert "$1,250,000 with 12 vendor(s)" in [c[2] for c in spend["cells"]]
+    # zeros get a class of their own; the units with any are split by quantiles
+    legend = spend["legend"]
+    assert "none ($0)" in legend and "$1,250,000" in legend and "no data" in legend
+    assert "$0–$0" not in legend
+    assert "hidden to protect privacy" not in legend  # spending describes no one
+    invest = anchor_layer(spec, "investment_usd")
+    assert "$2,400,000 (affordable housing)" in [c[2] for c in invest["cells"]]
+    hires = anchor_layer(spec, "new_hires")
+    assert "none (0 new hires)" in hires["legend"]
+    assert [c[1] for c in hires["cells"]].count(-2) == 2
+    for layer in spec["anchor"][3:]:
+        assert layer["kind"] == "cells" and layer["show"] is False
+        assert layer["legend"].startswith(f"<h2>{layer['name']}</h2>")
+
+
+def test_alignment_ratios_in_plain_words_labelled_synthetic(atlas, spec):
+    table = atlas.anchor.alignment.set_index("measure")
+    for measure in ("employees", "new_hires", "spend_usd", "investment_usd"):
+        row = table.loc[measure]
+        legend = anchor_layer(spec, measure)["legend"]
+        ratio = f"{row['ratio']:.2f}× the population share"
+        assert ratio in legend, measure
+        assert f"home to {round(row['population_share'] * 100)}% of residents" in legend
+        assert f"{round(row['share_high_need'] * 100)}% " in legend
+        assert "need at or above the 75th percentile" in legend
+        assert "Synthetic hospital data, for demonstration." in legend
+        assert f"({ratio})" in spec["panels"]["legend"]  # the summary in the main legend
+    employees = anchor_layer(spec, "employees")["legend"]
+    assert "The 1 neighbourhood(s) hidden to protect privacy are left out of both shares" in (
+        employees
     )
+    assert "less than in proportion to where people live" in employees  # 0.23×
+    assert "more concentrated where need is high" in anchor_layer(spec, "investment_usd")["legend"]
+
+
+def test_alignment_is_not_called_synthetic_for_real_data(atlas):
+    real = dataclasses.replace(atlas, synthetic=False)
+    spec = map_spec(real)
+    assert "Synthetic hospital data" not in spec["panels"]["legend"]
+    assert "Synthetic hospital data" not in anchor_layer(spec, "employees")["legend"]
+
+
+def test_space_popup_says_what_it_could_host_near_a_gap(atlas, spec):
+    (spaces,) = [a for a in spec["anchor"] if a["name"] == "Hospital spaces to share"]
+    auditorium, parking = spaces["rows"]
+    near = atlas.anchor.spaces_near_gaps.iloc[0]
+    assert (near["space_id"], near["domain"], near["name"]) == ("S1", "housing", "Mott Haven")
+    minutes = round(near["walk_min"])
+    assert (
+        f"<b>Could host:</b> housing and shelter (gap in <bdi>Mott Haven</bdi>, "
+        f"{minutes} min walk)" in auditorium[2]
+    )
+    assert "Suitable for</th><td>housing and shelter, primary care, legal aid" in auditorium[2]
+    assert "near a gap" in auditorium[3]
+    assert "Could host" not in parking[2] and "near a gap" not in parking[3]
+    assert "Suitable for</th><td>food" in parking[2]
+
+
+def test_open_positions_are_proportional_symbols(spec):
+    (jobs,) = [a for a in spec["anchor"] if a["name"] == "Hospital open positions"]
+    (main, clinic) = jobs["rows"]
+    assert "64 open positions" in main[3] and "6 open positions" in clinic[3]
+    assert main[4] == 40 and 14 < clinic[4] < main[4]  # diameter: area ∝ positions
+    assert round((clinic[4] - 14) / (main[4] - 14), 2) == round((6 / 64) ** 0.5, 2)
 
 
 def test_no_anchor_no_hospital_layers():

@@ -133,7 +133,9 @@
     }
 
     var legendNeed = null;
+    var legendShown = null;
     function showLegend(c) {
+      legendShown = c;
       if (legendNeed) legendNeed.innerHTML = c ? c.legend : "";
     }
 
@@ -154,6 +156,8 @@
       lazyUnits(layer);
       layer.on("add", function () {
         state.active = c;
+        state.activeLayer = layer;
+        hospitalShadesOff();
         showLegend(c);
         front();
       });
@@ -162,8 +166,59 @@
     var noShading = L.layerGroup();
     noShading.on("add", function () {
       state.active = null;
+      state.activeLayer = null;
       showLegend(null);
     });
+
+    // One shading at a time: a hospital area layer replaces the need choropleth (the need
+    // group then says "No shading"), and the choropleth comes back when it is turned off.
+    var shades = []; // the hospital's area layers
+    var shadeBefore = null; // the choropleth to restore
+    var switching = false;
+    function hospitalShadesOff() {
+      shadeBefore = null;
+      switching = true;
+      shades.forEach(function (l) { if (map.hasLayer(l)) map.removeLayer(l); });
+      switching = false;
+    }
+    function shadeOn(layer, a) {
+      switching = true;
+      var other = shades.filter(function (l) { return l !== layer && map.hasLayer(l); });
+      if (!other.length) shadeBefore = state.activeLayer || null;
+      other.forEach(function (l) { map.removeLayer(l); });
+      state.choropleths.forEach(function (c) { if (map.hasLayer(c.layer)) map.removeLayer(c.layer); });
+      if (!map.hasLayer(noShading)) map.addLayer(noShading);
+      switching = false;
+      showLegend(a);
+      front();
+    }
+    function shadeOff() {
+      if (switching) return;
+      if (shades.some(function (l) { return map.hasLayer(l); })) return;
+      if (state.choropleths.some(function (c) { return map.hasLayer(c.layer); })) return;
+      var back = shadeBefore;
+      shadeBefore = null;
+      if (back) {
+        if (map.hasLayer(noShading)) map.removeLayer(noShading);
+        map.addLayer(back);
+      } else showLegend(null);
+    }
+
+    // Hatching of cells hidden to protect privacy (an SVG pattern the map's paths use).
+    var hatchId = "am-hatch-" + map.getContainer().id;
+    (function () {
+      var ns = "http://www.w3.org/2000/svg";
+      var svg = document.createElementNS(ns, "svg");
+      svg.setAttribute("width", "0");
+      svg.setAttribute("height", "0");
+      svg.setAttribute("aria-hidden", "true");
+      svg.style.position = "absolute";
+      svg.innerHTML =
+        '<defs><pattern id="' + hatchId + '" width="6" height="6" patternUnits="userSpaceOnUse"' +
+        ' patternTransform="rotate(45)"><rect width="6" height="6" fill="#f2f2f2"/>' +
+        '<rect width="2.5" height="6" fill="#6e6e6e"/></pattern></defs>';
+      map.getContainer().appendChild(svg);
+    })();
 
     // ---- services ---------------------------------------------------------------------------
     var F = {};
@@ -188,9 +243,13 @@
       ]);
     }
 
-    function pointLayer(rows, icon, cluster, popup, tip) {
+    function pointLayer(rows, icon, cluster, popup, tip, z) {
       var markers = rows.map(function (r, i) {
-        var m = L.marker([r[1], r[0]], { icon: icon, riseOnHover: true });
+        var m = L.marker([r[1], r[0]], {
+          icon: typeof icon === "function" ? icon(r) : icon,
+          riseOnHover: true,
+          zIndexOffset: z ? z(r) : 0,
+        });
         m.amRow = i;
         return m;
       });
@@ -274,7 +333,21 @@
       var layer;
       if (a.kind === "points") {
         var icon = L.divIcon({ html: a.pin, className: a.css, iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10] });
-        layer = pointLayer(a.rows, icon, null, function (r) { return r[2]; }, function (r) { return r[3]; });
+        var sized = function (r) {
+          // proportional symbol: the row's last value is its diameter in pixels
+          var d = r[4];
+          return L.divIcon({
+            html: '<span class="am-disc" style="width:' + d + "px;height:" + d + 'px"></span>',
+            className: a.css,
+            iconSize: [d, d],
+            iconAnchor: [d / 2, d / 2],
+            popupAnchor: [0, -d / 2],
+          });
+        };
+        var sizedRows = a.rows.length && typeof a.rows[0][4] === "number";
+        // the site above everything, big proportional symbols below small ones
+        var z = function (r) { return sizedRows ? -2000 - 10 * r[4] : a.css === "am-hospital" ? 2000 : 0; };
+        layer = pointLayer(a.rows, sizedRows ? sized : icon, null, function (r) { return r[2]; }, function (r) { return r[3]; }, z);
       } else {
         var cells = {};
         a.cells.forEach(function (c) { cells[c[0]] = c; });
@@ -282,16 +355,28 @@
           style: function (f) {
             var k = cells[f.id][1];
             return {
-              fillColor: k >= 0 ? a.colours[k] : spec.missingColour,
-              fillOpacity: k >= 0 ? 0.7 : 0.45,
+              fillColor: k >= 0 ? a.colours[k] : k === -2 ? "url(#" + hatchId + ")" : spec.missingColour,
+              fillOpacity: k >= 0 ? 0.75 : k === -2 ? 0.85 : 0.45,
               color: "#444444",
               weight: 0.8,
             };
           },
         });
         lazyUnits(layer, function (f) { return cells[f.id] !== undefined; });
-        layer.bindTooltip(function (l) { return cells[l.feature.id][2]; }, TIP);
-        layer.on("add", front);
+        var cellTip = function (l) {
+          var c = cells[l.feature.id];
+          return "<b><bdi>" + U.name[c[0]] + "</bdi></b><br>" + a.label + ": " + c[2];
+        };
+        layer.bindTooltip(cellTip, TIP);
+        layer.bindPopup(function (l) {
+          var c = cells[l.feature.id];
+          return popupHtml(U.name[c[0]], [[a.label, c[2]], [T.residents, U.pop[c[0]]], [T.need, U.need[c[0]]]]);
+        }, POPUP);
+        shades.push(layer);
+        (function (layer, a) {
+          layer.on("add", function () { shadeOn(layer, a); });
+          layer.on("remove", shadeOff);
+        })(layer, a);
       }
       if (a.show) map.addLayer(layer);
       hospital.push({ name: a.name, layer: layer, id: "anchor-" + ai, symbol: a.symbol || "" });
@@ -390,30 +475,66 @@
       }
     }
 
+    // A combobox (WAI-ARIA 1.2): type to list matches; Up/Down move through them, Enter
+    // opens the one chosen (or the first), Escape closes the list, then clears the box.
+    var searchCount = 0;
     var Search = L.Control.extend({
       options: { position: "topleft" },
       onAdd: function () {
         var box = el("div", "am-panel am-search");
         box.setAttribute("role", "search");
+        var uid = map.getContainer().id + "-search-" + searchCount++;
         var input = el("input", "am-search-input", box);
         input.type = "search";
         input.placeholder = T.searchPlaceholder;
         input.setAttribute("aria-label", T.searchLabel);
         input.setAttribute("autocomplete", "off");
+        input.setAttribute("role", "combobox");
+        input.setAttribute("aria-autocomplete", "list");
+        input.setAttribute("aria-expanded", "false");
+        input.setAttribute("aria-controls", uid + "-list");
         var list = el("ul", "am-results", box);
+        list.id = uid + "-list";
         list.setAttribute("role", "listbox");
         list.setAttribute("aria-label", T.searchResults);
+        list.hidden = true;
+        var status = el("div", "am-sr-only", box);
+        status.setAttribute("role", "status");
+        status.setAttribute("aria-live", "polite");
         var hits = [];
-        function pick(h) {
+        var items = [];
+        var current = -1;
+        function close() {
           list.innerHTML = "";
+          list.hidden = true;
           hits = [];
+          items = [];
+          current = -1;
+          input.setAttribute("aria-expanded", "false");
+          input.removeAttribute("aria-activedescendant");
+        }
+        function mark(i) {
+          if (!items.length) return;
+          current = (i + items.length) % items.length;
+          items.forEach(function (li, j) {
+            li.setAttribute("aria-selected", j === current ? "true" : "false");
+            li.classList.toggle("am-active", j === current);
+          });
+          input.setAttribute("aria-activedescendant", items[current].id);
+          var li = items[current];
+          if (li.offsetTop < list.scrollTop) list.scrollTop = li.offsetTop;
+          else if (li.offsetTop + li.offsetHeight > list.scrollTop + list.clientHeight)
+            list.scrollTop = li.offsetTop + li.offsetHeight - list.clientHeight;
+        }
+        function pick(h) {
+          close();
           choose(h);
         }
         function update() {
           if (!index) buildIndex();
           var q = plain(input.value.replace(/[<>&"']/g, " ")).trim();
-          list.innerHTML = "";
-          hits = [];
+          close();
+          status.textContent = "";
           if (q.length < 2) return;
           var starts = [], inside = [];
           for (var i = 0; i < index.length && starts.length < 8; i++) {
@@ -422,32 +543,59 @@
             else if (at > 0 && inside.length < 8) inside.push(index[i]);
           }
           hits = starts.concat(inside).slice(0, 8);
+          list.hidden = false;
+          input.setAttribute("aria-expanded", "true");
           if (!hits.length) {
-            el("li", "am-none", list).textContent = T.noMatch;
+            var none = el("li", "am-none", list);
+            none.setAttribute("role", "option");
+            none.setAttribute("aria-disabled", "true");
+            none.textContent = T.noMatch;
+            status.textContent = T.noMatch;
             return;
           }
-          hits.forEach(function (h) {
+          status.textContent = hits.length + " " + T.matches;
+          hits.forEach(function (h, j) {
             var li = el("li", "am-hit", list);
+            li.id = uid + "-opt-" + j;
             li.setAttribute("role", "option");
-            li.tabIndex = 0;
+            li.setAttribute("aria-selected", "false");
             li.innerHTML = "<bdi>" + h.html + '</bdi> <span class="am-kind">' + h.kind + "</span>";
+            li.addEventListener("mousedown", function (e) {
+              e.preventDefault(); // keep the focus in the box
+            });
             li.addEventListener("click", function (e) {
               // The list is emptied by pick(): stop the click here, or the map would see a
               // click from a detached element and close the popup just opened.
               L.DomEvent.stop(e);
               pick(h);
             });
-            li.addEventListener("keydown", function (e) {
-              if (e.key === "Enter") pick(h);
-            });
+            items.push(li);
           });
         }
         input.addEventListener("input", update);
         input.addEventListener("keydown", function (e) {
-          if (e.key === "Enter" && hits.length) pick(hits[0]);
-          if (e.key === "Escape") {
-            input.value = "";
-            update();
+          if (e.key === "ArrowDown" || e.key === "Down") {
+            e.preventDefault();
+            if (!items.length && input.value) update();
+            mark(current + 1);
+          } else if (e.key === "ArrowUp" || e.key === "Up") {
+            e.preventDefault();
+            mark(current < 0 ? -1 : current - 1);
+          } else if (e.key === "Home" && items.length && current >= 0) {
+            e.preventDefault();
+            mark(0);
+          } else if (e.key === "End" && items.length && current >= 0) {
+            e.preventDefault();
+            mark(items.length - 1);
+          } else if (e.key === "Enter") {
+            e.preventDefault();
+            if (hits.length) pick(hits[current >= 0 ? current : 0]);
+          } else if (e.key === "Escape" || e.key === "Esc") {
+            e.preventDefault();
+            if (!list.hidden) close();
+            else if (map._popup && map.hasLayer(map._popup)) map.closePopup();
+            else input.value = "";
+            status.textContent = "";
           }
         });
         L.DomEvent.disableClickPropagation(box);
