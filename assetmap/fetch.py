@@ -214,6 +214,27 @@ def resolve_county(
     return found.county
 
 
+def default_indicators(indicators: str | Path | None, level: str) -> str | Path | None:
+    """Return the indicators file to use: the given one, else the level's shipped one.
+
+    Block groups get ``layers/indicators_block_group.yml`` (detailed tables only: the
+    Census Bureau publishes no data-profile tables for block groups); tracts the
+    shipped ``indicators.yml`` (``None``).
+
+    Examples
+    --------
+    >>> default_indicators(None, "block-group").name
+    'indicators_block_group.yml'
+    >>> default_indicators(None, "tract") is None
+    True
+    """
+    if indicators is None and level == "block-group":
+        from assetmap._resources import layers_dir
+
+        return layers_dir() / "indicators_block_group.yml"
+    return indicators
+
+
 def _variables(indicators: str | Path | None) -> list[str]:
     from assetmap.need import load_indicators
 
@@ -297,6 +318,7 @@ def census_units(
 
     c = cache or Cache()
     fips = county.fips if isinstance(county, County) else str(county)
+    indicators = default_indicators(indicators, level)
     variables = _variables(indicators)
     if offline:
         keys = _units_keys(
@@ -482,6 +504,7 @@ def fetch_county(
     where = found.county
     if found.message:
         log.info("%s", found.message)
+    indicators = default_indicators(indicators, level)
     folder = Path(out) if out is not None else Path("studies") / where.fips
     steps = plan(
         where,
@@ -625,6 +648,8 @@ def units_from_cache(
     year = int(spec.get("year", 2023))
     where = county_by_fips(raw) if raw.isdigit() else find_county(raw, year=year)
     level = str(spec.get("level", "tract")).replace("_", "-").replace("blockgroup", "block-group")
+    indicators_used = default_indicators(indicators, level)
+    indicators = Path(indicators_used) if indicators_used is not None else None
     boundaries = str(spec.get("boundaries", "cb"))
     origins = bool(spec.get("origins", True))
     cache = Cache()

@@ -178,8 +178,11 @@ def load_project(path: str | Path) -> Project:
     ind_cfg = cfg.get("indicators", "default")
     ind_path = None if ind_cfg == "default" else _resolve(base, str(ind_cfg))
     if "census" in ucfg:  # read from the download cache only; the error names the fetch
-        from assetmap.fetch import units_from_cache
+        from assetmap.fetch import default_indicators, units_from_cache
 
+        level = str(_mapping(ucfg["census"], "units.census", p).get("level", "tract"))
+        found = default_indicators(ind_path, level.replace("_", "-"))
+        ind_path = Path(found) if found is not None else None
         units, unit_inputs = units_from_cache(ucfg["census"], project=p, indicators=ind_path)
     else:
         units_path = _resolve(base, str(ucfg["path"]))

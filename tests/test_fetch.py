@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import requests
 import responses
@@ -296,9 +297,37 @@ def test_county_errors_say_what_to_do(text, year, words):
 
 
 def test_block_groups_with_profile_indicators_say_what_to_do(cache_dir, tmp_path):
-    out = _run(["fetch", "--fips", "25019", "--level", "block-group", "--out", str(tmp_path)])
+    from assetmap._resources import layers_dir
+
+    tract_file = str(layers_dir() / "indicators.yml")
+    args = ["fetch", "--fips", "25019", "--level", "block-group", "--indicators", tract_file]
+    out = _run([*args, "--out", str(tmp_path)])
     assert out.exit_code == 2
     assert "not block groups" in out.output and "Use --level tract" in out.output
+
+
+def test_block_groups_use_the_detailed_table_indicators_and_build(cache_dir, tmp_path):
+    study = tmp_path / "bg"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, hrsa=False)
+        out = _run(
+            ["fetch", "--fips", "25019", "--level", "block-group", "--no-networks",
+             "--out", str(study)]
+        )  # fmt: skip
+        assert out.exit_code == 0, out.output
+    cfg = yaml.safe_load((study / "project.yml").read_text())
+    assert cfg["indicators"] == "indicators.yml"
+    assert "C17002_002" in (study / "indicators.yml").read_text()
+    built = tmp_path / "out"
+    res = _run(["build", str(study / "project.yml"), "--out", str(built)])
+    assert res.exit_code == 0, res.output
+    access = pd.read_csv(built / "access.csv", dtype={"unit_id": str})
+    assert access["unit_id"].str.len().eq(12).all()  # block-group GEOIDs
+    gpkg = gpd.read_file(built / "layers.gpkg", layer="units")
+    # the need index ranks the 8 land block groups on the block-group indicators
+    ranked = gpkg.dropna(subset=["need_pct"])
+    assert len(ranked) == 8
+    assert {"poverty_150", "limited_english", "no_vehicle"} <= set(gpkg.columns)
 
 
 def test_block_groups_with_detailed_table_indicators(cache_dir, tmp_path):
