@@ -94,6 +94,7 @@ _SUFFIX_KIND = {
     ".tsv": "csv",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".xls": "xlsx",  # often a CSV or HTML table in disguise; a real .xls is refused clearly
     ".geojson": "spatial",
     ".json": "spatial",
     ".gpkg": "spatial",
@@ -143,17 +144,26 @@ def read_assets(
     Parameters
     ----------
     path : str or Path
-        CSV, XLSX, GeoJSON, GeoPackage, Shapefile or GeoParquet; an Open Referral HSDS
-        package (folder or zip, see :func:`assetmap.sources.hsds.read_hsds`); an
-        OpenStreetMap XML file (``.osm``, see :func:`assetmap.sources.osm.read_osm_xml`).
+        CSV (or tab-, semicolon- or pipe-delimited text), XLSX, GeoJSON, GeoPackage,
+        Shapefile or GeoParquet; an Open Referral HSDS package (folder or zip, see
+        :func:`assetmap.sources.hsds.read_hsds`); an OpenStreetMap XML file (``.osm``,
+        see :func:`assetmap.sources.osm.read_osm_xml`); HRSA's health center site list
+        (recognised by its header, see :func:`assetmap.sources.hrsa.read_hrsa`).
     kind : str, optional
-        ``csv``, ``xlsx``, ``spatial``, ``hsds`` or ``osm``; inferred from the suffix
-        (and for a folder or zip, from whether it holds HSDS tables) when omitted.
+        ``csv``, ``xlsx``, ``spatial``, ``hsds``, ``osm`` or ``hrsa``; inferred from the
+        suffix (and for a folder or zip, from whether it holds HSDS tables) when
+        omitted. A workbook named ``.csv`` or a text table named ``.xls`` is read as
+        what it is.
     columns : dict, optional
         Map from contract field (``name``, ``domain``, ``lat``, ``lon``, …) to the
-        column name in the file. Common names are found without it
-        (``Latitude``/``lat``/``y``, ``Longitude``/``lng``/``lon``/``x``, ``Program
-        Name``, ``Category``, …).
+        column name in the file; ``location`` names one column holding both
+        coordinates. Common names are found without it (``Latitude``/``lat``/``y``,
+        ``Longitude``/``lng``/``lon``/``x``, ``Program Name``, ``Category``, …); without
+        latitude/longitude columns, a ``Location``/``Location 1``/``the_geom``/
+        ``coordinates`` column holding ``"(40.81, -73.91)"`` or WKT
+        ``"POINT (-73.91 40.81)"`` is used. A domain cell naming several domains
+        (``"Food; Housing"``) gives one asset in the first, the others listed in
+        ``other_domains``.
     source : str, optional
         Name of the source for provenance (default: the file name without suffix).
     region : geopandas.GeoDataFrame, optional
@@ -166,9 +176,11 @@ def read_assets(
         Raise :class:`~assetmap.errors.InputError` on the first row set aside instead of
         setting it aside.
     **options
-        Passed to the reader (``encoding``, ``delimiter``, ``sheet``, ``domain`` for a
-        file whose rows all belong to one domain, ``domains`` to use other domain
-        definitions).
+        Passed to the reader: ``encoding``, ``delimiter``, ``sheet`` (XLSX sheet name or
+        0-based position), ``header_row`` (the header's row number when a title or notes
+        sit above it and are not detected), ``domain`` for a file whose rows all belong
+        to one domain, ``domains`` to use other domain definitions; for HRSA's list,
+        ``fips`` to read one county.
 
     Returns
     -------
@@ -200,6 +212,17 @@ def read_assets(
         raise InputError(msg, file=str(path))
     if k in ("geojson", "gpkg", "shp", "parquet", "geoparquet", "shapefile"):
         k = "spatial"
+    k = {"tsv": "csv", "txt": "csv", "xls": "xlsx", "xlsm": "xlsx", "excel": "xlsx"}.get(k, k)
+    if k == "hrsa":
+        return _read_hrsa(
+            p,
+            columns=columns,
+            source=source,
+            region=region,
+            buffer_m=buffer_m,
+            strict=strict,
+            **options,
+        )
     if k in ("hsds", "osm"):
         return _read_standard_source(
             p,
@@ -257,6 +280,31 @@ def _read_standard_source(
 
     return read_osm_xml(
         p, region=region, buffer_m=buffer_m, strict=strict, source=source, **options
+    )
+
+
+def _read_hrsa(
+    p: Path,
+    *,
+    columns: dict[str, str] | None,
+    source: str | None,
+    region: gpd.GeoDataFrame | None,
+    buffer_m: float | None,
+    strict: bool,
+    **options: Any,
+) -> gpd.GeoDataFrame:
+    """Read HRSA's health center site list (its columns are fixed by HRSA)."""
+    if columns:
+        msg = "a column map does not apply to HRSA's site list; remove 'columns'"
+        raise InputError(msg, file=str(p))
+    unknown = sorted(set(options) - {"domains", "fips", "sheet"})
+    if unknown:
+        msg = f"options {unknown} do not apply to HRSA's site list"
+        raise InputError(msg, file=str(p))
+    from assetmap.sources.hrsa import read_hrsa
+
+    return read_hrsa(
+        p, region=region, buffer_m=buffer_m, strict=strict, source=source or p.stem, **options
     )
 
 

@@ -1,14 +1,18 @@
 """Asset inventories from CSV, XLSX and spatial files, validated row by row.
 
-Every problem names the file, the row as the user sees it in a spreadsheet (header is
-row 1) and the column. Rows that cannot be used are set aside with the reason, never
-dropped silently: rows read = rows kept + rows set aside.
+Every problem names the file, the row as the user sees it in a spreadsheet and the column.
+Rows that cannot be used are set aside with the reason, never dropped silently: rows read =
+rows kept + rows set aside. Fully empty rows (the tail of an Excel export) are not rows
+of data and are not counted.
+
+Real exports are read as they come: the encoding (UTF-8 with or without BOM, UTF-16 from
+Excel's "Unicode text", Windows-1252) and the delimiter (comma, semicolon, tab, pipe) are
+detected; a title line above the header is skipped; coordinates may sit in one
+"Location" column (Socrata, ArcGIS, WKT) instead of two; see :func:`read_asset_file`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from pathlib import Path
@@ -19,18 +23,33 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from assetmap.assets import ASSET_COLUMNS, REJECTED_COLUMNS, SECTORS
+from assetmap.assets import ASSET_COLUMNS, SECTORS
 from assetmap.domains import Domain, DomainMatcher, load_domains, normalise_label
 from assetmap.errors import InputError
+from assetmap.sources import _tables
+from assetmap.sources._checks import DEFAULT_BUFFER_M
+from assetmap.sources._checks import Rejects as _Rejects
+from assetmap.sources._checks import apply_region as _apply_region
+from assetmap.sources._checks import points_from_table as _points_from_table
+from assetmap.sources._coords import LOCATION_NAMES, points_share
 
-__all__ = ["read_asset_file", "read_table"]
+__all__ = ["DEFAULT_BUFFER_M", "assets_from_table", "read_asset_file", "read_table"]
 
 log = logging.getLogger(__name__)
 
 #: Names under which columns are found when no column map is given (normalised).
 COMMON_NAMES: dict[str, tuple[str, ...]] = {
-    "asset_id": ("asset id", "id", "record id", "site id", "service id", "uid"),
-    "name": ("name", "program name", "service name", "site name", "asset name", "program"),
+    "asset_id": ("asset id", "id", "record id", "site id", "service id", "uid", "objectid"),
+    "name": (
+        "name",
+        "program name",
+        "service name",
+        "site name",
+        "asset name",
+        "facility name",
+        "location name",
+        "program",
+    ),
     "org": ("org", "organization", "organisation", "agency", "agency name", "provider"),
     "domain": ("domain", "service type", "category", "type", "service category"),
     "sector": ("sector", "org type", "organization type"),
@@ -40,29 +59,41 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
     "hours": ("hours", "opening hours", "schedule", "hours of operation"),
     "capacity": ("capacity", "slots", "seats", "clients per week"),
     "last_verified": ("last verified", "verified", "updated", "last updated", "date verified"),
-    "lat": ("lat", "latitude", "y", "lat dd", "point y"),
-    "lon": ("lon", "lng", "long", "longitude", "x", "lon dd", "point x"),
+    "lat": (
+        "lat",
+        "latitude",
+        "y",
+        "lat dd",
+        "point y",
+        "y coordinate",
+        "y coord",
+        "latitude y",
+        "gps latitude",
+    ),
+    "lon": (
+        "lon",
+        "lng",
+        "long",
+        "longitude",
+        "x",
+        "lon dd",
+        "point x",
+        "x coordinate",
+        "x coord",
+        "longitude x",
+        "gps longitude",
+    ),
 }
 
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
-#: Assets up to this far outside the region are kept (marked ``outside_region``).
-DEFAULT_BUFFER_M = 2500.0
+#: Names longer than this are set aside: a missing quote usually ran cells together.
+MAX_NAME_CHARS = 500
+#: Where a cell naming several domains is split ("Food; Housing", "food/housing").
+_DOMAIN_SPLIT = re.compile(r"\s*(?:[;,/|+&\n]|\band\b)\s*", re.IGNORECASE)
 
 
 def _sniff_text(raw: bytes, encoding: str | None, file: str) -> tuple[str, str]:
-    if encoding:
-        try:
-            return raw.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            msg = f"cannot decode the file as {encoding!r} ({exc})"
-            raise InputError(msg, file=file) from exc
-    for enc in ENCODINGS:
-        try:
-            return raw.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    msg = "latin-1 decodes any bytes"  # pragma: no cover
-    raise AssertionError(msg)  # pragma: no cover
+    """Decode a text file (kept for the HSDS reader; see :func:`_tables.decode`)."""
+    return _tables.decode(raw, encoding, file)
 
 
 def read_table(
@@ -72,86 +103,84 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
+    header_row: int | None = None,
 ) -> pd.DataFrame:
-    """Read a CSV or XLSX file as text cells, detecting encoding and delimiter.
+    r"""Read a CSV or XLSX file as text cells, detecting encoding, delimiter and header.
 
     Parameters
     ----------
     path : Path
     kind : {"csv", "xlsx"}
+        A workbook named ``.csv`` or a text file named ``.xlsx``/``.xls`` is read as
+        what it is.
     encoding : str, optional
-        UTF-8 (with or without BOM) and Windows-1252 are detected when omitted.
+        Detected when omitted: a byte-order mark (UTF-8, UTF-16 as Excel's "Unicode
+        text" writes it), UTF-16 without one, UTF-8, else Windows-1252.
     delimiter : str, optional
-        Comma, semicolon, tab or pipe are detected when omitted.
+        Comma, semicolon, tab or pipe are detected when omitted (``"\t"`` or
+        ``"tab"`` name a tab).
     sheet : str or int, optional
-        Worksheet of an XLSX file (the first when omitted).
+        Worksheet of an XLSX file, by name or 0-based position; by default the first
+        visible sheet with something in it. A missing name is an error listing the
+        sheets.
+    header_row : int, optional
+        Row number (as the spreadsheet shows it, first row is 1) of the header. By
+        default the first filled-in row, skipping title lines above it (a row with one
+        filled cell, such as "Food Pantry List - updated 2024", followed by a fuller
+        row).
 
     Returns
     -------
     pandas.DataFrame
-        All cells as strings ("" when empty), original column names, index = the row
-        number a spreadsheet shows (header is row 1).
+        All cells as strings (``""`` when empty), column names as written (trimmed;
+        unnamed columns with values are called ``column E``, a repeated name gets
+        `` (column E)`` added), index = the row number a spreadsheet shows. Fully empty
+        rows and columns are left out.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "list.csv"
+    >>> _ = p.write_text("Pantry list - 2024\nname;lat;lon\nA;40,81;-73,91\n;;\n")
+    >>> read_table(p).to_dict("index")  # row 1 is a title, row 4 is empty
+    {3: {'name': 'A', 'lat': '40,81', 'lon': '-73,91'}}
     """
     file = str(path)
+    if kind in ("xlsx", "xls") and not _tables.is_zip(path):
+        log.info("%s: not an Excel workbook inside; read as a text table", file)
+        kind = "csv"
+    elif kind == "csv" and _tables.is_zip(path):
+        log.info("%s: an Excel workbook despite its name; read as one", file)
+        kind = "xlsx"
     if kind == "xlsx":
-        try:
-            df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, keep_default_na=False)
-        except Exception as exc:
-            msg = f"cannot read as an Excel workbook ({exc})"
-            raise InputError(msg, file=file) from exc
-    else:
-        raw = path.read_bytes()
-        if not raw.strip():
-            msg = "the file is empty; it needs a header row and at least one asset"
-            raise InputError(msg, file=file)
-        text, enc = _sniff_text(raw, encoding, file)
-        if enc != "utf-8-sig":
-            log.info("%s: read with encoding %s", file, enc)
-        sep = delimiter
-        if sep is None:
-            sample = text[:65536]
-            try:
-                sep = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
-            except csv.Error:
-                sep = ","
-        try:
-            df = pd.read_csv(
-                io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True
-            )
-        except Exception as exc:
-            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-            if m:
-                want, line, got = (int(g) for g in m.groups())
-                msg = (
-                    f"this row has {got} fields but the header has {want}; a value probably "
-                    "contains the delimiter without quotes around it"
-                )
-                raise InputError(msg, file=file, row=line) from exc
-            msg = f"cannot parse as CSV ({exc}); check the delimiter and quoting"
-            raise InputError(msg, file=file) from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    if len(df.columns) == 1 and any(d in df.columns[0] for d in (";", "\t", "|")):
+        rows, merges, title = _tables.xlsx_rows(path, sheet=sheet, file=file)
+        df = _tables.frame_from_rows(
+            rows, file=file, header_row=header_row, merges=merges, ragged=True
+        )
+        df.attrs["sheet"] = title
+        return df
+    rows, sep = _tables.csv_rows(path, encoding=encoding, delimiter=delimiter, file=file)
+    df = _tables.frame_from_rows(rows, file=file, header_row=header_row)
+    if len(df.columns) == 1 and any(d in df.columns[0] for d in ",;\t|" if d != sep):
         msg = (
             f"only one column was found ({df.columns[0][:60]!r}); the file seems to use a "
             "different delimiter: pass delimiter=';' (or '\\t') or save it as comma-separated"
         )
         raise InputError(msg, file=file)
-    if df.empty:
-        msg = "the file has a header but no rows"
-        raise InputError(msg, file=file)
-    df.index = pd.RangeIndex(2, len(df) + 2, name="row")
     return df
 
 
 def _find_columns(df: pd.DataFrame, columns: dict[str, str] | None, file: str) -> dict[str, str]:
     """Map contract fields to file columns: explicit map first, then common names."""
     found: dict[str, str] = {}
-    norm = {normalise_label(c): c for c in df.columns}
+    norm: dict[str, list[str]] = {}
+    for c in df.columns:
+        norm.setdefault(normalise_label(c), []).append(c)
     for field, col in (columns or {}).items():
         if col not in df.columns:
             key = normalise_label(col)
             if key in norm:
-                col = norm[key]
+                col = norm[key][0]
             else:
                 msg = (
                     f"column named in the column map for {field!r} is not in the file; "
@@ -164,121 +193,61 @@ def _find_columns(df: pd.DataFrame, columns: dict[str, str] | None, file: str) -
         if field in found:
             continue
         for n in names:
-            if n in norm and norm[n] not in used:
-                found[field] = norm[n]
-                used.add(norm[n])
+            if n in norm and norm[n][0] not in used:
+                if len(norm[n]) > 1:
+                    _ambiguous(df, norm[n], field, file)
+                found[field] = norm[n][0]
+                used.add(norm[n][0])
                 break
+    dups = df.attrs.get("duplicate_columns") or {}
+    for field, col in found.items():
+        if col in dups and not (columns and field in columns):
+            _ambiguous(df, [col, *(f"{col} (column {x})" for x in dups[col][1:])], field, file)
     return found
 
 
-class _Rejects:
-    def __init__(self, source: str, file: str, strict: bool) -> None:
-        self.rows: list[dict[str, Any]] = []
-        self.source, self.file, self.strict = source, file, strict
+def _ambiguous(df: pd.DataFrame, cols: list[str], field: str, file: str) -> None:
+    """Raise for two columns that could both be the one a field is read from."""
+    letters = df.attrs.get("letters") or {}
+    shown = [c.split(" (column ")[0] for c in cols]
+    if len(set(shown)) == 1:
+        where = " and ".join(letters.get(c, "?") for c in cols)
+        what = f"columns {where} are both named {shown[0]!r}"
+    else:
+        what = "columns " + " and ".join(f"{letters.get(c, '?')} ({c!r})" for c in cols)
+        what += " have the same name once case and punctuation are ignored"
+    msg = (
+        f"{what}, so the {field} column is ambiguous; rename one, or name the one to use "
+        f"in the column map (columns={{{field!r}: ...}})"
+    )
+    raise InputError(msg, file=file, column=shown[0])
 
-    def add(self, row: int, column: str | None, value: object, problem: str) -> None:
-        if self.strict:
-            raise InputError(problem, file=self.file, row=row, column=column)
-        self.rows.append(
-            {
-                "source": self.source,
-                "file": self.file,
-                "row": row,
-                "column": column or "",
-                "value": "" if value is None else str(value)[:200],
-                "problem": problem,
-            }
-        )
 
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=REJECTED_COLUMNS)
+def _find_location(df: pd.DataFrame, cols: dict[str, str]) -> str | None:
+    """Find a column holding both coordinates in one cell, by its name or its contents."""
+    if "location" in cols:
+        return cols["location"]
+    used = set(cols.values())
+    free = [c for c in df.columns if c not in used]
+    by_name = {normalise_label(c): c for c in free}
+    for n in LOCATION_NAMES:
+        c = by_name.get(n)
+        if c is not None and points_share(df[c].head(500), strict=False) > 0:
+            return c
+    for c in free:
+        sample = df[c][df[c].str.strip() != ""].head(200)
+        if len(sample) and points_share(sample, strict=True) >= 0.5:
+            return c
+    return None
 
 
 def _to_float(s: pd.Series) -> pd.Series:
-    cleaned = s.astype(str).str.strip().str.replace(",", ".", regex=False)
-    cleaned = cleaned.str.replace(r"[°\s]", "", regex=True)
-    return pd.to_numeric(cleaned.replace("", np.nan), errors="coerce")
-
-
-def _points_from_table(
-    df: pd.DataFrame, cols: dict[str, str], rejects: _Rejects, region: gpd.GeoDataFrame | None
-) -> tuple[gpd.GeoSeries, pd.Series]:
-    """Build points from lat/lon columns; returns points and a mask of usable rows."""
-    file = rejects.file
-    if "lat" not in cols or "lon" not in cols:
-        msg = (
-            "no latitude/longitude columns found (looked for lat/latitude/y and "
-            "lon/lng/long/longitude/x); name them in the column map, e.g. "
-            "columns={'lat': 'Y_COORD', 'lon': 'X_COORD'}"
-        )
-        raise InputError(msg, file=file, column="lat" if "lat" not in cols else "lon")
-    lat_raw, lon_raw = df[cols["lat"]], df[cols["lon"]]
-    lat, lon = _to_float(lat_raw), _to_float(lon_raw)
-    ok = pd.Series(True, index=df.index)
-    for row in df.index:
-        for field, raw, val in (("lat", lat_raw, lat), ("lon", lon_raw, lon)):
-            if pd.isna(val[row]):
-                text = str(raw[row]).strip()
-                problem = (
-                    "coordinate is missing" if not text else f"coordinate {text!r} is not a number"
-                )
-                rejects.add(int(row), cols[field], text, problem)
-                ok[row] = False
-                break
-        else:
-            if not (-90 <= lat[row] <= 90 and -180 <= lon[row] <= 180):
-                problem = "coordinates are out of range (latitude -90..90, longitude -180..180)"
-                if -90 <= lon[row] <= 90 and -180 <= lat[row] <= 180:
-                    problem += "; latitude and longitude look swapped"
-                rejects.add(int(row), cols["lat"], f"{lat[row]}, {lon[row]}", problem)
-                ok[row] = False
-    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=df.index, crs="EPSG:4326")
-    if region is not None and ok.any():
-        swapped = gpd.GeoSeries(gpd.points_from_xy(lat, lon), index=df.index, crs="EPSG:4326")
-        hull = region.to_crs("EPSG:4326").union_all()
-        far = ok & ~pts.intersects(hull.buffer(0.5))
-        swap_in = far & swapped.within(hull)
-        for row in df.index[swap_in]:
-            rejects.add(
-                int(row),
-                cols["lat"],
-                f"{lat[row]}, {lon[row]}",
-                "latitude and longitude look swapped (swapped, the point falls inside the "
-                "region); exchange the two columns' values",
-            )
-            ok[row] = False
-    return pts, ok
-
-
-def _apply_region(
-    gdf: gpd.GeoDataFrame,
-    ok: pd.Series,
-    region: gpd.GeoDataFrame | None,
-    buffer_m: float | None,
-    rejects: _Rejects,
-    lat_col: str,
-) -> pd.Series:
-    """Mark assets just outside the region; set aside those far outside."""
-    outside = pd.Series(False, index=gdf.index)
-    if region is None or not ok.any():
-        return outside
-    crs = region.estimate_utm_crs()
-    reg = region.to_crs(crs).union_all()
-    pts = gdf.geometry[ok].to_crs(crs)
-    buf = DEFAULT_BUFFER_M if buffer_m is None else float(buffer_m)
-    dist = pts.distance(reg).reindex(gdf.index).fillna(0.0)
-    outside = ok & (dist > 0)
-    far = ok & (dist > buf)
-    for row in gdf.index[far]:
-        rejects.add(
-            int(row),
-            lat_col,
-            f"{gdf.geometry[row].y:.6f}, {gdf.geometry[row].x:.6f}",
-            f"point is {dist[row] / 1000:.1f} km outside the region (kept up to "
-            f"{buf / 1000:.1f} km); check the coordinates",
-        )
-    ok[far] = False
-    return outside & ~far
+    """Numbers written as text: spaces, ``1,200`` (thousands) or ``2,5`` (decimal comma)."""
+    text = s.astype(str).str.strip().str.replace(r"[\s\u00a0]", "", regex=True)
+    thousands = text.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+    text = text.where(~thousands, text.str.replace(",", "", regex=False))
+    text = text.str.replace(",", ".", regex=False).str.replace("°", "", regex=False)
+    return pd.to_numeric(text.replace({"": np.nan, "None": np.nan, "nan": np.nan}), "coerce")
 
 
 def read_asset_file(
@@ -293,28 +262,172 @@ def read_asset_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
+    header_row: int | None = None,
     domain: str | None = None,
     domains: dict[str, Domain] | None = None,
     layer: str | None = None,
+    fips: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read one asset file into the Assets contract (see :func:`assetmap.read_assets`)."""
+    """Read one asset file into the Assets contract (see :func:`assetmap.read_assets`).
+
+    Parameters
+    ----------
+    path : Path
+    kind : {"csv", "xlsx", "spatial"}
+    columns : dict, optional
+        Contract field -> column of the file; ``location`` names a column holding both
+        coordinates (``"(40.81, -73.91)"``, ``"POINT (-73.91 40.81)"``).
+    source : str
+        Name of the source, the prefix of ``asset_id``.
+    region, buffer_m, strict
+        As in :func:`assetmap.read_assets`.
+    encoding, delimiter, sheet, header_row
+        How to read a table; see :func:`read_table`.
+    domain : str, optional
+        One domain for every row (then no domain column is needed).
+    domains : dict, optional
+        Domain definitions (default ``layers/domains.yml``).
+    layer : str, optional
+        Layer of a GeoPackage.
+    fips : str, optional
+        For HRSA's site list only: read one county's rows.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Assets; rows set aside in ``attrs["rejected"]``. A table exported by HRSA (its
+        health-center site list) is recognised by its header and read with
+        :func:`assetmap.sources.hrsa.read_hrsa` when no column map or domain is given.
+    """
     file = str(path)
-    rejects = _Rejects(source, file, strict)
     if kind in ("csv", "xlsx"):
-        df = read_table(path, kind=kind, encoding=encoding, delimiter=delimiter, sheet=sheet)
-        cols = _find_columns(df, columns, file)
-        pts, ok = _points_from_table(df, cols, rejects, region)
-        geom_col = cols.get("lat", "lat")
-    elif kind == "spatial":
-        df, pts, ok = _read_spatial(path, rejects, layer=layer)
-        cols = _find_columns(df, columns, file)
-        geom_col = "geometry"
-    else:
+        df = read_table(
+            path,
+            kind=kind,
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=sheet,
+            header_row=header_row,
+        )
+        from assetmap.sources import hrsa
+
+        if fips is not None and not hrsa.is_hrsa_table(df):
+            msg = "fips= applies to HRSA's health center site list only; this is not one"
+            raise InputError(msg, file=file)
+        if columns is None and domain is None and hrsa.is_hrsa_table(df):
+            log.info("%s: HRSA's health center site list; read as such", file)
+            return hrsa.hrsa_assets(
+                df,
+                file=file,
+                source=source,
+                region=region,
+                buffer_m=buffer_m,
+                strict=strict,
+                domains=domains,
+                fips=fips,
+            )
+        return assets_from_table(
+            df,
+            file=file,
+            source=source,
+            columns=columns,
+            region=region,
+            buffer_m=buffer_m,
+            strict=strict,
+            domain=domain,
+            domains=domains,
+        )
+    if kind != "spatial":
         msg = f"unknown kind {kind!r}; use csv, xlsx or spatial"
         raise InputError(msg, file=file)
-    n_in = len(df)
+    rejects = _Rejects(source, file, strict)
+    df, pts, ok = _read_spatial(path, rejects, layer=layer)
+    cols = _find_columns(df, columns, file)
+    return _finish(
+        df, pts, ok, cols, rejects, len(df), region, buffer_m, domain, domains, "geometry"
+    )
+
+
+def assets_from_table(
+    df: pd.DataFrame,
+    *,
+    file: str,
+    source: str,
+    columns: dict[str, str] | None = None,
+    region: gpd.GeoDataFrame | None = None,
+    buffer_m: float | None = None,
+    strict: bool = False,
+    domain: str | None = None,
+    domains: dict[str, Domain] | None = None,
+    set_aside: list[dict[str, Any]] | None = None,
+) -> gpd.GeoDataFrame:
+    """Validate a table of text cells (as :func:`read_table` returns) into Assets.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Cells as text, index = the row numbers the user sees.
+    file : str
+        The file the table came from, for messages.
+    source : str
+        Name of the source, the prefix of ``asset_id``.
+    columns, region, buffer_m, strict, domain, domains
+        As in :func:`read_asset_file`.
+    set_aside : list of dict, optional
+        Rows of the file already set aside by the caller (records with ``row``,
+        ``column``, ``value`` and ``problem``); they count as rows read.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Assets; rows set aside (``set_aside`` included) in ``attrs["rejected"]``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame(
+    ...     {"name": ["A", "B"], "domain": ["Food; Housing", "food"],
+    ...      "Location": ["(40.81, -73.91)", "0, 0"]},
+    ...     index=pd.Index([2, 3], name="row"))
+    >>> a = assets_from_table(table, file="list.csv", source="t")
+    >>> a[["name", "domain", "other_domains"]].values.tolist()
+    [['A', 'food', 'housing']]
+    >>> a.attrs["rejected"][0]["row"], a.attrs["rejected"][0]["column"]
+    (3, 'Location')
+    """
+    rejects = _Rejects(source, file, strict)
+    for r in set_aside or []:
+        rejects.add(int(r["row"]), r.get("column"), r.get("value", ""), str(r["problem"]))
+    n_in = len(df) + len(set_aside or [])
+    cols = _find_columns(df, columns, file)
+    given = columns or {}
+    if "location" in given and not ("lat" in given and "lon" in given):
+        cols.pop("lat", None)  # a location column named in the map wins over found lat/lon
+        cols.pop("lon", None)
+    location = None if "lat" in cols and "lon" in cols else _find_location(df, cols)
+    if location is not None:
+        log.info("%s: coordinates read from column %r", file, location)
+        cols.setdefault("location", location)
+    pts, ok = _points_from_table(df, cols, rejects, region, location)
+    geom_col = location or cols.get("lat", "lat")
+    return _finish(df, pts, ok, cols, rejects, n_in, region, buffer_m, domain, domains, geom_col)
+
+
+def _finish(
+    df: pd.DataFrame,
+    pts: gpd.GeoSeries,
+    ok: pd.Series,
+    cols: dict[str, str],
+    rejects: _Rejects,
+    n_in: int,
+    region: gpd.GeoDataFrame | None,
+    buffer_m: float | None,
+    domain: str | None,
+    domains: dict[str, Domain] | None,
+    geom_col: str,
+) -> gpd.GeoDataFrame:
+    """Contract fields, region check and the count of rows read, kept and set aside."""
     gdf = gpd.GeoDataFrame(df, geometry=pts, crs="EPSG:4326")
-    out = _contract_fields(gdf, cols, rejects, ok, source, domain, domains)
+    out = _contract_fields(gdf, cols, rejects, ok, rejects.source, domain, domains)
     out["outside_region"] = _apply_region(out, ok, region, buffer_m, rejects, geom_col)
     kept = out[ok.to_numpy()].copy()
     rej = rejects.frame().sort_values(["row"], kind="stable").drop_duplicates("row")
@@ -324,7 +437,7 @@ def read_asset_file(
         msg = f"internal error: {n_in} rows read, {len(kept)} kept, {len(rej)} set aside"
         raise AssertionError(msg)
     if len(rej):
-        log.warning("%s: %d of %d rows set aside (see rejected rows)", file, len(rej), n_in)
+        log.warning("%s: %d of %d rows set aside (see rejected rows)", rejects.file, len(rej), n_in)
     return kept
 
 
@@ -379,8 +492,84 @@ def _read_spatial(
     return df, gpd.GeoSeries(pts, index=gdf.index, crs="EPSG:4326"), ok
 
 
-def _clean_text(s: pd.Series) -> pd.Series:
-    return s.astype(str).str.strip().replace({"nan": "", "None": "", "NaN": ""})
+def _clean_text(s: pd.Series, *, lines: str = " ") -> pd.Series:
+    """Contract text: trimmed, runs of spaces squeezed, line breaks replaced by ``lines``."""
+    text = s.astype(str).replace({"nan": "", "None": "", "NaN": ""})
+    text = text.str.replace(r"\s*[\r\n]+\s*", lines, regex=True)
+    text = text.str.replace(r"[ \t\u00a0]+", " ", regex=True).str.strip()
+    return text.str.strip(" ,") if lines.strip() else text
+
+
+def _domains_of(value: str, matcher: DomainMatcher) -> tuple[list[str], list[str]]:
+    """Domains named in one cell, in the order written, and the words that match none.
+
+    The whole cell is matched first ("Housing and shelter" is one domain); otherwise it is
+    split at ``;`` ``,`` ``/`` ``|`` ``+`` ``&`` line breaks and "and".
+    """
+    key = matcher.match(value)
+    if key is not None:
+        return [key], []
+    keys: list[str] = []
+    unknown: list[str] = []
+    parts = [p for p in _DOMAIN_SPLIT.split(value) if p.strip()]
+    if len(parts) < 2:
+        return [], [value]
+    for part in parts:
+        k = matcher.match(part)
+        if k is None:
+            unknown.append(part.strip())
+        elif k not in keys:
+            keys.append(k)
+    return keys, unknown
+
+
+def _assign_domains(
+    out: gpd.GeoDataFrame,
+    gdf: gpd.GeoDataFrame,
+    cols: dict[str, str],
+    rejects: _Rejects,
+    ok: pd.Series,
+    matcher: DomainMatcher,
+) -> None:
+    """Map the domain column; a cell naming several domains keeps the first, lists the rest.
+
+    Every word of the cell must be a known domain: "Food; Widgets" is set aside with the
+    closest domains to "Widgets", so nothing written is lost without a word.
+    """
+    raw = out["domain"].copy()
+    first = pd.Series("", index=gdf.index, dtype=object)
+    others = pd.Series("", index=gdf.index, dtype=object)
+    for row in gdf.index[ok]:
+        value = raw[row]
+        if not value:
+            rejects.add(int(row), cols["domain"], "", "domain is empty")
+            ok[row] = False
+            continue
+        keys, unknown = _domains_of(value, matcher)
+        if unknown or not keys:
+            word = unknown[0] if unknown else value
+            sugg = matcher.suggest(word)
+            hint = f"; closest: {', '.join(sugg)}" if sugg else ""
+            where = f" in {value[:80]!r}" if word != value else ""
+            problem = (
+                f"unknown domain {word[:80]!r}{where}{hint} (add it as an alias in "
+                "layers/domains.yml)"
+            )
+            rejects.add(int(row), cols["domain"], value, problem)
+            ok[row] = False
+            continue
+        first[row] = keys[0]
+        others[row] = ";".join(keys[1:])
+    out["domain"] = first
+    if (others[ok] != "").any():
+        n = int((others[ok] != "").sum())
+        log.info(
+            "%s: %d rows name several domains; each is kept once, in the first domain "
+            "written, with the others in column other_domains",
+            rejects.file,
+            n,
+        )
+        out["other_domains"] = others
 
 
 def _contract_fields(
@@ -397,7 +586,7 @@ def _contract_fields(
     out = gpd.GeoDataFrame(index=gdf.index, geometry=gdf.geometry, crs="EPSG:4326")
     for field in ASSET_COLUMNS:
         if field in cols:
-            out[field] = _clean_text(gdf[cols[field]])
+            out[field] = _clean_text(gdf[cols[field]], lines=", " if field == "address" else " ")
         else:
             out[field] = ""
     # name
@@ -406,8 +595,19 @@ def _contract_fields(
     if "name" not in cols and "org" not in cols:
         msg = "no name column found (looked for name, program name, service name, organization)"
         raise InputError(msg, file=rejects.file, column="name")
+    name_col = cols.get("name", cols.get("org"))
     for row in gdf.index[ok & (out["name"] == "")]:
-        rejects.add(int(row), cols.get("name", cols.get("org")), "", "name is empty")
+        rejects.add(int(row), name_col, "", "name is empty")
+        ok[row] = False
+    for row in gdf.index[ok & (out["name"].str.len() > MAX_NAME_CHARS)]:
+        rejects.add(
+            int(row),
+            name_col,
+            out["name"][row],
+            f"name is {len(out['name'][row]):,} characters long (more than "
+            f"{MAX_NAME_CHARS}); a missing quotation mark probably ran several cells "
+            "together",
+        )
         ok[row] = False
     # domain
     if default_domain is not None:
@@ -422,21 +622,7 @@ def _contract_fields(
         )
         raise InputError(msg, file=rejects.file, column="domain")
     else:
-        raw = out["domain"].copy()
-        mapped = raw.map(lambda v: matcher.match(v) if v else None)
-        for row in gdf.index[ok & mapped.isna()]:
-            value = raw[row]
-            if not value:
-                problem = "domain is empty"
-            else:
-                sugg = matcher.suggest(value)
-                hint = f"; closest: {', '.join(sugg)}" if sugg else ""
-                problem = (
-                    f"unknown domain {value!r}{hint} (add it as an alias in layers/domains.yml)"
-                )
-            rejects.add(int(row), cols["domain"], value, problem)
-            ok[row] = False
-        out["domain"] = mapped.fillna("")
+        _assign_domains(out, gdf, cols, rejects, ok, matcher)
     # sector
     sector = out["sector"].map(lambda v: normalise_label(v).replace(" ", "_") if v else "other")
     unknown_sector = ~sector.isin(SECTORS)
@@ -475,12 +661,12 @@ def _contract_fields(
         )
         ok[row] = False
     out["capacity"] = cap
-    extra = []
+    extra = ["other_domains"] if "other_domains" in out.columns else []
     for c in gdf.columns:
         if c in cols.values() or c == gdf.geometry.name:
             continue
         # a file's own column named like a contract field (e.g. "source") is kept, renamed
-        name = f"{c}_original" if c in ASSET_COLUMNS else c
+        name = f"{c}_original" if c in ASSET_COLUMNS or c == "other_domains" else c
         out[name] = gdf[c]
         extra.append(name)
     return out[ASSET_COLUMNS + extra + ["geometry"]]
