@@ -137,6 +137,15 @@ def build(ctx: click.Context, project: Path, out: Path) -> None:
     type=click.Path(path_type=Path),
     help="Write rows set aside to this CSV.",
 )
+@click.option(
+    "--sheet", help="XLSX sheet: its name or 0-based position (default: first with data)."
+)
+@click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    help="Row number of the header, when title lines stand above it.",
+)
+@click.option("--encoding", help="Text encoding of a CSV (detected when omitted).")
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
 def validate(
     file: Path,
@@ -144,6 +153,9 @@ def validate(
     units_path: Path | None,
     column_map: tuple[str, ...],
     rejected_out: Path | None,
+    sheet: str | None,
+    header_row: int | None,
+    encoding: str | None,
     as_json: bool,
 ) -> None:
     """Check an asset FILE (or HSDS folder) and list every problem by row and column."""
@@ -160,7 +172,14 @@ def validate(
             k, v = item.split("=", 1)
             columns[k.strip()] = v.strip()
         region = read_units(units_path) if units_path else None
-        assets = read_assets(file, kind=kind, columns=columns or None, region=region)
+        options: dict[str, object] = {}
+        if sheet is not None:
+            options["sheet"] = int(sheet) if sheet.isdigit() else sheet
+        if header_row is not None:
+            options["header_row"] = header_row
+        if encoding is not None:
+            options["encoding"] = encoding
+        assets = read_assets(file, kind=kind, columns=columns or None, region=region, **options)
         rej = rejected_rows(assets)
         if as_json:
             click.echo(json.dumps({"kept": len(assets), "rejected": rej.to_dict("records")}))

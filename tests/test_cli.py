@@ -160,3 +160,31 @@ def test_validate_lists_problems_by_row_and_column(tmp_path):
     good = tmp_path / "good.csv"
     good.write_text("id,name,domain,lat,lon\n1,Pantry,food,40.85,-73.90\n")
     assert CliRunner().invoke(cli, ["validate", str(good)]).exit_code == 0
+
+
+def test_validate_with_header_row_and_sheet(tmp_path):
+    import openpyxl
+
+    text = tmp_path / "titled.csv"
+    text.write_text(
+        "Food list 2024\nCompiled by the coalition\n"
+        "name,domain,latitude,longitude\nPantry A,food,40.84,-73.90\n"
+    )
+    res = CliRunner().invoke(cli, ["validate", str(text), "--header-row", "3"])
+    assert res.exit_code == 0, res.output
+    assert "1 rows read = 1 kept + 0 set aside." in res.output
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["read me first"])
+    sheet = book.create_sheet("Sites")
+    sheet.append(["name", "domain", "latitude", "longitude"])
+    sheet.append(["Clinic B", "primary care", 40.85, -73.91])
+    sheet.append(["Clinic C", "primary care", None, -73.91])
+    xlsx = tmp_path / "sites.xlsx"
+    book.save(xlsx)
+    res = CliRunner().invoke(cli, ["validate", str(xlsx), "--sheet", "Sites"])
+    assert res.exit_code == 1
+    assert "row 3, column 'latitude': coordinate is missing" in res.output
+    assert "2 rows read = 1 kept + 1 set aside." in res.output
+    res = CliRunner().invoke(cli, ["validate", str(xlsx), "--sheet", "Budget"])
+    assert res.exit_code == 2 and "Sites" in res.output and "Notes" in res.output

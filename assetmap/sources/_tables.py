@@ -327,7 +327,8 @@ def _header_index(rows: Rows, header_row: int | None, file: str) -> int:
             if k:
                 log.warning(
                     "%s: row %s above the header looks like a title and is skipped; the "
-                    "header is row %d (pass header_row= to choose another)",
+                    "header is row %d (pass header_row=, or --header-row to assetmap "
+                    "validate, to choose another)",
                     file,
                     ", ".join(str(rows[j][0]) for j in filled[:k]),
                     rows[i][0],
@@ -396,7 +397,8 @@ def frame_from_rows(
             msg = (
                 f"this row has {len(cells)} fields but the header has {len(header)}; a value "
                 "probably contains the delimiter without quotes around it (or the header is "
-                f"not row {rows[h][0]}: then pass header_row=)"
+                f"not row {rows[h][0]}: then pass header_row=, or --header-row to "
+                "assetmap validate)"
             )
             raise InputError(msg, file=file, row=n)
         cells = (cells + [""] * (width - len(cells)))[:width]
