@@ -39,22 +39,35 @@ __all__ = [
 Z90 = 1.645
 
 
+#: Values that mean "no estimate" in public files: CDC/ATSDR SVI's -999 and the Census
+#: API's annotation values (-666666666 and kin).
+MISSING_CODES = (-999.0, -888888888.0, -666666666.0, -555555555.0, -333333333.0, -222222222.0)
+
+
 @dataclass(frozen=True)
 class Indicator:
-    """One need indicator: a ratio of summed ACS estimates."""
+    """One need indicator: a ratio of summed ACS estimates, or a column of the units.
+
+    A *column* indicator (``column: RPL_THEMES``) takes its value as it is from the
+    units file (CDC/ATSDR SVI, CDC PLACES, a local survey); ``moe_column`` optionally
+    names its margin of error (90%). ACS indicators have ``numerator`` and
+    ``denominator`` codes instead.
+    """
 
     key: str
     label: str
-    numerator: tuple[str, ...]
-    denominator: tuple[str, ...]
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
     direction: str = "higher"
     theme: str = "overall"
     unit: str = "percent"
     universe: str = ""
+    column: str | None = None
+    moe_column: str | None = None
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """ACS variable codes (without suffix) the indicator needs."""
+        """ACS variable codes (without suffix) the indicator needs (none for a column)."""
         return tuple(dict.fromkeys(self.numerator + self.denominator))
 
 
@@ -106,8 +119,20 @@ def load_indicators(path: str | Path | None = None) -> IndicatorSet:
         raise ConfigError(msg)
     out: dict[str, Indicator] = {}
     for key, d in raw["indicators"].items():
-        if not isinstance(d, dict) or not d.get("numerator") or not d.get("denominator"):
-            msg = f"{p}: indicator {key!r} needs 'numerator' and 'denominator' lists"
+        column = d.get("column") if isinstance(d, dict) else None
+        if column is not None and (d.get("numerator") or d.get("denominator")):
+            msg = (
+                f"{p}: indicator {key!r} gives both 'column' and 'numerator'/'denominator'; "
+                "use one (a column of the units, or ACS codes)"
+            )
+            raise ConfigError(msg)
+        if column is None and (
+            not isinstance(d, dict) or not d.get("numerator") or not d.get("denominator")
+        ):
+            msg = (
+                f"{p}: indicator {key!r} needs 'numerator' and 'denominator' lists of ACS "
+                "codes, or 'column' naming a column of the units file"
+            )
             raise ConfigError(msg)
         direction = str(d.get("direction", "higher"))
         if direction not in ("higher", "lower"):
@@ -116,12 +141,14 @@ def load_indicators(path: str | Path | None = None) -> IndicatorSet:
         out[str(key)] = Indicator(
             key=str(key),
             label=str(d.get("label", key)),
-            numerator=tuple(str(v) for v in _as_list(d["numerator"])),
-            denominator=tuple(str(v) for v in _as_list(d["denominator"])),
+            numerator=tuple(str(v) for v in _as_list(d.get("numerator") or [])),
+            denominator=tuple(str(v) for v in _as_list(d.get("denominator") or [])),
             direction=direction,
             theme=str(d.get("theme", "overall")),
-            unit=str(d.get("unit", "percent")),
+            unit=str(d.get("unit", "percent" if column is None else "value")),
             universe=str(d.get("universe", "")),
+            column=None if column is None else str(column),
+            moe_column=None if d.get("moe_column") is None else str(d["moe_column"]),
         )
     settings = raw.get("settings") or {}
     return IndicatorSet(
@@ -164,14 +191,16 @@ def percentile_rank(values: pd.Series) -> pd.Series:
     return ((ranks - 1.0) / (n - 1.0)).rename(values.name)
 
 
-def _column(units: pd.DataFrame, name: str) -> pd.Series:
+def _column(units: pd.DataFrame, name: str, source: str = "layers/indicators.yml") -> pd.Series:
     if name not in units.columns:
         msg = (
             f"column {name!r} is missing from the units table; it is needed by "
-            "layers/indicators.yml (fetch it with `assetmap fetch` or edit the indicators)"
+            f"{source} (fetch ACS data with `assetmap fetch`, or edit the indicators: an "
+            "indicator can also be a column of your units file, `column: NAME`)"
         )
         raise InputError(msg, column=name)
-    return pd.to_numeric(units[name], errors="coerce").astype(float)
+    v = pd.to_numeric(units[name], errors="coerce").astype(float)
+    return v.where(~v.isin(MISSING_CODES))
 
 
 def indicator_values(units: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -195,6 +224,15 @@ def indicator_values(units: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
         Columns ``value`` (percent when ``unit == "percent"``), ``moe`` (same scale) and
         ``cv``, on the units' index. Units whose denominator is zero or missing get NaN.
     """
+    if indicator.column is not None:
+        value = _column(units, indicator.column)
+        if indicator.moe_column is not None:
+            moe = _column(units, indicator.moe_column).clip(lower=0)
+            cv = (moe / Z90) / value.where(value > 0)
+        else:
+            moe = pd.Series(np.nan, index=units.index)
+            cv = pd.Series(np.nan, index=units.index)
+        return pd.DataFrame({"value": value, "moe": moe, "cv": cv}, index=units.index)
     num = sum(_column(units, f"{c}E") for c in indicator.numerator)
     den = sum(_column(units, f"{c}E") for c in indicator.denominator)
     assert isinstance(num, pd.Series)

@@ -38,6 +38,12 @@ def _fmt_pct(x: float) -> str:
     return "—" if x is None or not np.isfinite(x) else f"{x:.1f}%"
 
 
+def _fmt_value(x: float, unit: str) -> str:
+    if unit == "percent":
+        return _fmt_pct(x)
+    return "—" if x is None or not np.isfinite(x) else f"{x:,.3g}"
+
+
 def ordinal(n: float) -> str:
     """Return "1st", "2nd", "92nd", "11th" for a percentile.
 
@@ -130,6 +136,8 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     summary = _summary(atlas, rows, high_need, pop, n_res, need_p, acs, asset_src, method_access)
     top = u[residential].sort_values("need_pct", ascending=False).head(10)
     ind_keys = [k for k in ("poverty_100", "uninsured", "no_vehicle", "limited_english") if k in u]
+    if not ind_keys:  # the study's own indicators (e.g. CDC SVI columns): the first four
+        ind_keys = [k for k in atlas.indicators.indicators if k in u][:4]
     top_gaps = []
     for uid, r in top.iterrows():
         doms = atlas.gaps.loc[atlas.gaps["unit_id"] == uid, "domain"]
@@ -140,7 +148,10 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
                 "population": _fmt_int(float(r["population"])),
                 "need": ordinal(100 * r["need_pct"]),
                 "indicators": [
-                    (atlas.indicators.indicators[k].label, _fmt_pct(float(r[k])))
+                    (
+                        atlas.indicators.indicators[k].label,
+                        _fmt_value(float(r[k]), atlas.indicators.indicators[k].unit),
+                    )
                     + (("unreliable",) if bool(r.get(f"{k}_unreliable", False)) else ("",))
                     for k in ind_keys
                 ],
@@ -215,6 +226,20 @@ def _acs_vintage(prov: dict[str, Any]) -> str:
     return "ACS 5-year estimates"
 
 
+def _need_source(atlas: Atlas, acs: str) -> str:
+    """Who the need figures come from, for citable sentences."""
+    inds = list(atlas.indicators.indicators.values())
+    if all(i.column is None for i in inds):
+        return f"US Census Bureau, {acs}"
+    named = [
+        str(s.get("name"))
+        for s in atlas.provenance.get("sources", [])
+        if isinstance(s, dict) and s.get("name")
+    ]
+    own = ", ".join(named[:2]) if named else "need measures of the study's units file"
+    return own if all(i.column is not None for i in inds) else f"US Census Bureau, {acs}; {own}"
+
+
 def _summary(
     atlas: Atlas,
     rows: list[dict[str, Any]],
@@ -227,6 +252,7 @@ def _summary(
     method: str,
 ) -> list[dict[str, str]]:
     out = []
+    need_src = _need_source(atlas, acs)
     n_high = int(high_need.sum())
     high_pop = float(pop[high_need].sum())
     out.append(
@@ -236,7 +262,7 @@ def _summary(
                 f"of {_fmt_int(float(pop.sum()))} residents, are in the top "
                 f"{100 - need_p:g}% of need."
             ),
-            "source": f"US Census Bureau, {acs}",
+            "source": need_src,
             "method": "SVI-style percentile ranking of the indicators listed under Methods",
         }
     )
@@ -250,7 +276,7 @@ def _summary(
                     f"{r['gaps']} high-need neighbourhoods ({r['gap_pop']} residents) have no "
                     f"{r['label'].lower()} service within a {r['threshold']}-minute walk."
                 ),
-                "source": f"US Census Bureau, {acs}; {asset_src}",
+                "source": f"{need_src}; {asset_src}",
                 "method": method,
             }
         )
@@ -263,7 +289,7 @@ def _summary(
                 f"walk from any {worst['label'].lower()} service, the largest such population "
                 "among the health-related social needs domains."
             ),
-            "source": f"US Census Bureau, {acs}; {asset_src}",
+            "source": f"{need_src}; {asset_src}",
             "method": method,
         }
     )
@@ -436,9 +462,18 @@ def _money_rows(a: Any) -> list[dict[str, str]]:
 def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]:
     t = atlas.travel or {}
     thresholds = ", ".join(f"{d.label} {d.threshold_min:g} min" for d in atlas.domains.values())
+    columns = [i.label for i in atlas.indicators.indicators.values() if i.column is not None]
+    source = (
+        "is computed from ACS estimates as a share of its universe"
+        if not columns
+        else "is computed from ACS estimates as a share of its universe or, for "
+        f"{', '.join(columns)}, taken as given in the units file"
+        if len(columns) < len(atlas.indicators.indicators)
+        else "is taken as given in the units file"
+    )
     return [
-        "Need: each indicator (listed below) is computed from ACS estimates as a share of "
-        "its universe, percentile-ranked across residential neighbourhoods as "
+        f"Need: each indicator (listed below) {source}, "
+        "percentile-ranked across residential neighbourhoods as "
         "(rank − 1)/(N − 1), summed within themes and overall, and ranked again (CDC/ATSDR "
         "Social Vulnerability Index method). Estimates with a coefficient of variation "
         "above 30% are marked unreliable.",

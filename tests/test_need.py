@@ -132,3 +132,69 @@ def test_sample_need_index_is_real_and_complete(sample_project):
     assert out["need_pct"].max() == 1.0 and out["need_pct"].min() == 0.0
     # poverty in the Bronx NTAs is a real, plausible share
     assert out.loc[out["population"] > 1000, "poverty_100"].between(2, 60).all()
+
+
+def test_column_indicators_from_the_units_file(tmp_path):
+    # CDC/ATSDR SVI-style: percentile columns given as they are, -999 meaning "no data"
+    yml = tmp_path / "svi.yml"
+    yml.write_text(
+        textwrap.dedent(
+            """
+            indicators:
+              svi_socio: {label: SVI socioeconomic, column: RPL_THEME1, theme: socio}
+              diabetes: {label: Diabetes (PLACES), column: DIABETES_CrudePrev,
+                         moe_column: DIABETES_MOE, unit: percent, theme: health}
+            """
+        )
+    )
+    ind = load_indicators(yml)
+    assert ind.variables == []  # nothing to fetch from the Census
+    units = squares(4, pops=[100, 100, 100, 100])
+    units["RPL_THEME1"] = [0.9, 0.2, -999, 0.5]
+    units["DIABETES_CrudePrev"] = [12.0, 8.0, 10.0, 6.0]
+    units["DIABETES_MOE"] = [1.645 * 1.2, 0.0, 0.0, 0.0]
+    out = am.need_index(units, ind)
+    assert out["svi_socio"].iloc[:2].tolist() == [0.9, 0.2] and math.isnan(out["svi_socio"].iloc[2])
+    assert out["diabetes_cv"].iloc[0] == pytest.approx(0.1)  # (MOE / 1.645) / value
+    # ranks: svi 0.9 > 0.5 > 0.2 (unit 3 unranked); diabetes 12 > 10 > 8 > 6
+    assert out["svi_socio_pct"].tolist()[:2] == [1.0, 0.0]
+    assert math.isnan(out["need_pct"].iloc[2])  # a missing indicator leaves the unit unranked
+    assert out["need_pct"].idxmax() == units.index[0]
+
+
+def test_column_and_acs_codes_together_is_an_error(tmp_path):
+    yml = tmp_path / "bad.yml"
+    yml.write_text("indicators:\n  x: {column: A, numerator: [B1], denominator: [B0]}\n")
+    with pytest.raises(ConfigError, match="use one"):
+        load_indicators(yml)
+
+
+def test_study_on_its_own_need_columns_builds_and_cites_them(tmp_path):
+    import geopandas as gpd
+
+    from assetmap._resources import sample_dir
+
+    units = gpd.read_file(sample_dir() / "units.geojson")[
+        ["unit_id", "name", "population", "geometry"]
+    ]
+    rng = np.random.default_rng(7)
+    units["RPL_THEMES"] = rng.random(len(units)).round(4)
+    units.loc[3, "RPL_THEMES"] = -999
+    units.to_file(tmp_path / "units.gpkg")
+    (tmp_path / "svi.yml").write_text(
+        "indicators:\n  svi: {label: CDC/ATSDR SVI overall, column: RPL_THEMES}\n"
+    )
+    (tmp_path / "p.yml").write_text(
+        "name: Own need\nunits: {path: units.gpkg}\nindicators: svi.yml\n"
+        f"assets:\n  - {{path: {sample_dir() / 'assets_211.csv'}}}\n"
+        "sources:\n  - {name: CDC/ATSDR Social Vulnerability Index 2022, vintage: '2022'}\n"
+    )
+    atlas = am.load_project(tmp_path / "p.yml").build()
+    top = atlas.units["need_pct"].idxmax()
+    assert atlas.units.loc[top, "svi"] == units["RPL_THEMES"].max()
+    atlas.report(tmp_path / "r")
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "taken as given in the units file" in md
+    assert "Source: CDC/ATSDR Social Vulnerability Index 2022" in md
+    html = atlas.map().get_root().render()
+    assert "CDC/ATSDR SVI overall" in html
