@@ -105,7 +105,13 @@ _SUFFIX_KIND = {
     ".osm": "osm",
 }
 #: Files whose presence makes a folder or zip an Open Referral HSDS package.
-_HSDS_MARKERS = ("datapackage.json", "services.csv", "service.csv", "services.json")
+_HSDS_MARKERS = (
+    "datapackage.json",
+    "services.csv",
+    "service.csv",
+    "services.json",
+    "service.json",
+)
 
 
 def _infer_kind(p: Path) -> str | None:
@@ -125,7 +131,15 @@ def _infer_kind(p: Path) -> str | None:
         except zipfile.BadZipFile:
             return "spatial"
         return "hsds" if names & set(_HSDS_MARKERS) else "spatial"
+    if p.suffix.lower() == ".json" and p.is_file() and not _looks_like_geojson(p):
+        return "hsds"  # HSDS service / organization / service_at_location objects
     return _SUFFIX_KIND.get(p.suffix.lower())
+
+
+def _looks_like_geojson(p: Path) -> bool:
+    """Whether a ``.json`` file is GeoJSON (a FeatureCollection or Feature) by its start."""
+    head = p.open("rb").read(4096).decode("utf-8-sig", errors="replace")
+    return '"FeatureCollection"' in head or '"Feature"' in head or '"coordinates"' in head
 
 
 def read_assets(

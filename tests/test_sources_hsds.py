@@ -11,6 +11,7 @@ import pytest
 
 import assetmap as am
 from assetmap._resources import sample_dir
+from assetmap.domains import DomainMatcher, load_domains
 from assetmap.errors import InputError
 from assetmap.sources.hsds import read_hsds
 
@@ -47,6 +48,7 @@ EXPECTED = {
     "sal-11": ("Fordham Senior Center", "older_adults", "", ""),
     "sal-12": ("Rental Assistance", "housing", "718-555-0101", ""),
     "sal-13": ("Energy Bill Help", "utilities", "", ""),
+    # term RP-1500.1400-200, Domestic Violence Hotlines (211/AIRS taxonomy)
     "sal-14": ("Safe Haven Counseling", "safety", "718-555-0110", ""),
 }
 LOCATION_OF = {"sal-05": (40.8208, -73.9010), "sal-09": (40.8240, -73.8650)}
@@ -252,7 +254,7 @@ def test_missing_tables_and_columns(tmp_path):
     (empty / "notes.txt").write_text("hello")
     with pytest.raises(InputError, match="no HSDS tables found"):
         read_hsds(empty)
-    with pytest.raises(InputError, match="not a folder or a zip"):
+    with pytest.raises(InputError, match="not a folder, a zip or a .json file"):
         read_hsds(empty / "notes.txt")
 
 
@@ -333,3 +335,245 @@ def test_project_reads_hsds_and_osm_and_cites_them(tmp_path):
     assert names == ["Open Referral HSDS 3.0 directory '211'", "© OpenStreetMap contributors"]
     assert project.provenance["sources"][1]["licence"] == "ODbL 1.0"
     assert set(project.rejected["source"]) == {"211", "osm"}
+
+
+# ------------------------------------------------------------------ layouts seen in the wild
+# Checked against the Open Referral specification's own examples (examples/csv, simple,
+# all_resources and the *_full.json API objects); the fixtures below are hand-written in
+# the same shapes.
+
+
+def test_v3_singular_names_placeholders_and_fallbacks():
+    pkg = HSDS / "kelly_v3_singular"
+    a = read_hsds(pkg)
+    rej = am.rejected_rows(a)
+    assert len(a) + len(rej) == 5  # five service_at_location rows
+    got = a.set_index("source_id")
+    assert got["domain"].to_dict() == {
+        "sal-a": "food",  # code written in lower case: bd-1800.2000
+        "sal-b": "primary_care",  # Open Eligibility name "Medical Care"
+        "sal-d": "food",  # link_entity left as the placeholder "link_entity"
+        "sal-e": "behavioral_health",  # a code straight in attribute.taxonomy_term_id
+    }
+    assert got.loc["sal-e", "taxonomy"] == "RP-1400.8000-050"
+    assert got.loc["sal-a", "phone"] == "718-555-0191"  # the fax line listed first is skipped
+    assert got.loc["sal-b", "phone"] == "718-555-0192 x12"  # organization's, quotes removed
+    assert got.loc["sal-a", "address"] == "940 Kelly St, Bronx, NY 10459"
+    # the only address of the parish hall is postal: better than none
+    assert got.loc["sal-b", "address"] == "PO Box 17, Bronx, NY 10474"
+    assert got.loc["sal-a", "hours"] == "Tue, Thu 09:00-12:00"
+    assert got.loc["sal-d", "hours"] == "last Fri 17:00-19:00"
+    assert got.loc["sal-b", "hours"] == "Mon, Tue, Wed, Thu, Fri 08:00-20:00"  # the hall's
+    assert got.loc["sal-a", "sector"] == "cbo" and got.loc["sal-b", "sector"] == "faith"
+    (r,) = rej.itertuples()
+    assert (Path(r.file).name, r.row, r.column) == ("service.csv", 4, "status")
+    assert r.value == "Temporarily Closed" and "is temporarily closed" in r.problem
+
+
+def test_v3_taxonomy_csv_of_vocabularies_is_not_read_as_terms(tmp_path):
+    pkg = tmp_path / "kelly"
+    shutil.copytree(HSDS / "kelly_v3_singular", pkg)
+    (pkg / "taxonomy_term.csv").unlink()  # only the 3.x vocabulary list is left
+    a = read_hsds(pkg)
+    rej = am.rejected_rows(a).set_index("row")
+    assert a["source_id"].tolist() == ["sal-e"]  # the code in the link table still works
+    assert "'tm-pantry' is not in the taxonomy terms table" in rej.loc[2, "problem"]
+    assert Path(rej.loc[2, "file"]).name == "attribute.csv"
+
+
+def test_postal_address_only_where_no_physical_one(tmp_path):
+    # regression: one physical address anywhere in the package used to hide every postal one
+    pkg = tmp_path / "kelly"
+    shutil.copytree(HSDS / "kelly_v3_singular", pkg)
+    edit(pkg, "address.csv", 2, "address_type", "")  # the storefront: type left empty
+    got = read_hsds(pkg).set_index("source_id")["address"]
+    assert got["sal-a"] == "940 Kelly St, Bronx, NY 10459"
+    assert got["sal-b"] == "PO Box 17, Bronx, NY 10474"
+
+
+V2_SCHEDULES = """id,service_id,location_id,service_at_location_id,weekday,opens_at,closes_at
+rs-1,svc-01,,,1,09:00:00,17:00:00
+rs-2,svc-01,,,2,09:00:00,17:00:00
+rs-3,svc-01,,,3,09:00:00,17:00:00
+rs-4,svc-01,,,6,10:00:00,12:00:00
+rs-5,svc-02,,,Thursday,11:30,13:30
+"""
+V2_POSTAL = (
+    "id,location_id,attention,address_1,address_2,address_3,address_4,city,region,"
+    "state_province,postal_code,country\n"
+    "pa-1,loc-05,,PO Box 55,,,,Bronx,,NY,10460,US\n"
+)
+
+
+def test_v2_weekday_numbers_postal_addresses_and_geocoding_hint(tmp_path):
+    pkg = copy_pkg(tmp_path, "bronx_v2")
+    (pkg / "regular_schedules.csv").write_text(V2_SCHEDULES)
+    (pkg / "postal_addresses.csv").write_text(V2_POSTAL)
+    df = pd.read_csv(pkg / "physical_addresses.csv", dtype=str, keep_default_na=False)
+    df[df["location_id"] != "loc-05"].to_csv(pkg / "physical_addresses.csv", index=False)
+    edit(pkg, "locations.csv", 7, "latitude", "")  # loc-06, 800 Hunts Point Ave
+    a = read_hsds(pkg)
+    got = a.set_index("source_id")
+    assert got.loc["sal-01", "hours"] == "Mon, Tue, Wed 09:00-17:00; Sat 10:00-12:00"
+    assert got.loc["sal-02", "hours"] == "Thu 11:30-13:30"
+    loc05 = pd.read_csv(pkg / "service_at_location.csv").query("location_id == 'loc-05'")
+    for sal in loc05["id"]:
+        assert got.loc[sal, "address"] == "PO Box 55, Bronx, NY 10460"
+    r = only_problem(a)
+    assert (Path(r["file"]).name, r["row"], r["column"]) == ("locations.csv", 7, "latitude")
+    assert "coordinate is missing" in r["problem"]
+    assert "address (800 Hunts Point Ave, Bronx, NY 10474): geocode it" in r["problem"]
+
+
+def test_package_with_no_taxonomy_links_says_so(tmp_path):
+    pkg = copy_pkg(tmp_path, "bronx_v2")
+    (pkg / "services_taxonomy.csv").write_text("id,service_id,taxonomy_id,taxonomy_detail\n")
+    a = read_hsds(pkg)
+    rej = am.rejected_rows(a)
+    assert len(a) == 0 and len(rej) == 15
+    placed = rej[~rej["problem"].str.contains("Bronx Warmline")]
+    assert placed["problem"].str.contains("links no taxonomy term to any service").all()
+
+
+def _site(i: int, lat: float) -> dict:
+    return {
+        "id": f"site-{i}",
+        "name": f"Site {i}",
+        "location_type": "physical",
+        "latitude": lat,
+        "longitude": -73.905,
+        "addresses": [
+            {"address_1": f"{i}0 Westchester Ave", "city": "Bronx", "address_type": "physical"}
+        ],
+        "schedules": [{"byday": "SA", "opens_at": "10:00:00", "closes_at": "13:00:00"}],
+    }
+
+
+def _market_service() -> dict:
+    return {
+        "id": "svc-market",
+        "name": "Fresh Produce Market",
+        "status": "active",
+        "organization": {
+            "id": "org-farm",
+            "name": "Bronx Farm Share",
+            "legal_status": "Nonprofit",
+            "phones": [{"number": "718-555-0170", "type": "voice"}],
+        },
+        "attributes": [{"taxonomy_term": {"id": "oe-1", "name": "Food Pantry"}}],
+    }
+
+
+def test_json_service_at_location_objects(tmp_path):
+    # /service_at_locations answers objects with the service and the location nested; one
+    # service listed at two places is one service, not a duplicate
+    sals = [
+        {"id": "fm-1", "service": _market_service(), "location": _site(1, 40.8161)},
+        {"id": "fm-2", "service": _market_service(), "location": _site(2, 40.8172)},
+        {
+            "id": "fm-3",
+            "service": {"id": "svc-x", "name": "Unfiled Program"},
+            "location": _site(3, 40.8183),
+        },
+    ]
+    page = tmp_path / "api"
+    page.mkdir()
+    (page / "service_at_locations.json").write_text(json.dumps({"contents": sals}))
+    a = read_hsds(page)
+    assert a["source_id"].tolist() == ["fm-1", "fm-2"]
+    row = a.iloc[1]
+    assert (row["name"], row["domain"], row["org"], row["sector"]) == (
+        "Fresh Produce Market",
+        "food",
+        "Bronx Farm Share",
+        "cbo",
+    )
+    assert (row["phone"], row["address"], row["hours"]) == (
+        "718-555-0170",
+        "20 Westchester Ave, Bronx",
+        "Sat 10:00-13:00",
+    )
+    assert row.geometry.y == pytest.approx(40.8172)
+    (r,) = am.rejected_rows(a).itertuples()
+    assert (r.row, r.column) == (3, "service.id") and "no taxonomy term" in r.problem
+    # one object on its own, the file given directly
+    single = tmp_path / "one_site.json"
+    single.write_text(json.dumps(sals[0]))
+    one = read_hsds(single)
+    assert one["source_id"].tolist() == ["fm-1"] and one["source"].iloc[0] == "one_site"
+
+
+def test_json_organization_with_its_services(tmp_path):
+    svc = _market_service()
+    org = svc.pop("organization")
+    svc["service_at_locations"] = [
+        {"id": "fm-1", "location": _site(1, 40.8161)},
+        {"id": "fm-2", "location_id": "site-2"},  # the place is in the organization's list
+    ]
+    unplaced = {"id": "svc-van", "name": "Delivery Van", "status": "active"}
+    org.update({"services": [svc, unplaced], "locations": [_site(2, 40.8172)]})
+    path = tmp_path / "organization.json"
+    path.write_text(json.dumps(org))
+    a = read_hsds(path)
+    got = a.set_index("source_id")
+    assert list(got.index) == ["fm-1", "fm-2"]
+    assert set(got["org"]) == {"Bronx Farm Share"} and set(got["domain"]) == {"food"}
+    assert got.loc["fm-2", "address"] == "20 Westchester Ave, Bronx"
+    assert got.loc["fm-2", "phone"] == "718-555-0170"  # the organization's phone
+    assert got.loc["fm-2", "geometry"].y == pytest.approx(40.8172)
+    (r,) = am.rejected_rows(a).itertuples()
+    assert (r.file, r.row, r.column) == (str(path), 1, "services[1].id")
+    assert "'Delivery Van' has no location" in r.problem
+    # an organization list page carries no services: nothing to read, said plainly
+    bare = {k: v for k, v in org.items() if k not in ("services", "locations", "phones")}
+    listing = tmp_path / "organizations.json"
+    listing.write_text(json.dumps({"contents": [bare]}))
+    with pytest.raises(InputError, match="no HSDS service found.*organization objects"):
+        read_hsds(listing)
+
+
+def test_json_service_summaries_are_set_aside_with_a_hint(tmp_path):
+    summary = {k: v for k, v in _market_service().items() if k != "attributes"}
+    path = tmp_path / "services.json"
+    path.write_text(json.dumps({"total_pages": 3, "page_number": 1, "contents": [summary]}))
+    a = read_hsds(path)
+    (r,) = am.rejected_rows(a).itertuples()
+    assert (r.row, r.column) == (1, "id")
+    assert "service_at_locations list is empty or missing" in r.problem
+    assert "/services/{id}" in r.problem
+
+
+def test_real_taxonomy_codes_reach_their_domains():
+    m = DomainMatcher(load_domains())
+    cases = {
+        # 211 HSIS codes: counseling (RP-1400.8000) is behavioural health, the domestic
+        # violence hotlines (RP-1500.1400-200) and shelters (BH-1800.1500-100) are safety
+        "RP-1400.8000-655": "behavioral_health",
+        "RP-1500.1400-800": "behavioral_health",
+        "RP-1500.1400-200": "safety",
+        "BH-1800.1500-100": "safety",
+        "BD-1875.2000": "food",
+        "NL-6000.9500": "food",
+        "LE-0100": "primary_care",
+        "FP-1500": "legal_aid",
+        "HD-1800.3000": "childcare",
+        # Open Eligibility names
+        "Addiction & Recovery": "behavioral_health",
+        "Help Pay for Utilities": "utilities",
+        "Emergency Shelter": "housing",
+        "Immediate Safety": "safety",
+        "Bus Passes": "transportation",
+        "Medical Care": "primary_care",
+        "Help Find Work": "employment",
+        "Help Pay for Childcare": "childcare",
+    }
+    assert {k: m.match(k) for k in cases} == cases
+    assert m.match("Health") is None  # an Open Eligibility top level spanning domains
+
+
+def test_read_assets_knows_an_hsds_json_file_from_geojson(tmp_path):
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps({"contents": _json_services()}))
+    a = am.read_assets(path)  # no kind: the file is recognised as HSDS, not GeoJSON
+    assert a["name"].tolist() == ["Hub Pantry"]
+    assert a.attrs["source_info"]["name"].startswith("Open Referral HSDS")

@@ -1,11 +1,13 @@
 """Reading an Open Referral HSDS package into plain tables (internal to :mod:`hsds`).
 
 A package is a folder or a zip; its tables are CSV files (HSDS 3.x data package or 2.x
-layout, singular or plural names, paths in ``datapackage.json`` first) or one
-``services.json`` of nested service objects, flattened here into the same tables. Every
-row keeps where it came from: ``_file`` (as a person finds it, ``package/locations.csv``),
-``_row`` (the spreadsheet row, header = 1; for JSON the service's position) and ``_at``
-(for JSON, the path of the object, e.g. ``service_at_locations[0].location.``).
+layout, singular or plural names, paths in ``datapackage.json`` first) or one JSON
+document of nested HSDS 3 objects (services, services at a location, or organizations with
+their services; a list, an API page ``{"contents": [...]}`` or a single object), flattened
+here into the same tables. Every row keeps where it came from: ``_file`` (as a person
+finds it, ``package/locations.csv``), ``_row`` (the spreadsheet row, header = 1; for JSON
+the top-level object's position) and ``_at`` (for JSON, the path of the object, e.g.
+``service_at_locations[0].location.``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "services_at_locations",
     ),
     "addresses": ("addresses", "address", "physical_addresses", "physical_address"),
+    # 2.x keeps mailing addresses apart; used for a location with no physical address.
+    "postal_addresses": ("postal_addresses", "postal_address"),
     "phones": ("phones", "phone"),
     "schedules": ("schedules", "schedule", "regular_schedules", "regular_schedule"),
     # "taxonomy" is the 2.0 terms table; in 3.x a taxonomy_terms table comes first.
@@ -51,8 +55,27 @@ TABLES: dict[str, tuple[str, ...]] = {
         "service_taxonomy",
     ),
 }
-_JSON_NAMES = ("services.json", "service.json")
+_JSON_NAMES = (
+    "services.json",
+    "service.json",
+    "service_at_locations.json",
+    "service_at_location.json",
+    "organizations.json",
+    "organization.json",
+)
 _MARKERS = {"datapackage.json", "services.csv", "service.csv", *_JSON_NAMES}
+#: Keys only an HSDS organization object has (a service has ``url``, ``status``, …).
+_ORG_KEYS = {
+    "website",
+    "additional_websites",
+    "legal_status",
+    "tax_status",
+    "tax_id",
+    "year_incorporated",
+    "parent_organization_id",
+    "logo",
+    "organization_identifiers",
+}
 
 
 class Package:
@@ -60,9 +83,15 @@ class Package:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.single = path.is_file() and path.suffix.lower() == ".json"
+        self._read: Callable[[str], bytes]
+        if self.single:  # one JSON document: the file is the whole package
+            self.files = {path.name.lower(): path.name}
+            self._read = lambda m: path.read_bytes()
+            return
         if path.is_dir():
             members = [q.relative_to(path).as_posix() for q in path.rglob("*") if q.is_file()]
-            self._read: Callable[[str], bytes] = lambda m: (path / m).read_bytes()
+            self._read = lambda m: (path / m).read_bytes()
         elif zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
                 members = [n for n in zf.namelist() if not n.endswith("/")]
@@ -74,8 +103,9 @@ class Package:
             self._read = read
         else:
             msg = (
-                "not a folder or a zip file; an HSDS package is a folder (or .zip) holding "
-                "services.csv, locations.csv, service_at_locations.csv, … or services.json"
+                "not a folder, a zip or a .json file; an HSDS package is a folder (or .zip) "
+                "holding services.csv, locations.csv, service_at_locations.csv, … or "
+                "services.json"
             )
             raise InputError(msg, file=str(path))
         found = [
@@ -98,7 +128,7 @@ class Package:
 
     def display(self, member: str) -> str:
         """Return the name of a member as a person finds it: ``package/locations.csv``."""
-        return f"{self.path}/{member}"
+        return str(self.path) if self.single else f"{self.path}/{member}"
 
     def read(self, member: str) -> bytes:
         """Return the bytes of a member."""
@@ -127,6 +157,9 @@ def load_tables(pkg: Package) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
         found = _find_member(pkg, names, resources)
         if found is not None:
             tables[table] = _read_csv(pkg, found)
+    terms = tables.get("taxonomy_terms")
+    if terms is not None and _is_taxonomy_list(terms):
+        del tables["taxonomy_terms"]  # 3.x taxonomy.csv lists vocabularies, not terms
     if "services" in tables:
         v3 = {"attributes", "attribute", "addresses", "address", "schedules", "schedule"}
         layout = "3.x" if v3 & _table_names(tables) else "2.x"
@@ -139,6 +172,8 @@ def load_tables(pkg: Package) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
             raise InputError(msg, file=str(pkg.path))
     else:
         json_file = next((pkg.files[n] for n in _JSON_NAMES if n in pkg.files), None)
+        if pkg.single:
+            json_file = next(iter(pkg.files.values()))
         if json_file is None:
             msg = "no services table (services.csv) or services.json in the package"
             raise InputError(msg, file=str(pkg.path))
@@ -152,6 +187,13 @@ def load_tables(pkg: Package) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
         "licence": _licence(meta),
     }
     return tables, info
+
+
+def _is_taxonomy_list(df: pd.DataFrame) -> bool:
+    """Tell a 3.x ``taxonomy.csv`` (one row per vocabulary: uri, version) from 2.x terms."""
+    member = str(df.attrs.get("member", "")).rsplit("/", 1)[-1]
+    cols = set(df.columns)
+    return member == "taxonomy.csv" and not cols & {"parent_id", "parent_name", "vocabulary"}
 
 
 def _table_names(tables: dict[str, pd.DataFrame]) -> set[str]:
@@ -204,8 +246,33 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+def _dict(obj: Record, key: str) -> Record:
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _list(obj: Record, key: str) -> list[Record]:
+    value = obj.get(key)
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _kind(obj: Record) -> str:
+    """Tell which HSDS 3 object a top-level JSON object is.
+
+    A service, a service at a location (nested ``service`` and ``location``) or an
+    organization (nested ``services``, or only organization fields).
+    """
+    if isinstance(obj.get("service"), dict) or isinstance(obj.get("location"), dict):
+        return "service_at_location"
+    if isinstance(obj.get("services"), list):
+        return "organization"
+    if _ORG_KEYS & set(obj) and not {"status", "service_at_locations", "organization"} & set(obj):
+        return "organization"
+    return "service"
+
+
 def _tables_from_json(pkg: Package, member: str) -> dict[str, pd.DataFrame]:
-    """Flatten HSDS 3.x service objects into the tables of the tabular layout."""
+    """Flatten HSDS 3.x objects into the tables of the tabular layout."""
     file = pkg.display(member)
     try:
         data = json.loads(pkg.read(member).decode("utf-8-sig"))
@@ -215,56 +282,122 @@ def _tables_from_json(pkg: Package, member: str) -> dict[str, pd.DataFrame]:
     if isinstance(data, dict):
         data = data.get("contents", [data])
     if not isinstance(data, list) or not all(isinstance(s, dict) for s in data):
-        msg = "expected a list of HSDS service objects (or an API page with 'contents')"
+        msg = (
+            "expected a list of HSDS service objects (or services at a location, or "
+            "organizations with their services; an API page with 'contents' works too)"
+        )
         raise InputError(msg, file=file)
-    rows: dict[str, list[Record]] = {t: [] for t in TABLES}
-    for i, svc in enumerate(data):
-        _flatten_service(svc, i + 1, file, rows)
+    flat = _Flattener(file)
+    for i, obj in enumerate(data):
+        flat.top(obj, i + 1)
+    if not flat.rows["services"]:
+        kinds = sorted({_kind(obj) for obj in data}) or ["nothing"]
+        msg = (
+            f"no HSDS service found in the JSON (it holds {' and '.join(kinds)} objects); "
+            "give services with their service_at_locations, services at a location with "
+            "their service, or organizations with their services (the full API objects, "
+            "e.g. /services/{id} or /organizations/{id})"
+        )
+        raise InputError(msg, file=file)
     return {
         t: pd.DataFrame(r, dtype=object).fillna("") if r else pd.DataFrame()
-        for t, r in rows.items()
+        for t, r in flat.rows.items()
     }
 
 
-def _flatten_service(svc: Record, row: int, file: str, rows: dict[str, list[Record]]) -> None:
-    def rec(obj: Record, at: str, **extra: str) -> Record:
+class _Flattener:
+    """Rows of each table from nested HSDS 3 objects, each naming where it came from."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.rows: dict[str, list[Record]] = {t: [] for t in TABLES}
+        self.services: set[str] = set()
+        self.row = 0
+
+    def rec(self, obj: Record, at: str, **extra: str) -> Record:
         out: Record = {k: _text(v) for k, v in obj.items()}
         out.update(extra)
-        out.update({"_file": file, "_row": row, "_at": at})
+        out.update({"_file": self.file, "_row": self.row, "_at": at})
         return out
 
-    sid = _text(svc.get("id")) or f"service{row}"
-    org: Record = svc["organization"] if isinstance(svc.get("organization"), dict) else {}
-    oid = _text(org.get("id")) or _text(svc.get("organization_id"))
-    rows["services"].append(rec(svc, "", id=sid, organization_id=oid))
-    if org:
-        rows["organizations"].append(rec(org, "organization.", id=oid))
-    for k, ph in enumerate(svc.get("phones") or []):
-        rows["phones"].append(rec(ph, f"phones[{k}].", service_id=sid))
-    for k, sc in enumerate(svc.get("schedules") or []):
-        rows["schedules"].append(rec(sc, f"schedules[{k}].", service_id=sid))
-    for k, att in enumerate(svc.get("attributes") or []):
-        term: Record = att["taxonomy_term"] if isinstance(att.get("taxonomy_term"), dict) else {}
-        tid = _text(att.get("taxonomy_term_id")) or _text(term.get("id")) or f"{sid}#term{k}"
-        at = f"attributes[{k}]."
-        rows["links"].append(rec(att, at, link_id=sid, link_entity="service", taxonomy_term_id=tid))
-        if term:
-            rows["taxonomy_terms"].append(rec(term, at + "taxonomy_term.", id=tid))
-    for k, sal in enumerate(svc.get("service_at_locations") or []):
-        at = f"service_at_locations[{k}]."
-        loc: Record = sal["location"] if isinstance(sal.get("location"), dict) else {}
+    def top(self, obj: Record, row: int) -> None:
+        """Flatten one top-level object, ``row`` its position in the document."""
+        self.row = row
+        kind = _kind(obj)
+        if kind == "organization":
+            oid = self.organization(obj, "")
+            for k, svc in enumerate(_list(obj, "services")):
+                self.service(svc, f"services[{k}].", oid)
+            for k, loc in enumerate(_list(obj, "locations")):
+                self.location(loc, f"locations[{k}].", _text(loc.get("id")))
+        elif kind == "service_at_location":
+            svc = _dict(obj, "service")
+            sid = _text(svc.get("id")) or _text(obj.get("service_id")) or f"service{row}"
+            if svc and sid not in self.services:  # a service listed at several places
+                self.service({**svc, "id": sid, "service_at_locations": []}, "service.")
+            self.service_at_location(obj, "", sid)
+        else:
+            self.service(obj, "")
+
+    def organization(self, org: Record, at: str, oid: str = "") -> str:
+        oid = _text(org.get("id")) or oid
+        self.rows["organizations"].append(self.rec(org, at, id=oid))
+        for k, ph in enumerate(_list(org, "phones")):
+            self.rows["phones"].append(self.rec(ph, f"{at}phones[{k}].", organization_id=oid))
+        return oid
+
+    def service(self, svc: Record, at: str, org_id: str = "") -> None:
+        sid = _text(svc.get("id")) or f"service{self.row}" + (f":{at[:-1]}" if at else "")
+        self.services.add(sid)
+        org = _dict(svc, "organization")
+        oid = _text(org.get("id")) or _text(svc.get("organization_id")) or org_id
+        self.rows["services"].append(self.rec(svc, at, id=sid, organization_id=oid))
+        if org:
+            self.organization(org, f"{at}organization.", oid)
+        for k, ph in enumerate(_list(svc, "phones")):
+            self.rows["phones"].append(self.rec(ph, f"{at}phones[{k}].", service_id=sid))
+        for k, sc in enumerate(_list(svc, "schedules")):
+            self.rows["schedules"].append(self.rec(sc, f"{at}schedules[{k}].", service_id=sid))
+        self.attributes(svc, at, sid, "service")
+        for k, sal in enumerate(_list(svc, "service_at_locations")):
+            self.service_at_location(sal, f"{at}service_at_locations[{k}].", sid)
+
+    def attributes(self, obj: Record, at: str, owner: str, entity: str) -> None:
+        for k, att in enumerate(_list(obj, "attributes")):
+            term = _dict(att, "taxonomy_term")
+            tid = _text(att.get("taxonomy_term_id")) or _text(term.get("id"))
+            tid = tid or f"{owner}#term{k}"
+            where = f"{at}attributes[{k}]."
+            link = self.rec(att, where, link_id=owner, link_entity=entity, taxonomy_term_id=tid)
+            self.rows["links"].append(link)
+            if term:
+                self.rows["taxonomy_terms"].append(self.rec(term, where + "taxonomy_term.", id=tid))
+
+    def service_at_location(self, sal: Record, at: str, sid: str) -> None:
+        loc = _dict(sal, "location")
+        k = len(self.rows["service_at_location"])
         lid = _text(loc.get("id")) or _text(sal.get("location_id")) or f"{sid}#location{k}"
         said = _text(sal.get("id")) or f"{sid}@{lid}"
-        rows["service_at_location"].append(rec(sal, at, id=said, service_id=sid, location_id=lid))
-        for j, ph in enumerate(sal.get("phones") or []):
-            rows["phones"].append(rec(ph, f"{at}phones[{j}].", service_at_location_id=said))
-        for j, sc in enumerate(sal.get("schedules") or []):
-            rows["schedules"].append(rec(sc, f"{at}schedules[{j}].", service_at_location_id=said))
-        if not loc:
-            continue
-        lat = at + "location."
-        rows["locations"].append(rec(loc, lat, id=lid))
-        for j, ad in enumerate(loc.get("addresses") or []):
-            rows["addresses"].append(rec(ad, f"{lat}addresses[{j}].", location_id=lid))
-        for j, ph in enumerate(loc.get("phones") or []):
-            rows["phones"].append(rec(ph, f"{lat}phones[{j}].", location_id=lid))
+        self.rows["service_at_location"].append(
+            self.rec(sal, at, id=said, service_id=sid, location_id=lid)
+        )
+        for j, ph in enumerate(_list(sal, "phones")):
+            self.rows["phones"].append(
+                self.rec(ph, f"{at}phones[{j}].", service_at_location_id=said)
+            )
+        for j, sc in enumerate(_list(sal, "schedules")):
+            self.rows["schedules"].append(
+                self.rec(sc, f"{at}schedules[{j}].", service_at_location_id=said)
+            )
+        self.attributes(sal, at, said, "service_at_location")
+        if loc:
+            self.location(loc, at + "location.", lid)
+
+    def location(self, loc: Record, at: str, lid: str) -> None:
+        self.rows["locations"].append(self.rec(loc, at, id=lid))
+        for j, ad in enumerate(_list(loc, "addresses")):
+            self.rows["addresses"].append(self.rec(ad, f"{at}addresses[{j}].", location_id=lid))
+        for j, ph in enumerate(_list(loc, "phones")):
+            self.rows["phones"].append(self.rec(ph, f"{at}phones[{j}].", location_id=lid))
+        for j, sc in enumerate(_list(loc, "schedules")):
+            self.rows["schedules"].append(self.rec(sc, f"{at}schedules[{j}].", location_id=lid))

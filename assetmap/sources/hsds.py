@@ -13,17 +13,21 @@ Layouts read, from a folder or a zip of one:
   ``organizations``, ``services``, ``locations``, ``service_at_locations``, ``addresses``,
   ``phones``, ``schedules``, ``taxonomy_terms`` and ``attributes`` (singular or plural
   file names; paths named in ``datapackage.json`` win).
-* **HSDS 3.x JSON**: ``services.json``, a list of service objects with nested
-  ``organization``, ``service_at_locations[].location`` and
-  ``attributes[].taxonomy_term`` (an API page ``{"contents": [...]}`` works too).
+* **HSDS 3.x JSON** (``services.json`` in a folder or zip, or any ``.json`` file given
+  directly): the API's full objects, as a list, an API page ``{"contents": [...]}`` or a
+  single object. Each may be a service (nested ``organization``,
+  ``service_at_locations[].location`` and ``attributes[].taxonomy_term``), a service at a
+  location (nested ``service`` and ``location``, as ``/service_at_locations/{id}``
+  answers) or an organization with its ``services`` (``/organizations/{id}``).
 * **HSDS 2.x CSV**: ``services.csv``, ``locations.csv``, ``services_at_location.csv``,
-  ``organizations.csv``, ``physical_addresses.csv``, ``phones.csv``,
-  ``regular_schedules.csv`` and ``services_taxonomy.csv`` with ``taxonomy.csv`` (or
-  ``service_attributes.csv`` with ``taxonomy_terms.csv``).
+  ``organizations.csv``, ``physical_addresses.csv`` (``postal_addresses.csv`` when a
+  location has no physical one), ``phones.csv``, ``regular_schedules.csv`` and
+  ``services_taxonomy.csv`` with ``taxonomy.csv`` (or ``service_attributes.csv`` with
+  ``taxonomy_terms.csv``).
 
 Every problem names the table file, the row as a spreadsheet shows it (the header is row
-1) and the column. In a JSON file the row is the service's position in the list (1 =
-first) and the column a path such as ``service_at_locations[0].location.latitude``.
+1) and the column. In a JSON file the row is the top-level object's position in the list
+(1 = first) and the column a path such as ``service_at_locations[0].location.latitude``.
 """
 
 from __future__ import annotations
@@ -37,7 +41,13 @@ import geopandas as gpd
 import pandas as pd
 
 from assetmap.assets import ASSET_COLUMNS, REJECTED_COLUMNS
-from assetmap.domains import Domain, DomainMatcher, is_taxonomy_code, load_domains
+from assetmap.domains import (
+    Domain,
+    DomainMatcher,
+    is_taxonomy_code,
+    load_domains,
+    normalise_label,
+)
 from assetmap.errors import InputError
 from assetmap.sources._hsds_tables import Package, Record, load_tables
 from assetmap.sources.files import _apply_region, _points_from_table, _Rejects
@@ -48,8 +58,9 @@ log = logging.getLogger(__name__)
 
 #: Extra columns kept on each asset.
 EXTRA_COLUMNS = ["taxonomy", "location_name"]
-#: Service statuses that mean the service is not running.
-CLOSED_STATUSES = ("inactive", "defunct")
+#: Service statuses (HSDS 3: active, inactive, defunct, temporarily closed) that mean the
+#: service is not running now; spelling variants are read alike ("Temporarily_Closed").
+CLOSED_STATUSES = ("inactive", "defunct", "temporarily closed", "closed", "permanently closed")
 
 _SECTOR_WORDS = (
     (("relig", "church", "faith", "mosque", "synagogue", "congregation"), "faith"),
@@ -58,6 +69,31 @@ _SECTOR_WORDS = (
     (("company", "llc", "for-profit", "corporation", "inc"), "business"),
 )
 _DAYS = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
+#: 2.x ``weekday`` as a number (1 = Monday, ISO 8601) or a name.
+_WEEKDAYS = {str(i + 1): d for i, d in enumerate(_DAYS.values())}
+#: HSDS tables an attribute may be linked to (``link_entity``).
+_ENTITIES = {
+    "service",
+    "service_at_location",
+    "location",
+    "organization",
+    "program",
+    "contact",
+    "phone",
+    "address",
+    "schedule",
+    "service_area",
+    "language",
+    "funding",
+    "accessibility",
+    "cost_option",
+    "required_document",
+    "organization_identifier",
+    "url",
+    "taxonomy_term",
+    "service_capacity",
+    "unit",
+}
 
 
 def read_hsds(
@@ -147,6 +183,7 @@ class _Problems(_Rejects):
     def __init__(self, source: str, file: str, strict: bool) -> None:
         super().__init__(source, file, strict)
         self.where: dict[int, Record] = {}
+        self.address: dict[int, str] = {}
         self.seen: set[int] = set()
 
     def at(self, key: int, rec: Record, column: str, value: object, problem: str) -> None:
@@ -170,6 +207,12 @@ class _Problems(_Rejects):
 
     def add(self, row: int, column: str | None, value: object, problem: str) -> None:
         """Set record ``row`` aside for a problem with its location's coordinates."""
+        address = self.address.get(row, "")
+        if address and "missing" in problem:
+            problem += (
+                f"; the location has an address ({address}): geocode it and fill in "
+                "latitude and longitude"
+            )
         self.at(row, self.where[row], column or "latitude", value, problem)
 
     def frame(self) -> pd.DataFrame:
@@ -217,18 +260,25 @@ class _Directory:
         self.org = _first_by(_records(tables, "organizations"), "id")
         self.term = _first_by(_records(tables, "taxonomy_terms"), "id")
         addresses = _records(tables, "addresses")
-        physical = [a for a in addresses if a.get("address_type", "") in ("", "physical")]
-        self.address = _first_by(physical or addresses, "location_id")
-        phones = _records(tables, "phones")
+        physical = [a for a in addresses if a.get("address_type", "").lower() in ("", "physical")]
+        self.address = _first_by(physical, "location_id")
+        for a in addresses + _records(tables, "postal_addresses"):  # else the mailing address
+            self.address.setdefault(str(a.get("location_id", "")), a)
+        phones = [
+            ph for ph in _records(tables, "phones") if _norm(ph.get("type")) not in _NOT_VOICE
+        ]
+        phones.sort(key=lambda ph: _norm(ph.get("type")) not in _VOICE)  # stable
         self.phones = {
             k: _first_by(phones, k)
             for k in ("service_at_location_id", "service_id", "location_id", "organization_id")
         }
         schedules = _records(tables, "schedules")
         self.schedules = {
-            k: _many_by(schedules, k) for k in ("service_at_location_id", "service_id")
+            k: _many_by(schedules, k)
+            for k in ("service_at_location_id", "service_id", "location_id")
         }
         self.links = self._links(_records(tables, "links"))
+        self.json = any(str(s.get("_file", "")).lower().endswith(".json") for s in self.services)
 
     def _require(self, tables: dict[str, pd.DataFrame]) -> None:
         needed = {
@@ -251,14 +301,25 @@ class _Directory:
             raise InputError(msg, file=str(tables["services"].attrs.get("member", "services")))
 
     def _links(self, rows: list[Record]) -> dict[str, list[Record]]:
-        """Taxonomy links by owner id (a service or a service at a location)."""
+        """Taxonomy links by owner id (a service or a service at a location).
+
+        ``link_entity`` names the owner's table; when it is empty or not a table name
+        (exports write placeholders), the owner is found by its id.
+        """
         sal_ids = {str(s.get("id", "")) for s in self.sal}
+        service_ids = {str(s.get("id", "")) for s in self.services}
         out: dict[str, list[Record]] = {}
         for r in rows:
             owner = r.get("link_id") or r.get("service_id") or ""
-            entity = (r.get("link_entity") or r.get("link_type") or "").lower()
-            if not entity:
-                entity = "service_at_location" if owner in sal_ids else "service"
+            entity = _entity(r.get("link_entity") or r.get("link_type") or "")
+            if entity not in _ENTITIES:
+                entity = (
+                    "service_at_location"
+                    if owner in sal_ids
+                    else "service"
+                    if owner in service_ids or not entity
+                    else entity
+                )
             if entity not in ("service", "service_at_location") or not owner:
                 continue
             col = "taxonomy_term_id" if "taxonomy_term_id" in r else "taxonomy_id"
@@ -298,10 +359,15 @@ class _Directory:
                 problems.at(key, svc, "id", sid, problem)
             elif sid not in placed:
                 n_in += 1
+                how = (
+                    "its service_at_locations list is empty or missing; an API's service "
+                    "list gives summaries, /services/{id} the full service"
+                    if self.json
+                    else "no service_at_location row links it to one"
+                )
                 problem = (
-                    f"service {svc.get('name', '')!r} has no location (no service_at_location "
-                    "row links it to one), so it cannot be put on a map; phone-only and online "
-                    "services are left out of the inventory"
+                    f"service {svc.get('name', '')!r} has no location ({how}), so it cannot be "
+                    "put on a map; phone-only and online services are left out of the inventory"
                 )
                 problems.at(key, svc, "id", sid, problem)
         return rows, n_in
@@ -318,9 +384,10 @@ class _Directory:
             problems.at(key, sal, "location_id", lid, f"location_id {what}")
             return None
         name = svc.get("name", "")
-        status = svc.get("status", "").lower()
+        status = normalise_label(svc.get("status", ""))
         if status in CLOSED_STATUSES:
-            problems.at(key, svc, "status", status, f"service {name!r} is {status}")
+            problem = f"service {name!r} is {status} (status column), so it is left out"
+            problems.at(key, svc, "status", svc.get("status", ""), problem)
             return None
         if not name:
             problems.at(key, svc, "name", "", "service name is empty")
@@ -333,6 +400,8 @@ class _Directory:
         if domain is None:
             return None
         problems.where[key] = loc
+        address = _address(self.address.get(lid))
+        problems.address[key] = address
         org = self.org.get(svc.get("organization_id", "")) or {}
         return {
             "key": key,
@@ -343,10 +412,10 @@ class _Directory:
             "domain": domain,
             "sector": _sector(org.get("legal_status", "")),
             "org": org.get("name", ""),
-            "address": _address(self.address.get(lid)),
+            "address": address,
             "phone": self._phone(said, sid, lid, svc.get("organization_id", "")),
             "website": svc.get("url") or org.get("website") or org.get("url") or "",
-            "hours": self._hours(said, sid),
+            "hours": self._hours(said, sid, lid),
             "capacity": float("nan"),
             "last_verified": svc.get("assured_date") or svc.get("last_modified", "")[:10],
             "taxonomy": terms,
@@ -360,6 +429,8 @@ class _Directory:
         labels, dangling = [], None
         for link in links:
             term = self.term.get(link["_term"])
+            if term is None and is_taxonomy_code(link["_term"]):
+                term = {"code": link["_term"]}  # linked by its code, with no terms table row
             if term is None:
                 dangling = dangling or link
                 labels.append(link["_term"])
@@ -369,31 +440,44 @@ class _Directory:
             if domain is not None:
                 return domain, "; ".join(labels)
         name = svc.get("name", "")
-        if dangling is not None and len(links) == 1:
+        known = [lk for lk in links if lk["_term"] in self.term or is_taxonomy_code(lk["_term"])]
+        if dangling is not None and not known:
             problem = f"taxonomy term id {dangling['_term']!r} is not in the taxonomy terms table"
             problems.at(key, dangling, dangling["_col"], dangling["_term"], problem)
         elif not links:
+            why = (
+                "; the package links no taxonomy term to any service (its attributes / "
+                "services_taxonomy table is empty or missing)"
+                if not self.links
+                else ""
+            )
             problem = (
                 f"service {name!r} has no taxonomy term, so its domain is unknown; link a "
-                "term to it (attributes / services_taxonomy table)"
+                f"term to it (attributes / services_taxonomy table){why}"
             )
             problems.at(key, svc, "id", svc.get("id", ""), problem)
         else:
-            first = next(self.term[lk["_term"]] for lk in links if lk["_term"] in self.term)
-            sugg = self.matcher.suggest(_term_name(first))
+            link = known[0]
+            first = self.term.get(link["_term"])
+            sugg = self.matcher.suggest(_term_name(first)) if first else []
             hint = f"; closest domains: {', '.join(sugg)}" if sugg else ""
             problem = (
                 f"no taxonomy term of service {name!r} ({'; '.join(labels)}) matches a domain"
                 f"{hint} (add the code or name to taxonomy: in layers/domains.yml)"
             )
-            col = "code" if first.get("code") else ("name" if "name" in first else "term")
-            problems.at(key, first, col, _term_name(first), problem)
+            if first is None:  # a code written straight into the link table
+                problems.at(key, link, link["_col"], link["_term"], problem)
+            else:
+                col = "code" if first.get("code") else ("name" if "name" in first else "term")
+                problems.at(key, first, col, _term_name(first), problem)
         return None, "; ".join(labels)
 
     def _term_domain(self, term: Record) -> str | None:
         """Domain of a term from its code, id, name, then its parents (at most 8 up)."""
         for _ in range(8):
-            for value in (term.get("code", ""), term.get("id", ""), _term_name(term)):
+            code = str(term.get("code", ""))
+            code = code.upper() if is_taxonomy_code(code.upper()) else code  # "bd-1800.2000"
+            for value in (code, term.get("id", ""), _term_name(term)):
                 domain = self.matcher.match(value) if value else None
                 if domain is not None:
                     return domain
@@ -412,16 +496,27 @@ class _Directory:
         for key, value in zip(self.phones, (said, sid, lid, oid), strict=True):
             ph = self.phones[key].get(value)
             if ph and ph.get("number"):
-                number = ph["number"].strip('"')
+                number = ph["number"].strip().strip('"').strip()
                 ext = ph.get("extension", "")
                 return f"{number} x{ext}" if ext else number
         return ""
 
-    def _hours(self, said: str, sid: str) -> str:
-        found = self.schedules["service_at_location_id"].get(said) or self.schedules[
-            "service_id"
-        ].get(sid)
-        return "; ".join(h for h in (_schedule_text(s) for s in found or []) if h)
+    def _hours(self, said: str, sid: str, lid: str) -> str:
+        """Return the opening hours: this site's own, else the service's, else the place's."""
+        for key, value in zip(self.schedules, (said, sid, lid), strict=True):
+            found = self.schedules[key].get(value)
+            if found:
+                return _hours_text(found)
+        return ""
+
+
+def _entity(text: str) -> str:
+    """``link_entity`` as a table name: "Service_at_Locations" -> service_at_location."""
+    e = normalise_label(text).replace(" ", "_")
+    for cut in (e, e.removesuffix("s"), e.removesuffix("es")):
+        if cut in _ENTITIES:
+            return cut
+    return e
 
 
 def _term_name(term: Record) -> str:
@@ -450,14 +545,71 @@ def _sector(legal_status: str) -> str:
     return "other"
 
 
-def _schedule_text(s: Record) -> str:
-    if s.get("description"):
-        return str(s["description"])
-    days = ", ".join(_DAYS.get(d.strip()[-2:].upper(), d.strip()) for d in _split(s.get("byday")))
-    days = days or str(s.get("weekday", ""))
-    opens, closes = s.get("opens_at", ""), s.get("closes_at", "")
-    times = f"{opens}-{closes}" if opens and closes else opens or closes
-    return " ".join(x for x in (days, times) if x)
+def _hours_text(schedules: list[Record]) -> str:
+    """Schedules as one line; days sharing the same hours are listed together."""
+    parts: list[tuple[list[str], str]] = []
+    for s in schedules:
+        if s.get("description"):
+            parts.append(([], str(s["description"])))
+            continue
+        days, times = _days(s), _times(s)
+        if not days and not times:
+            continue
+        same = next((p for p in parts if p[0] and p[1] == times), None)
+        if same is not None and days:
+            same[0].extend(d for d in days if d not in same[0])
+        else:
+            parts.append((days, times))
+    return "; ".join(" ".join(x for x in (", ".join(d), t) if x) for d, t in parts)
+
+
+def _days(s: Record) -> list[str]:
+    """Return the days of a schedule.
+
+    From 3.x ``byday`` (RFC 5545: ``MO``, ``1MO``, ``-1FR``) or 2.x ``weekday`` (1 =
+    Monday, or a name).
+    """
+    out = []
+    for d in _split(s.get("byday")):
+        m = re.fullmatch(r"([+-]?\d{1,2})?([A-Za-z]{2,})", d.strip())
+        if m is None:
+            out.append(d.strip())
+            continue
+        n, day = m.groups()
+        name = _DAYS.get(day[:2].upper(), day)
+        out.append(name if not n else f"{_ordinal(int(n))} {name}")
+    if out:
+        return out
+    weekday = str(s.get("weekday", "")).strip()
+    if weekday:
+        return [_WEEKDAYS.get(weekday) or _DAYS.get(weekday[:2].upper(), weekday)]
+    return []
+
+
+def _ordinal(n: int) -> str:
+    if n < 0:
+        return "last" if n == -1 else f"{-n}th from last"
+    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
+
+
+def _times(s: Record) -> str:
+    opens, closes = (_hhmm(s.get(k, "")) for k in ("opens_at", "closes_at"))
+    return f"{opens}-{closes}" if opens and closes else opens or closes
+
+
+def _hhmm(value: object) -> str:
+    """``10:00:00`` -> ``10:00`` (seconds of opening times are always zero)."""
+    text = str(value or "").strip()
+    return text[:5] if re.fullmatch(r"\d\d:\d\d:00", text) else text
+
+
+def _norm(value: object) -> str:
+    return normalise_label(str(value or ""))
+
+
+#: Phone types that are no use to call (HSDS 3 ``type``), and the voice ones picked first.
+_NOT_VOICE = ("fax", "pager")
+_VOICE = ("", "voice", "cell", "mobile")
 
 
 def _split(value: object) -> Iterator[str]:
