@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -172,7 +173,7 @@ def validate(
             k, v = item.split("=", 1)
             columns[k.strip()] = v.strip()
         region = read_units(units_path) if units_path else None
-        options: dict[str, object] = {}
+        options: dict[str, Any] = {}
         if sheet is not None:
             options["sheet"] = int(sheet) if sheet.isdigit() else sheet
         if header_row is not None:
