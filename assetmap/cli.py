@@ -198,6 +198,86 @@ def validate(
     _guard(run)
 
 
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the geocoded copy (default: FILE's name + _geocoded.csv, beside it).",
+)
+@click.option(
+    "--column",
+    "column_map",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Name a column: address, city, state, zip, full_address, lat or lon (repeatable).",
+)
+@click.option(
+    "--sheet", help="XLSX sheet: its name or 0-based position (default: first with data)."
+)
+@click.option(
+    "--header-row",
+    type=click.IntRange(min=1),
+    help="Row number of the header, when title lines stand above it.",
+)
+@click.option(
+    "--benchmark",
+    default="Public_AR_Current",
+    show_default=True,
+    help="Census address database to match against (or Public_AR_Census2020).",
+)
+@click.option(
+    "--offline", is_flag=True, help="Send nothing: use only answers already in the cache."
+)
+@click.pass_context
+def geocode(
+    ctx: click.Context,
+    file: Path,
+    out: Path | None,
+    column_map: tuple[str, ...],
+    sheet: str | None,
+    header_row: int | None,
+    benchmark: str,
+    offline: bool,
+) -> None:
+    """Fill in missing coordinates of a CSV/XLSX list from its street addresses.
+
+    The addresses of rows without coordinates are sent to the US Census Bureau's free
+    geocoder (geocoding.geo.census.gov); answers are cached, and --offline sends nothing.
+    Use it for service locations, never for lists of people's homes. Rows the geocoder
+    cannot place are listed by row and keep empty coordinates.
+    """
+    quiet = bool(ctx.parent and ctx.parent.params.get("quiet"))
+
+    def run() -> None:
+        from assetmap.sources.geocode import geocode_table
+
+        columns = {}
+        for item in column_map:
+            if "=" not in item:
+                msg = f"expected FIELD=COLUMN, got {item!r}"
+                raise click.BadParameter(msg, param_hint="--column")
+            k, v = item.split("=", 1)
+            columns[k.strip()] = v.strip()
+        res = geocode_table(
+            file,
+            out=out,
+            columns=columns or None,
+            benchmark=benchmark,
+            offline=offline,
+            progress=not quiet,
+            sheet=(int(sheet) if sheet.isdigit() else sheet) if sheet is not None else None,
+            header_row=header_row,
+        )
+        click.echo(f"{res.summary()}.")
+        for r in res.problems.itertuples():
+            click.echo(f"{r.file}, row {r.row}, column {r.column!r}: {r.problem}")
+        click.echo(f"Written: {res.path}")
+
+    _guard(run)
+
+
 def _guard(fn: Callable[[], None]) -> None:
     """Turn expected errors into one clear line on stderr and exit status 2."""
     try:

@@ -14,6 +14,9 @@ Every download of an online source goes through :func:`download`:
 * API keys never leave this module in clear: URLs in logs, messages and manifests pass
   through :func:`redact`, and urllib3's debug log is filtered the same way;
 * a progress bar per download when asked and when standard error is a terminal.
+
+A form with a file (the Census geocoder's address batches) is sent with :func:`post`,
+under the same rules.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import requests
 from assetmap import settings
 from assetmap.errors import AssetmapError, FetchError
 
-__all__ = ["Download", "HTTPStatusError", "download", "redact"]
+__all__ = ["Download", "HTTPStatusError", "download", "post", "redact"]
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +340,152 @@ def _once(
             raise _Retry(msg) from None
     return Download(
         content=data,
+        url=final,
+        status=resp.status_code,
+        headers=dict(resp.headers),
+        retrieved=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def post(
+    url: str,
+    *,
+    data: Mapping[str, str] | None = None,
+    files: Mapping[str, tuple[str, bytes, str]] | None = None,
+    what: str = "",
+    validate: Callable[[bytes], None] | None = None,
+    progress: bool = False,
+    timeout: float | None = None,
+    retries: int | None = None,
+) -> Download:
+    r"""POST a form (with files) and return the whole, validated answer, retrying as GET does.
+
+    For services that answer a submitted file, such as the Census geocoder's batch
+    endpoint. Retries, waits, validation and messages are those of :func:`download`;
+    only use it for requests that are safe to send again (asking twice changes nothing).
+
+    Parameters
+    ----------
+    url : str
+    data : mapping, optional
+        Form fields.
+    files : mapping, optional
+        Form field -> ``(file name, bytes, media type)``, sent as ``multipart/form-data``.
+    what, validate, progress, timeout, retries
+        As in :func:`download`. ``what`` is shown in logs and messages: never put the
+        submitted content in it.
+
+    Returns
+    -------
+    Download
+
+    Raises
+    ------
+    HTTPStatusError
+        For an HTTP error that is not worth retrying (400, 401, 403, 404, …).
+    FetchError
+        When the passing failures did not pass within the retries.
+
+    Examples
+    --------
+    >>> import responses
+    >>> with responses.RequestsMock() as rsps:
+    ...     _ = rsps.post("https://example.org/batch", body="1,ok\n")
+    ...     post("https://example.org/batch", files={"f": ("a.csv", b"1,x\n", "text/csv")}).content
+    b'1,ok\n'
+    """
+    tries = max(1, int(settings.retries if retries is None else retries))
+    limit = float(settings.requests_timeout if timeout is None else timeout)
+    host = urlparse(url).netloc
+    what = what or host
+    reason = ""
+    for attempt in range(1, tries + 1):
+        try:
+            return _post_once(
+                url,
+                data=data,
+                files=files,
+                what=what,
+                validate=validate,
+                progress=progress,
+                timeout=limit,
+            )
+        except _Retry as exc:
+            reason = exc.reason
+            if attempt == tries:
+                break
+            wait = min(settings.backoff * 2 ** (attempt - 1), settings.backoff_max)
+            if exc.wait is not None:
+                wait = min(max(wait, exc.wait), settings.backoff_max)
+            log.warning(
+                "%s: %s; trying again in %.0f s (try %d of %d)",
+                what,
+                redact(reason),
+                wait,
+                attempt + 1,
+                tries,
+            )
+            _sleep(wait)
+    msg = (
+        f"Could not get {what} from {host}: {redact(reason)} after {tries} tries; check the "
+        "internet connection or try again later (the server may be busy or down), or run "
+        "with --offline to use what is already cached."
+    )
+    raise FetchError(msg)
+
+
+def _post_once(
+    url: str,
+    *,
+    data: Mapping[str, str] | None,
+    files: Mapping[str, tuple[str, bytes, str]] | None,
+    what: str,
+    validate: Callable[[bytes], None] | None,
+    progress: bool,
+    timeout: float,
+) -> Download:
+    log.info("POST %s", redact(url))
+    try:
+        resp = session().post(url, data=data, files=files, timeout=timeout, stream=True)
+    except requests.Timeout:
+        msg = f"no answer within {timeout:g} s"
+        raise _Retry(msg) from None
+    except requests.ConnectionError as exc:
+        msg = f"the connection failed ({type(exc).__name__})"
+        raise _Retry(msg) from None
+    except requests.RequestException as exc:
+        msg = f"Could not ask {urlparse(url).netloc} for {what} ({type(exc).__name__})."
+        raise FetchError(msg) from None
+    final = redact(resp.url or url)
+    try:
+        if resp.status_code in RETRY_STATUS:
+            wait = _retry_after(resp) if resp.status_code in (429, 503) else None
+            status = f"HTTP {resp.status_code} ({_REASONS[resp.status_code]})"
+            raise _Retry(status, wait=wait)
+        if resp.status_code >= 400:
+            body = redact(resp.text[:2000])
+            msg = f"{urlparse(url).netloc} answered HTTP {resp.status_code} for {what}."
+            raise HTTPStatusError(msg, status=resp.status_code, url=final, body=body)
+        try:
+            content = _read(resp, what=what, progress=progress)
+        except requests.Timeout:
+            msg = f"the answer stalled for {timeout:g} s"
+            raise _Retry(msg) from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            msg = f"the answer was cut short ({type(exc).__name__})"
+            raise _Retry(msg) from None
+    finally:
+        resp.close()
+    if validate is not None:
+        try:
+            validate(content)
+        except AssetmapError:
+            raise
+        except Exception as exc:
+            msg = f"the answer is incomplete or unreadable ({exc})"
+            raise _Retry(msg) from None
+    return Download(
+        content=content,
         url=final,
         status=resp.status_code,
         headers=dict(resp.headers),
