@@ -28,8 +28,20 @@ def _quiet(ctx: click.Context) -> bool:
     "--place",
     "place",
     metavar="NAME",
-    help='A city, town or CDP and its state, e.g. "Reading, PA": fetches the county '
-    "holding most of its residents.",
+    help='A city, town or CDP and its state, e.g. "Reading, PA" (or its 7-digit Census '
+    "code): fetches the county holding most of its residents.",
+)
+@click.option(
+    "--place-only",
+    is_flag=True,
+    help="Study the place itself: keep only the county's units lying mostly inside it "
+    "(see --min-share).",
+)
+@click.option(
+    "--min-share",
+    type=click.FloatRange(0, 1, min_open=True),
+    metavar="SHARE",
+    help="With --place-only: share of a unit's area inside the place to keep it [default: 0.5].",
 )
 @click.option(
     "--level",
@@ -84,6 +96,8 @@ def fetch(
     county: str | None,
     fips: str | None,
     place: str | None,
+    place_only: bool,
+    min_share: float | None,
     level: str,
     year: int,
     out: Path | None,
@@ -99,7 +113,9 @@ def fetch(
     """Fetch a US county's Census need data, boundaries and services into a study folder.
 
     Name the county (--county, --fips), or a city or town (--place): the county holding
-    most of its residents is fetched, all of it. The Census API key is read from
+    most of its residents is fetched, all of it; with --place-only the study keeps only
+    the units (tracts or block groups) with at least half their area (--min-share)
+    inside the place. The Census API key is read from
     CENSUS_API_KEY (or the key file named in `assetmap.settings`). Every download is
     cached; `--offline` rebuilds from the cache.
     """
@@ -109,8 +125,12 @@ def fetch(
 
     def run() -> None:
         from assetmap.cache import Cache
+        from assetmap.errors import ConfigError
         from assetmap.fetch import fetch_county, resolve
 
+        if min_share is not None and not place_only:
+            msg = "--min-share applies to --place-only studies; add --place-only or leave it out"
+            raise ConfigError(msg)
         store = Cache(cache_dir) if cache_dir else Cache()
         where = resolve(
             county,
@@ -120,6 +140,7 @@ def fetch(
             cache=store,
             offline=offline,
             progress=not quiet,
+            place_only=place_only,
         )
         if where.message and not quiet:
             click.echo(where.message)
@@ -136,6 +157,8 @@ def fetch(
             hsds=hsds,
             indicators=indicators,
             boundaries=boundaries,
+            place_only=place_only,
+            min_share=0.5 if min_share is None else min_share,
             cache=store,
             progress=not quiet,
         )
@@ -145,11 +168,17 @@ def fetch(
         water = int(u["water_only"].sum()) if "water_only" in u else 0
         pop = float(u["population"].sum())
         words = "tracts" if level == "tract" else "block groups"
+        count = f"{len(u)} {words if len(u) != 1 else words[:-1]}"
+        label = f"{result.county.label} ({result.county.fips})"
+        if result.clip is not None:
+            label = f"{result.clip.name} in {label}"
         click.echo(
-            f"{result.county.label} ({result.county.fips}): {len(u)} {words}"
+            f"{label}: {count}"
             + (f" ({water} water only)" if water else "")
             + f", population {pop:,.0f} (ACS {year - 4}-{year})."
         )
+        if result.clip is not None:
+            click.echo(result.clip.summary(words, result.county.label))
         for role, path in result.files.items():
             click.echo(f"  {role:<12} {path}")
         click.echo(f"Next: assetmap build {result.project} --out {result.folder / 'out'}")

@@ -16,9 +16,9 @@ import geopandas as gpd
 from assetmap.cache import atomic_path, atomic_write_bytes
 from assetmap.sources import hrsa
 from assetmap.sources.counties import County
-from assetmap.sources.places import PlaceMatch
+from assetmap.sources.places import PlaceClip, PlaceMatch
 
-__all__ = ["has_features", "link", "write_project", "write_units"]
+__all__ = ["fetch_command", "has_features", "link", "write_project", "write_units"]
 
 
 def has_features(path: Path) -> bool:
@@ -64,6 +64,41 @@ def _source(
     return out
 
 
+def fetch_command(
+    fips: str,
+    *,
+    level: str,
+    year: int,
+    boundaries: str = "cb",
+    place: str | None = None,
+    min_share: float = 0.5,
+) -> str:
+    """Return the ``assetmap fetch`` command that gathers these units.
+
+    Examples
+    --------
+    >>> fetch_command("42011", level="tract", year=2023, place="4263624")
+    'assetmap fetch --place 4263624 --place-only --level tract --year 2023'
+    """
+    where = f"--fips {fips}" if place is None else f"--place {place} --place-only"
+    if place is not None and float(min_share) != 0.5:
+        where += f" --min-share {float(min_share)!r}"
+    tail = " --boundaries tiger" if boundaries == "tiger" else ""
+    return f"assetmap fetch {where} --level {level} --year {year}{tail}"
+
+
+def _census_spec(
+    fips: str, *, level: str, year: int, boundaries: str, clip: PlaceClip | None
+) -> str:
+    """Return the ``units: {census: ...}`` line that reads the same units from the cache."""
+    parts = [f'county: "{fips}"', f"level: {level}", f"year: {year}"]
+    if boundaries != "cb":
+        parts.append(f"boundaries: {boundaries}")
+    if clip is not None:
+        parts += [f'place: "{clip.place}"', f"min_share: {float(clip.min_share)!r}"]
+    return "units: {census: {" + ", ".join(parts) + "}}"
+
+
 def _one_line(text: str) -> str:
     """Text from a download or the command line, on one line (it goes into YAML comments)."""
     return " ".join(str(text).split())
@@ -80,6 +115,7 @@ def write_project(
     boundaries: str,
     place: PlaceMatch | None = None,
     place_records: list[dict[str, Any]] | None = None,
+    clip: PlaceClip | None = None,
 ) -> Path:
     import yaml
 
@@ -117,7 +153,13 @@ def write_project(
             str(year),
             "public domain",
             recs("tiger"),
-            note=f"{unit_word} of {county.label}",
+            note=f"{unit_word} of {county.label}"
+            + (
+                f"; the outline of {clip.name} (Census place {clip.place}), to keep the "
+                f"{unit_word} with at least {clip.min_share:.0%} of their area inside it"
+                if clip is not None
+                else ""
+            ),
         ),
     ]
     if recs("osm"):
@@ -154,8 +196,14 @@ def write_project(
                 ),
             )
         )
+    if place is not None and clip is not None:
+        name = place.name if len(place.parts) == 1 else f"{place.name} (part in {county.label})"
+    elif place is not None:
+        name = place.title
+    else:
+        name = f"{county.name}, {county.state_name}"
     cfg: dict[str, Any] = {
-        "name": _one_line(place.title) if place else f"{county.name}, {county.state_name}",
+        "name": _one_line(name),
         "units": {
             "path": "units.gpkg",
             "id": "unit_id",
@@ -164,7 +212,14 @@ def write_project(
         },
         "indicators": "indicators.yml" if "indicators" in files else "default",
     }
-    if place is not None:
+    units_words = "tracts" if level == "tract" else "block groups"
+    if place is not None and clip is not None:
+        cfg["description"] = _one_line(
+            f"{clip.name} alone, cut out of {county.label} ({county.fips}) for "
+            f"{place.query!r}: {place.describe()}. {clip.summary(units_words, county.label)} "
+            f"{place.left_out()}"
+        )
+    elif place is not None:
         cfg["description"] = _one_line(
             f"All of {county.label} ({county.fips}), fetched for {place.query!r}: "
             f"{place.describe()}."
@@ -174,17 +229,27 @@ def write_project(
     cfg["travel"] = {"mode": "straight", "walk_kmh": 4.8, "circuity": 1.3}
     cfg["gaps"] = {"need_percentile": 75}
     cfg["sources"] = sources
-    command = f"assetmap fetch --fips {county.fips} --level {level} --year {year}"
-    header = [
-        f"# {county.label}: written by `{command}`.",
-        *(
-            [_one_line(f"# Asked for the place {place.query!r}: {place.describe()}.")]
-            if place is not None
-            else []
-        ),
+    command = fetch_command(
+        county.fips,
+        level=level,
+        year=year,
+        boundaries=boundaries,
+        place=clip.place if clip is not None else None,
+        min_share=clip.min_share if clip is not None else 0.5,
+    )
+    where = county.label if clip is None else f"{clip.name} ({county.label})"
+    header = [_one_line(f"# {where}: written by `{command}`.")]
+    if place is not None:
+        header.append(_one_line(f"# Asked for the place {place.query!r}: {place.describe()}."))
+    if place is not None and clip is not None:
+        header.append(_one_line(f"# {clip.summary(units_words, county.label)}"))
+        if place.left_out():
+            header.append(_one_line(f"# {place.left_out()}"))
+    spec = _census_spec(county.fips, level=level, year=year, boundaries=boundaries, clip=clip)
+    header += [
         "# Build it with: assetmap build project.yml --out out",
         "# The same units from the cache instead of units.gpkg:",
-        f'#   units: {{census: {{county: "{county.fips}", level: {level}, year: {year}}}}}',
+        f"#   {spec}",
     ]
     if "walk" in files:
         header.append("# Travel along streets instead of straight lines:")

@@ -19,14 +19,24 @@ missing, raises :class:`~assetmap.cache.MissingFromCache` naming every missing
 entry at once. :func:`census_units` is the units part alone (the project YAML's
 ``units: {census: {...}}`` reads it from the cache).
 
+A city or town (``place=``) leads to the county holding most of its residents; with
+``place_only=True`` the study is then cut down to the place itself: the county is
+fetched as always, and only the units with at least ``min_share`` of their area inside
+the place's Census outline are kept (:func:`~assetmap.sources.places.clip_to_place`).
+OpenStreetMap services and street networks are then fetched for the kept units plus the
+usual buffer (not the whole county, whose services far from the place would only be set
+aside by the build), and HRSA sites beyond that buffer are left out at fetch time.
+
 Sources load, analysis computes: nothing here is called by the analysis modules.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +49,13 @@ from assetmap.sources import _overpass, census, tiger
 from assetmap.sources import hrsa as hrsa_source
 from assetmap.sources.counties import County, CountyNotFound, county_by_fips, find_county
 from assetmap.sources.hsds_feed import download_hsds
-from assetmap.sources.places import PlaceMatch, PlaceNotFound, find_place
+from assetmap.sources.places import (
+    PlaceClip,
+    PlaceMatch,
+    PlaceNotFound,
+    clip_to_place,
+    find_place,
+)
 
 __all__ = [
     "FetchResult",
@@ -71,6 +87,8 @@ class FetchResult:
         Cache manifests of every download used (URL redacted, time, checksum).
     place : PlaceMatch or None
         The city or town asked for, when the county was found from one.
+    clip : PlaceClip or None
+        How the units were cut down to the place (with ``place_only=True``).
     """
 
     county: County
@@ -80,6 +98,7 @@ class FetchResult:
     files: dict[str, Path] = field(default_factory=dict)
     records: list[dict[str, Any]] = field(default_factory=list)
     place: PlaceMatch | None = None
+    clip: PlaceClip | None = None
 
 
 @dataclass(frozen=True)
@@ -100,9 +119,17 @@ class Resolved:
     message: str = ""
 
 
-def _place_message(place: PlaceMatch, *, as_county: bool) -> str:
+def _place_message(place: PlaceMatch, *, as_county: bool, place_only: bool = False) -> str:
     head = f"{place.query} is a place, not a county" if as_county else place.query
-    text = f"{head}: {place.describe()}; fetching all of {place.county.label}."
+    if place_only:
+        text = (
+            f"{head}: {place.describe()}; studying {place.short_name} alone, cut out of "
+            f"{place.county.label}."
+        )
+        if place.left_out():
+            text += " " + place.left_out()
+    else:
+        text = f"{head}: {place.describe()}; fetching all of {place.county.label}."
     return f"{text} {place.note}" if place.note else text
 
 
@@ -116,6 +143,7 @@ def resolve(
     cache: Cache | None = None,
     offline: bool = False,
     progress: bool = False,
+    place_only: bool = False,
 ) -> Resolved:
     """Find the county to fetch from a county name, a FIPS code, or a city or town.
 
@@ -136,6 +164,9 @@ def resolve(
         2023 when omitted).
     key, cache, offline, progress
         For a place lookup, as in :func:`fetch_county`.
+    place_only : bool
+        The study will be cut down to the place (``message`` says so, and names the
+        counties left out); an error when a county is named.
 
     Returns
     -------
@@ -157,20 +188,27 @@ def resolve(
     if fips is not None:
         c = county_by_fips(fips)
         _check_year(c, year)
+        if place_only:
+            raise ConfigError(_not_a_place(c))
         return Resolved(c)
     opts: dict[str, Any] = {"key": key, "cache": cache, "offline": offline, "progress": progress}
     vintage = int(year) if year is not None else 2023
     if place is not None:
         match = place if isinstance(place, PlaceMatch) else find_place(place, year=vintage, **opts)
         _check_year(match.county, year)
-        return Resolved(match.county, match, _place_message(match, as_county=False))
+        text = _place_message(match, as_county=False, place_only=place_only)
+        return Resolved(match.county, match, text)
     text = str(county)
     try:
-        return Resolved(find_county(text, year=year))
+        found = find_county(text, year=year)
     except CountyNotFound as exc:
         if _split_state(text)[1] is None:  # no state: it cannot be looked up as a place
             raise
         not_county = str(exc)
+    else:
+        if place_only:
+            raise ConfigError(_not_a_place(found))
+        return Resolved(found)
     try:
         match = find_place(text, year=vintage, **opts)
     except PlaceNotFound as exc:
@@ -186,7 +224,16 @@ def resolve(
         msg = f"{not_county} It could not be looked up as a city or town either: {exc}"
         raise CountyNotFound(msg) from None
     _check_year(match.county, year)
-    return Resolved(match.county, match, _place_message(match, as_county=True))
+    return Resolved(
+        match.county, match, _place_message(match, as_county=True, place_only=place_only)
+    )
+
+
+def _not_a_place(county: County) -> str:
+    return (
+        f"--place-only cuts a study down to a city or town, and {county.label} is a county: "
+        'name the place with --place "Reading, PA", or leave out --place-only.'
+    )
 
 
 def resolve_county(
@@ -242,7 +289,14 @@ def _variables(indicators: str | Path | None) -> list[str]:
 
 
 def _units_keys(
-    fips: str, *, level: str, year: int, boundaries: str, origins: bool, variables: list[str]
+    fips: str,
+    *,
+    level: str,
+    year: int,
+    boundaries: str,
+    origins: bool,
+    variables: list[str],
+    place: str | None = None,
 ) -> list[tuple[CacheKey, str]]:
     keys = [
         (r.key, f"ACS {year} {r.dataset} for the {level}s of {fips}")
@@ -254,6 +308,13 @@ def _units_keys(
             tiger.boundary_url(fips[:2], level=level, year=year, kind=boundaries),
         )
     )
+    if place is not None:
+        keys.append(
+            (
+                tiger.place_key(place[:2], year=year, kind=boundaries),
+                tiger.place_url(place[:2], year=year, kind=boundaries),
+            )
+        )
     if origins and level == "tract":
         bg = census.acs_requests(
             fips, level="block-group", year=year, variables=[census.POPULATION]
@@ -276,6 +337,8 @@ def census_units(
     indicators: str | Path | None = None,
     boundaries: str = "cb",
     origins: bool = True,
+    place: str | None = None,
+    min_share: float = 0.5,
     key: str | None = None,
     cache: Cache | None = None,
     offline: bool = False,
@@ -298,6 +361,13 @@ def census_units(
         For tracts, add ``origin_lon`` / ``origin_lat``: the population-weighted mean of
         the block groups' points (:func:`assetmap.region.origins` with ``finer=``), to
         pass to :func:`assetmap.access` as ``origins``.
+    place : str, optional
+        Seven-digit Census place code ("4263624") of a place in the county: keep only
+        the units with at least ``min_share`` of their area inside it (and always the one
+        holding its largest part), from the state's place boundary file of the same
+        vintage and kind (:func:`~assetmap.sources.places.clip_to_place`).
+    min_share : float
+        Share of a unit's area inside the place to keep it, in (0, 1].
     key : str, optional
         Census API key (else ``CENSUS_API_KEY`` or the key file).
     cache : Cache, optional
@@ -311,13 +381,22 @@ def census_units(
     geopandas.GeoDataFrame
         Units (index ``unit_id`` = GEOID; ``name``; ``population`` = ``B01001_001E``,
         0 for water-only units), ``water_only``, ``ALAND``, ``AWATER``, every
-        ``<code>E`` / ``<code>M`` column, EPSG:4326.
+        ``<code>E`` / ``<code>M`` column, EPSG:4326. With ``place``, also
+        ``place_share``, and ``attrs["place_clip"]`` is the
+        :class:`~assetmap.sources.places.PlaceClip`.
+
+    Examples
+    --------
+    >>> units = census_units("42011", place="4263624", min_share=0.5)  # doctest: +SKIP
+    >>> units.attrs["place_clip"].summary("tracts", "Berks County, PA")  # doctest: +SKIP
     """
     from assetmap.region import origins as unit_origins
     from assetmap.region import validate_units
 
     c = cache or Cache()
     fips = county.fips if isinstance(county, County) else str(county)
+    if place is not None:
+        _check_place(place, fips, min_share)
     indicators = default_indicators(indicators, level)
     variables = _variables(indicators)
     if offline:
@@ -328,10 +407,20 @@ def census_units(
             boundaries=boundaries,
             origins=origins,
             variables=variables,
+            place=place,
         )
         missing = [k for k, _ in keys if c.get(k) is None]
         if missing:
-            raise MissingFromCache(_missing_message(missing, c, fips, level, year), missing)
+            command = _study.fetch_command(
+                fips,
+                level=level,
+                year=year,
+                boundaries=boundaries,
+                place=place,
+                min_share=min_share,
+            )
+            msg = _missing_message(missing, c, fips, level, year, command=command)
+            raise MissingFromCache(msg, missing)
     opts: dict[str, Any] = {"cache": c, "offline": offline, "progress": progress}
     acs = census.fetch_acs(fips, level=level, year=year, variables=variables, key=key, **opts)
     shapes = tiger.fetch_boundaries(fips, level=level, year=year, kind=boundaries, **opts)
@@ -351,17 +440,43 @@ def census_units(
     units.index.name = "unit_id"
     front = ["name", "population", "water_only", "ALAND", "AWATER"]
     rest = [col for col in units.columns if col not in front and col != "geometry"]
-    return validate_units(units[[*front, *rest, "geometry"]].reset_index())
+    out = validate_units(units[[*front, *rest, "geometry"]].reset_index())
+    if place is None:
+        return out
+    outline = tiger.fetch_place(place, year=year, kind=boundaries, **opts)
+    kept, clip = clip_to_place(out, outline, min_share=min_share)
+    kept.attrs["place_clip"] = clip
+    return kept
+
+
+def _check_place(place: str, fips: str, min_share: float) -> None:
+    if not (len(place) == 7 and place.isdigit()):
+        msg = f"a Census place code has seven digits (state and place, e.g. 4263624), not {place!r}"
+        raise ConfigError(msg)
+    if place[:2] != fips[:2]:
+        msg = f"place {place} is not in the state of county {fips} (state {fips[:2]})"
+        raise ConfigError(msg)
+    if not 0 < float(min_share) <= 1:
+        msg = (
+            f"min_share is the share of a unit's area inside the place, in (0, 1], not {min_share}"
+        )
+        raise ConfigError(msg)
 
 
 def _missing_message(
-    missing: list[CacheKey], cache: Cache, fips: str, level: str, year: int
+    missing: list[CacheKey],
+    cache: Cache,
+    fips: str,
+    level: str,
+    year: int,
+    *,
+    command: str | None = None,
 ) -> str:
     listed = "\n  - ".join(k.describe()[:140] for k in missing)
+    run = command or f"assetmap fetch --fips {fips} --level {level} --year {year}"
     return (
         f"Offline, and {len(missing)} download(s) for county {fips} are not in the cache "
-        f"{cache.root}; run `assetmap fetch --fips {fips} --level {level} --year {year}` "
-        f"while online first. Missing:\n  - {listed}"
+        f"{cache.root}; run `{run}` while online first. Missing:\n  - {listed}"
     )
 
 
@@ -381,8 +496,13 @@ def plan(
     hrsa: bool = False,
     hsds: str | None = None,
     indicators: str | Path | None = None,
+    place: str | None = None,
+    min_share: float = 0.5,
 ) -> list[tuple[CacheKey, str]]:
     """Every cache entry a fetch needs, with where it comes from (no network).
+
+    With ``place`` (a seven-digit Census place code), the state's place boundaries are
+    needed too, and the OpenStreetMap entries are those of the units kept.
 
     Examples
     --------
@@ -397,17 +517,33 @@ def plan(
         boundaries=boundaries,
         origins=origins,
         variables=_variables(indicators),
+        place=place,
     )
-    buf = float(settings.osm_buffer_m)
+    region = _region_tag(place, level=level, year=year, boundaries=boundaries, min_share=min_share)
     keys += [
         (k, "OpenStreetMap (Overpass API)")
-        for k in _overpass.osm_keys(county.fips, buffer_m=buf, networks=networks, osm=osm)
+        for k in _osm_keys(county.fips, networks=networks, osm=osm, region=region)
     ]
     if hrsa:
         keys.append((hrsa_source.sites_key(), settings.hrsa_sites_url))
     if hsds:
         keys.append((_hsds_key(county.fips, hsds), hsds))
     return keys
+
+
+def _region_tag(
+    place: str | None, *, level: str, year: int, boundaries: str, min_share: float
+) -> str:
+    """Name the OpenStreetMap region for the cache key ("" for the whole county)."""
+    if place is None:
+        return ""
+    return f"{level}s of place {place} ({boundaries} {year}, min_share={float(min_share)!r})"
+
+
+def _osm_keys(fips: str, *, networks: bool, osm: bool, region: str) -> list[CacheKey]:
+    buf = float(settings.osm_buffer_m)
+    keys = _overpass.osm_keys(fips, buffer_m=buf, networks=networks, osm=osm)
+    return [replace(k, query=f"{k.query} region={region}") for k in keys] if region else keys
 
 
 def _hsds_suffix(path: Path) -> str:
@@ -433,6 +569,8 @@ def fetch_county(
     indicators: str | Path | None = None,
     boundaries: str = "cb",
     origins: bool = True,
+    place_only: bool = False,
+    min_share: float = 0.5,
     key: str | None = None,
     cache: Cache | None = None,
     progress: bool = False,
@@ -472,6 +610,16 @@ def fetch_county(
     boundaries : {"cb", "tiger"}
     origins : bool
         Population-weighted tract origins from block groups.
+    place_only : bool
+        With ``place``: study the place itself, not its whole county. The county is
+        fetched, then only its units with at least ``min_share`` of their area inside
+        the place's Census outline are kept (and always the one holding the place's
+        largest part). OpenStreetMap and street networks cover the kept units plus the
+        buffer; HRSA sites farther away are left out. A place spanning several counties
+        is studied in the county holding most of its residents only (the message says
+        which parts are left out).
+    min_share : float
+        Share of a unit's area inside the place to keep it, in (0, 1].
     key : str, optional
         Census API key (else ``CENSUS_API_KEY`` or the key file); never written.
     cache : Cache, optional
@@ -485,6 +633,7 @@ def fetch_county(
     Examples
     --------
     >>> result = fetch_county("Berks County, PA", out="studies/berks")  # doctest: +SKIP
+    >>> reading = fetch_county(place="Reading, PA", place_only=True)  # doctest: +SKIP
     >>> import assetmap as am
     >>> atlas = am.load_project(result.project).build()  # doctest: +SKIP
     """
@@ -500,12 +649,17 @@ def fetch_county(
         cache=c,
         offline=offline,
         progress=progress,
+        place_only=place_only,
     )
     where = found.county
     if found.message:
         log.info("%s", found.message)
+    clip_place = found.place.geoid if place_only and found.place is not None else None
+    if clip_place is not None:
+        _check_place(clip_place, where.fips, min_share)
     indicators = default_indicators(indicators, level)
-    folder = Path(out) if out is not None else Path("studies") / where.fips
+    default_out = where.fips if clip_place is None else f"{where.fips}-{clip_place}"
+    folder = Path(out) if out is not None else Path("studies") / default_out
     steps = plan(
         where,
         level=level,
@@ -517,11 +671,21 @@ def fetch_county(
         hrsa=hrsa,
         hsds=hsds,
         indicators=indicators,
+        place=clip_place,
+        min_share=min_share,
     )
     if offline:
         missing = [k for k, _ in steps if c.get(k) is None]
         if missing:
-            msg = _missing_message(missing, c, where.fips, level, year)
+            command = _study.fetch_command(
+                where.fips,
+                level=level,
+                year=year,
+                boundaries=boundaries,
+                place=clip_place,
+                min_share=min_share,
+            )
+            msg = _missing_message(missing, c, where.fips, level, year, command=command)
             raise MissingFromCache(msg, missing)
     show = progress and sys.stderr.isatty()
     bar = tqdm(total=3, unit="step", disable=not show, desc="Census data and boundaries")
@@ -532,20 +696,27 @@ def fetch_county(
         indicators=indicators,
         boundaries=boundaries,
         origins=origins,
+        place=clip_place,
+        min_share=min_share,
         key=key,
         cache=c,
         offline=offline,
         progress=progress,
     )
+    clip = units.attrs.get("place_clip") if clip_place is not None else None
+    if clip is not None:
+        log.info("%s", clip.summary(_unit_words(level), where.label))
     bar.update()
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     files["units"] = _study.write_units(units, folder / "units.gpkg")
     bar.set_description("OpenStreetMap")
-    files.update(_osm_files(units, where, folder, c, osm=osm, networks=networks))
+    osm_keys = [k for k, _ in steps if k.source == "osm"]
+    files.update(_osm_files(units, where, folder, c, osm_keys, osm=osm, networks=networks))
     bar.update()
     bar.set_description("other lists")
-    files.update(_list_files(where, folder, c, hrsa=hrsa, hsds=hsds, progress=progress))
+    near = units if clip is not None else None
+    files.update(_list_files(where, folder, c, hrsa=hrsa, hsds=hsds, progress=progress, near=near))
     bar.update()
     bar.close()
     used = [k for k, _ in steps]
@@ -566,17 +737,30 @@ def fetch_county(
         boundaries=boundaries,
         place=found.place,
         place_records=place_records,
+        clip=clip,
     )
-    return FetchResult(where, folder, project, units, files, records + place_records, found.place)
+    return FetchResult(
+        where, folder, project, units, files, records + place_records, found.place, clip
+    )
+
+
+def _unit_words(level: str) -> str:
+    return "tracts" if level == "tract" else "block groups"
 
 
 def _osm_files(
-    units: gpd.GeoDataFrame, where: County, folder: Path, c: Cache, *, osm: bool, networks: bool
+    units: gpd.GeoDataFrame,
+    where: County,
+    folder: Path,
+    c: Cache,
+    keys: list[CacheKey],
+    *,
+    osm: bool,
+    networks: bool,
 ) -> dict[str, Path]:
-    """OpenStreetMap services and street networks, from the cache or Overpass."""
+    """OpenStreetMap services and street networks of the units, from the cache or Overpass."""
     files: dict[str, Path] = {}
     buf = float(settings.osm_buffer_m)
-    keys = _overpass.osm_keys(where.fips, buffer_m=buf, networks=networks, osm=osm)
     if osm:
         path = c.get(keys[0]) or _overpass.fetch_osm_assets(units, keys[0], c, buffer_m=buf)
         if _study.has_features(path):
@@ -591,17 +775,36 @@ def _osm_files(
 
 
 def _list_files(
-    where: County, folder: Path, c: Cache, *, hrsa: bool, hsds: str | None, progress: bool
+    where: County,
+    folder: Path,
+    c: Cache,
+    *,
+    hrsa: bool,
+    hsds: str | None,
+    progress: bool,
+    near: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Path]:
-    """HRSA health center sites of the county and an HSDS feed, from the cache or online."""
+    """HRSA health center sites of the county and an HSDS feed, from the cache or online.
+
+    With ``near`` (the units of a study cut down to a place), HRSA sites farther than
+    ``settings.osm_buffer_m`` from them are left out.
+    """
     files: dict[str, Path] = {}
     if hrsa:
         sites_path = c.get(hrsa_source.sites_key()) or hrsa_source.fetch_sites(
             cache=c, progress=progress
         )
         sites = hrsa_source.county_sites(sites_path, where.fips)
+        far = 0
+        if near is not None:
+            sites, far = _sites_near(sites, near, float(settings.osm_buffer_m))
+        beyond = f"more than {settings.osm_buffer_m / 1000:.1f} km from the study's units"
+        if far:
+            log.info("%d HRSA site(s) of %s lie %s and are left out", far, where.label, beyond)
         if sites.count(b"\n") > 1:
             files["assets_hrsa"] = atomic_write_bytes(folder / "assets_hrsa.csv", sites)
+        elif far:
+            log.warning("HRSA's active health center sites in %s all lie %s", where.label, beyond)
         else:
             log.warning("HRSA lists no active health center site in %s", where.label)
     if hsds:
@@ -624,13 +827,45 @@ def _list_files(
     return files
 
 
+def _sites_near(data: bytes, units: gpd.GeoDataFrame, buffer_m: float) -> tuple[bytes, int]:
+    """Keep the HRSA site rows within ``buffer_m`` of the units; count those farther.
+
+    Rows without coordinates stay, for the reader to set aside with the reason.
+    """
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
+    rows = list(reader)
+    if not rows:
+        return data, 0
+    import pandas as pd
+
+    lon = pd.to_numeric(
+        pd.Series([r.get(hrsa_source.COLUMNS["lon"]) for r in rows]), errors="coerce"
+    )
+    lat = pd.to_numeric(
+        pd.Series([r.get(hrsa_source.COLUMNS["lat"]) for r in rows]), errors="coerce"
+    )
+    crs = units.estimate_utm_crs()
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
+    dist = pts.distance(units.to_crs(crs).union_all())
+    far = (dist > buffer_m).fillna(False).to_numpy()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(reader.fieldnames or []), lineterminator="\n")
+    writer.writeheader()
+    for row, is_far in zip(rows, far, strict=True):
+        if not is_far:
+            writer.writerow(row)
+    return out.getvalue().encode("utf-8"), int(far.sum())
+
+
 def units_from_cache(
     spec: dict[str, Any], *, project: Path, indicators: Path | None
 ) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     """Units for a project's ``units: {census: {county: ..., level: ..., year: ...}}``.
 
     Read from the cache only (a build never downloads); when something is missing, the
-    error gives the ``assetmap fetch`` command to run first.
+    error gives the ``assetmap fetch`` command to run first. ``place: "4263624"`` (and
+    ``min_share: 0.5``) cut the units down to a place as ``assetmap fetch --place-only``
+    did, from the cached place boundaries.
 
     Returns
     -------
@@ -640,7 +875,8 @@ def units_from_cache(
     if not isinstance(spec, dict) or "county" not in spec:
         msg = f'{project}: units: {{census: ...}} needs a county, e.g. {{county: "42011"}}'
         raise ConfigError(msg)
-    unknown = sorted(set(spec) - {"county", "level", "year", "boundaries", "origins"})
+    allowed = {"county", "level", "year", "boundaries", "origins", "place", "min_share"}
+    unknown = sorted(set(spec) - allowed)
     if unknown:
         msg = f"{project}: unknown keys under units.census: {unknown}"
         raise ConfigError(msg)
@@ -652,6 +888,16 @@ def units_from_cache(
     indicators = Path(indicators_used) if indicators_used is not None else None
     boundaries = str(spec.get("boundaries", "cb"))
     origins = bool(spec.get("origins", True))
+    code = spec.get("place")
+    place = None if code is None else str(code).zfill(7) if isinstance(code, int) else str(code)
+    try:
+        min_share = float(spec.get("min_share", 0.5))
+    except (TypeError, ValueError):
+        msg = f"{project}: units.census.min_share is a number in (0, 1], not {spec['min_share']!r}"
+        raise ConfigError(msg) from None
+    if place is None and "min_share" in spec:
+        msg = f'{project}: units.census.min_share needs a place, e.g. place: "4263624"'
+        raise ConfigError(msg)
     cache = Cache()
     try:
         units = census_units(
@@ -661,12 +907,17 @@ def units_from_cache(
             indicators=indicators,
             boundaries=boundaries,
             origins=origins,
+            place=place,
+            min_share=min_share,
             cache=cache,
             offline=True,
         )
     except OfflineError as exc:
         msg = f"{project}: {exc}"
         raise OfflineError(msg) from None
+    except ConfigError as exc:
+        msg = f"{project}: units.census: {exc}"
+        raise ConfigError(msg) from None
     variables = _variables(indicators)
     keys = _units_keys(
         where.fips,
@@ -675,6 +926,7 @@ def units_from_cache(
         boundaries=boundaries,
         origins=origins,
         variables=variables,
+        place=place,
     )
     records = [r for r in (cache.record(k) for k, _ in keys) if r is not None]
     inputs = [

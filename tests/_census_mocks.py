@@ -27,6 +27,7 @@ KEY = "TESTKEY-4f1d9c2a7b6e5d3c0a9f8e7d6c5b4a39-SECRET"
 CENSUS = re.compile(r"https://api\.census\.gov/data/(\d{4})/acs/acs5(/profile)?(\?|$)")
 TRACT_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_tract_500k.zip"
 BG_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_bg_500k.zip"
+PLACE_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_place_500k.zip"
 OVERPASS = "https://overpass-api.de/api/interpreter"
 OVERPASS_STATUS = "https://overpass-api.de/api/status"
 HRSA = (
@@ -179,15 +180,22 @@ def register_census(rsps: responses.RequestsMock) -> None:
     rsps.get(BG_ZIP, body=shapefile_zip("cb_2023_25_bg_500k"), content_type="application/zip")
 
 
+def register_place(rsps: responses.RequestsMock) -> None:
+    """The place boundary zip of Massachusetts (Nantucket and Siasconset CDPs)."""
+    rsps.get(PLACE_ZIP, body=shapefile_zip("cb_2023_25_place_500k"), content_type="application/zip")
+
+
 def register_osm(rsps: responses.RequestsMock) -> None:
     """Overpass status and interpreter."""
     rsps.get(OVERPASS_STATUS, body=(FIX / "overpass_status.txt").read_text())
     rsps.add_callback(responses.POST, OVERPASS, callback=overpass_callback)
 
 
-def register_all(rsps: responses.RequestsMock, *, hrsa: bool = True) -> None:
-    """Every service a county fetch asks."""
+def register_all(rsps: responses.RequestsMock, *, hrsa: bool = True, place: bool = False) -> None:
+    """Every service a county fetch asks (and the place zip, for a --place-only fetch)."""
     register_census(rsps)
+    if place:
+        register_place(rsps)
     register_osm(rsps)
     if hrsa:
         rsps.get(HRSA, body=(FIX / "hrsa_sites.csv").read_bytes(), content_type="text/csv")

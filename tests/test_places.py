@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from urllib.parse import parse_qs, urlparse
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 import requests
 import responses
 import yaml
 from click.testing import CliRunner
 
+import assetmap as am
 from assetmap.cache import Cache, MissingFromCache
 from assetmap.cli import cli
-from assetmap.errors import ConfigError, FetchError
+from assetmap.errors import ConfigError, FetchError, OfflineError
 from assetmap.fetch import resolve
 from assetmap.sources.counties import CountyNotFound
-from assetmap.sources.places import PlaceNotFound, find_place
-from tests._census_mocks import CENSUS, KEY, census_callback, register_all
+from assetmap.sources.places import PlaceNotFound, clip_to_place, find_place
+from assetmap.sources.tiger import fetch_place, place_key, place_url
+from tests._census_mocks import CENSUS, KEY, PLACE_ZIP, census_callback, register_all
 
 URL = "https://api.census.gov/data/2023/acs/acs5"
 
@@ -370,3 +375,279 @@ def test_cli_offline_place_missing_says_what_to_run(cache_dir, tmp_path, no_netw
     assert out.output.startswith("error: Offline, and the Census API's list of places of")
     assert out.output.count("\n") == 1 and "Traceback" not in out.output
     assert not (tmp_path / "s").exists()
+
+
+# --- a study of the place itself: --place-only ------------------------------------------
+
+COMPARED = ("report.html", "report.md", "gaps.csv", "overlaps.csv", "access.csv", "assets.csv",
+            "rejected.csv", "dedupe_review.csv", "map.html")  # fmt: skip
+CDP_TRACTS = ["25019950100", "25019950201"]  # 59% and all of their area inside Nantucket CDP
+
+
+@pytest.fixture(scope="module")
+def cdp(tmp_path_factory):
+    """Nantucket CDP fetched once with --place-only (online, recorded answers, HRSA sites)
+    and built once, in a cache of its own; settings restored afterwards."""
+    from assetmap import settings
+    from assetmap.sources import _http
+
+    root = tmp_path_factory.mktemp("cdp")
+    cache, study, built = root / "cache", root / "study", root / "built"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "cache_folder", cache)
+        mp.setattr(settings, "census_key_file", root / "no-key-file")
+        mp.setenv("CENSUS_API_KEY", KEY)
+        mp.setenv("ASSETMAP_CACHE", str(cache))
+        mp.setattr(_http, "_sleep", lambda s: None)
+        mp.setattr("osmnx._http._config_dns", lambda url: None)
+        with responses.RequestsMock() as rsps:
+            register_all(rsps, place=True)
+            args = ["fetch", "--place", "Nantucket, MA", "--place-only", "--hrsa"]
+            fetch = _run([*args, "--out", str(study)])
+            calls = [c.request.url for c in rsps.calls]
+        assert fetch.exit_code == 0, fetch.output
+        build = _run(["build", str(study / "project.yml"), "--out", str(built)])
+        assert build.exit_code == 0, build.output
+        mp.delenv("CENSUS_API_KEY")  # later steps must not need it
+        yield {"root": root, "cache": cache, "study": study, "built": built, "args": args,
+               "fetch": fetch, "build": build, "calls": calls}  # fmt: skip
+
+
+def _census_line(project_text):
+    """The `units: {census: ...}` line the fetch writes as a comment, as YAML."""
+    line = next(x for x in project_text.splitlines() if x.startswith("#   units: {census:"))
+    return yaml.safe_load(line.removeprefix("#   "))
+
+
+def test_place_boundary_file_urls_keys_and_missing_vintage(cache_dir):
+    assert place_url("25", year=2023) == PLACE_ZIP
+    assert place_url("42", year=2022, kind="tiger") == (
+        "https://www2.census.gov/geo/tiger/TIGER2022/PLACE/tl_2022_42_place.zip"
+    )
+    assert place_key("25", year=2023).describe() == "tiger 2023 25: cb place"
+    assert place_key("25", kind="tiger") != place_key("25")
+    with pytest.raises(ConfigError, match="read from 2014 on"):
+        place_url("25", year=2012)
+    url = "https://www2.census.gov/geo/tiger/GENZ2031/shp/cb_2031_25_place_500k.zip"
+    with responses.RequestsMock() as rsps:
+        rsps.get(url, status=404)
+        with pytest.raises(ConfigError, match=r"no 2031 place boundary file at .* earlier --year"):
+            fetch_place("2543755", year=2031)
+    with pytest.raises(MissingFromCache) as err:
+        fetch_place("2543755", offline=True)
+    assert str(err.value) == (
+        "Offline, and the 2023 place boundaries of state 25 (for place 2543755) are not cached"
+    )
+
+
+def test_a_place_is_found_by_its_census_code(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        m = find_place("2543755")
+        assert find_place("Nantucket, MA").geoid == m.geoid  # from the cache
+        with pytest.raises(PlaceNotFound, match="No Census place 2599999 among the 2 places"):
+            find_place("2599999")
+    assert m.name == "Nantucket CDP, Massachusetts" and m.county.fips == "25019"
+
+
+def test_place_only_keeps_the_tracts_mostly_inside(cdp):
+    lines = cdp["fetch"].output.splitlines()
+    assert lines[0] == (
+        "Nantucket, MA: Nantucket CDP lies in Nantucket County, MA (100% of its residents); "
+        "studying Nantucket CDP alone, cut out of Nantucket County, MA."
+    )
+    assert lines[1] == (
+        "Nantucket CDP in Nantucket County, MA (25019): 2 tracts, population 6,000 (ACS 2019-2023)."
+    )
+    assert lines[2].startswith(
+        "Kept 2 of the 5 tracts of Nantucket County, MA: those with at least 50% of their "
+        "area inside Nantucket CDP (together they hold "
+    )
+    units = am.read_units(cdp["study"] / "units.gpkg")
+    assert list(units.index) == CDP_TRACTS
+    assert units["population"].tolist() == [3100, 2900]
+    assert units.loc["25019950100", "place_share"] == pytest.approx(0.586, abs=0.002)
+    assert units.loc["25019950201", "place_share"] >= 0.999  # all of it, up to generalisation
+    assert cdp["calls"].count(PLACE_ZIP) == 1
+    # OpenStreetMap was asked for the kept tracts plus the buffer, not the whole county
+    osm = Cache(cdp["cache"]).entries(source="osm")
+    assert len(osm) == 3
+    assert all("region=tracts of place 2543755 (cb 2023, min_share=0.5)" in e["query"] for e in osm)
+    features = gpd.read_file(cdp["study"] / "assets_osm.geojson")
+    assert "Sconset Day Nursery" not in set(features["name"])  # 5 km east of the tracts
+
+
+def test_place_only_project_records_the_clip(cdp):
+    text = (cdp["study"] / "project.yml").read_text()
+    lines = text.splitlines()
+    assert lines[0] == (
+        "# Nantucket CDP (Nantucket County, MA): written by `assetmap fetch --place 2543755 "
+        "--place-only --level tract --year 2023`."
+    )
+    assert _census_line(text) == {
+        "units": {
+            "census": {
+                "county": "25019",
+                "level": "tract",
+                "year": 2023,
+                "place": "2543755",
+                "min_share": 0.5,
+            }  # fmt: skip
+        }
+    }
+    cfg = yaml.safe_load(text)
+    assert cfg["name"] == "Nantucket CDP, Massachusetts"
+    assert cfg["description"].startswith(
+        "Nantucket CDP alone, cut out of Nantucket County, MA (25019) for 'Nantucket, MA': "
+        "Nantucket CDP lies in Nantucket County, MA (100% of its residents). Kept 2 of the 5 "
+        "tracts"
+    )
+    shapes = next(s for s in cfg["sources"] if s["name"].endswith("cartographic boundary files"))
+    assert PLACE_ZIP in shapes["url"] and len(shapes["sha256"]) == 3
+    assert "the outline of Nantucket CDP (Census place 2543755)" in shapes["note"]
+
+
+def test_place_only_build_keeps_nearby_services_and_counts_every_row(cdp):
+    out = cdp["build"].output
+    read, kept, aside = (int(x) for x in re.search(
+        r"Assets: (\d+) rows read = (\d+) kept \+ (\d+) set aside", out).groups())  # fmt: skip
+    assert read == kept + aside and (read, aside) == (5, 0)
+    assets = pd.read_csv(cdp["built"] / "assets.csv")
+    outside = dict(zip(assets["name"], assets["outside_region"], strict=True))
+    assert outside["Harbor Family Clinic"]  # in tract 9502.02, 80 m east: kept, marked
+    assert not outside["Island Community Health Center"]  # HRSA, inside
+    assert not outside["Island Food Pantry"]
+
+
+def test_place_only_rebuilds_offline_byte_identically(cdp, tmp_path, no_network, monkeypatch):
+    from assetmap import settings
+
+    monkeypatch.setattr(settings, "cache_folder", cdp["cache"])
+    monkeypatch.setenv("ASSETMAP_CACHE", str(cdp["cache"]))
+    study = cdp["study"]
+    # a second build, and a build reading the units from the cache by the recorded line
+    assert _run(["build", str(study / "project.yml"), "--out", str(tmp_path / "b")]).exit_code == 0
+    cfg = yaml.safe_load((study / "project.yml").read_text())
+    cfg["units"] = _census_line((study / "project.yml").read_text())["units"]
+    for a in cfg["assets"]:
+        a["path"] = str(study / a["path"])
+    p = tmp_path / "cached.yml"
+    p.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert _run(["build", str(p), "--out", str(tmp_path / "c")]).exit_code == 0
+    for name in COMPARED:
+        a = (cdp["built"] / name).read_bytes()
+        assert a == (tmp_path / "b" / name).read_bytes(), name
+    for name in ("report.md", "gaps.csv", "access.csv", "assets.csv"):
+        assert (tmp_path / "c" / name).read_bytes() == (cdp["built"] / name).read_bytes(), name
+    units = am.load_project(p).provenance["inputs"]
+    assert PLACE_ZIP in {i["url"] for i in units if i["role"] == "units"}
+    # and the fetch itself, offline, writes the same folder
+    again = tmp_path / "again"
+    out = _run([*cdp["args"], "--out", str(again), "--offline"])
+    assert out.exit_code == 0, out.output
+    for name in ("project.yml", "assets_osm.geojson", "assets_hrsa.csv", "walk.graphml"):
+        assert (again / name).read_bytes() == (study / name).read_bytes(), name
+    assert gpd.read_file(again / "units.gpkg").equals(gpd.read_file(study / "units.gpkg"))
+
+
+def test_the_half_rule_on_tracts_about_half_inside():
+    from tests._census_mocks import FIX
+
+    tracts = gpd.read_file(FIX / "cb_2023_25_tract_500k.geojson").set_index("GEOID")
+    tracts.index.name = "unit_id"
+    tracts["name"] = "Census Tract " + tracts["NAME"]
+    places = gpd.read_file(FIX / "cb_2023_25_place_500k.geojson").set_index("GEOID")
+    cdp = places.loc[["2543755"]].rename(columns={"NAMELSAD": "name"})
+    kept, clip = clip_to_place(tracts, cdp)  # 9501: 59% inside, 9502.02: 46% inside
+    assert list(kept.index) == CDP_TRACTS and not clip.forced
+    assert clip.total == 5 and clip.largest == "25019950100"
+    assert list(clip_to_place(tracts, cdp, min_share=0.45)[0].index) == [
+        "25019950100", "25019950201", "25019950202"]  # fmt: skip
+    assert list(clip_to_place(tracts, cdp, min_share=0.6)[0].index) == [
+        "25019950100", "25019950201"]  # 9501 is below 60% but holds the largest part  # fmt: skip
+    only = clip_to_place(tracts, cdp, min_share=0.6)[1]
+    utm = tracts.estimate_utm_crs()
+    outline = cdp.to_crs(utm).union_all()
+    held = tracts.to_crs(utm).geometry.intersection(outline).area
+    share = held[CDP_TRACTS].sum() / held.sum()  # the rest lies in 9502.02
+    assert only.coverage == pytest.approx(share, abs=1e-4) and 0.6 < share < 0.9
+    assert only.forced and only.summary("tracts", "Nantucket County, MA").endswith(
+        "and Census Tract 9501, which holds most of it (59% of the tract lies inside); "
+        f"together they hold {share:.0%} of its area in the county."
+    )
+    with pytest.raises(ConfigError, match=r"in \(0, 1\], not 0"):
+        clip_to_place(tracts, cdp, min_share=0)
+    far = cdp.set_geometry(cdp.geometry.translate(xoff=2.0))
+    with pytest.raises(FetchError, match="does not overlap any of the 5 units"):
+        clip_to_place(tracts, far)
+
+
+def test_a_place_no_tract_is_mostly_in_keeps_the_one_holding_most_of_it(
+    cache_dir, tmp_path, caplog
+):
+    args = ["fetch", "--place", "Siasconset, MA", "--place-only", "--hrsa", "--no-networks",
+            "--out", str(tmp_path / "s")]  # fmt: skip
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, place=True)
+        out = _run(args)
+    assert out.exit_code == 0, out.output
+    assert "Siasconset CDP in Nantucket County, MA (25019): 1 tract, population 2,650" in out.output
+    assert (
+        "Kept 1 of the 5 tracts of Nantucket County, MA: none has at least 50% of its area "
+        "inside Siasconset CDP, so only Census Tract 9503, which holds most of it, is kept "
+        "(26% of the tract lies inside; it holds" in out.output
+    )
+    assert list(am.read_units(tmp_path / "s" / "units.gpkg").index) == ["25019950300"]
+    # the county's one HRSA site is 6 km west of the tract: left out at fetch, and said so
+    assert not (tmp_path / "s" / "assets_hrsa.csv").exists()
+    assert (
+        "HRSA's active health center sites in Nantucket County, MA all lie more than 2.5 km "
+        "from the study's units" in caplog.text
+    )
+
+
+def test_place_only_offline_without_the_place_file_says_what_to_run(cache_dir, tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, hrsa=False)  # the county, without the place file
+        first = _run(["fetch", "--place", "Nantucket, MA", "--no-osm", "--no-networks",
+                      "--out", str(tmp_path / "county")])  # fmt: skip
+    assert first.exit_code == 0, first.output
+    with responses.RequestsMock() as rsps:
+        out = _run(["fetch", "--place", "Nantucket, MA", "--place-only", "--no-osm",
+                    "--no-networks", "--offline", "--out", str(tmp_path / "s")])  # fmt: skip
+        assert len(rsps.calls) == 0
+    assert out.exit_code == 2
+    first_line, missing = out.output.splitlines()[1], out.output.splitlines()[-1]
+    assert first_line.startswith("error: Offline, and 1 download(s) for county 25019 are not")
+    assert "run `assetmap fetch --place 2543755 --place-only --level tract --year 2023`" in (
+        first_line
+    )
+    assert missing == "  - tiger 2023 25: cb place"
+    assert not (tmp_path / "s").exists()
+    p = tmp_path / "p.yml"  # a project reading the clipped units from the cache: the same
+    p.write_text('units: {census: {county: "25019", place: "2543755", min_share: 0.5}}\n')
+    with pytest.raises(OfflineError, match=r"p\.yml: Offline.*--place 2543755 --place-only"):
+        am.load_project(p)
+    p.write_text('units: {census: {county: "25019", place: "4263624"}}\n')
+    with pytest.raises(ConfigError, match="place 4263624 is not in the state of county 25019"):
+        am.load_project(p)
+
+
+def test_place_only_needs_a_place_and_says_what_is_left_out(cache_dir, tmp_path):
+    out = _run(["fetch", "--fips", "25019", "--place-only", "--out", str(tmp_path / "s")])
+    assert out.exit_code == 2 and out.output.startswith(
+        "error: --place-only cuts a study down to a city or town, and Nantucket County, MA "
+        "is a county"
+    )
+    out = _run(["fetch", "--place", "Nantucket, MA", "--min-share", "0.7"])
+    assert out.exit_code == 2 and "--min-share applies to --place-only studies" in out.output
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        where = resolve(place="Bethlehem, PA", place_only=True)
+    assert where.message == (
+        "Bethlehem, PA: Bethlehem city lies in Northampton County, PA (73% of its residents) "
+        "and Lehigh County, PA (27%); studying Bethlehem city alone, cut out of Northampton "
+        "County, PA. Only its part in Northampton County, PA (73% of its residents) is "
+        "studied; the part in Lehigh County, PA (27%) is left out (studies spanning several "
+        "counties are not supported yet)."
+    )

@@ -17,7 +17,11 @@ the same, and the Census Bureau's legal/statistical area words after the name ("
 When two places share a name in one state, an incorporated place wins over a census
 designated place (CDP), then the more populous; :attr:`PlaceMatch.note` says so. A name
 that matches nothing is an error naming up to three close places; a guess is never
-fetched in its stead.
+fetched in its stead. A seven-digit Census place code ("4263624") is found as it is.
+
+A study of the place itself (``assetmap fetch --place "Reading, PA" --place-only``) keeps
+the county's units that lie mostly inside the place's outline (:func:`clip_to_place`,
+with the outline from :func:`assetmap.sources.tiger.fetch_place`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
+
+import geopandas as gpd
 
 from assetmap import settings
 from assetmap.cache import Cache, CacheKey, MissingFromCache
@@ -43,7 +49,15 @@ from assetmap.sources.counties import (
     county_by_fips,
 )
 
-__all__ = ["CountyPart", "PlaceMatch", "PlaceNotFound", "find_place", "place_keys"]
+__all__ = [
+    "CountyPart",
+    "PlaceClip",
+    "PlaceMatch",
+    "PlaceNotFound",
+    "clip_to_place",
+    "find_place",
+    "place_keys",
+]
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +191,190 @@ class PlaceMatch:
         listed = [first, *rest]
         text = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
         return f"{self.short_name} lies in {text}"
+
+    def left_out(self) -> str:
+        """For a place in several counties studied in one: what is left out ("" otherwise).
+
+        Examples
+        --------
+        >>> north, lehigh = county_by_fips("42095"), county_by_fips("42077")
+        >>> m = PlaceMatch("Bethlehem, PA", "42", "06088", "Bethlehem city, Pennsylvania",
+        ...                (CountyPart(north, 55800), CountyPart(lehigh, 20200)), 2023)
+        >>> m.left_out()  # doctest: +NORMALIZE_WHITESPACE
+        'Only its part in Northampton County, PA (73% of its residents) is studied; the part
+        in Lehigh County, PA (27%) is left out (studies spanning several counties are not
+        supported yet).'
+        """
+        if len(self.parts) < 2:
+            return ""
+        first = self.parts[0]
+        others = [f"{p.county.label} ({_percent(self.share(p))})" for p in self.parts[1:]]
+        listed = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " and " + others[-1]
+        word = "part" if len(others) == 1 else "parts"
+        return (
+            f"Only its part in {first.county.label} ({_percent(self.share(first))} of its "
+            f"residents) is studied; the {word} in {listed} "
+            f"{'is' if len(others) == 1 else 'are'} left out (studies spanning several "
+            "counties are not supported yet)."
+        )
+
+
+@dataclass(frozen=True)
+class PlaceClip:
+    """How a county's units were cut down to a place (:func:`clip_to_place`).
+
+    Attributes
+    ----------
+    place : str
+        Seven-digit Census place code ("4263624").
+    name : str
+        The place as its boundary file names it ("Reading city").
+    min_share : float
+        Units with at least this share of their area inside the place were kept.
+    kept : tuple of str
+        Unit ids kept, in the units' order.
+    total : int
+        Units of the county.
+    largest : str
+        The unit holding the largest part of the place (always kept).
+    largest_share : float
+        Share of that unit's area inside the place.
+    coverage : float
+        Share of the place's area in the county that lies in the kept units.
+    largest_name : str
+        The name of the unit holding the largest part ("Census Tract 9503").
+    """
+
+    place: str
+    name: str
+    min_share: float
+    kept: tuple[str, ...]
+    total: int
+    largest: str
+    largest_share: float
+    coverage: float
+    largest_name: str = ""
+
+    @property
+    def forced(self) -> bool:
+        """Whether the unit holding most of the place was kept below ``min_share``."""
+        return self.largest_share < self.min_share
+
+    def summary(self, units: str, county: str) -> str:
+        """One sentence: what was kept and why.
+
+        Parameters
+        ----------
+        units : str
+            The units' word, plural ("tracts", "block groups").
+        county : str
+            The county's label ("Nantucket County, MA").
+
+        Examples
+        --------
+        >>> clip = PlaceClip("2543755", "Nantucket CDP", 0.5, ("a", "b"), 5, "a", 1.0, 0.93)
+        >>> clip.summary("tracts", "Nantucket County, MA")  # doctest: +NORMALIZE_WHITESPACE
+        'Kept 2 of the 5 tracts of Nantucket County, MA: those with at least 50% of their
+        area inside Nantucket CDP (together they hold 93% of its area in the county).'
+        """
+        rule = f"at least {_percent(self.min_share)} of their area inside {self.name}"
+        head = f"Kept {len(self.kept)} of the {self.total} {units} of {county}"
+        held = f"{_percent(self.coverage)} of its area in the county"
+        if not self.forced:
+            return f"{head}: those with {rule} (together they hold {held})."
+        one = units[:-1] if units.endswith("s") else units
+        unit = self.largest_name or f"{one} {self.largest}"
+        inside = f"{_percent(self.largest_share)} of the {one} lies inside"
+        if len(self.kept) == 1:
+            return (
+                f"{head}: none has {rule.replace('their', 'its')}, so only {unit}, which "
+                f"holds most of it, is kept ({inside}; it holds {_percent(self.coverage)} of "
+                f"{self.name}'s area in the county)."
+            )
+        return (
+            f"{head}: those with {rule}, and {unit}, which holds most of it ({inside}); "
+            f"together they hold {held}."
+        )
+
+
+def clip_to_place(
+    units: gpd.GeoDataFrame, place: gpd.GeoDataFrame, *, min_share: float = 0.5
+) -> tuple[gpd.GeoDataFrame, PlaceClip]:
+    """Keep the units lying mostly inside a place.
+
+    A unit is kept when at least ``min_share`` of its area lies inside the place's
+    outline; the unit holding the largest part of the place is always kept, so the study
+    is never empty. Areas are measured in the units' UTM zone. Census units do not nest in
+    places: the outline of a cartographic boundary file is the land (clipped to the
+    shoreline), a TIGER/Line outline reaches into water, as the units' do.
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame
+        The county's units, indexed by ``unit_id``.
+    place : geopandas.GeoDataFrame
+        The place's outline with its ``name`` (:func:`assetmap.sources.tiger.read_place`).
+    min_share : float
+        Share of a unit's area inside the place to keep it, in (0, 1].
+
+    Returns
+    -------
+    tuple
+        The kept units with a ``place_share`` column (share of each unit's area inside
+        the place, 4 decimals), and a :class:`PlaceClip` saying what was kept.
+
+    Raises
+    ------
+    ConfigError
+        When ``min_share`` is not in (0, 1].
+    FetchError
+        When the place and the units do not overlap at all.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from shapely.geometry import box
+    >>> units = gpd.GeoDataFrame({"name": ["west", "east"]}, geometry=[box(0, 0, 0.01, 0.01),
+    ...     box(0.01, 0, 0.02, 0.01)], index=pd.Index(["w", "e"], name="unit_id"), crs=4326)
+    >>> town = gpd.GeoDataFrame({"name": ["Town"]}, geometry=[box(0, 0, 0.014, 0.01)], crs=4326)
+    >>> kept, clip = clip_to_place(units, town)
+    >>> list(kept.index), kept["place_share"].tolist()
+    (['w'], [1.0])
+    """
+    share_min = float(min_share)
+    if not 0 < share_min <= 1:
+        msg = (
+            f"min_share is the share of a unit's area inside the place, in (0, 1], not {min_share}"
+        )
+        raise ConfigError(msg)
+    name = str(place["name"].iloc[0]) if "name" in place and len(place) else "the place"
+    code = str(place.index[0]) if len(place) else ""
+    crs = units.estimate_utm_crs()
+    geoms = units.geometry.to_crs(crs)
+    outline = place.to_crs(crs).union_all()
+    inside = geoms.intersection(outline).area
+    area = geoms.area
+    share = (inside / area.where(area > 0)).fillna(0.0).clip(0.0, 1.0).round(4)
+    if not (inside > 0).any():
+        msg = f"{name} ({code}) does not overlap any of the {len(units)} units; check the place"
+        raise FetchError(msg)
+    largest = str(inside.idxmax())
+    keep = (share >= share_min) | (units.index == largest)
+    total_inside = float(inside.sum())
+    kept = units[keep].copy()
+    kept.insert(len(kept.columns) - 1, "place_share", share[keep])
+    clip = PlaceClip(
+        place=code,
+        name=name,
+        min_share=share_min,
+        kept=tuple(str(i) for i in kept.index),
+        total=len(units),
+        largest=largest,
+        largest_share=float(share[largest]),
+        coverage=round(float(inside[keep].sum()) / total_inside, 4),
+        largest_name=str(units.loc[largest, "name"]) if "name" in units else "",
+    )
+    return kept, clip
 
 
 def _percent(share: float) -> str:
@@ -350,7 +548,13 @@ def _get(
 
 
 def _state(text: str) -> tuple[str, str, str, str]:
-    """Name, state postal code, state FIPS and state name of "Reading, PA"."""
+    """Name, state postal code, state FIPS and state name of "Reading, PA" (or "4263624")."""
+    if re.fullmatch(r"\d{7}", text):
+        first = next((c for c in _counties() if c.state_fips == text[:2]), None)
+        if first is None:
+            msg = f"{text!r}: no US state has the FIPS code {text[:2]}"
+            raise ConfigError(msg)
+        return "", first.state, first.state_fips, first.state_name
     name, postal = _split_state(text)
     if postal is None or not _norm(name):
         msg = (
@@ -422,7 +626,8 @@ def find_place(
     ----------
     text : str
         The place with its state: "Reading, PA", "Kansas City, Missouri", "saint marys pa".
-        The Census words after a name ("city", "borough", "CDP" …) may be left out.
+        The Census words after a name ("city", "borough", "CDP" …) may be left out. Or
+        the seven-digit Census place code ("4263624").
     year : int
         ACS 5-year vintage whose place list and populations to use.
     key : str, optional
@@ -489,7 +694,17 @@ def find_place(
         _Place(_display(r["NAME"]), r["place"], _count(r[POPULATION]))
         for r in _rows(data, ("state", "place"))
     ]
-    picked = _pick(name, places)
+    if name:
+        picked = _pick(name, places)
+    else:  # a place code
+        same = [p for p in places if state_fips + p.code == raw]
+        if not same:
+            msg = (
+                f"No Census place {raw} among the {len(places):,} places of {state_name} "
+                f'(ACS {year}); give its name with its state, as "Reading, PA".'
+            )
+            raise PlaceNotFound(msg)
+        picked = (same[0], "")
     if picked is None:
         raise PlaceNotFound(_not_found(raw, name, state_name, places))
     place, note = picked

@@ -1,4 +1,4 @@
-"""Census tract and block-group boundaries, downloaded as the Census Bureau's zip files.
+"""Census tract, block-group and place boundaries, downloaded as the Census Bureau's zip files.
 
 Two products, for the same vintage as the ACS estimates:
 
@@ -14,12 +14,19 @@ from the zip, keeping only the county's units (tracts and block groups nest exac
 counties, so selecting by the GEOID's county code is the clip). Units with no land
 (``ALAND == 0``, the "99xxxx" water tracts of coastal counties) are marked
 ``water_only``. Coordinates are converted from NAD83 to EPSG:4326.
+
+Places (cities, towns, CDPs) come from the state's place file of the same product and
+vintage, ``cb_2023_42_place_500k.zip`` or ``TIGER2023/PLACE/tl_2023_42_place.zip``
+(:func:`fetch_place`), cached the same way; a study cut down to a place
+(:func:`assetmap.sources.places.clip_to_place`) reads its outline from there.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -34,10 +41,15 @@ __all__ = [
     "boundary_key",
     "boundary_url",
     "fetch_boundaries",
+    "fetch_place",
+    "place_key",
+    "place_url",
     "read_boundaries",
+    "read_place",
 ]
 
 _CODES = {"tract": ("tract", "TRACT"), "block-group": ("bg", "BG")}
+_PLACE = ("place", "PLACE")
 CB_FIRST_YEAR = 2014
 TIGER_FIRST_YEAR = 2011
 
@@ -55,7 +67,24 @@ def boundary_url(state: str, *, level: str = "tract", year: int = 2023, kind: st
     if level not in _CODES:
         msg = f"level must be 'tract' or 'block-group', not {level!r}"
         raise ConfigError(msg)
-    short, folder = _CODES[level]
+    return _url(state, _CODES[level], year, kind)
+
+
+def place_url(state: str, *, year: int = 2023, kind: str = "cb") -> str:
+    """URL of the zip holding every Census place (city, town, CDP) of a state.
+
+    Examples
+    --------
+    >>> place_url("42", year=2023)
+    'https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_42_place_500k.zip'
+    >>> place_url("42", year=2023, kind="tiger")
+    'https://www2.census.gov/geo/tiger/TIGER2023/PLACE/tl_2023_42_place.zip'
+    """
+    return _url(state, _PLACE, year, kind)
+
+
+def _url(state: str, codes: tuple[str, str], year: int, kind: str) -> str:
+    short, folder = codes
     base = settings.tiger_url.rstrip("/")
     y = int(year)
     if kind == "cb":
@@ -80,6 +109,17 @@ def boundary_key(
 ) -> CacheKey:
     """Cache key of the state's boundary zip."""
     return CacheKey("tiger", str(year), state, f"{kind} {level}", "zip")
+
+
+def place_key(state: str, *, year: int = 2023, kind: str = "cb") -> CacheKey:
+    """Cache key of the state's place zip.
+
+    Examples
+    --------
+    >>> place_key("42").describe()
+    'tiger 2023 42: cb place'
+    """
+    return CacheKey("tiger", str(year), state, f"{kind} place", "zip")
 
 
 def _validate_zip(data: bytes) -> None:
@@ -183,33 +223,150 @@ def fetch_boundaries(
     c = cache or Cache()
     state = county[:2]
     key = boundary_key(state, level=level, year=year, kind=kind)
-    path = c.get(key)
-    if path is None:
-        if offline:
-            msg = f"Offline, and the {year} {level} boundaries of state {state} are not cached"
-            raise MissingFromCache(msg, [key])
-        url = boundary_url(state, level=level, year=year, kind=kind)
-        try:
-            got = download(
-                url,
-                what=f"{year} {level} boundaries of state {state}",
-                validate=_validate_zip,
-                progress=progress,
-            )
-        except HTTPStatusError as exc:
-            if exc.status == 404:
-                msg = (
-                    f"The Census Bureau has no {year} {level} boundary file at {url}: that "
-                    "vintage is not published yet. Choose an earlier --year."
-                )
-                raise ConfigError(msg) from None
-            raise
-        path = c.put_bytes(
-            key,
-            got.content,
-            url=got.url,
-            retrieved=got.retrieved,
-            content_type=got.content_type,
-            licence="public domain (US Census Bureau)",
-        )
+    path = _cached_zip(
+        key,
+        lambda: boundary_url(state, level=level, year=year, kind=kind),
+        what=f"{year} {level} boundaries of state {state}",
+        file=f"{year} {level} boundary file",
+        cache=c,
+        offline=offline,
+        progress=progress,
+    )
     return read_boundaries(str(path), county, level=level)
+
+
+def _cached_zip(
+    key: CacheKey,
+    url: Callable[[], str],
+    *,
+    what: str,
+    file: str,
+    cache: Cache,
+    offline: bool,
+    progress: bool,
+) -> Path:
+    """Return the cached zip of ``key``, downloaded (validated, then cached) when missing."""
+    path = cache.get(key)
+    if path is not None:
+        return path
+    if offline:
+        msg = f"Offline, and the {what} are not cached"
+        raise MissingFromCache(msg, [key])
+    where = url()
+    try:
+        got = download(where, what=what, validate=_validate_zip, progress=progress)
+    except HTTPStatusError as exc:
+        if exc.status == 404:
+            msg = (
+                f"The Census Bureau has no {file} at {where}: that vintage is not "
+                "published yet. Choose an earlier --year."
+            )
+            raise ConfigError(msg) from None
+        raise
+    return cache.put_bytes(
+        key,
+        got.content,
+        url=got.url,
+        retrieved=got.retrieved,
+        content_type=got.content_type,
+        licence="public domain (US Census Bureau)",
+    )
+
+
+def read_place(path: str, geoid: str) -> gpd.GeoDataFrame:
+    """Read one place's outline from a Census place zip.
+
+    Parameters
+    ----------
+    path : str
+        The state's place zip (cartographic boundary or TIGER/Line).
+    geoid : str
+        Seven digits, state and place ("4263624").
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row indexed by ``GEOID``: ``name`` ("Reading city"), ``ALAND``, ``AWATER``
+        (m²) and the outline (a place may be in several pieces), EPSG:4326.
+
+    Examples
+    --------
+    >>> read_place("cb_2023_42_place_500k.zip", "4263624").loc["4263624", "name"]  # doctest: +SKIP
+    'Reading city'
+    """
+    if not (len(geoid) == 7 and geoid.isdigit()):
+        msg = f"a Census place code has seven digits (state and place), not {geoid!r}"
+        raise ConfigError(msg)
+    try:
+        gdf = gpd.read_file(path, where=f"GEOID = '{geoid}'")
+    except Exception as exc:
+        msg = f"cannot read the place file {path} ({exc}); clear it with `assetmap cache clear`"
+        raise FetchError(msg) from exc
+    if len(gdf) == 0:
+        msg = f"the place file {path} has no place {geoid}; check the place code and --year"
+        raise FetchError(msg)
+    names = gdf["NAMELSAD"] if "NAMELSAD" in gdf else gdf["NAME"]  # older cb files: no NAMELSAD
+    geom = shapely.make_valid(shapely.union_all(gdf.geometry.to_numpy()))
+    out = gpd.GeoDataFrame(
+        {
+            "name": [str(names.iloc[0])],
+            "ALAND": [pd.to_numeric(gdf["ALAND"], errors="coerce").sum()],
+            "AWATER": [pd.to_numeric(gdf["AWATER"], errors="coerce").sum()],
+        },
+        index=pd.Index([geoid], name="GEOID"),
+        geometry=[geom],
+        crs=gdf.crs,
+    )
+    return out.to_crs("EPSG:4326")
+
+
+def fetch_place(
+    geoid: str,
+    *,
+    year: int = 2023,
+    kind: str = "cb",
+    cache: Cache | None = None,
+    offline: bool = False,
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """Download (or read from the cache) the outline of a Census place.
+
+    The state's whole place file is downloaded once and cached, like the tract and
+    block-group files.
+
+    Parameters
+    ----------
+    geoid : str
+        Seven digits, state and place ("4263624").
+    year : int
+        Vintage, the same as the units'.
+    kind : {"cb", "tiger"}
+        Cartographic boundary (shoreline-clipped) or TIGER/Line files.
+    cache : Cache, optional
+    offline : bool
+        Use only the cache (raise :class:`~assetmap.cache.MissingFromCache`).
+    progress : bool
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        See :func:`read_place`.
+
+    Examples
+    --------
+    >>> reading = fetch_place("4263624", year=2023)  # doctest: +SKIP
+    >>> reading.loc["4263624", "name"]  # doctest: +SKIP
+    'Reading city'
+    """
+    c = cache or Cache()
+    state = geoid[:2]
+    path = _cached_zip(
+        place_key(state, year=year, kind=kind),
+        lambda: place_url(state, year=year, kind=kind),
+        what=f"{year} place boundaries of state {state} (for place {geoid})",
+        file=f"{year} place boundary file",
+        cache=c,
+        offline=offline,
+        progress=progress,
+    )
+    return read_place(str(path), geoid)
