@@ -417,3 +417,27 @@ def test_a_paged_hsds_api_is_gathered_into_one_services_file(cache_dir, tmp_path
         tmp_path / "s" / "hsds" / "services.json"
     ).read_bytes()
     assert again.project.exists()
+
+
+def test_an_empty_street_network_says_what_to_do(cache_dir, tmp_path):
+    empty = json.dumps({"version": 0.6, "elements": []})
+
+    def answer(request):
+        query = request.body if isinstance(request.body, str) else request.body.decode()
+        if "highway" in query:
+            return 200, {"Content-Type": "application/json"}, empty
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            (FIX / "overpass_features.json").read_text(),
+        )
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_census(rsps)
+        rsps.get(OVERPASS_STATUS, body=(FIX / "overpass_status.txt").read_text())
+        rsps.add_callback(responses.POST, OVERPASS, callback=answer)
+        out = _run(["fetch", "--fips", "25019", "--out", str(tmp_path / "s")])
+    assert out.exit_code == 2, out.output
+    assert "OpenStreetMap returned nothing for the walk street network" in out.output
+    assert "--no-networks" in out.output
+    assert out.output.count("\n") == 1

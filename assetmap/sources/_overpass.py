@@ -109,6 +109,21 @@ def _translate_osm(exc: BaseException, what: str) -> FetchError:
     chain: list[BaseException] = [exc]
     while chain[-1].__cause__ is not None:
         chain.append(chain[-1].__cause__)
+    empty = [
+        e
+        for e in chain
+        if type(e).__name__ == "InsufficientResponseError"
+        or "no graph nodes" in str(e).lower()
+        or "graph contains no nodes" in str(e).lower()
+    ]
+    if empty:
+        msg = (
+            f"OpenStreetMap returned nothing for {what} in this region (osmnx: {empty[0]}); "
+            "the area may "
+            "be small, mostly water, or unmapped. Fetch without it (--no-networks, so "
+            "travel is straight line × circuity) or choose a larger area."
+        )
+        return FetchError(msg)
     if any(isinstance(e, requests.Timeout) for e in chain):
         reason = f"did not answer within {max(settings.requests_timeout, 180):g} s"
     elif any(isinstance(e, requests.ConnectionError) for e in chain):
