@@ -1,0 +1,165 @@
+"""The services lists of a study: OpenStreetMap, HRSA health center sites, an HSDS feed.
+
+Internal to :mod:`assetmap.fetch`: the cache keys of the lists (:func:`_osm_keys`,
+:func:`_hsds_key`), and the files they become in the study folder, read from the cache or
+downloaded (:func:`_osm_files`, :func:`_list_files`), with HRSA sites far from the units
+of a study cut down to a place left out (:func:`_sites_near`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+
+from assetmap import _study, settings
+from assetmap.cache import Cache, CacheKey, atomic_write_bytes
+from assetmap.sources import _overpass
+from assetmap.sources import hrsa as hrsa_source
+from assetmap.sources.counties import County
+from assetmap.sources.hsds_feed import download_hsds
+
+__all__: list[str] = []
+
+# Logged under the public module's name, as before the lists moved here: ``assetmap -v``
+# prints that name before each message.
+log = logging.getLogger("assetmap.fetch")
+
+
+def _hsds_key(fips: str, url: str) -> CacheKey:
+    return CacheKey("hsds", "current", fips, url, "bin")
+
+
+def _region_tag(
+    place: str | None, *, level: str, year: int, boundaries: str, min_share: float
+) -> str:
+    """Name the OpenStreetMap region for the cache key ("" for the whole county)."""
+    if place is None:
+        return ""
+    return f"{level}s of place {place} ({boundaries} {year}, min_share={float(min_share)!r})"
+
+
+def _osm_keys(fips: str, *, networks: bool, osm: bool, region: str) -> list[CacheKey]:
+    buf = float(settings.osm_buffer_m)
+    keys = _overpass.osm_keys(fips, buffer_m=buf, networks=networks, osm=osm)
+    return [replace(k, query=f"{k.query} region={region}") for k in keys] if region else keys
+
+
+def _hsds_suffix(path: Path) -> str:
+    head = path.read_bytes()[:4]
+    if head.startswith(b"PK"):
+        return "zip"
+    return "json"
+
+
+def _osm_files(
+    units: gpd.GeoDataFrame,
+    where: County,
+    folder: Path,
+    c: Cache,
+    keys: list[CacheKey],
+    *,
+    osm: bool,
+    networks: bool,
+) -> dict[str, Path]:
+    """OpenStreetMap services and street networks of the units, from the cache or Overpass."""
+    files: dict[str, Path] = {}
+    buf = float(settings.osm_buffer_m)
+    if osm:
+        path = c.get(keys[0]) or _overpass.fetch_osm_assets(units, keys[0], c, buffer_m=buf)
+        if _study.has_features(path):
+            files["assets_osm"] = _study.link(path, folder / "assets_osm.geojson")
+        else:
+            log.warning("OpenStreetMap has no services of any domain in %s", where.label)
+    if networks:
+        for mode, key in zip(_overpass.NETWORK_MODES, keys[-2:], strict=True):
+            path = c.get(key) or _overpass.fetch_network(units, key, c, mode=mode, buffer_m=buf)
+            files[mode] = _study.link(path, folder / f"{mode}.graphml")
+    return files
+
+
+def _list_files(
+    where: County,
+    folder: Path,
+    c: Cache,
+    *,
+    hrsa: bool,
+    hsds: str | None,
+    progress: bool,
+    near: gpd.GeoDataFrame | None = None,
+) -> dict[str, Path]:
+    """HRSA health center sites of the county and an HSDS feed, from the cache or online.
+
+    With ``near`` (the units of a study cut down to a place), HRSA sites farther than
+    ``settings.osm_buffer_m`` from them are left out.
+    """
+    files: dict[str, Path] = {}
+    if hrsa:
+        sites_path = c.get(hrsa_source.sites_key()) or hrsa_source.fetch_sites(
+            cache=c, progress=progress
+        )
+        sites = hrsa_source.county_sites(sites_path, where.fips)
+        far = 0
+        if near is not None:
+            sites, far = _sites_near(sites, near, float(settings.osm_buffer_m))
+        beyond = f"more than {settings.osm_buffer_m / 1000:.1f} km from the study's units"
+        if far:
+            log.info("%d HRSA site(s) of %s lie %s and are left out", far, where.label, beyond)
+        if sites.count(b"\n") > 1:
+            files["assets_hrsa"] = atomic_write_bytes(folder / "assets_hrsa.csv", sites)
+        elif far:
+            log.warning("HRSA's active health center sites in %s all lie %s", where.label, beyond)
+        else:
+            log.warning("HRSA lists no active health center site in %s", where.label)
+    if hsds:
+        key = _hsds_key(where.fips, hsds)
+        path = c.get(key)
+        if path is None:
+            feed = download_hsds(hsds, progress=progress)
+            log.info("HSDS feed: %d API pages, %d services", feed.pages, feed.services)
+            path = c.put_bytes(
+                key,
+                feed.content,
+                url=feed.url,
+                retrieved=feed.retrieved,
+                content_type=feed.content_type,
+            )
+        if _hsds_suffix(path) == "zip":
+            files["hsds"] = _study.link(path, folder / "hsds.zip")
+        else:
+            files["hsds"] = _study.link(path, folder / "hsds" / "services.json").parent
+    return files
+
+
+def _sites_near(data: bytes, units: gpd.GeoDataFrame, buffer_m: float) -> tuple[bytes, int]:
+    """Keep the HRSA site rows within ``buffer_m`` of the units; count those farther.
+
+    Rows without coordinates stay, for the reader to set aside with the reason.
+    """
+    reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
+    rows = list(reader)
+    if not rows:
+        return data, 0
+    import pandas as pd
+
+    lon = pd.to_numeric(
+        pd.Series([r.get(hrsa_source.COLUMNS["lon"]) for r in rows]), errors="coerce"
+    )
+    lat = pd.to_numeric(
+        pd.Series([r.get(hrsa_source.COLUMNS["lat"]) for r in rows]), errors="coerce"
+    )
+    crs = units.estimate_utm_crs()
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326").to_crs(crs)
+    dist = pts.distance(units.to_crs(crs).union_all())
+    far = (dist > buffer_m).fillna(False).to_numpy()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(reader.fieldnames or []), lineterminator="\n")
+    writer.writeheader()
+    for row, is_far in zip(rows, far, strict=True):
+        if not is_far:
+            writer.writerow(row)
+    return out.getvalue().encode("utf-8"), int(far.sum())
