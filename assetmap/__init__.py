@@ -1,8 +1,9 @@
 """assetmap: community asset mapping for population health.
 
 Map what already exists (community services and the hospital's own assets), lay it over
-US Census need, and show gaps (high need, no nearby service) and duplicated services per
-domain. A table of contents: the stage functions of the flow, lifted from their modules.
+US Census need, and show gaps (high need, no nearby service), duplicated services and
+where a new site would reach the most residents, per domain. A table of contents: the
+stage functions of the flow, lifted from their modules.
 
 Examples
 --------
@@ -27,6 +28,7 @@ from assetmap.overlap import find_overlaps
 from assetmap.project import Project, load_project
 from assetmap.region import read_units
 from assetmap.sample import load_sample
+from assetmap.siting import suggest_sites
 
 try:
     __version__ = version("assetmap")
@@ -55,4 +57,5 @@ __all__ = [
     "read_assets",
     "read_units",
     "rejected_rows",
+    "suggest_sites",
 ]

@@ -238,6 +238,7 @@ def legend_html(
     domains: Sequence[tuple[str, str]] = (),
     gaps: bool = False,
     overlaps: bool = False,
+    sites: str = "",
     hospital: str = "",
 ) -> str:
     """Return the legend: a slot for the shading on show, then the other layers' symbols.
@@ -252,6 +253,8 @@ def legend_html(
         Service domains drawn, in order: escaped label and the marker's HTML.
     gaps, overlaps : bool
         Whether those layers are on the map.
+    sites : str
+        The marker of the suggested-sites layer (our own HTML), ``""`` when there is none.
     hospital : str
         Escaped HTML of the hospital's part (see
         :func:`assetmap._map_anchor.anchor_legend`); ``""`` for none.
@@ -266,7 +269,7 @@ def legend_html(
         parts.append("<h2>Services</h2>")
         for label, pin in domains:
             parts.append(_row(pin, label))
-    if gaps or overlaps:
+    if gaps or overlaps or sites:
         parts.append("<h2>Gaps and overlaps</h2>")
     if gaps:
         line = '<span class="am-line"></span>'
@@ -274,6 +277,12 @@ def legend_html(
     if overlaps:
         box = '<span class="am-swatch am-swatch-overlap"></span>'
         parts.append(_row(box, "overlap: providers of one service crowd the same ground"))
+    if sites:
+        words = (
+            "suggested new site (off at start): one more service there would reach the most "
+            "residents without one nearby, high-need first; the number is the order of choice"
+        )
+        parts.append(_row(sites, words))
     parts.append(hospital)
     return "".join(parts)
 
@@ -306,10 +315,18 @@ def _method(provenance: Mapping[str, Any]) -> str:
     gaps = _mapping(params.get("gaps"))
     pct_value = gaps.get("need_percentile", params.get("need_percentile", 75))
     pct = f"{pct_value:g}" if isinstance(pct_value, int | float) else text(pct_value)
+    siting = _mapping(params.get("siting"))
+    new_site = (
+        "; new site = greedy maximal covering location (Church & ReVelle 1974), high-need "
+        "residents first"
+        if siting.get("k")
+        else ""
+    )
     return (
         "Method: need = percentile rank of ACS indicators, SVI-style; access = "
         f"{how}; gap = unit at or above the {pct}th need percentile whose nearest service "
-        "is beyond the domain's threshold; overlap = same-domain providers sharing a catchment."
+        "is beyond the domain's threshold; overlap = same-domain providers sharing a "
+        f"catchment{new_site}."
     )
 
 

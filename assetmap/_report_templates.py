@@ -68,6 +68,16 @@ and the hospital in this report are synthetic, made for demonstration. Need figu
 <td class="num">{{ g.population }}</td><td class="num">{{ g.need }}</td><td>{{ g.nearest_name }}</td>
 <td class="num">{{ g.nearest }}</td></tr>
 {% endfor %}</tbody></table>{% else %}<p>No high-need neighbourhood lacks a {{ r.label|lower }} service within reach.</p>{% endif %}
+{% if r.sites %}<h4 id="sites-{{ r.key }}">Where a new site would reach the most</h4>
+<p>Chosen one at a time: each brings within a {{ r.threshold }}-minute {{ travel_word }} the most
+residents of high-need neighbourhoods who have no {{ r.label|lower }} service that near today,
+then the most such residents overall (see Methods).{% if synthetic %} Partners' sites and hospital spaces
+named here come from the synthetic inventory.{% endif %}</p>
+<table><thead><tr><th>Rank</th><th>Site</th><th>Kind</th><th>New residents in reach</th>
+<th>Of whom in high-need neighbourhoods</th><th>Share of residents without a service now reached (cumulative)</th></tr></thead><tbody>
+{% for s in r.sites %}<tr><td class="num">{{ s.rank }}</td><td>{{ s.name }}</td><td>{{ s.kind }}</td>
+<td class="num">{{ s.residents }}</td><td class="num">{{ s.high_need }}</td><td class="num">{{ s.share }}</td></tr>
+{% endfor %}</tbody></table>{% endif %}
 {% if r.cluster_notes %}<p>Duplicated services:</p><ul>{% for n in r.cluster_notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 </section>
 {% endfor %}
@@ -188,7 +198,15 @@ MD_TEMPLATE = """# {{ title | md }}
 {% for g in r.gap_rows %}| {{ g.rank }} | {{ g.name | md }} ({{ g.unit_id | md }}) | {{ g.population }} | {{ g.need }} | {{ g.nearest_name | md }} | {{ g.nearest }} |
 {% endfor %}{% else %}
 No high-need neighbourhood lacks a {{ r.label | lower | md }} service within reach.
-{% endif %}{% if r.cluster_notes %}
+{% endif %}{% if r.sites %}
+#### Where a new site would reach the most
+
+Chosen one at a time: each brings within a {{ r.threshold }}-minute {{ travel_word }} the most residents of high-need neighbourhoods who have no {{ r.label | lower | md }} service that near today, then the most such residents overall (see Methods).{% if synthetic %} Partners' sites and hospital spaces named here come from the synthetic inventory.{% endif %}
+
+| Rank | Site | Kind | New residents in reach | Of whom in high-need neighbourhoods | Share of residents without a service now reached (cumulative) |
+| ---: | --- | --- | ---: | ---: | ---: |
+{% for s in r.sites %}| {{ s.rank }} | {{ s.name | md }} | {{ s.kind }} | {{ s.residents }} | {{ s.high_need }} | {{ s.share }} |
+{% endfor %}{% endif %}{% if r.cluster_notes %}
 Duplicated services:
 {% for n in r.cluster_notes %}
 - {{ n | md }}{% endfor %}

@@ -1,5 +1,9 @@
 """The Atlas: one study assembled — units with need, assets, access, gaps, overlaps, anchor.
 
+It also carries the opportunities the flow ends in: where capacity could move
+(``balance``) and where a new site would reach the most residents without a service
+(``sites``, :func:`assetmap.siting.suggest_sites`).
+
 ``Atlas.build`` runs the flow of DESIGN.md once; the resulting object is plain data that
 the map, the report and the layer export read. Nothing here draws or writes by itself.
 """
@@ -40,6 +44,12 @@ def _stored_origins(units: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
     return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=units.index, crs="EPSG:4326")
 
 
+def _no_sites() -> gpd.GeoDataFrame:
+    from assetmap.siting import empty_sites
+
+    return empty_sites()
+
+
 @dataclass
 class Atlas:
     """A study: need, assets, access, gaps, overlaps and the hospital's own assets.
@@ -75,6 +85,10 @@ class Atlas:
     balance : pandas.DataFrame
         Over-served units paired with the nearest under-served unit, per domain: where
         capacity could move (see :func:`assetmap.overlap.capacity_balance`).
+    sites : geopandas.GeoDataFrame
+        Per domain, up to ``k`` new sites that would bring the most residents without a
+        service within reach, high-need residents first (see
+        :func:`assetmap.siting.suggest_sites`); points in EPSG:4326.
     """
 
     name: str
@@ -90,6 +104,7 @@ class Atlas:
     provenance: dict[str, Any] = field(default_factory=dict)
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sites: gpd.GeoDataFrame = field(default_factory=_no_sites)
 
     @classmethod
     def build(
@@ -105,8 +120,9 @@ class Atlas:
         need_percentile: float = 75.0,
         synthetic: bool = False,
         provenance: dict[str, Any] | None = None,
+        siting_k: int = 3,
     ) -> Atlas:
-        """Run the flow once: need index, access, gaps and overlaps.
+        """Run the flow once: need index, access, gaps, overlaps and suggested sites.
 
         Parameters
         ----------
@@ -127,6 +143,9 @@ class Atlas:
             Label every output as synthetic.
         provenance : dict, optional
             Sources and vintages; parameters are added.
+        siting_k : int
+            New sites suggested per domain (:func:`assetmap.siting.suggest_sites`);
+            0 suggests none.
 
         Returns
         -------
@@ -145,6 +164,7 @@ class Atlas:
         from assetmap.gaps import find_gaps
         from assetmap.need import IndicatorSet, load_indicators, need_index
         from assetmap.overlap import capacity_balance, find_overlaps, provider_coverage
+        from assetmap.siting import METHOD, suggest_sites
 
         doms = domains or load_domains()
         ind = indicators if isinstance(indicators, IndicatorSet) else load_indicators(indicators)
@@ -156,6 +176,17 @@ class Atlas:
         ov = find_overlaps(u, assets, acc, domains=doms, travel=opt, origins=org)
         coverage = provider_coverage(u, acc, need_percentile=need_percentile)
         balance = capacity_balance(u, acc)
+        sites = suggest_sites(
+            u,
+            assets,
+            acc,
+            k=siting_k,
+            need_percentile=need_percentile,
+            spaces=anchor.spaces if anchor is not None else None,
+            travel=opt,
+            origins=org,
+            domains=doms,
+        )
         prov = dict(provenance or {})
         params = dict(prov.get("parameters", {}))
         params.update(
@@ -164,6 +195,7 @@ class Atlas:
                 "need_percentile": need_percentile,
                 "thresholds_min": {k: d.threshold_min for k, d in doms.items()},
                 "indicators": ind.source,
+                "siting": {"k": siting_k, "method": METHOD},
             }
         )
         if anchor is not None:
@@ -186,6 +218,7 @@ class Atlas:
             provenance=prov,
             coverage=coverage,
             balance=balance,
+            sites=sites,
         )
 
     @property
@@ -197,8 +230,9 @@ class Atlas:
         """Write every layer to one GeoPackage (or GeoParquet files for a ``.parquet`` stem).
 
         Layers: ``units``, ``assets``, ``gaps`` and ``overlaps`` (with unit or cluster
-        polygons), ``access`` (attributes only), and the anchor layers when present.
-        Employee counts are written suppressed, exactly as published.
+        polygons), ``sites`` (suggested new sites, points), ``access`` (attributes only),
+        and the anchor layers (``anchor_*``) when present. Employee counts are written
+        suppressed, exactly as published.
         """
         from assetmap.export import write_layers
 

@@ -56,6 +56,8 @@ def write_layers(atlas: Atlas, path: str | Path) -> Path:
     layers["gaps"] = gpd.GeoDataFrame(gaps, geometry=geoms.name, crs=atlas.units.crs)
     if len(atlas.overlaps):
         layers["overlaps"] = atlas.overlaps
+    if len(atlas.sites):
+        layers["sites"] = atlas.sites
     anchor_tables: dict[str, pd.DataFrame] = {}
     if atlas.anchor is not None:  # employee counts exactly as published (assetmap.privacy)
         for name, layer in atlas.anchor.layers().items():
@@ -90,7 +92,11 @@ def _write_table(p: Path, layer: str, df: pd.DataFrame) -> None:
 
 
 def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``gaps.csv``, ``overlaps.csv``, ``access.csv``, ``assets.csv`` and ``anchor_*.csv``.
+    """Write ``gaps.csv``, ``overlaps.csv``, ``access.csv``, ``assets.csv``, ``sites.csv``, ….
+
+    Also ``coverage.csv`` and ``capacity_balance.csv`` when present, and ``anchor_*.csv``.
+    ``sites.csv`` (suggested new sites, with latitude and longitude) is always written,
+    with only its header when no site was suggested.
 
     Numbers are rounded for reading (distances to the metre, minutes to 0.1, ratios to
     4 significant decimals) so the same inputs give byte-identical files.
@@ -113,6 +119,7 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
     assets["latitude"] = atlas.assets.geometry.y.round(6)
     assets["longitude"] = atlas.assets.geometry.x.round(6)
     tables = [("access", acc), ("gaps", gaps), ("overlaps", ov), ("assets", assets)]
+    tables.append(("sites", _sites_table(atlas)))
     if len(atlas.coverage):
         tables.append(("coverage", atlas.coverage.round(0)))
     if len(atlas.balance):
@@ -127,6 +134,22 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
             df.to_csv(path, index=False, lineterminator="\n")
             paths[f"anchor_{name}"] = path
     return paths
+
+
+def _sites_table(atlas: Atlas) -> pd.DataFrame:
+    """Suggested sites with latitude and longitude (header only when there are none)."""
+    from assetmap.siting import SITE_COLUMNS
+
+    sites = atlas.sites
+    out = pd.DataFrame(sites.drop(columns=sites.geometry.name)).reindex(columns=SITE_COLUMNS)
+    out.attrs = {}
+    out["share_of_gap_residents"] = pd.to_numeric(out["share_of_gap_residents"]).round(4)
+    for c in ("new_residents", "new_high_need_residents"):
+        out[c] = pd.to_numeric(out[c]).round(0)
+    pts = sites.geometry.to_crs(4326) if len(sites) else sites.geometry
+    out["latitude"] = pts.y.round(6).to_numpy()
+    out["longitude"] = pts.x.round(6).to_numpy()
+    return out
 
 
 def write_provenance(atlas: Atlas, path: str | Path, extra: dict[str, Any] | None = None) -> Path:

@@ -6,12 +6,14 @@ index and each indicator as switchable choropleths with a legend in words, one l
 markers per service domain (clustered when dense), the gaps and overlaps the analysis
 found, the anchor hospital's layers, a grouped layer control, search by service or
 neighbourhood name, full screen, a scale bar, a print view and a footer naming every
-source and vintage.
+source and vintage. A "Suggested new sites" layer (off at start) marks where one more
+service of a domain would reach the most residents without one (:mod:`assetmap.siting`).
 
 The data travel inside the page as one JSON document drawn by a small script
-(``_map_web/assetmap-map.js``); the layers are described by :mod:`assetmap._map_layers`
-and :mod:`assetmap._map_anchor`, the panels by :mod:`assetmap._map_panels`, the page
-element by :mod:`assetmap._map_element`. This module only assembles them.
+(``_map_web/assetmap-map.js``); the layers are described by :mod:`assetmap._map_layers`,
+:mod:`assetmap._map_anchor` and :mod:`assetmap._map_sites`, the panels by
+:mod:`assetmap._map_panels`, the page element by :mod:`assetmap._map_element`. This module
+only assembles them.
 
 folium, branca, mapclassify and xyzservices are imported when a map is drawn, never by
 ``import assetmap``.
@@ -38,6 +40,7 @@ from assetmap._map_panels import (
     title_html,
     travel_word,
 )
+from assetmap._map_sites import sites_spec
 
 if TYPE_CHECKING:
     import folium
@@ -297,6 +300,14 @@ def map_spec(
     anchor_wgs84 = _anchor_wgs84(atlas)
     percentile = gap_percentile(prov)
     synthetic = bool(atlas.synthetic)
+    site_frame = getattr(atlas, "sites", None)
+    sites = sites_spec(
+        _wgs84(site_frame, "atlas.sites") if site_frame is not None else None,
+        atlas.domains,
+        unit_names=dict(zip(unit_ids, unit_part["name"], strict=True)),
+        travel_word=travel_word(prov),
+        synthetic=synthetic,
+    )
     anchor = anchor_specs(
         anchor_wgs84,
         unit_ids,
@@ -309,6 +320,7 @@ def map_spec(
         domains=[(d["label"], d["pin"]) for d in domains],
         gaps=gaps is not None,
         overlaps=overlaps is not None,
+        sites=sites["symbol"] if sites is not None else "",
         hospital=anchor_legend(
             anchor_wgs84, anchor, need_percentile=percentile, synthetic=synthetic
         ),
@@ -327,6 +339,7 @@ def map_spec(
         "domains": domains,
         "gaps": gaps,
         "overlaps": overlaps,
+        "sites": sites,
         "anchor": anchor,
         "panels": {
             "title": title_html(str(atlas.name), synthetic=synthetic),

@@ -15,8 +15,13 @@ Keys (paths are relative to the YAML file)::
              crosswalk: {path: zip_to_unit.csv}, min_cell: 11}   # see assetmap.anchor
     travel: {mode: straight, walk_kmh: 4.8, circuity: 1.3}
     gaps: {need_percentile: 75}
+    siting: {k: 3}                 # new sites suggested per domain; k: 0 turns it off
     dedupe: {threshold: 0.8, max_distance_m: 150}
     sources: [{name: ..., vintage: ..., licence: ...}]   # cited in the map and report
+
+``siting`` asks, per domain, where up to ``k`` new sites would bring the most residents
+without a service within reach, high-need residents first (greedy maximal covering
+location: see :mod:`assetmap.siting`); ``k`` defaults to 3, and ``k: 0`` suggests none.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ _KNOWN_KEYS = {
     "anchor",
     "travel",
     "gaps",
+    "siting",
     "dedupe",
     "sources",
     "description",
@@ -76,6 +82,8 @@ class Project:
     anchor : Anchor or None
     domains, indicators, travel, need_percentile, synthetic, provenance
         As configured.
+    siting_k : int
+        New sites suggested per domain (``siting: {k: 3}``; 0 for none).
     """
 
     name: str
@@ -91,6 +99,7 @@ class Project:
     need_percentile: float = 75.0
     synthetic: bool = False
     provenance: dict[str, Any] = field(default_factory=dict)
+    siting_k: int = 3
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -111,6 +120,7 @@ class Project:
             need_percentile=self.need_percentile,
             synthetic=self.synthetic,
             provenance=self.provenance,
+            siting_k=self.siting_k,
         )
 
 
@@ -231,6 +241,7 @@ def load_project(path: str | Path) -> Project:
         msg = f"{p}: unknown key under 'travel' ({exc})"
         raise ConfigError(msg) from exc
     gcfg = cfg.get("gaps") or {}
+    siting_k = _siting_k(cfg.get("siting"), p)
     provenance = {
         "study": str(cfg.get("name", p.stem)),
         "sources": list(cfg.get("sources") or []) + list(merged_all.attrs.get("sources") or []),
@@ -263,4 +274,19 @@ def load_project(path: str | Path) -> Project:
         need_percentile=float(gcfg.get("need_percentile", 75.0)),
         synthetic=bool(cfg.get("synthetic", False)),
         provenance=provenance,
+        siting_k=siting_k,
     )
+
+
+def _siting_k(value: Any, path: Path) -> int:
+    """Read ``siting: {k: 3}`` (default 3 when the key is absent)."""
+    if value is None:
+        return 3
+    if not isinstance(value, dict) or set(value) - {"k"}:
+        msg = f"{path}: 'siting' must be a mapping like {{k: 3}} (k: 0 turns it off)"
+        raise ConfigError(msg)
+    k = value.get("k", 3)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        msg = f"{path}: siting k must be a whole number, 0 or more (got {k!r})"
+        raise ConfigError(msg)
+    return k

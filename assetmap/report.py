@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from assetmap._report_sites import site_finding, site_rows, siting_method, travel_word
 from assetmap._report_templates import HTML_TEMPLATE, MD_TEMPLATE
 from assetmap.access import methods_text, travel_phrase
 
@@ -117,6 +118,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
                 "median_min": _fmt_min(float(nearest.median())) if len(nearest) else "—",
                 "clusters": len(clusters),
                 "cluster_notes": [str(n) for n in clusters["note"]],
+                "sites": site_rows(atlas, key),
                 "figure": "",
                 "figure_path": "",
                 "gap_rows": [
@@ -179,6 +181,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
         "balance": _balance_facts(atlas),
         "anchor": _anchor_facts(atlas, high_need, pop),
         "methods": _methods(atlas, walk, circ, need_p),
+        "travel_word": travel_word(travel),
         "sources": _sources(atlas, acs),
         "quality": prov.get("asset_counts", {}),
         "citation": SUGGESTED_CITATION.format(version=prov.get("assetmap_version", "0")),
@@ -267,10 +270,11 @@ def _summary(
         }
     )
     by_gap = sorted(rows, key=lambda r: -r["gap_pop_raw"])
+    gap_findings = []
     for r in by_gap[:2]:
         if r["gaps"] == 0:
             continue
-        out.append(
+        gap_findings.append(
             {
                 "text": (
                     f"{r['gaps']} high-need neighbourhoods ({r['gap_pop']} residents) have no "
@@ -280,6 +284,11 @@ def _summary(
                 "method": method,
             }
         )
+    site = site_finding(atlas, by_gap, f"{need_src}; {asset_src}", method)
+    if site is not None:  # the second gap sentence gives way when the summary is full
+        out += gap_findings[:1] + [site] + gap_findings[1:]
+    else:
+        out += gap_findings
     hrsn = [r for r in rows if atlas.domains[r["key"]].hrsn]
     worst = max(hrsn or rows, key=lambda r: r["unserved_pop_raw"])
     out.append(
@@ -307,6 +316,8 @@ def _summary(
                 "method": "catchment overlap of 75% or more between same-domain providers",
             }
         )
+    if site is not None and len(out) > 5 and len(gap_findings) > 1:
+        out.remove(gap_findings[1])
     return out[:5]
 
 
@@ -489,6 +500,7 @@ def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]
         "neighbourhood (need in the top quartile, supply in the bottom quartile).",
         "Asset records from several sources were merged when they describe the same service "
         "(name, address, phone and position compared within 150 m).",
+        *siting_method(atlas, need_p),
     ]
 
 

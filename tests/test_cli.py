@@ -28,6 +28,7 @@ OUTPUTS = [
     "report_domains.csv",
     "report_top_need.csv",
     "figures/food.png",
+    "sites.csv",
 ]
 
 
@@ -74,6 +75,18 @@ def test_demo_outputs_agree_with_each_other(demo_out):
     assert prov["parameters"]["travel"]["walk_kmh"] == 4.8
     assert prov["asset_counts"]["services_after_merge"] == len(assets)
     assert {i["role"] for i in prov["inputs"]} >= {"units", "assets"}
+    # suggested new sites: a table, a layer, and k and the method in the provenance
+    sites = pd.read_csv(out / "sites.csv", dtype={"candidate_id": str})
+    for dom in ("food", "primary_care"):
+        assert sites.loc[sites["domain"] == dom, "rank"].tolist() == [1, 2, 3]
+    assert (
+        sites["latitude"].between(40.7, 41).all() and sites["longitude"].between(-74, -73.7).all()
+    )
+    assert "sites" in layers
+    layer = gpd.read_file(out / "layers.gpkg", layer="sites")
+    assert len(layer) == len(sites) and layer.crs.to_epsg() == 4326
+    assert prov["parameters"]["siting"]["k"] == 3
+    assert "Church & ReVelle 1974" in prov["parameters"]["siting"]["method"]
 
 
 def test_pdf_report_when_chromium_is_installed(demo_out):
@@ -98,6 +111,7 @@ def test_report_is_reproducible_and_labelled(demo_out, tmp_path):
         "overlaps.csv",
         "report_domains.csv",
         "figures/food.png",
+        "sites.csv",
     ]
     if (out / "report.pdf").exists():
         names.append("report.pdf")
@@ -118,6 +132,21 @@ def test_build_a_copied_project(tmp_path):
     assert res.exit_code == 0, res.output
     gaps = pd.read_csv(out / "gaps.csv")
     assert (gaps["need_pct"] >= 0.9).all()
+    assert len(pd.read_csv(out / "sites.csv")) > 0
+
+
+def test_build_with_siting_off(tmp_path):
+    proj = tmp_path / "proj"
+    shutil.copytree(sample_dir(), proj)
+    (proj / "off.yml").write_text((proj / "bronx.yml").read_text() + "siting: {k: 0}\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["build", str(proj / "off.yml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    sites = pd.read_csv(out / "sites.csv")
+    assert sites.empty and "candidate_id" in sites.columns
+    assert "sites" not in set(pyogrio.list_layers(out / "layers.gpkg")[:, 0])
+    assert "Where a new site would reach the most" not in (out / "report.md").read_text()
+    assert json.loads((out / "provenance.json").read_text())["parameters"]["siting"]["k"] == 0
 
 
 def test_build_reports_bad_input_in_one_line(tmp_path):

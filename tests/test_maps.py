@@ -27,6 +27,7 @@ from assetmap._map_icons import icon_svg
 from assetmap._map_panels import SYNTHETIC_LABEL
 from assetmap.errors import OfflineError
 from assetmap.maps import make_map, map_spec
+from assetmap.siting import suggest_sites
 from tests import hostile
 from tests._atlas_fixture import (
     ENTITY,
@@ -458,6 +459,58 @@ def test_space_popup_says_what_it_could_host_near_a_gap(atlas, spec):
     assert "Suitable for</th><td>food" in parking[2]
 
 
+def with_sites(atlas):
+    sites = suggest_sites(
+        atlas.units, atlas.assets, atlas.access, spaces=atlas.anchor.spaces, domains=atlas.domains
+    )
+    return dataclasses.replace(atlas, sites=sites)
+
+
+def test_suggested_sites_are_stars_off_at_start_with_popups_in_words():
+    atlas = with_sites(tiny_atlas())
+    assert len(atlas.sites) > 0
+    spec = map_spec(atlas)
+    layer = spec["sites"]
+    assert layer["name"] == "Suggested new sites" and layer["show"] is False
+    assert len(layer["rows"]) == len(atlas.sites)
+    for row, (_, site) in zip(layer["rows"], atlas.sites.iterrows(), strict=True):
+        lon, lat, popup, tip, pin = row
+        assert (lon, lat) == (round(site.geometry.x, 5), round(site.geometry.y, 5))
+        label = atlas.domains[site["domain"]].label.lower()
+        high = f"{site['new_high_need_residents']:,.0f}"
+        high = "none" if high == "0" else high
+        assert (
+            f"A new {label} site here would bring {site['new_residents']:,.0f} residents "
+            f"({high} in high-need neighbourhoods) within a {site['threshold_min']:g}-minute walk."
+        ) in popup
+        assert f"<bdi>{text(site['name'])}</bdi>" in popup and "Synthetic data" in popup
+        for uid in site["reached_ids"].split(";"):
+            assert f"<bdi>{text(atlas.units.loc[uid, 'name'])}</bdi>" in popup
+        assert f"New {label} site {site['rank']}:" in tip
+        colour = atlas.domains[site["domain"]].colour
+        assert 'class="am-star"' in pin and f'fill="{colour}"' in pin
+        assert f">{site['rank']}</text>" in pin
+    legend = spec["panels"]["legend"]
+    assert "suggested new site (off at start)" in legend and layer["symbol"] in legend
+    # no sites, no layer and no legend line
+    plain = map_spec(tiny_atlas())
+    assert plain["sites"] is None and "suggested new site" not in plain["panels"]["legend"]
+
+
+def test_suggested_sites_keep_the_map_byte_identical(tmp_path):
+    first, second = tmp_path / "a.html", tmp_path / "b.html"
+    with_sites(tiny_atlas()).map().save(str(first))
+    code = (
+        "from tests._atlas_fixture import tiny_atlas;from tests.test_maps import with_sites;"
+        f"with_sites(tiny_atlas()).map().save({str(second)!r})"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "54321"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert first.read_bytes() == second.read_bytes()
+    assert "Suggested new sites" in first.read_text()
+
+
 def test_open_positions_are_proportional_symbols(spec):
     (jobs,) = [a for a in spec["anchor"] if a["name"] == "Hospital open positions"]
     (main, clinic) = jobs["rows"]
@@ -530,6 +583,8 @@ def test_sample_map_has_every_domain_and_stays_small(sample_atlas):
     assert {d["key"] for d in spec["domains"]} >= present
     assert SYNTHETIC_LABEL in spec["panels"]["title"]
     assert len(html.encode()) < 1_500_000
+    assert len(spec["sites"]["rows"]) == len(sample_atlas.sites) > 0
+    assert "new site = greedy maximal covering location" in spec["panels"]["footer"]
 
 
 # --- self-contained maps ----------------------------------------------------------------------
@@ -633,6 +688,39 @@ def test_hostile_strings_arrive_as_escaped_text_in_every_field():
     footer = spec["panels"]["footer"]
     for s in hostile.HOSTILE:
         assert text(s) in footer
+
+
+def hostile_sites_atlas():
+    """The hostile atlas with one suggested site per hostile string, reaching every unit."""
+    atlas = with_sites(hostile_atlas())
+    base = atlas.sites.iloc[[0] * len(hostile.HOSTILE)].reset_index(drop=True)
+    base["name"] = list(hostile.HOSTILE)
+    base["kind"] = list(hostile.HOSTILE)
+    base["rank"] = range(1, len(base) + 1)
+    base["reached_ids"] = ";".join(atlas.units.index)
+    return dataclasses.replace(atlas, sites=base)
+
+
+def test_hostile_site_names_arrive_as_escaped_text():
+    atlas = hostile_sites_atlas()
+    html = make_map(atlas).get_root().render()
+    rows = shipped(html)["sites"]["rows"]
+    assert len(rows) == len(hostile.HOSTILE)
+    for row, name in zip(rows, hostile.HOSTILE, strict=True):
+        assert (
+            f"<bdi>{text(name)}</bdi>" in row[2] and f"<bdi>{text(name, limit=80)}</bdi>" in row[3]
+        )
+        assert f"<td>{text(name)}</td>" in row[2]  # an unknown kind is shown as text
+        assert "<svg" not in row[2] and "<svg" not in row[3]  # the star is the marker only
+    assert (atlas.sites["domain"] == "food").all()  # whose label is hostile too
+    label = text(atlas.domains["food"].label).lower()
+    assert label == "&lt;img src=x onerror=alert(103)&gt; food"
+    assert all(f"<h3><bdi>New {label} site, choice" in r[2] for r in rows)
+    baseline = make_map(hostile_atlas()).get_root().render()
+    for raw in ("<script>alert(", "<img", "<svg", "<iframe", "alert(102)</script>"):
+        assert html.count(raw) == baseline.count(raw), raw
+    assert html.count("<script") == baseline.count("<script")
+    assert "${alert(109)}" not in html and "\x00" not in html
 
 
 def test_long_and_rtl_names_are_contained(hostile_html):

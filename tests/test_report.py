@@ -86,3 +86,48 @@ def test_helpers():
         "92nd",
         "100th",
     ]
+
+
+def test_each_domain_says_where_a_new_site_would_reach_the_most(sample_atlas, tmp_path):
+    facts = report_facts(sample_atlas)
+    food = next(r for r in facts["domains"] if r["key"] == "food")
+    sites = sample_atlas.sites[sample_atlas.sites["domain"] == "food"]
+    assert [s["rank"] for s in food["sites"]] == sites["rank"].tolist()
+    first = food["sites"][0]
+    assert first["residents"] == f"{sites['new_residents'].iloc[0]:,.0f}"
+    assert first["high_need"] == f"{sites['new_high_need_residents'].iloc[0]:,.0f}"
+    assert first["name"] == sites["name"].iloc[0]
+    # one citable sentence on the best new site, with its number, source and method
+    (sentence,) = [f for f in facts["summary"] if f["text"].startswith("One new ")]
+    assert f"would bring {first['residents']} residents" in sentence["text"]
+    assert "in high-need neighbourhoods, within a 15-minute walk" in sentence["text"]
+    assert "Church & ReVelle 1974" in sentence["method"]
+    assert "synthetic asset inventory" in sentence["source"]
+    methods = " ".join(facts["methods"])
+    assert "maximal covering location problem (Church & ReVelle 1974" in methods
+    assert "Nemhauser, Wolsey & Fisher 1978" in methods
+    paths = sample_atlas.report(tmp_path, figures=False, pdf=False)
+    html, md = paths["html"].read_text(), paths["md"].read_text()
+    assert html.count("Where a new site would reach the most") == md.count(
+        "#### Where a new site would reach the most"
+    )
+    assert (
+        md.count("#### Where a new site would reach the most")
+        == sample_atlas.sites["domain"].nunique()
+    )
+    assert "come from the synthetic inventory" in md
+    row = f"| 1 | {md_escape(first['name'])} | {first['kind']} | {first['residents']} |"
+    assert row in md
+
+
+def test_site_names_are_escaped_in_the_report(hostile_atlas, tmp_path):
+    from markupsafe import escape
+
+    names = set(hostile_atlas.sites["name"])
+    assert {f"at {h}" for h in HOSTILE} <= names  # partner sites carry the hostile names
+    paths = hostile_atlas.report(tmp_path, figures=False, pdf=False)
+    html, md = paths["html"].read_text(), paths["md"].read_text()
+    assert "<img src=x" not in html and "<svg" not in html
+    for name in names:
+        assert str(escape(name)) in html, name
+        assert md_escape(name) in md, name

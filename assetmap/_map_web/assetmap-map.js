@@ -322,9 +322,25 @@
       var over = L.featureGroup([served, crowded]);
       findings.push({ name: spec.overlaps.name, layer: over, id: "overlaps", symbol: '<span class="am-swatch am-swatch-overlap" aria-hidden="true"></span>' });
     }
+    if (spec.sites) {
+      // Suggested new sites: a star per site in its domain's colour (the row's last value,
+      // our own markup), above the service markers; off at start unless the spec says so.
+      var siteIcon = function (r) {
+        return L.divIcon({ html: r[4], className: "am-site", iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -10] });
+      };
+      var sites = pointLayer(
+        spec.sites.rows,
+        siteIcon,
+        null,
+        function (r) { return r[2]; },
+        function (r) { return r[3]; },
+        function () { return 1000; }
+      );
+      findings.push({ name: spec.sites.name, layer: sites, id: "sites", symbol: spec.sites.symbol, show: spec.sites.show, points: true });
+    }
     findings.forEach(function (f) {
-      map.addLayer(f.layer);
-      state.findings.push(f.layer);
+      if (f.show !== false) map.addLayer(f.layer);
+      if (!f.points) state.findings.push(f.layer);
     });
 
     // ---- the hospital (anchor institution) --------------------------------------------------------
