@@ -21,9 +21,19 @@ def _quiet(ctx: click.Context) -> bool:
 
 @click.command()
 @click.option(
-    "--county", "county", metavar="NAME", help='County and state, e.g. "Berks County, PA".'
+    "--county",
+    "county",
+    metavar="NAME",
+    multiple=True,
+    help='County and state, e.g. "Berks County, PA"; repeat it for a study of several counties.',
 )
-@click.option("--fips", "fips", metavar="CODE", help="Five-digit county FIPS code, e.g. 42011.")
+@click.option(
+    "--fips",
+    "fips",
+    metavar="CODE",
+    multiple=True,
+    help="Five-digit county FIPS code, e.g. 42011; repeatable, and may go with --county.",
+)
 @click.option(
     "--place",
     "place",
@@ -34,8 +44,8 @@ def _quiet(ctx: click.Context) -> bool:
 @click.option(
     "--place-only",
     is_flag=True,
-    help="Study the place itself: keep only the county's units lying mostly inside it "
-    "(see --min-share).",
+    help="Study the place itself: keep only the units lying mostly inside it (see "
+    "--min-share), from every county it lies in.",
 )
 @click.option(
     "--min-share",
@@ -61,7 +71,7 @@ def _quiet(ctx: click.Context) -> bool:
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Study folder (default: studies/<FIPS>).",
+    help="Study folder (default: studies/<FIPS>, studies/<FIPS>+<FIPS> for several counties).",
 )
 @click.option("--offline", is_flag=True, help="Use only the cache; list what is missing.")
 @click.option("--osm/--no-osm", default=True, show_default=True, help="OpenStreetMap services.")
@@ -93,8 +103,8 @@ def _quiet(ctx: click.Context) -> bool:
 @click.pass_context
 def fetch(
     ctx: click.Context,
-    county: str | None,
-    fips: str | None,
+    county: tuple[str, ...],
+    fips: tuple[str, ...],
     place: str | None,
     place_only: bool,
     min_share: float | None,
@@ -112,10 +122,11 @@ def fetch(
 ) -> None:
     """Fetch a US county's Census need data, boundaries and services into a study folder.
 
-    Name the county (--county, --fips), or a city or town (--place): the county holding
+    Name the county (--county, --fips; repeat them for a study of several counties,
+    e.g. --fips 42011 --fips 42071), or a city or town (--place): the county holding
     most of its residents is fetched, all of it; with --place-only the study keeps only
     the units (tracts or block groups) with at least half their area (--min-share)
-    inside the place. The Census API key is read from
+    inside the place, from every county it lies in. The Census API key is read from
     CENSUS_API_KEY (or the key file named in `assetmap.settings`). Every download is
     cached; `--offline` rebuilds from the cache.
     """
@@ -133,8 +144,8 @@ def fetch(
             raise ConfigError(msg)
         store = Cache(cache_dir) if cache_dir else Cache()
         where = resolve(
-            county,
-            fips=fips,
+            list(county) or None,
+            fips=list(fips) or None,
             place=place,
             year=year,
             cache=store,
@@ -145,7 +156,7 @@ def fetch(
         if where.message and not quiet:
             click.echo(where.message)
         result = fetch_county(
-            fips=where.county.fips if where.place is None else None,
+            fips=[c.fips for c in where.counties] if where.place is None else None,
             place=where.place,
             level=level,
             year=year,
@@ -169,7 +180,7 @@ def fetch(
         pop = float(u["population"].sum())
         words = "tracts" if level == "tract" else "block groups"
         count = f"{len(u)} {words if len(u) != 1 else words[:-1]}"
-        label = f"{result.county.label} ({result.county.fips})"
+        label = f"{result.label} ({'+'.join(c.fips for c in result.counties)})"
         if result.clip is not None:
             label = f"{result.clip.name} in {label}"
         click.echo(
@@ -178,7 +189,7 @@ def fetch(
             + f", population {pop:,.0f} (ACS {year - 4}-{year})."
         )
         if result.clip is not None:
-            click.echo(result.clip.summary(words, result.county.label))
+            click.echo(result.clip.summary(words, result.label))
         for role, path in result.files.items():
             click.echo(f"  {role:<12} {path}")
         click.echo(f"Next: assetmap build {result.project} --out {result.folder / 'out'}")

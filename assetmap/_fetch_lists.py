@@ -4,6 +4,11 @@ Internal to :mod:`assetmap.fetch`: the cache keys of the lists (:func:`_osm_keys
 :func:`_hsds_key`), and the files they become in the study folder, read from the cache or
 downloaded (:func:`_osm_files`, :func:`_list_files`), with HRSA sites far from the units
 of a study cut down to a place left out (:func:`_sites_near`).
+
+A study of several counties asks OpenStreetMap once, for the union of their units plus
+the buffer (services on a county line are fetched once, and the street network is
+connected across it); its keys name every county (:func:`_geography`), so a later fetch
+of one of them never reads the union's file. HRSA sites are those of every county.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,8 +36,20 @@ __all__: list[str] = []
 log = logging.getLogger("assetmap.fetch")
 
 
-def _hsds_key(fips: str, url: str) -> CacheKey:
-    return CacheKey("hsds", "current", fips, url, "bin")
+def _geography(fips: str | Sequence[str]) -> str:
+    """Return the cache geography of a study: the county, or the counties sorted and joined.
+
+    Examples
+    --------
+    >>> _geography("25019"), _geography(["25019", "25007"])
+    ('25019', '25007+25019')
+    """
+    codes = [fips] if isinstance(fips, str) else list(fips)
+    return "+".join(sorted(dict.fromkeys(codes)))
+
+
+def _hsds_key(fips: str | Sequence[str], url: str) -> CacheKey:
+    return CacheKey("hsds", "current", _geography(fips), url, "bin")
 
 
 def _region_tag(
@@ -43,9 +61,11 @@ def _region_tag(
     return f"{level}s of place {place} ({boundaries} {year}, min_share={float(min_share)!r})"
 
 
-def _osm_keys(fips: str, *, networks: bool, osm: bool, region: str) -> list[CacheKey]:
+def _osm_keys(
+    fips: str | Sequence[str], *, networks: bool, osm: bool, region: str
+) -> list[CacheKey]:
     buf = float(settings.osm_buffer_m)
-    keys = _overpass.osm_keys(fips, buffer_m=buf, networks=networks, osm=osm)
+    keys = _overpass.osm_keys(_geography(fips), buffer_m=buf, networks=networks, osm=osm)
     return [replace(k, query=f"{k.query} region={region}") for k in keys] if region else keys
 
 
@@ -58,7 +78,7 @@ def _hsds_suffix(path: Path) -> str:
 
 def _osm_files(
     units: gpd.GeoDataFrame,
-    where: County,
+    where: str,
     folder: Path,
     c: Cache,
     keys: list[CacheKey],
@@ -66,7 +86,10 @@ def _osm_files(
     osm: bool,
     networks: bool,
 ) -> dict[str, Path]:
-    """OpenStreetMap services and street networks of the units, from the cache or Overpass."""
+    """OpenStreetMap services and street networks of the units, from the cache or Overpass.
+
+    One request each for all the units (of one county or several), ``where`` naming them.
+    """
     files: dict[str, Path] = {}
     buf = float(settings.osm_buffer_m)
     if osm:
@@ -74,7 +97,7 @@ def _osm_files(
         if _study.has_features(path):
             files["assets_osm"] = _study.link(path, folder / "assets_osm.geojson")
         else:
-            log.warning("OpenStreetMap has no services of any domain in %s", where.label)
+            log.warning("OpenStreetMap has no services of any domain in %s", where)
     if networks:
         for mode, key in zip(_overpass.NETWORK_MODES, keys[-2:], strict=True):
             path = c.get(key) or _overpass.fetch_network(units, key, c, mode=mode, buffer_m=buf)
@@ -83,7 +106,7 @@ def _osm_files(
 
 
 def _list_files(
-    where: County,
+    counties: Sequence[County],
     folder: Path,
     c: Cache,
     *,
@@ -91,32 +114,35 @@ def _list_files(
     hsds: str | None,
     progress: bool,
     near: gpd.GeoDataFrame | None = None,
+    where: str | None = None,
 ) -> dict[str, Path]:
-    """HRSA health center sites of the county and an HSDS feed, from the cache or online.
+    """HRSA health center sites of the counties and an HSDS feed, from the cache or online.
 
     With ``near`` (the units of a study cut down to a place), HRSA sites farther than
-    ``settings.osm_buffer_m`` from them are left out.
+    ``settings.osm_buffer_m`` from them are left out. ``where`` names the counties in
+    messages (their labels by default).
     """
     files: dict[str, Path] = {}
+    label = where or " and ".join(k.label for k in counties)
     if hrsa:
         sites_path = c.get(hrsa_source.sites_key()) or hrsa_source.fetch_sites(
             cache=c, progress=progress
         )
-        sites = hrsa_source.county_sites(sites_path, where.fips)
+        sites = _county_sites(sites_path, [k.fips for k in counties])
         far = 0
         if near is not None:
             sites, far = _sites_near(sites, near, float(settings.osm_buffer_m))
         beyond = f"more than {settings.osm_buffer_m / 1000:.1f} km from the study's units"
         if far:
-            log.info("%d HRSA site(s) of %s lie %s and are left out", far, where.label, beyond)
+            log.info("%d HRSA site(s) of %s lie %s and are left out", far, label, beyond)
         if sites.count(b"\n") > 1:
             files["assets_hrsa"] = atomic_write_bytes(folder / "assets_hrsa.csv", sites)
         elif far:
-            log.warning("HRSA's active health center sites in %s all lie %s", where.label, beyond)
+            log.warning("HRSA's active health center sites in %s all lie %s", label, beyond)
         else:
-            log.warning("HRSA lists no active health center site in %s", where.label)
+            log.warning("HRSA lists no active health center site in %s", label)
     if hsds:
-        key = _hsds_key(where.fips, hsds)
+        key = _hsds_key([k.fips for k in counties], hsds)
         path = c.get(key)
         if path is None:
             feed = download_hsds(hsds, progress=progress)
@@ -133,6 +159,16 @@ def _list_files(
         else:
             files["hsds"] = _study.link(path, folder / "hsds" / "services.json").parent
     return files
+
+
+def _county_sites(path: Path, fips: Sequence[str]) -> bytes:
+    """Return the active service-delivery sites of the counties as one CSV (one header)."""
+    parts = [hrsa_source.county_sites(path, code) for code in fips]
+    if len(parts) == 1:
+        return parts[0]
+    head, _, _ = parts[0].partition(b"\n")
+    rows = [p.partition(b"\n")[2] for p in parts]
+    return head + b"\n" + b"".join(rows)
 
 
 def _sites_near(data: bytes, units: gpd.GeoDataFrame, buffer_m: float) -> tuple[bytes, int]:

@@ -6,14 +6,22 @@ Internal to :mod:`assetmap.fetch`, which re-exports :func:`census_units`,
 the check of a place to cut them down to (:func:`_check_place`,
 :func:`~assetmap.sources.places.clip_to_place`), and the units of a project's
 ``units: {census: {...}}``, read from the cache alone (:func:`units_from_cache`).
+
+The units of several counties are each county's units, fetched as for one county (same
+level, vintage and boundaries; population-weighted origins within each county), one
+after the other; GEOIDs are unique across counties. Counties of one state share the
+state's boundary file (cached once); a place is cut out of all of them together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 
 from assetmap import _study
 from assetmap.cache import Cache, CacheKey, MissingFromCache
@@ -50,6 +58,43 @@ def _variables(indicators: str | Path | None) -> list[str]:
     from assetmap.need import load_indicators
 
     return census.acs_variables(load_indicators(indicators))
+
+
+def _as_counties(county: str | County | Sequence[str | County]) -> list[County]:
+    """Return the counties of a study, each once, in the order given (codes or County)."""
+    items = [county] if isinstance(county, str | County) else list(county)
+    if not items:
+        msg = "name at least one county (a FIPS code such as 42011)"
+        raise ConfigError(msg)
+    out = [c if isinstance(c, County) else county_by_fips(str(c)) for c in items]
+    return list({c.fips: c for c in out}.values())
+
+
+def _region_keys(
+    fips: Sequence[str],
+    *,
+    level: str,
+    year: int,
+    boundaries: str,
+    origins: bool,
+    variables: list[str],
+    place: str | None = None,
+) -> list[tuple[CacheKey, str]]:
+    """Return the cache entries of several counties' units, each once (shared state files)."""
+    keys: dict[CacheKey, str] = {}
+    for code in fips:
+        found = _units_keys(
+            code,
+            level=level,
+            year=year,
+            boundaries=boundaries,
+            origins=origins,
+            variables=variables,
+            place=place,
+        )
+        for k, where in found:
+            keys.setdefault(k, where)
+    return list(keys.items())
 
 
 def _units_keys(
@@ -94,7 +139,7 @@ def _units_keys(
 
 
 def census_units(
-    county: str | County,
+    county: str | County | Sequence[str | County],
     *,
     level: str = "tract",
     year: int = 2023,
@@ -108,12 +153,14 @@ def census_units(
     offline: bool = False,
     progress: bool = False,
 ) -> gpd.GeoDataFrame:
-    """Units of a county with every ACS estimate and margin the indicators need.
+    """Units of a county (or several) with every ACS estimate and margin the indicators need.
 
     Parameters
     ----------
-    county : str or County
-        Five-digit FIPS code or a :class:`~assetmap.sources.counties.County`.
+    county : str, County, or a list of them
+        Five-digit FIPS code or a :class:`~assetmap.sources.counties.County`; a list for
+        a study of several counties (their units one after the other, in that order; a
+        county given twice is fetched once).
     level : {"tract", "block-group"}
     year : int
         ACS 5-year vintage; the boundaries are of the same year.
@@ -126,10 +173,11 @@ def census_units(
         the block groups' points (:func:`assetmap.region.origins` with ``finer=``), to
         pass to :func:`assetmap.access` as ``origins``.
     place : str, optional
-        Seven-digit Census place code ("4263624") of a place in the county: keep only
-        the units with at least ``min_share`` of their area inside it (and always the one
-        holding its largest part), from the state's place boundary file of the same
-        vintage and kind (:func:`~assetmap.sources.places.clip_to_place`).
+        Seven-digit Census place code ("4263624") of a place in the county (or
+        counties): keep only the units with at least ``min_share`` of their area inside
+        it (and always the one holding its largest part), from the state's place
+        boundary file of the same vintage and kind
+        (:func:`~assetmap.sources.places.clip_to_place`).
     min_share : float
         Share of a unit's area inside the place to keep it, in (0, 1].
     key : str, optional
@@ -137,7 +185,7 @@ def census_units(
     cache : Cache, optional
     offline : bool
         Read only from the cache; :class:`~assetmap.cache.MissingFromCache`
-        lists every missing entry.
+        lists every missing entry, of every county.
     progress : bool
 
     Returns
@@ -153,19 +201,20 @@ def census_units(
     --------
     >>> units = census_units("42011", place="4263624", min_share=0.5)  # doctest: +SKIP
     >>> units.attrs["place_clip"].summary("tracts", "Berks County, PA")  # doctest: +SKIP
+    >>> both = census_units(["42011", "42071"])  # doctest: +SKIP
     """
-    from assetmap.region import origins as unit_origins
     from assetmap.region import validate_units
 
     c = cache or Cache()
-    fips = county.fips if isinstance(county, County) else str(county)
+    codes = [k.fips for k in _as_counties(county)]
     if place is not None:
-        _check_place(place, fips, min_share)
+        for code in codes:
+            _check_place(place, code, min_share)
     indicators = default_indicators(indicators, level)
     variables = _variables(indicators)
     if offline:
-        keys = _units_keys(
-            fips,
+        keys = _region_keys(
+            codes,
             level=level,
             year=year,
             boundaries=boundaries,
@@ -176,16 +225,51 @@ def census_units(
         missing = [k for k, _ in keys if c.get(k) is None]
         if missing:
             command = _study.fetch_command(
-                fips,
+                codes,
                 level=level,
                 year=year,
                 boundaries=boundaries,
                 place=place,
                 min_share=min_share,
             )
-            msg = _missing_message(missing, c, fips, level, year, command=command)
+            msg = _missing_message(missing, c, codes, level, year, command=command)
             raise MissingFromCache(msg, missing)
     opts: dict[str, Any] = {"cache": c, "offline": offline, "progress": progress}
+    spec: dict[str, Any] = {"level": level, "year": year, "boundaries": boundaries}
+    parts = [
+        _county_units(code, variables=variables, origins=origins, key=key, **spec, **opts)
+        for code in codes
+    ]
+    units = parts[0] if len(parts) == 1 else pd.concat(parts)
+    units.index.name = "unit_id"
+    front = ["name", "population", "water_only", "ALAND", "AWATER"]
+    rest = [col for col in units.columns if col not in front and col != "geometry"]
+    out = validate_units(units[[*front, *rest, "geometry"]].reset_index())
+    if place is None:
+        return out
+    outline = tiger.fetch_place(place, year=year, kind=boundaries, **opts)
+    kept, clip = clip_to_place(out, outline, min_share=min_share)
+    kept.attrs["place_clip"] = replace(clip, counties=len(codes))
+    return kept
+
+
+def _county_units(
+    fips: str,
+    *,
+    level: str,
+    year: int,
+    variables: list[str],
+    boundaries: str,
+    origins: bool,
+    key: str | None,
+    cache: Cache,
+    offline: bool,
+    progress: bool,
+) -> gpd.GeoDataFrame:
+    """One county's units with their ACS columns, population and origins (not validated)."""
+    from assetmap.region import origins as unit_origins
+
+    opts: dict[str, Any] = {"cache": cache, "offline": offline, "progress": progress}
     acs = census.fetch_acs(fips, level=level, year=year, variables=variables, key=key, **opts)
     shapes = tiger.fetch_boundaries(fips, level=level, year=year, kind=boundaries, **opts)
     units = shapes.join(acs.drop(columns="NAME", errors="ignore"), how="left")
@@ -201,16 +285,7 @@ def census_units(
         pts = unit_origins(units, units.estimate_utm_crs(), finer=bg).to_crs("EPSG:4326")
         units["origin_lon"] = pts.x.round(6)
         units["origin_lat"] = pts.y.round(6)
-    units.index.name = "unit_id"
-    front = ["name", "population", "water_only", "ALAND", "AWATER"]
-    rest = [col for col in units.columns if col not in front and col != "geometry"]
-    out = validate_units(units[[*front, *rest, "geometry"]].reset_index())
-    if place is None:
-        return out
-    outline = tiger.fetch_place(place, year=year, kind=boundaries, **opts)
-    kept, clip = clip_to_place(out, outline, min_share=min_share)
-    kept.attrs["place_clip"] = clip
-    return kept
+    return units
 
 
 def _check_place(place: str, fips: str, min_share: float) -> None:
@@ -230,18 +305,45 @@ def _check_place(place: str, fips: str, min_share: float) -> None:
 def _missing_message(
     missing: list[CacheKey],
     cache: Cache,
-    fips: str,
+    fips: str | Sequence[str],
     level: str,
     year: int,
     *,
     command: str | None = None,
 ) -> str:
+    """One message for everything missing offline, of every county of the study.
+
+    With several counties, the message names those whose own downloads (ACS tables,
+    their state's boundary files) are among the missing.
+    """
+    codes = [fips] if isinstance(fips, str) else list(fips)
     listed = "\n  - ".join(k.describe()[:140] for k in missing)
-    run = command or f"assetmap fetch --fips {fips} --level {level} --year {year}"
+    run = command or _study.fetch_command(codes, level=level, year=year)
+    who, among = f"county {codes[0]}", ""
+    if len(codes) > 1:
+        who = f"counties {_study.join_words(codes)}"
+        gone = {k.geography for k in missing}
+        lacking = [county_by_fips(code) for code in codes if code in gone or code[:2] in gone]
+        if lacking:
+            names = _study.join_words([f"{k.label} ({k.fips})" for k in lacking])
+            among = f" (among them the Census data or boundaries of {names})"
     return (
-        f"Offline, and {len(missing)} download(s) for county {fips} are not in the cache "
-        f"{cache.root}; run `{run}` while online first. Missing:\n  - {listed}"
+        f"Offline, and {len(missing)} download(s) for {who} are not in the cache "
+        f"{cache.root}{among}; run `{run}` while online first. Missing:\n  - {listed}"
     )
+
+
+def _spec_counties(raw: Any, project: Path, year: int) -> list[County]:
+    """Return the counties of ``units.census.county``: a name or code, or a list of them."""
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        msg = f'{project}: units.census.county is empty; give a FIPS code, e.g. "42011"'
+        raise ConfigError(msg)
+    out = []
+    for item in items:
+        text = str(item).zfill(5) if isinstance(item, int) else str(item).strip()
+        out.append(county_by_fips(text) if text.isdigit() else find_county(text, year=year))
+    return _as_counties(out)
 
 
 def units_from_cache(
@@ -250,9 +352,11 @@ def units_from_cache(
     """Units for a project's ``units: {census: {county: ..., level: ..., year: ...}}``.
 
     Read from the cache only (a build never downloads); when something is missing, the
-    error gives the ``assetmap fetch`` command to run first. ``place: "4263624"`` (and
-    ``min_share: 0.5``) cut the units down to a place as ``assetmap fetch --place-only``
-    did, from the cached place boundaries.
+    error gives the ``assetmap fetch`` command to run first. ``county`` is a FIPS code or
+    a name, or a list of them for a study of several counties
+    (``county: ["42011", "42071"]``). ``place: "4263624"`` (and ``min_share: 0.5``) cut
+    the units down to a place as ``assetmap fetch --place-only`` did, from the cached
+    place boundaries.
 
     Returns
     -------
@@ -267,9 +371,8 @@ def units_from_cache(
     if unknown:
         msg = f"{project}: unknown keys under units.census: {unknown}"
         raise ConfigError(msg)
-    raw = str(spec["county"])
     year = int(spec.get("year", 2023))
-    where = county_by_fips(raw) if raw.isdigit() else find_county(raw, year=year)
+    where = _spec_counties(spec["county"], project, year)
     level = str(spec.get("level", "tract")).replace("_", "-").replace("blockgroup", "block-group")
     indicators_used = default_indicators(indicators, level)
     indicators = Path(indicators_used) if indicators_used is not None else None
@@ -306,8 +409,8 @@ def units_from_cache(
         msg = f"{project}: units.census: {exc}"
         raise ConfigError(msg) from None
     variables = _variables(indicators)
-    keys = _units_keys(
-        where.fips,
+    keys = _region_keys(
+        [k.fips for k in where],
         level=level,
         year=year,
         boundaries=boundaries,

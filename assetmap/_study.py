@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,15 @@ from assetmap.sources import hrsa
 from assetmap.sources.counties import County
 from assetmap.sources.places import PlaceClip, PlaceMatch
 
-__all__ = ["fetch_command", "has_features", "link", "write_project", "write_units"]
+__all__ = [
+    "fetch_command",
+    "has_features",
+    "join_words",
+    "link",
+    "region_label",
+    "write_project",
+    "write_units",
+]
 
 
 def has_features(path: Path) -> bool:
@@ -64,8 +73,40 @@ def _source(
     return out
 
 
+def join_words(items: Sequence[str]) -> str:
+    """Join words as ``"a"``, ``"a and b"``, ``"a, b and c"``.
+
+    Examples
+    --------
+    >>> join_words(["Berks County, PA", "Lancaster County, PA"])
+    'Berks County, PA and Lancaster County, PA'
+    """
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def region_label(counties: Sequence[County], *, limit: int | None = None) -> str:
+    """Name the counties of a study; with ``limit``, more than that many are counted.
+
+    Examples
+    --------
+    >>> from assetmap.sources.counties import county_by_fips
+    >>> pa = [county_by_fips(f) for f in ("42011", "42071", "42043", "42075")]
+    >>> region_label(pa[:2])
+    'Berks County, PA and Lancaster County, PA'
+    >>> region_label(pa, limit=3)
+    'Berks County, PA and 3 more counties'
+    """
+    labels = [c.label for c in counties]
+    if limit is not None and len(labels) > limit:
+        return f"{labels[0]} and {len(labels) - 1} more counties"
+    return join_words(labels)
+
+
 def fetch_command(
-    fips: str,
+    fips: str | Sequence[str],
     *,
     level: str,
     year: int,
@@ -79,8 +120,12 @@ def fetch_command(
     --------
     >>> fetch_command("42011", level="tract", year=2023, place="4263624")
     'assetmap fetch --place 4263624 --place-only --level tract --year 2023'
+    >>> fetch_command(["42011", "42071"], level="tract", year=2023)
+    'assetmap fetch --fips 42011 --fips 42071 --level tract --year 2023'
     """
-    where = f"--fips {fips}" if place is None else f"--place {place} --place-only"
+    codes = [fips] if isinstance(fips, str) else list(fips)
+    by_fips = " ".join(f"--fips {code}" for code in codes)
+    where = by_fips if place is None else f"--place {place} --place-only"
     if place is not None and float(min_share) != 0.5:
         where += f" --min-share {float(min_share)!r}"
     tail = " --boundaries tiger" if boundaries == "tiger" else ""
@@ -88,10 +133,16 @@ def fetch_command(
 
 
 def _census_spec(
-    fips: str, *, level: str, year: int, boundaries: str, clip: PlaceClip | None
+    fips: Sequence[str], *, level: str, year: int, boundaries: str, clip: PlaceClip | None
 ) -> str:
-    """Return the ``units: {census: ...}`` line that reads the same units from the cache."""
-    parts = [f'county: "{fips}"', f"level: {level}", f"year: {year}"]
+    """Return the ``units: {census: ...}`` line that reads the same units from the cache.
+
+    One county is a string (``county: "25019"``), several a list
+    (``county: ["25019", "25007"]``).
+    """
+    codes = list(fips)
+    county = f'"{codes[0]}"' if len(codes) == 1 else "[" + ", ".join(f'"{c}"' for c in codes) + "]"
+    parts = [f"county: {county}", f"level: {level}", f"year: {year}"]
     if boundaries != "cb":
         parts.append(f"boundaries: {boundaries}")
     if clip is not None:
@@ -106,7 +157,7 @@ def _one_line(text: str) -> str:
 
 def write_project(
     folder: Path,
-    county: County,
+    county: County | Sequence[County],
     *,
     level: str,
     year: int,
@@ -117,7 +168,10 @@ def write_project(
     place_records: list[dict[str, Any]] | None = None,
     clip: PlaceClip | None = None,
 ) -> Path:
+    """Write ``project.yml``: the study of one county or several, citing every download."""
     import yaml
+
+    counties = [county] if isinstance(county, County) else list(county)
 
     def recs(source: str) -> list[dict[str, Any]]:
         return [r for r in records if r.get("source") == source]
@@ -153,7 +207,7 @@ def write_project(
             str(year),
             "public domain",
             recs("tiger"),
-            note=f"{unit_word} of {county.label}"
+            note=f"{unit_word} of {region_label(counties)}"
             + (
                 f"; the outline of {clip.name} (Census place {clip.place}), to keep the "
                 f"{unit_word} with at least {clip.min_share:.0%} of their area inside it"
@@ -196,12 +250,8 @@ def write_project(
                 ),
             )
         )
-    if place is not None and clip is not None:
-        name = place.name if len(place.parts) == 1 else f"{place.name} (part in {county.label})"
-    elif place is not None:
-        name = place.title
-    else:
-        name = f"{county.name}, {county.state_name}"
+    units_words = "tracts" if level == "tract" else "block groups"
+    name, description = _name_and_description(counties, place, clip, units_words)
     cfg: dict[str, Any] = {
         "name": _one_line(name),
         "units": {
@@ -212,45 +262,14 @@ def write_project(
         },
         "indicators": "indicators.yml" if "indicators" in files else "default",
     }
-    units_words = "tracts" if level == "tract" else "block groups"
-    if place is not None and clip is not None:
-        cfg["description"] = _one_line(
-            f"{clip.name} alone, cut out of {county.label} ({county.fips}) for "
-            f"{place.query!r}: {place.describe()}. {clip.summary(units_words, county.label)} "
-            f"{place.left_out()}"
-        )
-    elif place is not None:
-        cfg["description"] = _one_line(
-            f"All of {county.label} ({county.fips}), fetched for {place.query!r}: "
-            f"{place.describe()}."
-        )
+    if description:
+        cfg["description"] = _one_line(description)
     if assets:
         cfg["assets"] = assets
     cfg["travel"] = {"mode": "straight", "walk_kmh": 4.8, "circuity": 1.3}
     cfg["gaps"] = {"need_percentile": 75}
     cfg["sources"] = sources
-    command = fetch_command(
-        county.fips,
-        level=level,
-        year=year,
-        boundaries=boundaries,
-        place=clip.place if clip is not None else None,
-        min_share=clip.min_share if clip is not None else 0.5,
-    )
-    where = county.label if clip is None else f"{clip.name} ({county.label})"
-    header = [_one_line(f"# {where}: written by `{command}`.")]
-    if place is not None:
-        header.append(_one_line(f"# Asked for the place {place.query!r}: {place.describe()}."))
-    if place is not None and clip is not None:
-        header.append(_one_line(f"# {clip.summary(units_words, county.label)}"))
-        if place.left_out():
-            header.append(_one_line(f"# {place.left_out()}"))
-    spec = _census_spec(county.fips, level=level, year=year, boundaries=boundaries, clip=clip)
-    header += [
-        "# Build it with: assetmap build project.yml --out out",
-        "# The same units from the cache instead of units.gpkg:",
-        f"#   {spec}",
-    ]
+    header = _header(counties, place, clip, level=level, year=year, boundaries=boundaries)
     if "walk" in files:
         header.append("# Travel along streets instead of straight lines:")
         header.append("#   travel: {mode: walk, graph: walk.graphml}")
@@ -260,3 +279,71 @@ def write_project(
     path = folder / "project.yml"
     atomic_write_bytes(path, text.encode("utf-8"))
     return path
+
+
+def _name_and_description(
+    counties: list[County], place: PlaceMatch | None, clip: PlaceClip | None, units_words: str
+) -> tuple[str, str]:
+    """Return the study's name and description ("" when the name says it all)."""
+    label = region_label(counties)
+    codes = ", ".join(c.fips for c in counties)
+    if place is not None and clip is not None:
+        whole = {c.fips for c in place.counties} <= {c.fips for c in counties}
+        name = place.name if whole else f"{place.name} (part in {label})"
+        text = (
+            f"{clip.name} alone, cut out of {label} ({codes}) for {place.query!r}: "
+            f"{place.describe()}. {clip.summary(units_words, label)}"
+        )
+        return name, text + ("" if whole else f" {place.left_out()}")
+    if place is not None:
+        text = f"All of {label} ({codes}), fetched for {place.query!r}: {place.describe()}."
+        if len(counties) == 1 and place.left_out():
+            text += f" {place.left_out()}"
+        return place.title, text
+    if len(counties) == 1:
+        return f"{counties[0].name}, {counties[0].state_name}", ""
+    listed = join_words([f"{c.label} ({c.fips})" for c in counties])
+    text = (
+        f"{len(counties)} counties studied as one region: {listed}. Their {units_words} "
+        "are ranked on need together."
+    )
+    return region_label(counties, limit=3), text
+
+
+def _header(
+    counties: list[County],
+    place: PlaceMatch | None,
+    clip: PlaceClip | None,
+    *,
+    level: str,
+    year: int,
+    boundaries: str,
+) -> list[str]:
+    """Return the comment lines above the YAML: how it was written, how to read it again."""
+    label = region_label(counties)
+    units_words = "tracts" if level == "tract" else "block groups"
+    command = fetch_command(
+        [c.fips for c in counties],
+        level=level,
+        year=year,
+        boundaries=boundaries,
+        place=clip.place if clip is not None else None,
+        min_share=clip.min_share if clip is not None else 0.5,
+    )
+    where = label if clip is None else f"{clip.name} ({label})"
+    header = [_one_line(f"# {where}: written by `{command}`.")]
+    if place is not None:
+        header.append(_one_line(f"# Asked for the place {place.query!r}: {place.describe()}."))
+    if place is not None and clip is not None:
+        header.append(_one_line(f"# {clip.summary(units_words, label)}"))
+    if place is not None and len(counties) < len(place.parts) and place.left_out():
+        header.append(_one_line(f"# {place.left_out()}"))
+    spec = _census_spec(
+        [c.fips for c in counties], level=level, year=year, boundaries=boundaries, clip=clip
+    )
+    return [
+        *header,
+        "# Build it with: assetmap build project.yml --out out",
+        "# The same units from the cache instead of units.gpkg:",
+        f"#   {spec}",
+    ]

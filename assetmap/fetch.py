@@ -19,13 +19,22 @@ missing, raises :class:`~assetmap.cache.MissingFromCache` naming every missing
 entry at once. :func:`census_units` is the units part alone (the project YAML's
 ``units: {census: {...}}`` reads it from the cache).
 
+Several counties make one study (``county=[...]`` or ``fips=[...]``; ``--county`` and
+``--fips`` repeated on the command line), as a hospital's community health needs
+assessment area or a metro area often spans county lines: the units are each county's,
+one after the other, ranked on need together by the build; OpenStreetMap services and
+street networks are fetched once for the union of the counties plus the buffer (so a
+service on a county line is fetched once and the network is connected across it), HRSA
+sites are those of every county, and the study folder is ``studies/<fips>+<fips>...``.
+
 A city or town (``place=``) leads to the county holding most of its residents; with
-``place_only=True`` the study is then cut down to the place itself: the county is
-fetched as always, and only the units with at least ``min_share`` of their area inside
-the place's Census outline are kept (:func:`~assetmap.sources.places.clip_to_place`).
-OpenStreetMap services and street networks are then fetched for the kept units plus the
-usual buffer (not the whole county, whose services far from the place would only be set
-aside by the build), and HRSA sites beyond that buffer are left out at fetch time.
+``place_only=True`` the study is then cut down to the place itself: its county (or all
+of its counties, for a place across county lines) is fetched as always, and only the
+units with at least ``min_share`` of their area inside the place's Census outline are
+kept (:func:`~assetmap.sources.places.clip_to_place`). OpenStreetMap services and
+street networks are then fetched for the kept units plus the usual buffer (not the
+whole county, whose services far from the place would only be set aside by the build),
+and HRSA sites beyond that buffer are left out at fetch time.
 
 Sources load, analysis computes: nothing here is called by the analysis modules.
 """
@@ -34,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +53,10 @@ import geopandas as gpd
 from assetmap import _study, settings
 from assetmap._fetch_lists import _hsds_key, _list_files, _osm_files, _osm_keys, _region_tag
 from assetmap._fetch_units import (
+    _as_counties,
     _check_place,
     _missing_message,
-    _units_keys,
+    _region_keys,
     _variables,
     census_units,
     default_indicators,
@@ -77,6 +88,7 @@ class FetchResult:
     Attributes
     ----------
     county : County
+        The (first) county of the study.
     folder : Path
     project : Path
         The study's YAML, for ``assetmap build``.
@@ -89,6 +101,8 @@ class FetchResult:
         The city or town asked for, when the county was found from one.
     clip : PlaceClip or None
         How the units were cut down to the place (with ``place_only=True``).
+    counties : list of County
+        Every county of the study, ``county`` first.
     """
 
     county: County
@@ -99,44 +113,114 @@ class FetchResult:
     records: list[dict[str, Any]] = field(default_factory=list)
     place: PlaceMatch | None = None
     clip: PlaceClip | None = None
+    counties: list[County] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.counties:
+            self.counties = [self.county]
+
+    @property
+    def label(self) -> str:
+        """The counties in words ("Nantucket County, MA and Dukes County, MA")."""
+        return _study.region_label(self.counties)
 
 
 @dataclass(frozen=True)
 class Resolved:
-    """The county to fetch, and the place it was found from.
+    """The county (or counties) to fetch, and the place they were found from.
 
     Attributes
     ----------
     county : County
+        The county, or the first of several (a place's: the one holding most residents).
     place : PlaceMatch or None
         Set when a city or town was named instead of a county.
     message : str
-        One line saying how a place led to the county ("" for a county named directly).
+        One line saying how a place led to the counties, or that a county named twice
+        is fetched once ("" for counties named directly).
+    counties : tuple of County
+        Every county to fetch, each once, ``county`` first.
     """
 
     county: County
     place: PlaceMatch | None = None
     message: str = ""
+    counties: tuple[County, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.counties:
+            object.__setattr__(self, "counties", (self.county,))
 
 
 def _place_message(place: PlaceMatch, *, as_county: bool, place_only: bool = False) -> str:
     head = f"{place.query} is a place, not a county" if as_county else place.query
-    if place_only:
+    if place_only and len(place.parts) > 1:
+        text = (
+            f"{head}: {place.describe()}; studying {place.short_name} alone, cut out of "
+            f"the {len(place.parts)} counties it lies in, all fetched: "
+            f"{_study.region_label(place.counties)}."
+        )
+    elif place_only:
         text = (
             f"{head}: {place.describe()}; studying {place.short_name} alone, cut out of "
             f"{place.county.label}."
         )
-        if place.left_out():
-            text += " " + place.left_out()
     else:
         text = f"{head}: {place.describe()}; fetching all of {place.county.label}."
+        if place.left_out():
+            text += " " + place.left_out()
     return f"{text} {place.note}" if place.note else text
 
 
+def _names(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _several(names: list[str], codes: list[str], year: int | None) -> Resolved:
+    """Find several counties by name and code: each once, every unknown one named.
+
+    Names come first, then codes (the command line keeps no order between the two).
+    """
+    from assetmap.sources.counties import _check_year
+
+    found: list[County] = []
+    errors: list[AssetmapError] = []
+    for name in names:
+        try:
+            found.append(find_county(name, year=year))
+        except AssetmapError as exc:
+            errors.append(exc)
+    for code in codes:
+        try:
+            found.append(county_by_fips(code))
+            _check_year(found[-1], year)
+        except AssetmapError as exc:
+            errors.append(exc)
+    total = len(names) + len(codes)
+    if errors:
+        head = f"Of the {total} counties named, {len(errors)} could not be used: "
+        if len(errors) == 1:
+            head = f"Of the {total} counties named, one could not be used: "
+        msg = head + " ".join(str(e) for e in errors)
+        if all(isinstance(e, CountyNotFound) for e in errors):
+            raise CountyNotFound(msg)
+        raise ConfigError(msg)
+    unique = _as_counties(found)
+    twice = [c for c in unique if sum(f.fips == c.fips for f in found) > 1]
+    message = ""
+    if twice:
+        listed = _study.join_words([f"{c.label} ({c.fips})" for c in twice])
+        verb = "was" if len(twice) == 1 else "were"
+        message = f"{listed} {verb} named more than once; each county is fetched once."
+    return Resolved(unique[0], None, message, tuple(unique))
+
+
 def resolve(
-    county: str | None = None,
+    county: str | Sequence[str] | None = None,
     *,
-    fips: str | None = None,
+    fips: str | Sequence[str] | None = None,
     place: str | PlaceMatch | None = None,
     year: int | None = None,
     key: str | None = None,
@@ -145,28 +229,30 @@ def resolve(
     progress: bool = False,
     place_only: bool = False,
 ) -> Resolved:
-    """Find the county to fetch from a county name, a FIPS code, or a city or town.
+    """Find the counties to fetch from county names, FIPS codes, or a city or town.
 
     A county name that matches no county but has a state ("Reading, PA") is looked up as
     a place too, through the Census API (:func:`~assetmap.sources.places.find_place`),
-    and the county holding most of its residents is chosen; ``message`` says so.
+    and the county holding most of its residents is chosen; ``message`` says so. Several
+    counties (names and codes together) are each found by name or code only; a county
+    named twice is fetched once, and ``message`` says so.
 
     Parameters
     ----------
-    county : str, optional
-        "Berks County, PA" (or a FIPS code).
-    fips : str, optional
-        "42011".
+    county : str or list of str, optional
+        "Berks County, PA" (or a FIPS code), or several.
+    fips : str or list of str, optional
+        "42011", or several.
     place : str or PlaceMatch, optional
         A city, town or CDP with its state: "Reading, PA", "Kansas City, Missouri".
     year : int, optional
-        The vintage to fetch (the county must exist in it; a place is looked up in it,
+        The vintage to fetch (the counties must exist in it; a place is looked up in it,
         2023 when omitted).
     key, cache, offline, progress
         For a place lookup, as in :func:`fetch_county`.
     place_only : bool
-        The study will be cut down to the place (``message`` says so, and names the
-        counties left out); an error when a county is named.
+        The study will be cut down to the place: all the counties it lies in are
+        fetched (``counties``; ``message`` names them); an error when a county is named.
 
     Returns
     -------
@@ -176,17 +262,25 @@ def resolve(
     --------
     >>> resolve(fips="42011").county.label
     'Berks County, PA'
+    >>> [c.label for c in resolve(fips=["42011", "42071"]).counties]
+    ['Berks County, PA', 'Lancaster County, PA']
     """
     from assetmap.sources.counties import _check_year, _split_state
 
-    if sum(x is not None for x in (county, fips, place)) != 1:
+    names, codes = _names(county), _names(fips)
+    if (place is None) == (not names and not codes):
         msg = (
-            'name the county once: --county "Berks County, PA", --fips 42011 or '
-            '--place "Reading, PA"'
+            'name the counties or the place, not both: --county "Berks County, PA" or '
+            '--fips 42011 (each may be repeated), or --place "Reading, PA"'
         )
         raise ConfigError(msg)
-    if fips is not None:
-        c = county_by_fips(fips)
+    if len(names) + len(codes) > 1:
+        found = _several(names, codes, year)
+        if place_only:
+            raise ConfigError(_not_a_place(found.county))
+        return found
+    if codes:
+        c = county_by_fips(codes[0])
         _check_year(c, year)
         if place_only:
             raise ConfigError(_not_a_place(c))
@@ -195,20 +289,18 @@ def resolve(
     vintage = int(year) if year is not None else 2023
     if place is not None:
         match = place if isinstance(place, PlaceMatch) else find_place(place, year=vintage, **opts)
-        _check_year(match.county, year)
-        text = _place_message(match, as_county=False, place_only=place_only)
-        return Resolved(match.county, match, text)
-    text = str(county)
+        return _resolved_place(match, year, as_county=False, place_only=place_only)
+    text = names[0]
     try:
-        found = find_county(text, year=year)
+        found_county = find_county(text, year=year)
     except CountyNotFound as exc:
         if _split_state(text)[1] is None:  # no state: it cannot be looked up as a place
             raise
         not_county = str(exc)
     else:
         if place_only:
-            raise ConfigError(_not_a_place(found))
-        return Resolved(found)
+            raise ConfigError(_not_a_place(found_county))
+        return Resolved(found_county)
     try:
         match = find_place(text, year=vintage, **opts)
     except PlaceNotFound as exc:
@@ -223,10 +315,20 @@ def resolve(
     except AssetmapError as exc:
         msg = f"{not_county} It could not be looked up as a city or town either: {exc}"
         raise CountyNotFound(msg) from None
-    _check_year(match.county, year)
-    return Resolved(
-        match.county, match, _place_message(match, as_county=True, place_only=place_only)
-    )
+    return _resolved_place(match, year, as_county=True, place_only=place_only)
+
+
+def _resolved_place(
+    match: PlaceMatch, year: int | None, *, as_county: bool, place_only: bool
+) -> Resolved:
+    """Resolve to a place's main county; with ``place_only``, every county it lies in."""
+    from assetmap.sources.counties import _check_year
+
+    counties = match.counties if place_only else (match.county,)
+    for c in counties:
+        _check_year(c, year)
+    text = _place_message(match, as_county=as_county, place_only=place_only)
+    return Resolved(match.county, match, text, counties)
 
 
 def _not_a_place(county: County) -> str:
@@ -237,9 +339,9 @@ def _not_a_place(county: County) -> str:
 
 
 def resolve_county(
-    county: str | None = None,
+    county: str | Sequence[str] | None = None,
     *,
-    fips: str | None = None,
+    fips: str | Sequence[str] | None = None,
     place: str | PlaceMatch | None = None,
     year: int | None = None,
     key: str | None = None,
@@ -248,7 +350,8 @@ def resolve_county(
 ) -> County:
     """Return the county named by ``county`` ("Berks County, PA"), ``fips`` or ``place``.
 
-    See :func:`resolve`, which also says how a place led to the county.
+    See :func:`resolve`, which also says how a place led to the county, and gives every
+    county when several are named.
 
     Examples
     --------
@@ -262,7 +365,7 @@ def resolve_county(
 
 
 def plan(
-    county: County,
+    county: County | Sequence[County],
     *,
     level: str = "tract",
     year: int = 2023,
@@ -278,7 +381,9 @@ def plan(
 ) -> list[tuple[CacheKey, str]]:
     """Every cache entry a fetch needs, with where it comes from (no network).
 
-    With ``place`` (a seven-digit Census place code), the state's place boundaries are
+    With several counties, each county's Census entries (their state's boundary files
+    once), and the OpenStreetMap entries of their union, keyed by all of them. With
+    ``place`` (a seven-digit Census place code), the state's place boundaries are
     needed too, and the OpenStreetMap entries are those of the units kept.
 
     Examples
@@ -286,9 +391,14 @@ def plan(
     >>> c = resolve_county(fips="25019")
     >>> [k.source for k, _ in plan(c, networks=False)]
     ['census', 'census', 'tiger', 'census', 'tiger', 'osm']
+    >>> both = resolve(fips=["25019", "25007"]).counties
+    >>> [k.geography for k, _ in plan(both, networks=False, origins=False)]
+    ['25019', '25019', '25', '25007', '25007', '25007+25019']
     """
-    keys = _units_keys(
-        county.fips,
+    counties = _as_counties(county)
+    codes = [c.fips for c in counties]
+    keys = _region_keys(
+        codes,
         level=level,
         year=year,
         boundaries=boundaries,
@@ -299,19 +409,19 @@ def plan(
     region = _region_tag(place, level=level, year=year, boundaries=boundaries, min_share=min_share)
     keys += [
         (k, "OpenStreetMap (Overpass API)")
-        for k in _osm_keys(county.fips, networks=networks, osm=osm, region=region)
+        for k in _osm_keys(codes, networks=networks, osm=osm, region=region)
     ]
     if hrsa:
         keys.append((hrsa_source.sites_key(), settings.hrsa_sites_url))
     if hsds:
-        keys.append((_hsds_key(county.fips, hsds), hsds))
+        keys.append((_hsds_key(codes, hsds), hsds))
     return keys
 
 
 def fetch_county(
-    county: str | None = None,
+    county: str | Sequence[str] | None = None,
     *,
-    fips: str | None = None,
+    fips: str | Sequence[str] | None = None,
     place: str | PlaceMatch | None = None,
     level: str = "tract",
     year: int = 2023,
@@ -330,14 +440,16 @@ def fetch_county(
     cache: Cache | None = None,
     progress: bool = False,
 ) -> FetchResult:
-    """Fetch a county's units, need data and services into a study folder.
+    """Fetch a county's (or several counties') units, need data and services into a study.
 
     Parameters
     ----------
-    county : str, optional
-        Name with state ("Berks County, PA"); or give ``fips``.
-    fips : str, optional
-        Five-digit county code ("42011").
+    county : str or list of str, optional
+        Name with state ("Berks County, PA"); or give ``fips``. A list (with ``fips``
+        too, if you like) makes one study of several counties: their units together,
+        OpenStreetMap for their union, HRSA sites of each.
+    fips : str or list of str, optional
+        Five-digit county code ("42011"), or several.
     place : str or PlaceMatch, optional
         A city, town or CDP with its state ("Reading, PA"): the county holding most of
         its residents is fetched, all of it (see :func:`resolve`). A county name that
@@ -346,7 +458,8 @@ def fetch_county(
     year : int
         ACS 5-year vintage (2023: 2019-2023) and boundary vintage.
     out : path, optional
-        The study folder (default ``studies/<fips>``), created when missing.
+        The study folder (default ``studies/<fips>``, ``studies/<fips>+<fips>`` for
+        several counties), created when missing.
     offline : bool
         Use only the cache; raise :class:`~assetmap.cache.MissingFromCache`
         naming every missing entry (nothing is written then).
@@ -355,7 +468,7 @@ def fetch_county(
     networks : bool
         Walk and drive street networks (osmnx) for ``travel: {mode: walk, graph: ...}``.
     hrsa : bool
-        HRSA health center sites in the county (primary care).
+        HRSA health center sites in the county or counties (primary care).
     hsds : str, optional
         URL of an Open Referral HSDS feed: a package (zip), a ``services.json``, or an
         HSDS 3 API (root or ``/services``), whose pages are all followed
@@ -366,13 +479,12 @@ def fetch_county(
     origins : bool
         Population-weighted tract origins from block groups.
     place_only : bool
-        With ``place``: study the place itself, not its whole county. The county is
-        fetched, then only its units with at least ``min_share`` of their area inside
-        the place's Census outline are kept (and always the one holding the place's
-        largest part). OpenStreetMap and street networks cover the kept units plus the
-        buffer; HRSA sites farther away are left out. A place spanning several counties
-        is studied in the county holding most of its residents only (the message says
-        which parts are left out).
+        With ``place``: study the place itself, not its whole county. The county (for
+        a place across county lines: every county it lies in) is fetched, then only the
+        units with at least ``min_share`` of their area inside the place's Census
+        outline are kept (and always the one holding the place's largest part).
+        OpenStreetMap and street networks cover the kept units plus the buffer; HRSA
+        sites farther away are left out.
     min_share : float
         Share of a unit's area inside the place to keep it, in (0, 1].
     key : str, optional
@@ -388,6 +500,7 @@ def fetch_county(
     Examples
     --------
     >>> result = fetch_county("Berks County, PA", out="studies/berks")  # doctest: +SKIP
+    >>> both = fetch_county(fips=["42011", "42071"])  # studies/42011+42071  # doctest: +SKIP
     >>> reading = fetch_county(place="Reading, PA", place_only=True)  # doctest: +SKIP
     >>> import assetmap as am
     >>> atlas = am.load_project(result.project).build()  # doctest: +SKIP
@@ -406,17 +519,20 @@ def fetch_county(
         progress=progress,
         place_only=place_only,
     )
-    where = found.county
+    counties = list(found.counties)
+    codes = [k.fips for k in counties]
+    label = _study.region_label(counties)
     if found.message:
         log.info("%s", found.message)
     clip_place = found.place.geoid if place_only and found.place is not None else None
     if clip_place is not None:
-        _check_place(clip_place, where.fips, min_share)
+        for code in codes:
+            _check_place(clip_place, code, min_share)
     indicators = default_indicators(indicators, level)
-    default_out = where.fips if clip_place is None else f"{where.fips}-{clip_place}"
+    default_out = "+".join(codes) + ("" if clip_place is None else f"-{clip_place}")
     folder = Path(out) if out is not None else Path("studies") / default_out
     steps = plan(
-        where,
+        counties,
         level=level,
         year=year,
         boundaries=boundaries,
@@ -433,19 +549,19 @@ def fetch_county(
         missing = [k for k, _ in steps if c.get(k) is None]
         if missing:
             command = _study.fetch_command(
-                where.fips,
+                codes,
                 level=level,
                 year=year,
                 boundaries=boundaries,
                 place=clip_place,
                 min_share=min_share,
             )
-            msg = _missing_message(missing, c, where.fips, level, year, command=command)
+            msg = _missing_message(missing, c, codes, level, year, command=command)
             raise MissingFromCache(msg, missing)
     show = progress and sys.stderr.isatty()
     bar = tqdm(total=3, unit="step", disable=not show, desc="Census data and boundaries")
     units = census_units(
-        where,
+        counties,
         level=level,
         year=year,
         indicators=indicators,
@@ -460,18 +576,20 @@ def fetch_county(
     )
     clip = units.attrs.get("place_clip") if clip_place is not None else None
     if clip is not None:
-        log.info("%s", clip.summary(_unit_words(level), where.label))
+        log.info("%s", clip.summary(_unit_words(level), label))
     bar.update()
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     files["units"] = _study.write_units(units, folder / "units.gpkg")
     bar.set_description("OpenStreetMap")
     osm_keys = [k for k, _ in steps if k.source == "osm"]
-    files.update(_osm_files(units, where, folder, c, osm_keys, osm=osm, networks=networks))
+    files.update(_osm_files(units, label, folder, c, osm_keys, osm=osm, networks=networks))
     bar.update()
     bar.set_description("other lists")
     near = units if clip is not None else None
-    files.update(_list_files(where, folder, c, hrsa=hrsa, hsds=hsds, progress=progress, near=near))
+    files.update(
+        _list_files(counties, folder, c, hrsa=hrsa, hsds=hsds, progress=progress, near=near)
+    )
     bar.update()
     bar.close()
     used = [k for k, _ in steps]
@@ -484,7 +602,7 @@ def fetch_county(
         )
     project = _study.write_project(
         folder,
-        where,
+        counties,
         level=level,
         year=year,
         files=files,
@@ -495,7 +613,15 @@ def fetch_county(
         clip=clip,
     )
     return FetchResult(
-        where, folder, project, units, files, records + place_records, found.place, clip
+        counties[0],
+        folder,
+        project,
+        units,
+        files,
+        records + place_records,
+        found.place,
+        clip,
+        counties,
     )
 
 

@@ -50,18 +50,21 @@ def shapefile_zip(name: str) -> bytes:
         return buf.getvalue()
 
 
-def _table(year: str, profile: bool, level: str) -> list[list[str]]:
+def _table(year: str, profile: bool, level: str, county: str) -> list[list[str]] | None:
+    """The fixture answering for ``county`` (five digits), or None when there is none."""
     if level == "block group":
-        name = f"acs5_{year}_bg_25019.json"
+        name = f"acs5_{year}_bg_{county}.json"
     else:
-        name = f"acs5{'_profile' if profile else ''}_{year}_tract_25019.json"
-    return json.loads((FIX / name).read_text(encoding="utf-8"))
+        name = f"acs5{'_profile' if profile else ''}_{year}_tract_{county}.json"
+    path = FIX / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 # Places (summary level 160) and their county parts (155), 2023, hand-written in the API's
 # format: the places' names and the counties they lie in as the Census has them; the place
 # codes (Reading's 63624 aside) and the populations are rounded stand-ins, not to be
-# cited. Names are written with ",", Massachusetts' and the county parts' with the 2023 ";".
+# cited. Two Islands CDP is made up, for a study of a place across two counties. Names are
+# written with ",", Massachusetts' and the county parts' with the 2023 ";".
 _P = ["NAME", "B01003_001E", "state", "place"]
 PLACES: dict[str, list[list[str]]] = {
     "42": [
@@ -84,6 +87,7 @@ PLACES: dict[str, list[list[str]]] = {
         _P,
         ["Nantucket CDP; Massachusetts", "7900", "25", "43755"],
         ["Siasconset CDP; Massachusetts", "180", "25", "62185"],
+        ["Two Islands CDP; Massachusetts", "5500", "25", "80500"],
     ],
 }
 _C = ["NAME", "B01003_001E", "state", "place", "county (or part)"]
@@ -119,6 +123,11 @@ PLACE_PARTS: dict[str, list[list[str]]] = {
         _C,
         ["Nantucket County; Siasconset CDP; Massachusetts", "180", "25", "62185", "019"],
     ],
+    "2580500": [  # made up: a place across the two fixture counties
+        _C,
+        ["Nantucket County (part); Two Islands CDP; Massachusetts", "3400", "25", "80500", "019"],
+        ["Dukes County (part); Two Islands CDP; Massachusetts", "2100", "25", "80500", "007"],
+    ],
 }
 
 
@@ -130,8 +139,8 @@ def _places_table(q: dict[str, str]) -> list[list[str]] | None:
 
 
 def census_callback(request):  # noqa: ANN001, ANN201 - a responses callback
-    """Answer like api.census.gov for county 25019 (tracts and block groups), 2023, and
-    for the places above with their county parts."""
+    """Answer like api.census.gov for counties 25019 and 25007 (tracts and block groups),
+    2023, and for the places above with their county parts."""
     m = CENSUS.match(request.url.split("?")[0])
     q = {k: v[0] for k, v in parse_qs(urlparse(request.url).query).items()}
     if q.get("key") != KEY:
@@ -151,7 +160,12 @@ def census_callback(request):  # noqa: ANN001, ANN201 - a responses callback
         idx = [table[0].index(f) for f in wanted]
         text = "[" + ",\n".join(json.dumps([r[i] for i in idx]) for r in table) + "]"
         return 200, {"Content-Type": "application/json;charset=utf-8"}, text
-    rows = _table(m.group(1), bool(m.group(2)), level)
+    where = dict(p.split(":", 1) for p in q.get("in", "").split(" ") if ":" in p)
+    rows = _table(
+        m.group(1), bool(m.group(2)), level, where.get("state", "") + where.get("county", "")
+    )
+    if rows is None:  # the API answers an empty 204 when no area matches
+        return 204, {}, ""
     header = rows[0]
     geo = [c for c in ("state", "county", "tract", "block group") if c in header]
     idx = []
@@ -174,7 +188,7 @@ def overpass_callback(request):  # noqa: ANN001, ANN201 - a responses callback
 
 
 def register_census(rsps: responses.RequestsMock) -> None:
-    """The Census API (both datasets) and the two boundary zips."""
+    """The Census API (both datasets) and the two boundary zips (both counties' units)."""
     rsps.add_callback(responses.GET, CENSUS, callback=census_callback)
     rsps.get(TRACT_ZIP, body=shapefile_zip("cb_2023_25_tract_500k"), content_type="application/zip")
     rsps.get(BG_ZIP, body=shapefile_zip("cb_2023_25_bg_500k"), content_type="application/zip")

@@ -22,10 +22,12 @@ from assetmap.cli import cli
 from assetmap.errors import FetchError, OfflineError
 from assetmap.fetch import fetch_county
 from tests._census_mocks import (
+    BG_ZIP,
     FIX,
     KEY,
     OVERPASS,
     OVERPASS_STATUS,
+    TRACT_ZIP,
     register_all,
     register_census,
 )
@@ -441,3 +443,254 @@ def test_an_empty_street_network_says_what_to_do(cache_dir, tmp_path):
     assert "OpenStreetMap returned nothing for the walk street network" in out.output
     assert "--no-networks" in out.output
     assert out.output.count("\n") == 1
+
+
+# --- a study of several counties: Nantucket (25019) and Dukes (25007) ---------------------
+
+PAIR = "25019+25007"
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """Nantucket and Dukes counties fetched as one study into the default folder (online,
+    recorded answers, HRSA sites) and built once, in a cache of their own. Every setting
+    is restored before the tests run: those reading the cache point at it themselves."""
+    from assetmap import settings
+    from assetmap.sources import _http
+
+    root = tmp_path_factory.mktemp("pair")
+    cache = root / "cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(settings, "cache_folder", cache)
+        mp.setattr(settings, "census_key_file", root / "no-key-file")
+        mp.setenv("CENSUS_API_KEY", KEY)
+        mp.setenv("ASSETMAP_CACHE", str(cache))
+        mp.setattr(_http, "_sleep", lambda s: None)
+        mp.setattr("osmnx._http._config_dns", lambda url: None)
+        mp.chdir(root)
+        with responses.RequestsMock() as rsps:
+            register_all(rsps)
+            fetch = _run(["fetch", "--county", "Nantucket County, MA", "--fips", "25007", "--hrsa"])
+            calls = [c.request for c in rsps.calls]
+        assert fetch.exit_code == 0, fetch.output
+        study = root / "studies" / PAIR
+        build = _run(["build", str(study / "project.yml"), "--out", str(root / "built")])
+        assert build.exit_code == 0, build.output
+    return {"cache": cache, "study": study, "built": root / "built", "fetch": fetch,
+            "calls": calls}  # fmt: skip
+
+
+@pytest.fixture
+def pair_cache(pair, monkeypatch):
+    """The settings pointed at the pair's cache, without a key."""
+    from assetmap import settings
+
+    monkeypatch.setattr(settings, "cache_folder", pair["cache"])
+    monkeypatch.setenv("ASSETMAP_CACHE", str(pair["cache"]))
+    monkeypatch.delenv("CENSUS_API_KEY", raising=False)
+    return pair["cache"]
+
+
+def _census_line(text):
+    """The `units: {census: ...}` line a fetch writes as a comment, as YAML."""
+    line = next(x for x in text.splitlines() if x.startswith("#   units: {census:"))
+    return yaml.safe_load(line.removeprefix("#   "))
+
+
+def _poly_lons(request):
+    """The longitudes of the polygon an Overpass query asks for."""
+    import re
+    from urllib.parse import parse_qs
+
+    body = request.body if isinstance(request.body, str) else request.body.decode()
+    poly = re.search(r"poly:'([^']+)'", parse_qs(body)["data"][0]).group(1).split()
+    return [float(x) for x in poly[1::2]]
+
+
+def test_two_counties_make_one_study(pair):
+    study, calls = pair["study"], pair["calls"]
+    line = pair["fetch"].output.splitlines()[0]
+    assert line == (
+        "Nantucket County, MA and Dukes County, MA (25019+25007): 8 tracts (1 water only), "
+        "population 19,150 (ACS 2019-2023)."
+    )
+    units = am.read_units(study / "units.gpkg")
+    assert units.index.is_unique and len(units) == 8
+    assert units.index.str[:5].value_counts().to_dict() == {"25019": 5, "25007": 3}
+    assert units.loc["25007200200", "population"] == 3300
+    assert units.loc["25019950201", "population"] == 2900  # as in the one-county study
+    t = units.loc["25007200100"]  # a population-weighted origin within its own county
+    assert units.geometry["25007200100"].contains(
+        gpd.points_from_xy([t["origin_lon"]], [t["origin_lat"]])[0]
+    )
+    # one state: its boundary files are downloaded once; each county's ACS tables
+    urls = [r.url for r in calls]
+    assert urls.count(TRACT_ZIP) == 1 and urls.count(BG_ZIP) == 1
+    assert sum("county%3A007" in u for u in urls) == 3
+    assert sum("county%3A019" in u for u in urls) == 3
+    # OpenStreetMap: one request for services and one per network, for the union
+    posts = [r for r in calls if r.method == "POST"]
+    assert len(posts) == 3
+    for r in posts:
+        lons = _poly_lons(r)
+        assert min(lons) < -70.6 and max(lons) > -69.97  # both islands, one polygon
+    osm = Cache(pair["cache"]).entries(source="osm")
+    assert len(osm) == 3 and {e["geography"] for e in osm} == {"25007+25019"}
+    hrsa = (study / "assets_hrsa.csv").read_text()
+    assert "Island Community Health Center" in hrsa and "Vineyard Community Health Center" in hrsa
+    assert hrsa.count("\n") == 3
+
+
+def test_two_counties_project_names_and_cites_both(pair):
+    text = (pair["study"] / "project.yml").read_text()
+    assert text.splitlines()[0] == (
+        "# Nantucket County, MA and Dukes County, MA: written by `assetmap fetch --fips 25019 "
+        "--fips 25007 --level tract --year 2023`."
+    )
+    assert _census_line(text) == {
+        "units": {"census": {"county": ["25019", "25007"], "level": "tract", "year": 2023}}
+    }
+    cfg = yaml.safe_load(text)
+    assert cfg["name"] == "Nantucket County, MA and Dukes County, MA"
+    assert cfg["description"].startswith(
+        "2 counties studied as one region: Nantucket County, MA (25019) and Dukes County, "
+        "MA (25007)."
+    )
+    acs, shapes = cfg["sources"][0], cfg["sources"][1]
+    assert len(acs["url"]) == 6 and sum("county:007" in u for u in acs["url"]) == 3
+    assert shapes["url"] == [TRACT_ZIP, BG_ZIP]
+    assert shapes["note"] == "census tracts of Nantucket County, MA and Dukes County, MA"
+    osm = next(s for s in cfg["sources"] if "OpenStreetMap" in s["name"])
+    assert len(osm["sha256"]) == 3
+
+
+def test_two_counties_rank_need_across_the_region(pair):
+    gpkg = gpd.read_file(pair["built"] / "layers.gpkg", layer="units").set_index("unit_id")
+    ranked = gpkg["need_pct"].dropna()
+    assert len(ranked) == 7  # the land tracts of both counties, ranked together
+    assert sorted(ranked.round(6)) == [round(i / 6, 6) for i in range(7)]
+    assert ranked.idxmax() == "25007200200"  # the neediest tract is in Dukes
+    gaps = pd.read_csv(pair["built"] / "gaps.csv", dtype={"unit_id": str})
+    assert {u[:5] for u in gaps["unit_id"]} == {"25019", "25007"}
+
+
+def test_two_counties_rebuild_offline_byte_identically(pair, pair_cache, tmp_path, no_network):
+    study, built = pair["study"], pair["built"]
+    assert _run(["build", str(study / "project.yml"), "--out", str(tmp_path / "b")]).exit_code == 0
+    for name in COMPARED:
+        assert (built / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    # the units read from the cache by the recorded line: the same outputs
+    cfg = yaml.safe_load((study / "project.yml").read_text())
+    cfg["units"] = _census_line((study / "project.yml").read_text())["units"]
+    for a in cfg["assets"]:
+        a["path"] = str(study / a["path"])
+    p = tmp_path / "cached.yml"
+    p.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert _run(["build", str(p), "--out", str(tmp_path / "c")]).exit_code == 0
+    for name in ("report.md", "gaps.csv", "access.csv", "assets.csv"):
+        assert (tmp_path / "c" / name).read_bytes() == (built / name).read_bytes(), name
+    inputs = am.load_project(p).provenance["inputs"]
+    urls = [i["url"] for i in inputs if i["role"] == "units"]
+    assert len(urls) == 8 and sum("county:007" in u for u in urls) == 3  # 6 ACS, 2 zips
+    # and the fetch itself, offline, writes the same folder
+    again = tmp_path / "again"
+    out = _run(["fetch", "--fips", "25019", "--fips", "25007", "--hrsa", "--offline",
+                "--out", str(again)])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    for name in ("project.yml", "assets_osm.geojson", "assets_hrsa.csv", "walk.graphml"):
+        assert (again / name).read_bytes() == (study / name).read_bytes(), name
+    assert gpd.read_file(again / "units.gpkg").equals(gpd.read_file(study / "units.gpkg"))
+
+
+def test_single_county_cache_keys_are_unchanged(world):
+    from assetmap.fetch import plan, resolve_county
+
+    c = resolve_county(fips="25019")
+    keys = {k.relpath.as_posix(): k for k, _ in plan(c, hsds="https://x.org/f.zip")}
+    for path in (
+        "census/2023/25019/acs5-tract-b01001_001e-b01001_001m-b0601-02793ae622.json",
+        "census/2023/25019/acs5-profile-tract-dp03_0005e-dp03_0005m-c86cc7aec3.json",
+        "tiger/2023/25/cb-tract-e6ac546960.zip",
+        "census/2023/25019/acs5-block-group-b01001_001e-b01001_001m-53e5ed5ff7.json",
+        "tiger/2023/25/cb-block-group-80570ef6cb.zip",
+        "osm/current/25019/walk-network-buffer-2500-70f3623511.graphml",
+        "osm/current/25019/drive-network-buffer-2500-d2949c732e.graphml",
+        "hsds/current/25019/https-x.org-f.zip-28800bb231.bin",
+    ):
+        assert path in keys, path
+        if not path.startswith("hsds"):
+            assert (world["cache"] / path).is_file(), path  # the files the fetch wrote
+    walk = keys["osm/current/25019/walk-network-buffer-2500-70f3623511.graphml"]
+    assert walk.describe() == "osm current 25019: walk network buffer=2500"
+    [assets] = [k for k in keys.values() if k.ext == "geojson"]
+    assert assets.geography == "25019" and assets.query.startswith("assets buffer=2500 tags=")
+
+
+def test_offline_several_counties_lists_all_missing_and_names_the_county(world, no_network):
+    # the cache holds Nantucket only: Dukes' Census answers and the union's OSM are missing
+    out = _run(["fetch", "--fips", "25019", "--fips", "25007", "--offline", "--hrsa",
+                "--cache-dir", str(world["cache"])])  # fmt: skip
+    assert out.exit_code == 2
+    first = out.output.splitlines()[0]
+    assert first.startswith(
+        "error: Offline, and 6 download(s) for counties 25019 and 25007 are not in the cache "
+    )
+    assert "(among them the Census data or boundaries of Dukes County, MA (25007)); run" in first
+    assert "run `assetmap fetch --fips 25019 --fips 25007 --level tract --year 2023`" in first
+    missing = [x.removeprefix("  - ") for x in out.output.splitlines()[1:]]
+    assert len(missing) == 6
+    assert sum(m.startswith("census 2023 25007: ") for m in missing) == 3
+    assert sum(m.startswith("osm current 25007+25019: ") for m in missing) == 3
+    assert not any(m.startswith(("census 2023 25019", "tiger")) for m in missing)  # cached
+
+
+def test_an_unknown_county_among_several_is_named():
+    out = _run(["fetch", "--county", "Nantucket County, MA", "--county", "Dukess County, MA",
+                "--offline"])  # fmt: skip
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    assert out.output.startswith(
+        "error: Of the 2 counties named, one could not be used: No county called "
+        "'Dukess County, MA'. Did you mean Dukes County, MA (25007)?"
+    )
+    out = _run(["fetch", "--fips", "25019", "--fips", "99999", "--offline"])
+    assert out.exit_code == 2 and "'99999' is not a US county FIPS code" in out.output
+
+
+def test_a_county_named_twice_is_fetched_once(world, tmp_path, no_network):
+    again = tmp_path / "again"
+    out = _run(["fetch", "--county", "Nantucket County, MA", "--fips", "25019", "--hrsa",
+                "--offline", "--out", str(again)])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0] == (
+        "Nantucket County, MA (25019) was named more than once; each county is fetched once."
+    )
+    assert lines[1].startswith("Nantucket County, MA (25019): 5 tracts (1 water only)")
+    assert (again / "project.yml").read_bytes() == (world["study"] / "project.yml").read_bytes()
+
+
+def test_counties_as_lists_in_python_and_names_of_many(tmp_path):
+    from assetmap import _study
+    from assetmap.fetch import resolve
+
+    found = resolve(["Berks County, PA", "Lancaster County, PA"], fips="42011")
+    assert [c.fips for c in found.counties] == ["42011", "42071"] and found.county.fips == "42011"
+    assert "Berks County, PA (42011) was named more than once" in found.message
+    assert resolve(fips=["42011"]).counties == resolve(fips="42011").counties
+    four = resolve(fips=["42011", "42071", "42043", "42075"]).counties
+    name, text = _study._name_and_description(list(four), None, None, "tracts")
+    assert name == "Berks County, PA and 3 more counties"
+    assert text.startswith(
+        "4 counties studied as one region: Berks County, PA (42011), Lancaster County, PA "
+        "(42071), Dauphin County, PA (42043) and Lebanon County, PA (42075)."
+    )
+    three, _ = _study._name_and_description(list(four[:3]), None, None, "tracts")
+    assert three == "Berks County, PA, Lancaster County, PA and Dauphin County, PA"
+    with pytest.raises(am.errors.ConfigError, match="is a county"):
+        resolve(fips=["42011", "42071"], place_only=True)
+    # counties of two states: each state's boundary files; OSM keyed by both, sorted
+    from assetmap.fetch import plan
+
+    keys = [k for k, _ in plan(resolve(fips=["42011", "25019"]).counties)]
+    assert [k.geography for k in keys if k.source == "tiger"] == ["42", "42", "25", "25"]
+    assert {k.geography for k in keys if k.source == "osm"} == {"25019+42011"}

@@ -285,7 +285,7 @@ def test_a_county_name_that_is_a_place_is_looked_up_as_one(cache_dir):
         assert resolve("Berks County, PA").place is None
         assert resolve(place="Reading, PA").message.startswith("Reading, PA: Reading city")
         assert len(rsps.calls) == 0  # the place came from the cache
-    with pytest.raises(ConfigError, match="name the county once"):
+    with pytest.raises(ConfigError, match="name the counties or the place, not both"):
         resolve("Berks County, PA", place="Reading, PA")
 
 
@@ -445,7 +445,7 @@ def test_a_place_is_found_by_its_census_code(cache_dir):
         _ok(rsps)
         m = find_place("2543755")
         assert find_place("Nantucket, MA").geoid == m.geoid  # from the cache
-        with pytest.raises(PlaceNotFound, match="No Census place 2599999 among the 2 places"):
+        with pytest.raises(PlaceNotFound, match="No Census place 2599999 among the 3 places"):
             find_place("2599999")
     assert m.name == "Nantucket CDP, Massachusetts" and m.county.fips == "25019"
 
@@ -554,6 +554,7 @@ def test_the_half_rule_on_tracts_about_half_inside():
     from tests._census_mocks import FIX
 
     tracts = gpd.read_file(FIX / "cb_2023_25_tract_500k.geojson").set_index("GEOID")
+    tracts = tracts[tracts["COUNTYFP"] == "019"]  # Nantucket's (Dukes' follow in the file)
     tracts.index.name = "unit_id"
     tracts["name"] = "Census Tract " + tracts["NAME"]
     places = gpd.read_file(FIX / "cb_2023_25_place_500k.geojson").set_index("GEOID")
@@ -644,10 +645,89 @@ def test_place_only_needs_a_place_and_says_what_is_left_out(cache_dir, tmp_path)
     with responses.RequestsMock() as rsps:
         _ok(rsps)
         where = resolve(place="Bethlehem, PA", place_only=True)
+        county = resolve(place="Bethlehem, PA")  # from the cache
     assert where.message == (
         "Bethlehem, PA: Bethlehem city lies in Northampton County, PA (73% of its residents) "
-        "and Lehigh County, PA (27%); studying Bethlehem city alone, cut out of Northampton "
-        "County, PA. Only its part in Northampton County, PA (73% of its residents) is "
-        "studied; the part in Lehigh County, PA (27%) is left out (studies spanning several "
-        "counties are not supported yet)."
+        "and Lehigh County, PA (27%); studying Bethlehem city alone, cut out of the 2 "
+        "counties it lies in, all fetched: Northampton County, PA and Lehigh County, PA."
+    )
+    assert [c.fips for c in where.counties] == ["42095", "42077"]
+    assert [c.fips for c in county.counties] == ["42095"]
+    assert county.message == (
+        "Bethlehem, PA: Bethlehem city lies in Northampton County, PA (73% of its residents) "
+        "and Lehigh County, PA (27%); fetching all of Northampton County, PA. Its part in "
+        "Lehigh County, PA (27% of its residents) is left out: --place-only would study "
+        "Bethlehem city across its 2 counties, or repeat --county to fetch all of them "
+        "(--fips 42095 --fips 42077)."
+    )
+
+
+# --- a place across two counties: Two Islands CDP (made up) in Nantucket and Dukes ------
+
+
+def test_a_place_across_two_counties_with_place_only_covers_both(cache_dir, tmp_path):
+    study = tmp_path / "s"
+    args = ["fetch", "--place", "Two Islands, MA", "--place-only", "--hrsa", "--no-networks"]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_all(rsps, place=True)
+        out = _run([*args, "--out", str(study)])
+        urls = [c.request.url for c in rsps.calls]
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0] == (
+        "Two Islands, MA: Two Islands CDP lies in Nantucket County, MA (62% of its residents) "
+        "and Dukes County, MA (38%); studying Two Islands CDP alone, cut out of the 2 counties "
+        "it lies in, all fetched: Nantucket County, MA and Dukes County, MA."
+    )
+    assert lines[1] == (
+        "Two Islands CDP in Nantucket County, MA and Dukes County, MA (25019+25007): 2 tracts, "
+        "population 5,200 (ACS 2019-2023)."
+    )
+    assert lines[2] == (
+        "Kept 2 of the 8 tracts of Nantucket County, MA and Dukes County, MA: those with at "
+        "least 50% of their area inside Two Islands CDP (together they hold 100% of its area "
+        "in the 2 counties)."
+    )
+    units = am.read_units(study / "units.gpkg")
+    assert list(units.index) == ["25019950100", "25007200300"]  # one tract in each county
+    assert units.loc["25007200300", "place_share"] >= 0.999
+    assert urls.count(PLACE_ZIP) == 1
+    # HRSA: both counties' sites were read; the Dukes one is 7 km from the kept tracts
+    hrsa = (study / "assets_hrsa.csv").read_text()
+    assert "Island Community Health Center" in hrsa and "Vineyard" not in hrsa
+    osm = Cache(cache_dir).entries(source="osm")
+    assert [e["geography"] for e in osm] == ["25007+25019"]
+    assert "region=tracts of place 2580500" in osm[0]["query"]
+    text = (study / "project.yml").read_text()
+    assert text.splitlines()[0] == (
+        "# Two Islands CDP (Nantucket County, MA and Dukes County, MA): written by `assetmap "
+        "fetch --place 2580500 --place-only --level tract --year 2023`."
+    )
+    assert _census_line(text)["units"]["census"] == {
+        "county": ["25019", "25007"],
+        "level": "tract",
+        "year": 2023,
+        "place": "2580500",
+        "min_share": 0.5,
+    }
+    cfg = yaml.safe_load(text)
+    assert cfg["name"] == "Two Islands CDP, Massachusetts"
+    assert "left out" not in text
+    # the same units from the cache, by the recorded line
+    p = tmp_path / "p.yml"
+    p.write_text(yaml.safe_dump({"units": _census_line(text)["units"]}))
+    project = am.load_project(p)
+    assert list(project.units.index) == list(units.index)
+    assert project.units["population"].tolist() == units["population"].tolist()
+
+
+def test_a_place_across_two_counties_without_place_only_fetches_its_main_county(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        where = resolve(place="Two Islands, MA")
+    assert [c.fips for c in where.counties] == ["25019"]
+    assert where.message.endswith(
+        "fetching all of Nantucket County, MA. Its part in Dukes County, MA (38% of its "
+        "residents) is left out: --place-only would study Two Islands CDP across its 2 "
+        "counties, or repeat --county to fetch all of them (--fips 25019 --fips 25007)."
     )

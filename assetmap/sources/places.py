@@ -20,8 +20,9 @@ that matches nothing is an error naming up to three close places; a guess is nev
 fetched in its stead. A seven-digit Census place code ("4263624") is found as it is.
 
 A study of the place itself (``assetmap fetch --place "Reading, PA" --place-only``) keeps
-the county's units that lie mostly inside the place's outline (:func:`clip_to_place`,
-with the outline from :func:`assetmap.sources.tiger.fetch_place`).
+the units of its county (or of all its counties, :attr:`PlaceMatch.counties`) that lie
+mostly inside the place's outline (:func:`clip_to_place`, with the outline from
+:func:`assetmap.sources.tiger.fetch_place`).
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ class PlaceMatch:
         return self.parts[0].county
 
     @property
+    def counties(self) -> tuple[County, ...]:
+        """Every county the place lies in, most residents first."""
+        return tuple(p.county for p in self.parts)
+
+    @property
     def population(self) -> int:
         """Residents of the whole place (the sum of its parts)."""
         return sum(p.population for p in self.parts)
@@ -166,7 +172,10 @@ class PlaceMatch:
         return f"{self.short_name} lies in {text}"
 
     def left_out(self) -> str:
-        """For a place in several counties studied in one: what is left out ("" otherwise).
+        """Say what is left out when only the main county of a place is fetched.
+
+        For a place in several counties: its other parts, and how to study all of it
+        ("" for a place in one county).
 
         Examples
         --------
@@ -174,21 +183,22 @@ class PlaceMatch:
         >>> m = PlaceMatch("Bethlehem, PA", "42", "06088", "Bethlehem city, Pennsylvania",
         ...                (CountyPart(north, 55800), CountyPart(lehigh, 20200)), 2023)
         >>> m.left_out()  # doctest: +NORMALIZE_WHITESPACE
-        'Only its part in Northampton County, PA (73% of its residents) is studied; the part
-        in Lehigh County, PA (27%) is left out (studies spanning several counties are not
-        supported yet).'
+        'Its part in Lehigh County, PA (27% of its residents) is left out: --place-only
+        would study Bethlehem city across its 2 counties, or repeat --county to fetch all
+        of them (--fips 42095 --fips 42077).'
         """
         if len(self.parts) < 2:
             return ""
-        first = self.parts[0]
-        others = [f"{p.county.label} ({_percent(self.share(p))})" for p in self.parts[1:]]
-        listed = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " and " + others[-1]
-        word = "part" if len(others) == 1 else "parts"
+        others = [f"{p.county.label} ({_percent(self.share(p))}" for p in self.parts[1:]]
+        others[0] += " of its residents"
+        listed = [f"{o})" for o in others]
+        text = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        word, verb = ("part", "is") if len(listed) == 1 else ("parts", "are")
+        codes = " ".join(f"--fips {c.fips}" for c in self.counties)
         return (
-            f"Only its part in {first.county.label} ({_percent(self.share(first))} of its "
-            f"residents) is studied; the {word} in {listed} "
-            f"{'is' if len(others) == 1 else 'are'} left out (studies spanning several "
-            "counties are not supported yet)."
+            f"Its {word} in {text} {verb} left out: --place-only would study "
+            f"{self.short_name} across its {len(self.parts)} counties, or repeat --county "
+            f"to fetch all of them ({codes})."
         )
 
 
@@ -213,9 +223,11 @@ class PlaceClip:
     largest_share : float
         Share of that unit's area inside the place.
     coverage : float
-        Share of the place's area in the county that lies in the kept units.
+        Share of the place's area in the county (or counties) that lies in the kept units.
     largest_name : str
         The name of the unit holding the largest part ("Census Tract 9503").
+    counties : int
+        Counties the units were cut out of (a place may lie in several).
     """
 
     place: str
@@ -227,6 +239,7 @@ class PlaceClip:
     largest_share: float
     coverage: float
     largest_name: str = ""
+    counties: int = 1
 
     @property
     def forced(self) -> bool:
@@ -241,7 +254,8 @@ class PlaceClip:
         units : str
             The units' word, plural ("tracts", "block groups").
         county : str
-            The county's label ("Nantucket County, MA").
+            The county's label ("Nantucket County, MA"), or the counties' labels
+            ("Nantucket County, MA and Dukes County, MA").
 
         Examples
         --------
@@ -252,7 +266,8 @@ class PlaceClip:
         """
         rule = f"at least {_percent(self.min_share)} of their area inside {self.name}"
         head = f"Kept {len(self.kept)} of the {self.total} {units} of {county}"
-        held = f"{_percent(self.coverage)} of its area in the county"
+        area_in = "the county" if self.counties < 2 else f"the {self.counties} counties"
+        held = f"{_percent(self.coverage)} of its area in {area_in}"
         if not self.forced:
             return f"{head}: those with {rule} (together they hold {held})."
         one = units[:-1] if units.endswith("s") else units
@@ -262,7 +277,7 @@ class PlaceClip:
             return (
                 f"{head}: none has {rule.replace('their', 'its')}, so only {unit}, which "
                 f"holds most of it, is kept ({inside}; it holds {_percent(self.coverage)} of "
-                f"{self.name}'s area in the county)."
+                f"{self.name}'s area in {area_in})."
             )
         return (
             f"{head}: those with {rule}, and {unit}, which holds most of it ({inside}); "
