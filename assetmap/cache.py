@@ -311,7 +311,8 @@ class Cache:
         """Manifests of the entries in the cache, optionally filtered, sorted by file.
 
         Each manifest has ``source``, ``vintage``, ``geography``, ``query``, ``file``,
-        ``url``, ``retrieved``, ``bytes`` and ``sha256``.
+        ``url``, ``retrieved``, ``bytes`` and ``sha256``. ``geography`` also matches
+        the multi-county entries that include it (``25019`` matches ``25007+25019``).
         """
         out: list[dict[str, Any]] = []
         if not self.root.is_dir():
@@ -323,8 +324,10 @@ class Cache:
                 continue
             if not isinstance(rec, dict):
                 continue
-            wanted = (("source", source), ("vintage", vintage), ("geography", geography))
+            wanted = (("source", source), ("vintage", vintage))
             if any(v is not None and str(rec.get(k)) != str(v) for k, v in wanted):
+                continue
+            if geography is not None and not _same_place(str(rec.get("geography")), geography):
                 continue
             out.append(rec)
         return out
@@ -368,3 +371,8 @@ class Cache:
     def missing(self, keys: list[CacheKey]) -> list[CacheKey]:
         """Return the keys among ``keys`` that have no whole entry."""
         return [k for k in keys if self.get(k) is None]
+
+
+def _same_place(stored: str, wanted: str) -> bool:
+    """Whether a cache entry's geography is, or includes, the one asked for."""
+    return stored == wanted or str(wanted) in stored.split("+")

@@ -124,3 +124,13 @@ def test_cli_cache_list_and_clear(tmp_path):
     assert "Nothing removed." in no.output and len(c.entries()) == 1
     yes = runner.invoke(cli, ["cache", "--cache-dir", str(tmp_path), "clear", "--yes"])
     assert "Removed 1 entries" in yes.output and c.entries() == []
+
+
+def test_clearing_a_county_also_clears_studies_that_include_it(tmp_path):
+    c = Cache(tmp_path)
+    c.put_bytes(CacheKey("osm", "current", "25007+25019", "services", "geojson"), b"a", url="u")
+    c.put_bytes(CacheKey("osm", "current", "25019", "services", "geojson"), b"b", url="u")
+    c.put_bytes(CacheKey("osm", "current", "250191", "services", "geojson"), b"c", url="u")
+    assert [e["geography"] for e in c.entries(geography="25019")] == ["25007+25019", "25019"]
+    assert c.clear(geography="25019") == 2
+    assert [e["geography"] for e in c.entries()] == ["250191"]
