@@ -82,6 +82,22 @@ def domain_figure(atlas: Atlas, domain: str, *, dpi: int = 90) -> bytes:
         pts.plot(
             ax=ax, color=dom.colour, edgecolor="#000000", linewidth=0.5, markersize=22, zorder=3
         )
+    sites = getattr(atlas, "sites", None)
+    site_pts = (
+        sites[sites["domain"] == domain].to_crs(crs)
+        if sites is not None and len(sites) and "domain" in sites
+        else None
+    )
+    if site_pts is not None and len(site_pts):
+        site_pts.plot(
+            ax=ax, marker="*", color=dom.colour, edgecolor="#000000", linewidth=0.8,
+            markersize=260, zorder=4,
+        )  # fmt: skip
+        for geom, rank in zip(site_pts.geometry, site_pts["rank"], strict=True):
+            ax.annotate(
+                str(int(rank)), (geom.x, geom.y), xytext=(7, 7), textcoords="offset points",
+                fontsize=9, fontweight="bold", zorder=5,
+            )  # fmt: skip
     ax.set_axis_off()
     title = f"{dom.label}: services and gaps"
     if atlas.synthetic:
@@ -107,6 +123,19 @@ def domain_figure(atlas: Atlas, domain: str, *, dpi: int = 90) -> bytes:
         f"gap: high need, none within {dom.threshold_min:g} min",
         f"{dom.label.lower()} service",
     ]
+    if site_pts is not None and len(site_pts):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="*",
+                linestyle="",
+                markerfacecolor=dom.colour,
+                markeredgecolor="#000000",
+                markersize=12,
+            )  # fmt: skip
+        )
+        labels.append("suggested new site (numbered by rank)")
     ax.legend(
         handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False
     )
