@@ -126,6 +126,27 @@ def test_one_row_per_person(tmp_path, units):
         assert "Oak St" not in text and str(lat1) not in text
 
 
+def test_hr_extract_with_hire_dates(tmp_path, units):
+    lon1, lat1 = lonlat(300, 400)  # u1
+    lon3, lat3 = lonlat(2500, 600)  # u3
+    # hire dates as HR systems export them: ISO, US month/day/year, an Excel serial, blank
+    dates = ["2025-03-01", "1/15/2025", "45717", "2019-06-30", ""]  # 45717 = 2025-03-01
+    rows = [f"E{i},{lat1},{lon1},{dates[i % 5]}" for i in range(15)]  # u1: 9 of 15 new
+    rows += [f"F{i},{lat3},{lon3},2018-01-0{1 + i % 9}" for i in range(12)]  # u3: none new
+    head = "Employee ID,Home Latitude,Home Longitude,Original Hire Date\n"
+    f = write(tmp_path, "hr.csv", head + "\n".join(rows) + "\n")
+    wf = read_workforce(f, units, hired_since="2025-01-01", min_cell=5)
+    assert wf.by_unit["employees"].fillna(-1).tolist() == [15, 0, 12, 0]
+    assert wf.by_unit["new_hires"].fillna(-1).tolist() == [9, 0, 0, 0]
+    bad = write(tmp_path, "bad.csv", head + f"E1,{lat1},{lon1},next spring\n")
+    with pytest.raises(InputError) as err:
+        read_workforce(bad, units, hired_since="2025-01-01")
+    assert (err.value.row, err.value.column) == (2, "Original Hire Date")
+    assert "next spring" not in str(err.value)  # a file about people: cells never quoted
+    with pytest.raises(InputError, match="needs a hire date column"):
+        read_workforce(write(tmp_path, "n.csv", "zip\n10451\n"), units, hired_since="2025")
+
+
 def test_workforce_bad_input(tmp_path, units):
     f = write(tmp_path, "e.csv", "unit_id,employees\nu1,12\nBX9999,4\nzz,3\n")
     with pytest.raises(InputError) as err:

@@ -43,6 +43,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "employees": ("employees", "headcount", "employee count", "staff", "count", "n"),
     "new_hires": ("new hires", "hires", "new hire count"),
     "new_hire": ("new hire", "is new hire", "hired this year", "new hire flag"),
+    "hire_date": ("hire date", "date of hire", "start date", "hired on", "original hire date"),
     "group": ("wage band", "pay band", "salary band", "wage group", "job family", "job group"),
     "spend": ("annual spend usd", "spend usd", "annual spend", "spend", "amount usd", "amount"),
     "vendor_id": ("vendor id", "supplier id", "vendor number", "supplier number"),

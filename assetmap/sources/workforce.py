@@ -21,9 +21,18 @@ import pandas as pd
 
 from assetmap.crosswalk import OUTSIDE
 from assetmap.domains import normalise_label
-from assetmap.errors import InputError
+from assetmap.errors import ConfigError, InputError
 from assetmap.privacy import DEFAULT_MIN_CELL, suppress_table
-from assetmap.sources._anchor_io import Placed, find_columns, flag, number, place, read_anchor_table
+from assetmap.sources._anchor_io import (
+    Placed,
+    find_columns,
+    flag,
+    number,
+    place,
+    read_anchor_table,
+    row_list,
+    row_numbers,
+)
 
 __all__ = ["Workforce", "read_workforce"]
 
@@ -78,6 +87,7 @@ def read_workforce(
     min_cell: int = DEFAULT_MIN_CELL,
     columns: Mapping[str, str] | None = None,
     unknown_zip: str = "error",
+    hired_since: str | None = None,
 ) -> Workforce:
     """Read where the institution's employees (and new hires) live, counted per unit.
 
@@ -87,8 +97,9 @@ def read_workforce(
       ``employees`` and/or ``new_hires`` column (``new_hires_2025`` works too);
     * **one row per person** (an HR extract): no count column; each row is one employee,
       placed by ``latitude``/``longitude`` or by ``zip`` (an address column is ignored:
-      nothing is geocoded), with an optional ``new_hire`` yes/no column. The rows are
-      counted at once; nothing that describes a person is kept.
+      nothing is geocoded), with an optional ``new_hire`` yes/no column, or a hire date
+      column (``hire date``, ``date of hire``, ``start date``) and ``hired_since``. The
+      rows are counted at once; nothing that describes a person is kept.
 
     A row's place is its ``unit_id``, else its coordinates, else its ZIP code (spread over
     units through ``crosswalk`` with whole-person largest-remainder rounding). The counts
@@ -111,6 +122,11 @@ def read_workforce(
     unknown_zip : {"error", "outside"}
         What to do with ZIP codes missing from the crosswalk: list them in an error
         (default) or count them outside the region.
+    hired_since : str, optional
+        A date (``2025-01-01``): in a one-row-per-person file with a hire date column,
+        people hired on or after it are the new hires. Dates as HR systems write them
+        (ISO, ``1/15/2025``, Excel dates) are read; a row whose date cannot be read is
+        an error naming the row, never a guess.
 
     Returns
     -------
@@ -129,7 +145,9 @@ def read_workforce(
     ('all', True)
     """
     df, file = read_anchor_table(path)
-    fields = ["unit_id", "zip", "lat", "lon", "employees", "new_hires", "new_hire", "group"]
+    fields = [
+        "unit_id", "zip", "lat", "lon", "employees", "new_hires", "new_hire", "hire_date", "group"
+    ]  # fmt: skip
     cols = find_columns(df, fields, columns, file)
     individual = "employees" not in cols and "new_hires" not in cols
     personal = [c for c in map(normalise_label, df.columns) if any(w in c for w in _PERSONAL)]
@@ -152,6 +170,15 @@ def read_workforce(
         measures.append("employees")
         if "new_hire" in cols:
             slim["new_hires"] = flag(df, cols["new_hire"], file, quote=False).astype(float)
+            measures.append("new_hires")
+        elif hired_since is not None:
+            if "hire_date" not in cols:
+                msg = (
+                    f"hired_since={hired_since!r} needs a hire date column (hire date, date "
+                    f"of hire, start date); the file has {', '.join(map(str, df.columns))}"
+                )
+                raise InputError(msg, file=file)
+            slim["new_hires"] = _hired_on_or_after(df, cols["hire_date"], hired_since, file)
             measures.append("new_hires")
     else:
         for m in ("employees", "new_hires"):
@@ -180,6 +207,30 @@ def read_workforce(
     )
     groups = list(dict.fromkeys(slim["group"]))
     return _publish(placed, units, measures, groups, group_by, min_cell, individual)
+
+
+def _hired_on_or_after(df: pd.DataFrame, col: str, since: str, file: str) -> pd.Series:
+    """1.0 for people hired on or after ``since``, else 0.0; unreadable dates are errors."""
+    try:
+        cut = pd.Timestamp(since)
+    except (ValueError, TypeError) as exc:
+        msg = f"hired_since={since!r} is not a date; write it as 2025-01-01"
+        raise ConfigError(msg) from exc
+    raw = df[col].astype(str).str.strip()
+    serial = pd.to_numeric(raw, errors="coerce")
+    # Excel stores dates as days since 1899-12-30; a spreadsheet read as text shows them so
+    excel = serial.between(20000, 80000)
+    dates = pd.to_datetime(raw.where(~excel), errors="coerce", format="mixed")
+    dates = dates.where(~excel, pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D"))
+    bad = dates.isna() & raw.ne("")
+    if bad.any():
+        rows = row_numbers(bad)
+        msg = (
+            f"hire dates that cannot be read (rows {row_list(rows)}); write them as "
+            "2025-01-15 or 1/15/2025, or leave the cell blank for someone hired long ago"
+        )
+        raise InputError(msg, file=file, row=rows[0], column=col)
+    return (dates >= cut).fillna(False).astype(float)
 
 
 def _publish(
