@@ -1,14 +1,15 @@
-"""Where the shipped definitions (``layers/``) and the sample region (``data/sample``) live.
+"""Where the shipped definitions, the sample region and the fill-in templates live.
 
-In a source checkout they are the top-level ``layers/`` and ``data/sample/`` folders; in an
-installed wheel they are packaged as ``assetmap/layers`` and ``assetmap/sample``.
+In a source checkout they are the top-level ``layers/``, ``data/sample/`` and
+``data/templates/`` folders; in an installed wheel they are packaged as
+``assetmap/layers``, ``assetmap/sample`` and ``assetmap/templates``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["layers_dir", "sample_dir"]
+__all__ = ["layers_dir", "sample_dir", "templates_dir"]
 
 _PKG = Path(__file__).resolve().parent
 
@@ -29,3 +30,8 @@ def layers_dir() -> Path:
 def sample_dir() -> Path:
     """Return the folder holding the embedded Bronx sample region."""
     return _first_existing(_PKG.parent / "data" / "sample", _PKG / "sample")
+
+
+def templates_dir() -> Path:
+    """Return the folder holding the fill-in templates (``assets.csv``, ``anchor_*.csv``)."""
+    return _first_existing(_PKG.parent / "data" / "templates", _PKG / "templates")

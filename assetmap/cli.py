@@ -278,6 +278,44 @@ def geocode(
     _guard(run)
 
 
+@cli.command()
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("templates"),
+    show_default=True,
+    help="Folder to copy the templates into (created; existing files are not replaced).",
+)
+def templates(out: Path) -> None:
+    """Copy the fill-in templates (assets, hospital data) and their READMEs into OUT."""
+
+    def run() -> None:
+        import shutil
+
+        from assetmap._resources import templates_dir
+
+        out.mkdir(parents=True, exist_ok=True)
+        copied, kept = [], []
+        for src in sorted(templates_dir().iterdir()):
+            if src.suffix.lower() not in (".csv", ".xlsx", ".md"):
+                continue
+            dst = out / src.name
+            if dst.exists():
+                kept.append(src.name)
+                continue
+            shutil.copyfile(src, dst)
+            copied.append(src.name)
+        click.echo(f"Copied {len(copied)} templates into {out}: {', '.join(copied) or 'none'}.")
+        if kept:
+            click.echo(f"Left alone (already there): {', '.join(kept)}.")
+        click.echo(
+            f"Start with {out / 'README.md'}; check a filled file with: assetmap validate FILE"
+        )
+
+    _guard(run)
+
+
 def _guard(fn: Callable[[], None]) -> None:
     """Turn expected errors into one clear line on stderr and exit status 2."""
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -217,3 +218,43 @@ def test_validate_with_header_row_and_sheet(tmp_path):
     assert "2 rows read = 1 kept + 1 set aside." in res.output
     res = CliRunner().invoke(cli, ["validate", str(xlsx), "--sheet", "Budget"])
     assert res.exit_code == 2 and "Sites" in res.output and "Notes" in res.output
+
+
+def test_templates_are_copied_and_validate(tmp_path):
+    out = tmp_path / "t"
+    res = CliRunner().invoke(cli, ["templates", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert {"assets.csv", "assets.xlsx", "README.md", "ANCHOR.md"} <= {
+        p.name for p in out.iterdir()
+    }
+    (out / "assets.csv").write_text("changed by the user")
+    again = CliRunner().invoke(cli, ["templates", "--out", str(out)])
+    assert "Left alone (already there): " in again.output
+    assert (out / "assets.csv").read_text() == "changed by the user"  # never overwritten
+    res = CliRunner().invoke(cli, ["validate", str(out / "assets.xlsx")])
+    assert res.exit_code in (0, 1) and "rows read" in res.output
+
+
+def test_the_wheel_ships_layers_sample_and_templates(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("assetmap-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in (
+        "assetmap/layers/domains.yml",
+        "assetmap/layers/indicators_block_group.yml",
+        "assetmap/sample/bronx.yml",
+        "assetmap/sample/units.geojson",
+        "assetmap/templates/assets.csv",
+        "assetmap/templates/README.md",
+        "assetmap/_map_web/assetmap-map.js",
+    ):
+        assert needed in names, needed
