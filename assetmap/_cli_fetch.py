@@ -82,11 +82,18 @@ def _quiet(ctx: click.Context) -> bool:
     help="Walk and drive street networks (osmnx).",
 )
 @click.option("--hrsa", is_flag=True, help="Add HRSA health center sites (primary care).")
-@click.option("--hsds", "hsds", metavar="URL", help="Add an Open Referral HSDS feed (zip/JSON).")
+@click.option(
+    "--hsds",
+    "hsds",
+    metavar="URL",
+    help="Add an Open Referral HSDS feed: a package zip, a services JSON, or an HSDS 3 API "
+    "(every page is followed).",
+)
 @click.option(
     "--indicators",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An indicators.yml whose ACS variables to fetch (default: the shipped one).",
+    help="An indicators.yml whose ACS variables to fetch (default: layers/indicators.yml "
+    "for tracts, layers/indicators_block_group.yml for block groups).",
 )
 @click.option(
     "--boundaries",
