@@ -152,8 +152,8 @@ def test_zip_with_a_top_folder_and_kind_inferred(tmp_path, region):
          "location_id", "'loc-99' is not the id of any location"),
         # location row 7 (loc-06, used by sal-08) lost its latitude
         ("locations.csv", 7, "latitude", "", "locations.csv", 7, "latitude", "missing"),
-        ("locations.csv", 7, "longitude", "73.889 W", "locations.csv", 7, "longitude",
-         "'73.889 W' is not a number"),
+        ("locations.csv", 7, "longitude", "73.889 west?", "locations.csv", 7, "longitude",
+         "'73.889 west?' is not a number"),
         ("locations.csv", 7, "latitude", "41.8160", "locations.csv", 7, "latitude",
          "km outside the region"),
         ("locations.csv", 7, "location_type", "virtual", "locations.csv", 7, "location_type",

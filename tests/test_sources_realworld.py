@@ -125,6 +125,20 @@ def test_coordinates_written_as_text(tmp_path):
     assert rej.loc[7, "problem"] == "coordinate 'nan' is not a number"
 
 
+def test_hemisphere_letters(tmp_path):
+    text = (
+        "name,domain,lat,lon\n"
+        f"Letters,food,{LAT} N,{-LON} W\n"  # row 2: W is west, negative
+        f"Before,food,N{LAT},W {-LON}\n"  # row 3
+        f"Both,food,{LAT},{LON} W\n"  # row 4: a minus and a W: ambiguous, set aside
+    )
+    a = am.read_assets(write(tmp_path, text))
+    rej = rejected(a)
+    assert a["name"].tolist() == ["Letters", "Before"]
+    assert xy(a) == [(LAT, LON)] * 2
+    assert rej.loc[4, "column"] == "lon" and "is not a number" in rej.loc[4, "problem"]
+
+
 def test_european_csv_with_decimal_commas(tmp_path):
     text = "Name;Category;Latitude;Longitude\nCafé Pantry;Food Pantry;40,84;-73,9\n"
     a = am.read_assets(write(tmp_path, text, encoding="cp1252"))

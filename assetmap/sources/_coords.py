@@ -64,16 +64,17 @@ _PAREN_PAIR = re.compile(r"\(\s*([^(),;]+?)\s*[,;]\s*([^(),;]+?)\s*\)\s*$")
 def parse_coordinate(value: object) -> float | None:
     r"""Read one latitude or longitude written as text; None when it is not one.
 
-    Stray spaces, a Unicode minus, a trailing degree sign, a comma as the decimal mark
-    and degrees-minutes-seconds are understood; ``nan``, ``inf``, words and hemisphere
-    letters (``73.9 W``: is the sign already in it or not?) are not numbers.
+    Stray spaces, a Unicode minus, a trailing degree sign, a comma as the decimal mark,
+    degrees-minutes-seconds and a hemisphere letter (``73.91 W``, ``N 40.81``: S and W
+    are negative) are understood; ``nan``, ``inf`` and words are not numbers, nor is a
+    sign together with a hemisphere letter (``-73.9 W``: is the sign already in it?).
 
     Examples
     --------
-    >>> parse_coordinate(" \u221273,91° "), parse_coordinate("40°48'36\"")
+    >>> parse_coordinate(" \u221273,91° "), parse_coordinate("40°48'36\"N")
     (-73.91, 40.81)
-    >>> parse_coordinate("north"), parse_coordinate("73.91 W")
-    (None, None)
+    >>> parse_coordinate("73.91 W"), parse_coordinate("north"), parse_coordinate("-73.9W")
+    (-73.91, None, None)
     """
     if value is None:
         return None
@@ -81,9 +82,18 @@ def parse_coordinate(value: object) -> float | None:
     if not s:
         return None
     sign, body = 1.0, s
+    hemi = ""
+    if len(body) > 1 and body[-1].upper() in "NSEW" and not body[-2].isalpha():
+        hemi, body = body[-1].upper(), body[:-1]
+    elif len(body) > 1 and body[0].upper() in "NSEW" and not body[1].isalpha():
+        hemi, body = body[0].upper(), body[1:]
     if body[:1] in "+-" and len(body) > 1:
+        if hemi:
+            return None  # "-73.9 W": the sign may or may not already be in it
         sign = -1.0 if body[0] == "-" else 1.0
         body = body[1:]
+    if hemi in ("S", "W"):
+        sign = -1.0
     body = body.rstrip("°º˚")
     if "," in body:
         if "." in body or body.count(",") > 1:
