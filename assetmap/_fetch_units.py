@@ -2,7 +2,7 @@
 
 Internal to :mod:`assetmap.fetch`, which re-exports :func:`census_units`,
 :func:`default_indicators` and :func:`units_from_cache`: the cache entries the units need
-(:func:`_units_keys`), the units themselves, read or downloaded (:func:`census_units`),
+(:func:`_region_keys`), the units themselves, read or downloaded (:func:`census_units`),
 the check of a place to cut them down to (:func:`_check_place`,
 :func:`~assetmap.sources.places.clip_to_place`), and the units of a project's
 ``units: {census: {...}}``, read from the cache alone (:func:`units_from_cache`).
@@ -83,59 +83,29 @@ def _region_keys(
     """Return the cache entries of several counties' units, each once (shared state files)."""
     keys: dict[CacheKey, str] = {}
     for code in fips:
-        found = _units_keys(
-            code,
-            level=level,
-            year=year,
-            boundaries=boundaries,
-            origins=origins,
-            variables=variables,
-            place=place,
+        state = code[:2]
+        for r in census.acs_requests(code, level=level, year=year, variables=variables):
+            keys.setdefault(r.key, f"ACS {year} {r.dataset} for the {level}s of {code}")
+        keys.setdefault(
+            tiger.boundary_key(state, level=level, year=year, kind=boundaries),
+            tiger.boundary_url(state, level=level, year=year, kind=boundaries),
         )
-        for k, where in found:
-            keys.setdefault(k, where)
-    return list(keys.items())
-
-
-def _units_keys(
-    fips: str,
-    *,
-    level: str,
-    year: int,
-    boundaries: str,
-    origins: bool,
-    variables: list[str],
-    place: str | None = None,
-) -> list[tuple[CacheKey, str]]:
-    keys = [
-        (r.key, f"ACS {year} {r.dataset} for the {level}s of {fips}")
-        for r in census.acs_requests(fips, level=level, year=year, variables=variables)
-    ]
-    keys.append(
-        (
-            tiger.boundary_key(fips[:2], level=level, year=year, kind=boundaries),
-            tiger.boundary_url(fips[:2], level=level, year=year, kind=boundaries),
-        )
-    )
-    if place is not None:
-        keys.append(
-            (
+        if place is not None:
+            keys.setdefault(
                 tiger.place_key(place[:2], year=year, kind=boundaries),
                 tiger.place_url(place[:2], year=year, kind=boundaries),
             )
-        )
-    if origins and level == "tract":
-        bg = census.acs_requests(
-            fips, level="block-group", year=year, variables=[census.POPULATION]
-        )
-        keys += [(r.key, f"ACS {year} block-group population of {fips}") for r in bg]
-        keys.append(
-            (
-                tiger.boundary_key(fips[:2], level="block-group", year=year, kind=boundaries),
-                tiger.boundary_url(fips[:2], level="block-group", year=year, kind=boundaries),
+        if origins and level == "tract":
+            bg = census.acs_requests(
+                code, level="block-group", year=year, variables=[census.POPULATION]
             )
-        )
-    return keys
+            for r in bg:
+                keys.setdefault(r.key, f"ACS {year} block-group population of {code}")
+            keys.setdefault(
+                tiger.boundary_key(state, level="block-group", year=year, kind=boundaries),
+                tiger.boundary_url(state, level="block-group", year=year, kind=boundaries),
+            )
+    return list(keys.items())
 
 
 def census_units(
@@ -222,18 +192,16 @@ def census_units(
             variables=variables,
             place=place,
         )
-        missing = [k for k, _ in keys if c.get(k) is None]
-        if missing:
-            command = _study.fetch_command(
-                codes,
-                level=level,
-                year=year,
-                boundaries=boundaries,
-                place=place,
-                min_share=min_share,
-            )
-            msg = _missing_message(missing, c, codes, level, year, command=command)
-            raise MissingFromCache(msg, missing)
+        _require_cached(
+            keys,
+            c,
+            codes,
+            level=level,
+            year=year,
+            boundaries=boundaries,
+            place=place,
+            min_share=min_share,
+        )
     opts: dict[str, Any] = {"cache": c, "offline": offline, "progress": progress}
     spec: dict[str, Any] = {"level": level, "year": year, "boundaries": boundaries}
     parts = [
@@ -300,6 +268,35 @@ def _check_place(place: str, fips: str, min_share: float) -> None:
             f"min_share is the share of a unit's area inside the place, in (0, 1], not {min_share}"
         )
         raise ConfigError(msg)
+
+
+def _require_cached(
+    keys: Sequence[tuple[CacheKey, str]],
+    cache: Cache,
+    codes: list[str],
+    *,
+    level: str,
+    year: int,
+    boundaries: str,
+    place: str | None,
+    min_share: float,
+) -> None:
+    """Raise :class:`~assetmap.cache.MissingFromCache` naming every entry of ``keys`` not cached.
+
+    The message gives the ``assetmap fetch`` command that downloads them (:func:`_missing_message`).
+    """
+    missing = [k for k, _ in keys if cache.get(k) is None]
+    if missing:
+        command = _study.fetch_command(
+            codes,
+            level=level,
+            year=year,
+            boundaries=boundaries,
+            place=place,
+            min_share=min_share,
+        )
+        msg = _missing_message(missing, cache, codes, level, year, command=command)
+        raise MissingFromCache(msg, missing)
 
 
 def _missing_message(

@@ -55,14 +55,14 @@ from assetmap._fetch_lists import _hsds_key, _list_files, _osm_files, _osm_keys,
 from assetmap._fetch_units import (
     _as_counties,
     _check_place,
-    _missing_message,
     _region_keys,
+    _require_cached,
     _variables,
     census_units,
     default_indicators,
 )
 from assetmap._fetch_units import units_from_cache as units_from_cache  # for assetmap.project
-from assetmap.cache import Cache, CacheKey, MissingFromCache, atomic_write_bytes
+from assetmap.cache import Cache, CacheKey, atomic_write_bytes
 from assetmap.errors import AssetmapError, ConfigError, OfflineError
 from assetmap.sources import hrsa as hrsa_source
 from assetmap.sources.counties import County, CountyNotFound, county_by_fips, find_county
@@ -546,18 +546,16 @@ def fetch_county(
         min_share=min_share,
     )
     if offline:
-        missing = [k for k, _ in steps if c.get(k) is None]
-        if missing:
-            command = _study.fetch_command(
-                codes,
-                level=level,
-                year=year,
-                boundaries=boundaries,
-                place=clip_place,
-                min_share=min_share,
-            )
-            msg = _missing_message(missing, c, codes, level, year, command=command)
-            raise MissingFromCache(msg, missing)
+        _require_cached(
+            steps,
+            c,
+            codes,
+            level=level,
+            year=year,
+            boundaries=boundaries,
+            place=clip_place,
+            min_share=min_share,
+        )
     show = progress and sys.stderr.isatty()
     bar = tqdm(total=3, unit="step", disable=not show, desc="Census data and boundaries")
     units = census_units(

@@ -245,23 +245,59 @@ def download(
     secrets = tuple(secrets)
     for s in secrets:
         remember_secret(s)
+    tries, limit = _limits(timeout, retries)
+    host = urlparse(url).netloc
+    what = what or host
+    shown = redact(url, secrets)
+
+    def once() -> Download:
+        prepared = requests.Request("GET", url, params=params).prepare().url or url
+        log.info("GET %s", redact(prepared))
+        return _exchange(
+            lambda: session().get(url, params=params, timeout=limit, stream=True),
+            url,
+            what=what,
+            validate=validate,
+            secrets=secrets,
+            progress=progress,
+            timeout=limit,
+            words=("download", "file"),
+            empty_204=True,
+        )
+
+    return _retrying(
+        once, verb="download", what=what, host=host, tries=tries, secrets=secrets, shown=shown
+    )
+
+
+def _limits(timeout: float | None, retries: int | None) -> tuple[int, float]:
+    """Return the number of tries and each one's timeout: the given ones, else the settings'."""
     tries = max(1, int(settings.retries if retries is None else retries))
     limit = float(settings.requests_timeout if timeout is None else timeout)
-    what = what or urlparse(url).netloc
-    shown = redact(url, secrets)
-    host = urlparse(url).netloc
+    return tries, limit
+
+
+def _retrying(
+    once: Callable[[], Download],
+    *,
+    verb: str,
+    what: str,
+    host: str,
+    tries: int,
+    secrets: tuple[str, ...] = (),
+    shown: str | None = None,
+) -> Download:
+    """Call ``once`` until it answers, waiting after each passing failure (:class:`_Retry`).
+
+    The wait doubles from ``settings.backoff`` up to ``settings.backoff_max`` (or is the
+    server's ``Retry-After`` within that bound); after ``tries`` passing failures, one
+    :class:`~assetmap.errors.FetchError` ("Could not <verb> <what> from <host>: …"),
+    logged at DEBUG with the redacted URL ``shown`` when given.
+    """
     reason = ""
     for attempt in range(1, tries + 1):
         try:
-            return _once(
-                url,
-                params=params,
-                what=what,
-                validate=validate,
-                secrets=secrets,
-                progress=progress,
-                timeout=limit,
-            )
+            return once()
         except _Retry as exc:
             reason = exc.reason
             if attempt == tries:
@@ -279,27 +315,36 @@ def download(
             )
             _sleep(wait)
     msg = (
-        f"Could not download {what} from {host}: {redact(reason, secrets)} "
+        f"Could not {verb} {what} from {host}: {redact(reason, secrets)} "
         f"after {tries} tries; check the internet connection or try again later (the "
         "server may be busy or down), or run with --offline to use what is already cached."
     )
-    log.debug("%s (%s)", msg, shown)
+    if shown is not None:
+        log.debug("%s (%s)", msg, shown)
     raise FetchError(msg)
 
 
-def _once(
+def _exchange(
+    send: Callable[[], requests.Response],
     url: str,
     *,
-    params: Mapping[str, str] | None,
     what: str,
     validate: Callable[[bytes], None] | None,
     secrets: tuple[str, ...],
     progress: bool,
     timeout: float,
+    words: tuple[str, str],
+    empty_204: bool = False,
 ) -> Download:
-    log.info("GET %s", redact(requests.Request("GET", url, params=params).prepare().url or url))
+    """Send one request and return its whole, validated answer, or raise :class:`_Retry`.
+
+    ``words`` name what stalls or is cut short and what is unreadable in the reasons
+    ("download", "file" for a GET; "answer", "answer" for a POST). With ``empty_204``, an
+    empty HTTP 204 answer is not validated.
+    """
+    stream, body = words
     try:
-        resp = session().get(url, params=params, timeout=timeout, stream=True)
+        resp = send()
     except requests.Timeout:
         msg = f"no answer within {timeout:g} s"
         raise _Retry(msg) from None
@@ -317,26 +362,27 @@ def _once(
             status = f"HTTP {resp.status_code} ({_REASONS[resp.status_code]})"
             raise _Retry(status, wait=wait)
         if resp.status_code >= 400:
-            body = redact(resp.text[:2000], secrets)
+            text = redact(resp.text[:2000], secrets)
             msg = f"{urlparse(url).netloc} answered HTTP {resp.status_code} for {what}."
-            raise HTTPStatusError(msg, status=resp.status_code, url=final, body=body)
+            raise HTTPStatusError(msg, status=resp.status_code, url=final, body=text)
         try:
             data = _read(resp, what=what, progress=progress)
         except requests.Timeout:
-            msg = f"the download stalled for {timeout:g} s"
+            msg = f"the {stream} stalled for {timeout:g} s"
             raise _Retry(msg) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            msg = f"the download was cut short ({type(exc).__name__})"
+            msg = f"the {stream} was cut short ({type(exc).__name__})"
             raise _Retry(msg) from None
     finally:
         resp.close()
-    if validate is not None and not (resp.status_code == 204 and not data):
+    skip = empty_204 and resp.status_code == 204 and not data
+    if validate is not None and not skip:
         try:
             validate(data)
         except AssetmapError:
             raise
         except Exception as exc:
-            msg = f"the file is incomplete or unreadable ({exc})"
+            msg = f"the {body} is incomplete or unreadable ({exc})"
             raise _Retry(msg) from None
     return Download(
         content=data,
@@ -394,100 +440,21 @@ def post(
     ...     post("https://example.org/batch", files={"f": ("a.csv", b"1,x\n", "text/csv")}).content
     b'1,ok\n'
     """
-    tries = max(1, int(settings.retries if retries is None else retries))
-    limit = float(settings.requests_timeout if timeout is None else timeout)
+    tries, limit = _limits(timeout, retries)
     host = urlparse(url).netloc
     what = what or host
-    reason = ""
-    for attempt in range(1, tries + 1):
-        try:
-            return _post_once(
-                url,
-                data=data,
-                files=files,
-                what=what,
-                validate=validate,
-                progress=progress,
-                timeout=limit,
-            )
-        except _Retry as exc:
-            reason = exc.reason
-            if attempt == tries:
-                break
-            wait = min(settings.backoff * 2 ** (attempt - 1), settings.backoff_max)
-            if exc.wait is not None:
-                wait = min(max(wait, exc.wait), settings.backoff_max)
-            log.warning(
-                "%s: %s; trying again in %.0f s (try %d of %d)",
-                what,
-                redact(reason),
-                wait,
-                attempt + 1,
-                tries,
-            )
-            _sleep(wait)
-    msg = (
-        f"Could not get {what} from {host}: {redact(reason)} after {tries} tries; check the "
-        "internet connection or try again later (the server may be busy or down), or run "
-        "with --offline to use what is already cached."
-    )
-    raise FetchError(msg)
 
+    def once() -> Download:
+        log.info("POST %s", redact(url))
+        return _exchange(
+            lambda: session().post(url, data=data, files=files, timeout=limit, stream=True),
+            url,
+            what=what,
+            validate=validate,
+            secrets=(),
+            progress=progress,
+            timeout=limit,
+            words=("answer", "answer"),
+        )
 
-def _post_once(
-    url: str,
-    *,
-    data: Mapping[str, str] | None,
-    files: Mapping[str, tuple[str, bytes, str]] | None,
-    what: str,
-    validate: Callable[[bytes], None] | None,
-    progress: bool,
-    timeout: float,
-) -> Download:
-    log.info("POST %s", redact(url))
-    try:
-        resp = session().post(url, data=data, files=files, timeout=timeout, stream=True)
-    except requests.Timeout:
-        msg = f"no answer within {timeout:g} s"
-        raise _Retry(msg) from None
-    except requests.ConnectionError as exc:
-        msg = f"the connection failed ({type(exc).__name__})"
-        raise _Retry(msg) from None
-    except requests.RequestException as exc:
-        msg = f"Could not ask {urlparse(url).netloc} for {what} ({type(exc).__name__})."
-        raise FetchError(msg) from None
-    final = redact(resp.url or url)
-    try:
-        if resp.status_code in RETRY_STATUS:
-            wait = _retry_after(resp) if resp.status_code in (429, 503) else None
-            status = f"HTTP {resp.status_code} ({_REASONS[resp.status_code]})"
-            raise _Retry(status, wait=wait)
-        if resp.status_code >= 400:
-            body = redact(resp.text[:2000])
-            msg = f"{urlparse(url).netloc} answered HTTP {resp.status_code} for {what}."
-            raise HTTPStatusError(msg, status=resp.status_code, url=final, body=body)
-        try:
-            content = _read(resp, what=what, progress=progress)
-        except requests.Timeout:
-            msg = f"the answer stalled for {timeout:g} s"
-            raise _Retry(msg) from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            msg = f"the answer was cut short ({type(exc).__name__})"
-            raise _Retry(msg) from None
-    finally:
-        resp.close()
-    if validate is not None:
-        try:
-            validate(content)
-        except AssetmapError:
-            raise
-        except Exception as exc:
-            msg = f"the answer is incomplete or unreadable ({exc})"
-            raise _Retry(msg) from None
-    return Download(
-        content=content,
-        url=final,
-        status=resp.status_code,
-        headers=dict(resp.headers),
-        retrieved=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
+    return _retrying(once, verb="get", what=what, host=host, tries=tries)

@@ -31,7 +31,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -223,6 +223,19 @@ def acs_requests(
     return out
 
 
+def _table_rows(data: bytes | str) -> list[list[Any]]:
+    """Rows of a Census Data API answer, the header first; ``ValueError`` when it is no table."""
+    rows = json.loads(data)
+    if (
+        not isinstance(rows, list)
+        or not rows
+        or not all(isinstance(r, list) and len(r) == len(rows[0]) for r in rows)
+    ):
+        msg = "not a Census Data API table (a JSON array of equally long rows)"
+        raise ValueError(msg)
+    return rows
+
+
 def read_acs_json(data: bytes | str) -> pd.DataFrame:
     """Parse a Census Data API answer (a JSON array of rows, the first the header).
 
@@ -244,14 +257,7 @@ def read_acs_json(data: bytes | str) -> pd.DataFrame:
     >>> read_acs_json(text).loc["25019950100", ["B01001_001E", "B01001_001M"]].tolist()
     [2900.0, 0.0]
     """
-    rows = json.loads(data)
-    if (
-        not isinstance(rows, list)
-        or not rows
-        or not all(isinstance(r, list) and len(r) == len(rows[0]) for r in rows)
-    ):
-        msg = "not a Census Data API table (a JSON array of equally long rows)"
-        raise ValueError(msg)
+    rows = _table_rows(data)
     header = [str(h) for h in rows[0]]
     df = pd.DataFrame(rows[1:], columns=header)
     geo = [c for c in ("state", "county", "tract", "block group") if c in df.columns]

@@ -27,7 +27,6 @@ mostly inside the place's outline (:func:`clip_to_place`, with the outline from
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -402,14 +401,7 @@ def place_keys(state_fips: str, place_fips: str | None = None, *, year: int) -> 
 
 def _rows(data: bytes, geo: Sequence[str]) -> list[dict[str, str]]:
     """Rows of an API answer as dicts; ``ValueError`` when it is not such a table."""
-    rows = json.loads(data)
-    if (
-        not isinstance(rows, list)
-        or not rows
-        or not all(isinstance(r, list) and len(r) == len(rows[0]) for r in rows)
-    ):
-        msg = "not a Census Data API table (a JSON array of equally long rows)"
-        raise ValueError(msg)
+    rows = census._table_rows(data)
     header = [str(h) for h in rows[0]]
     missing = [c for c in ("NAME", POPULATION, *geo) if c not in header]
     if missing:

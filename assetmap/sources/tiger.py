@@ -139,6 +139,15 @@ def _tract_name(tractce: str) -> str:
     return f"Census Tract {base}" + (f".{sub}" if sub != "00" else "")
 
 
+def _read_zip(path: str, where: str, *, file: str) -> gpd.GeoDataFrame:
+    """Read the features of a Census zip matching ``where`` (a FetchError when unreadable)."""
+    try:
+        return gpd.read_file(path, where=where)
+    except Exception as exc:
+        msg = f"cannot read the {file} file {path} ({exc}); clear it with `assetmap cache clear`"
+        raise FetchError(msg) from exc
+
+
 def read_boundaries(path: str, county: str, *, level: str = "tract") -> gpd.GeoDataFrame:
     """Read one county's units from a Census boundary zip.
 
@@ -157,11 +166,7 @@ def read_boundaries(path: str, county: str, *, level: str = "tract") -> gpd.GeoD
         Census Tract 9501"), ``ALAND`` and ``AWATER`` (m²), ``water_only``; EPSG:4326.
     """
     where = f"STATEFP = '{county[:2]}' AND COUNTYFP = '{county[2:]}'"
-    try:
-        gdf = gpd.read_file(path, where=where)
-    except Exception as exc:
-        msg = f"cannot read the boundary file {path} ({exc}); clear it with `assetmap cache clear`"
-        raise FetchError(msg) from exc
+    gdf = _read_zip(path, where, file="boundary")
     if len(gdf) == 0:
         msg = f"the boundary file has no {level.replace('-', ' ')}s in county {county}"
         raise FetchError(msg)
@@ -220,15 +225,13 @@ def fetch_boundaries(
     geopandas.GeoDataFrame
         See :func:`read_boundaries`.
     """
-    c = cache or Cache()
     state = county[:2]
-    key = boundary_key(state, level=level, year=year, kind=kind)
     path = _cached_zip(
-        key,
+        boundary_key(state, level=level, year=year, kind=kind),
         lambda: boundary_url(state, level=level, year=year, kind=kind),
         what=f"{year} {level} boundaries of state {state}",
         file=f"{year} {level} boundary file",
-        cache=c,
+        cache=cache,
         offline=offline,
         progress=progress,
     )
@@ -241,11 +244,16 @@ def _cached_zip(
     *,
     what: str,
     file: str,
-    cache: Cache,
+    cache: Cache | None,
     offline: bool,
     progress: bool,
 ) -> Path:
-    """Return the cached zip of ``key``, downloaded (validated, then cached) when missing."""
+    """Return the cached zip of ``key``, downloaded (validated, then cached) when missing.
+
+    ``url`` is called only to download; a 404 says the ``file`` of that vintage is not
+    published yet.
+    """
+    cache = cache or Cache()
     path = cache.get(key)
     if path is not None:
         return path
@@ -297,11 +305,7 @@ def read_place(path: str, geoid: str) -> gpd.GeoDataFrame:
     if not (len(geoid) == 7 and geoid.isdigit()):
         msg = f"a Census place code has seven digits (state and place), not {geoid!r}"
         raise ConfigError(msg)
-    try:
-        gdf = gpd.read_file(path, where=f"GEOID = '{geoid}'")
-    except Exception as exc:
-        msg = f"cannot read the place file {path} ({exc}); clear it with `assetmap cache clear`"
-        raise FetchError(msg) from exc
+    gdf = _read_zip(path, f"GEOID = '{geoid}'", file="place")
     if len(gdf) == 0:
         msg = f"the place file {path} has no place {geoid}; check the place code and --year"
         raise FetchError(msg)
@@ -340,12 +344,8 @@ def fetch_place(
         Seven digits, state and place ("4263624").
     year : int
         Vintage, the same as the units'.
-    kind : {"cb", "tiger"}
-        Cartographic boundary (shoreline-clipped) or TIGER/Line files.
-    cache : Cache, optional
-    offline : bool
-        Use only the cache (raise :class:`~assetmap.cache.MissingFromCache`).
-    progress : bool
+    kind, cache, offline, progress
+        As in :func:`fetch_boundaries`.
 
     Returns
     -------
@@ -358,14 +358,13 @@ def fetch_place(
     >>> reading.loc["4263624", "name"]  # doctest: +SKIP
     'Reading city'
     """
-    c = cache or Cache()
     state = geoid[:2]
     path = _cached_zip(
         place_key(state, year=year, kind=kind),
         lambda: place_url(state, year=year, kind=kind),
         what=f"{year} place boundaries of state {state} (for place {geoid})",
         file=f"{year} place boundary file",
-        cache=c,
+        cache=cache,
         offline=offline,
         progress=progress,
     )
