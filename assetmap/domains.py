@@ -18,7 +18,27 @@ import yaml
 from assetmap._resources import layers_dir
 from assetmap.errors import ConfigError
 
-__all__ = ["Domain", "DomainMatcher", "is_taxonomy_code", "load_domains", "normalise_label"]
+__all__ = [
+    "Domain",
+    "DomainMatcher",
+    "is_taxonomy_code",
+    "load_domains",
+    "normalise_label",
+    "safe_load_yaml",
+]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load_yaml(text: str) -> Any:
+    """Parse YAML safely, with libyaml's C parser when PyYAML has it (about 10x faster).
+
+    Examples
+    --------
+    >>> safe_load_yaml("a: [1, 2]")
+    {'a': [1, 2]}
+    """
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader, C or Python
 
 
 @dataclass(frozen=True)
@@ -69,7 +89,7 @@ def load_domains(path: str | Path | None = None) -> dict[str, Domain]:
     """
     p = Path(path) if path is not None else layers_dir() / "domains.yml"
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = safe_load_yaml(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         msg = f"{p}: cannot read the domain definitions ({exc})"
         raise ConfigError(msg) from exc

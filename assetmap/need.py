@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from assetmap._resources import layers_dir
+from assetmap.domains import safe_load_yaml
 from assetmap.errors import ConfigError, InputError
 
 __all__ = [
@@ -110,7 +111,7 @@ def load_indicators(path: str | Path | None = None) -> IndicatorSet:
     """
     p = layers_dir() / "indicators.yml" if path in (None, "default") else Path(str(path))
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = safe_load_yaml(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         msg = f"{p}: cannot read indicator definitions ({exc})"
         raise ConfigError(msg) from exc

@@ -39,7 +39,7 @@ from assetmap.anchor import Anchor, anchor_from_config
 from assetmap.assets import combine, read_assets, rejected_rows
 from assetmap.atlas import Atlas
 from assetmap.dedupe import DedupeResult, dedupe
-from assetmap.domains import Domain, load_domains
+from assetmap.domains import Domain, load_domains, safe_load_yaml
 from assetmap.errors import ConfigError
 from assetmap.need import IndicatorSet, load_indicators
 from assetmap.provenance import file_record, library_version
@@ -166,7 +166,7 @@ def load_project(path: str | Path) -> Project:
     """
     p = Path(path)
     try:
-        cfg = yaml.safe_load(p.read_text(encoding="utf-8"))
+        cfg = safe_load_yaml(p.read_text(encoding="utf-8"))
     except OSError as exc:
         msg = f"{p}: cannot read the project file ({exc})"
         raise ConfigError(msg) from exc
