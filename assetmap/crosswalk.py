@@ -364,6 +364,11 @@ def areal_crosswalk(
 ) -> pd.DataFrame:
     """Build a crosswalk from ZCTA polygons: by residents where known, else by area.
 
+    By area, a zone's weight for a unit is the share of the zone's area inside it (the
+    share beyond the units stays outside the region): the same apportioning as PySAL
+    tobler's ``area_interpolate(..., allocate_total=False)`` for counts, which the tests
+    use as their oracle; here it is a reusable table, applied by :func:`apportion`.
+
     Parameters
     ----------
     zones : geopandas.GeoDataFrame

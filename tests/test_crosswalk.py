@@ -244,3 +244,34 @@ def test_ids_are_padded_only_against_census_style_ids():
     ]
     # ids of mixed width (neighbourhood codes) are left alone
     assert pad_ids(raw, pd.Index(["BX0101", "1"])).tolist() == raw.tolist()
+
+
+def test_area_weights_agree_with_pysal_tobler():
+    """Apportioning by area equals tobler's areal interpolation of extensive counts."""
+    from tobler.area_weighted import area_interpolate
+
+    rng = np.random.default_rng(3)
+    units = squares(6)
+    # irregular zones that straddle the units and reach beyond them
+    zones = gpd.GeoDataFrame(
+        {"zip": ["10451", "10452", "10453", "10454"]},
+        geometry=[
+            box(X0 - 150, Y0 - 50, X0 + 1300, Y0 + 700),
+            box(X0 + 1300, Y0 - 50, X0 + 3100, Y0 + 400),
+            box(X0 + 1300, Y0 + 400, X0 + 3100, Y0 + 1100),
+            box(X0 + 3100, Y0 + 200, X0 + 6500, Y0 + 900),
+        ],
+        crs=UTM,
+    )
+    counts = pd.DataFrame({"zip": zones["zip"], "n": rng.integers(10, 500, 4).astype(float)})
+    cw = areal_crosswalk(zones, units, zone_id="zip")
+    ours = apportion(counts, cw, zcta="zip", columns=["n"])
+    ours = ours[ours["unit_id"] != OUTSIDE].groupby("unit_id")["n"].sum()
+    src = zones.assign(n=counts["n"].to_numpy())
+    target = units.to_crs(UTM).reset_index()
+    # allocate_total=False: a zone's share beyond the units stays outside, as in ours
+    theirs = area_interpolate(src, target, extensive_variables=["n"], allocate_total=False)
+    theirs.index = target["unit_id"]
+    np.testing.assert_allclose(
+        ours.reindex(theirs.index).fillna(0).to_numpy(), theirs["n"].to_numpy(), rtol=1e-9
+    )
