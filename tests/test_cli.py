@@ -258,3 +258,54 @@ def test_the_wheel_ships_layers_sample_and_templates(tmp_path):
         "assetmap/_map_web/assetmap-map.js",
     ):
         assert needed in names, needed
+
+
+def test_a_study_from_messy_real_world_lists_builds_and_counts_every_row(tmp_path):
+    """Every kind of list a coalition is handed, in one build: nothing crashes, nothing is
+    silently lost, every source is cited and its services reach the map."""
+    import zipfile
+
+    fixtures = Path(__file__).parent / "fixtures"
+    hsds_zip = tmp_path / "211_feed.zip"
+    with zipfile.ZipFile(hsds_zip, "w") as z:
+        for f in sorted((fixtures / "hsds" / "bronx_v3").iterdir()):
+            z.write(f, f"export/{f.name}")
+    # a city open-data export: semicolons, a title line, one Socrata "Location" column,
+    # a unicode minus, a hemisphere letter, Null Island and an unknown domain
+    (tmp_path / "city_pantries.csv").write_text(
+        "Food Pantry List (exported 2024-05-01)\n"
+        "Program Name;Service Type;Location;Phone\n"
+        "Tremont Pantry;Food Pantry;(40.8470, \u221273.8980);718-555-0190\n"
+        "Belmont Pantry;food bank;40.8560 N, 73.8870 W;\n"
+        "Ghost Pantry;food;(0, 0);\n"
+        "Mystery Help;astrology;(40.85, -73.89);\n",
+        encoding="utf-8",
+    )
+    yml = tmp_path / "study.yml"
+    yml.write_text(
+        "name: Messy lists\n"
+        f"units: {{path: {sample_dir() / 'units.geojson'}}}\n"
+        "assets:\n"
+        f"  - {{path: {hsds_zip}, source: '211'}}\n"
+        f"  - {{path: {fixtures / 'osm' / 'bronx_amenities.osm'}, source: osm}}\n"
+        f"  - {{path: {fixtures / 'realworld' / 'hrsa_sites_real_header.csv'}, source: hrsa}}\n"
+        "  - {path: city_pantries.csv, source: city, columns: {domain: Service Type}}\n"
+        "sources:\n  - {name: City open data, vintage: '2024'}\n"
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["build", str(yml), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    prov = json.loads((out / "provenance.json").read_text())
+    counts = prov["asset_counts"]
+    assert counts["records_read"] == counts["records_kept"] + counts["records_rejected"]
+    rejected = pd.read_csv(out / "rejected.csv")
+    assert len(rejected) == counts["records_rejected"]
+    assert set(rejected["source"]) >= {"211", "osm", "hrsa", "city"}
+    city = rejected[rejected["source"] == "city"].set_index("row")
+    assert "0, 0" in city.loc[5, "problem"] and "astrology" in city.loc[6, "problem"]
+    kept = pd.read_csv(out / "assets.csv")
+    for name in ("Tremont Pantry", "Belmont Pantry", "Example Mott Haven Family Health"):
+        assert kept["name"].str.contains(name, regex=False).any(), name
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "Tremont Pantry" in html and "Belmont Pantry" in html
+    assert "City open data" in (out / "report.md").read_text(encoding="utf-8")
