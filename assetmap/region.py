@@ -79,6 +79,11 @@ def read_units(
     for col in (id, population) + ((name,) if name else ()):
         if col not in gdf.columns:
             msg = f"column not found; the file has {', '.join(map(str, gdf.columns))}"
+            if col == population and {"GEOID", "ALAND"} <= set(map(str, gdf.columns)):
+                msg += (
+                    ". Census boundary files carry no population: `assetmap fetch` gathers "
+                    "the same units with ACS estimates, or join a population column first"
+                )
             raise InputError(msg, file=str(path), column=col)
     gdf = gdf.rename(columns={id: "unit_id", population: "population"})
     if name and name != "name":

@@ -77,3 +77,16 @@ def test_projected_units_are_stored_in_wgs84(tmp_path: Path) -> None:
     units = am.read_units(path, id="GEOID", name="NAME", population="POP")
     assert units.crs.to_epsg() == 4326
     assert units.total_bounds == pytest.approx(SQUARE.bounds, abs=1e-7)
+
+
+def test_census_boundary_file_without_population_says_where_to_get_it(tmp_path: Path) -> None:
+    gdf = gpd.GeoDataFrame(
+        {"GEOID": ["36005000100"], "NAMELSAD": ["Census Tract 1"], "ALAND": [1000]},
+        geometry=[SQUARE],
+        crs="EPSG:4269",
+    )
+    path = tmp_path / "cb_2023_36_tract_500k.gpkg"
+    gdf.to_file(path)
+    with pytest.raises(InputError) as err:
+        am.read_units(path, id="GEOID", name="NAMELSAD")
+    assert "'population'" in str(err.value) and "assetmap fetch" in str(err.value)
