@@ -16,7 +16,7 @@ import tempfile
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import geopandas as gpd
 import pytest
@@ -24,7 +24,9 @@ import responses
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "census"
 KEY = "TESTKEY-4f1d9c2a7b6e5d3c0a9f8e7d6c5b4a39-SECRET"
-CENSUS = re.compile(r"https://api\.census\.gov/data/(\d{4})/acs/acs5(/profile)?(\?|$)")
+CENSUS = re.compile(
+    r"https://api\.census\.gov/data/(\d{4})/acs/acs5(/profile)?(?:/variables/([^/?]+)\.json)?(\?|$)"
+)
 TRACT_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_tract_500k.zip"
 BG_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_bg_500k.zip"
 PLACE_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_place_500k.zip"
@@ -138,9 +140,43 @@ def _places_table(q: dict[str, str]) -> list[list[str]] | None:
     return PLACE_PARTS.get(where.get("state", "") + where.get("place", ""))
 
 
+# Geography columns the data answers end with; the API describes none of them under
+# /variables/ (the package then keeps them as text).
+_GEO_COLUMNS = ("state", "county", "tract", "block group")
+_SUMMARY_LEVEL = {"tract": "1400000US", "block group": "1500000US"}
+
+
+@lru_cache(maxsize=4)
+def _described(profile: bool) -> frozenset[str]:
+    """The variables the fixtures of a dataset hold (what /variables/<code>.json knows)."""
+    pattern = "acs5_profile_2023_*.json" if profile else "acs5_2023_*.json"
+    out = {"NAME", "GEO_ID"}
+    for path in FIX.glob(pattern):
+        out.update(json.loads(path.read_text(encoding="utf-8"))[0])
+    return frozenset(out - set(_GEO_COLUMNS))
+
+
+def _variable(code: str, profile: bool) -> tuple[int, dict, str]:
+    """``/variables/<code>.json`` as the API answers it: the variable's description."""
+    if code not in _described(profile):
+        return 404, {"Content-Type": "text/plain"}, f"error: unknown variable '{code}'"
+    if code in ("NAME", "GEO_ID"):
+        label = "Geographic Area Name" if code == "NAME" else "Geography"
+        desc = {"name": code, "label": label, "concept": "Geography", "predicateType": "string",
+                "group": "N/A", "limit": 0, "predicateOnly": True}  # fmt: skip
+    else:
+        group = code.split("_")[0]
+        label = ("Margin of Error" if code.endswith("M") else "Estimate") + "!!Total:"
+        desc = {"name": code, "label": label, "concept": group, "predicateType": "int",
+                "group": group, "limit": 0, "predicateOnly": True,
+                "attributes": f"{code}A"}  # fmt: skip
+    return 200, {"Content-Type": "application/json;charset=utf-8"}, json.dumps(desc, indent=2)
+
+
 def census_callback(request):  # noqa: ANN001, ANN201 - a responses callback
     """Answer like api.census.gov for counties 25019 and 25007 (tracts and block groups),
-    2023, and for the places above with their county parts."""
+    2023, the variables' descriptions the ``census`` package asks for their types, and the
+    places above with their county parts."""
     m = CENSUS.match(request.url.split("?")[0])
     q = {k: v[0] for k, v in parse_qs(urlparse(request.url).query).items()}
     if q.get("key") != KEY:
@@ -148,6 +184,8 @@ def census_callback(request):  # noqa: ANN001, ANN201 - a responses callback
         return 200, {"Content-Type": "text/html;charset=utf-8"}, html
     if m is None or m.group(1) != "2023":
         return 404, {"Content-Type": "text/html"}, (FIX / "vintage_404.html").read_text()
+    if m.group(3) is not None:
+        return _variable(unquote(m.group(3)), bool(m.group(2)))
     level = q["for"].split(":")[0]
     if level in ("place", "county (or part)"):
         table = _places_table(q)
@@ -167,7 +205,12 @@ def census_callback(request):  # noqa: ANN001, ANN201 - a responses callback
     if rows is None:  # the API answers an empty 204 when no area matches
         return 204, {}, ""
     header = rows[0]
-    geo = [c for c in ("state", "county", "tract", "block group") if c in header]
+    geo = [c for c in _GEO_COLUMNS if c in header]
+    if "GEO_ID" not in header:  # asked for by the census package when it splits >49 fields
+        prefix = _SUMMARY_LEVEL[geo[-1]]
+        gi = [header.index(g) for g in geo]
+        rows = [[*header, "GEO_ID"]] + [[*r, prefix + "".join(r[i] for i in gi)] for r in rows[1:]]
+        header = rows[0]
     idx = []
     for f in q["get"].split(","):
         if f not in header:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
 import requests
 import responses
@@ -74,7 +75,13 @@ def test_fetches_every_indicator_variable_with_margins(cache_dir):
     with responses.RequestsMock() as rsps:
         _ok(rsps)
         df = fetch_acs("25019", year=2023)
-        assert len(rsps.calls) == 2
+        # the two tables, then (asked by the census package for each column's type) one
+        # /variables/<column>.json per column of each: NAME, the E and M codes, and the
+        # geography columns state, county, tract
+        data = [c for c in rsps.calls if "/variables/" not in c.request.url]
+        assert len(data) == 2
+        n = len(census.acs_variables())
+        assert len(rsps.calls) == 2 + 2 * n + 2 * 4
     want = [f"{v}{s}" for v in census.acs_variables() for s in ("E", "M")]
     assert set(want) <= set(df.columns)
     assert df.loc["25019950201", "B01001_001E"] == 2900.0
@@ -189,7 +196,7 @@ def test_truncated_json_is_retried_and_never_cached(cache_dir, waits):
         rsps.add_callback(responses.GET, CENSUS, callback=good)
         df = fetch_acs("25019", variables=["B01001_001"])
     assert len(df) == 5 and waits == [2.0]
-    [entry] = Cache(cache_dir).entries()
+    [entry] = [e for e in Cache(cache_dir).entries() if "variable" not in e["query"]]
     assert entry["bytes"] > 100  # the whole answer, not the cut one
 
 
@@ -253,3 +260,127 @@ def test_the_key_is_never_logged_cached_or_shown(cache_dir, caplog, monkeypatch,
             fetch_acs("25019", variables=["DP02_0001"], cache=Cache(cache_dir / "other"))
     assert KEY not in str(err.value) and err.value.__cause__ is None
     assert KEY not in caplog.text
+
+
+# --- through the census package, on our transport ------------------------------------
+
+
+def _refuse_sockets(monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise OSError("the network is disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_acs_rows_come_through_the_census_package(cache_dir, monkeypatch):
+    import census as census_pkg
+
+    seen = []
+    real_get = census_pkg.core.ACS5Client.get
+
+    def spy(self, fields, geo, year=None, **kwargs):
+        seen.append((type(self).__name__, list(fields), dict(geo), year))
+        return real_get(self, fields, geo, year=year, **kwargs)
+
+    monkeypatch.setattr(census_pkg.core.ACS5Client, "get", spy)
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        df = fetch_acs("25019", year=2023)
+        urls = [c.request.url for c in rsps.calls]
+    reqs = acs_requests("25019", year=2023)
+    assert [s[0] for s in seen] == ["ACS5Client", "ACS5DpClient"]
+    assert [s[1] for s in seen] == [["NAME", *r.fields] for r in reqs]
+    assert seen[0][2] == {"for": "tract:*", "in": "state:25 county:019"} and seen[0][3] == 2023
+    # the package asked each column's type; every request carried the real key, only it
+    assert any("/acs/acs5/variables/B01001_001E.json" in u for u in urls)
+    assert any("/acs/acs5/profile/variables/DP03_0005E.json" in u for u in urls)
+    assert all(f"key={KEY}" in u for u in urls)
+    assert df.loc["25019950201", "B01001_001E"] == 2900.0
+
+
+def test_the_package_rows_make_the_same_table_as_the_raw_answer(cache_dir):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        df = fetch_acs("25019", year=2023)
+    c = Cache(cache_dir)
+    raw = [read_acs_json(c.get(r.key).read_bytes()) for r in acs_requests("25019", year=2023)]
+    want = raw[0].join(raw[1].drop(columns="NAME"), how="outer").sort_index()
+    pd.testing.assert_frame_equal(df, want, check_exact=True)
+    assert df.index.dtype == object and df.index.name == "GEOID"
+    assert df.index.tolist()[0] == "25019950100"  # zero-padded parts, as the API writes them
+    assert df.to_csv() == want.to_csv()
+
+
+def test_second_fetch_runs_with_the_network_disabled_thanks_to_cached_types(cache_dir, monkeypatch):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        first = fetch_acs("25019", year=2023)
+    types = [e for e in Cache(cache_dir).entries() if " variable " in e["query"]]
+    assert {e["geography"] for e in types} == {"us"}  # one description serves every county
+    assert any(e["query"] == "acs5 variable B01001_001E" for e in types)
+    assert any(e["query"] == "acs5 variable tract" and e["status"] == 404 for e in types)
+    _refuse_sockets(monkeypatch)
+    monkeypatch.delenv("CENSUS_API_KEY")  # not needed when nothing is downloaded
+    with responses.RequestsMock() as rsps:  # nothing registered: any request would fail
+        again = fetch_acs("25019", year=2023)
+        offline = fetch_acs("25019", year=2023, offline=True)
+        assert len(rsps.calls) == 0
+    assert again.equals(first) and offline.equals(first)
+    assert again.to_csv() == first.to_csv()
+
+
+def test_a_cache_without_the_types_still_rebuilds_offline(cache_dir, monkeypatch):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        first = fetch_acs("25019", year=2023)
+    c = Cache(cache_dir)
+    removed = c.clear(source="census", geography="us")  # as written before types were kept
+    assert removed > 0 and len(c.entries()) == 2
+    _refuse_sockets(monkeypatch)
+    with responses.RequestsMock() as rsps:
+        again = fetch_acs("25019", year=2023, offline=True)
+        assert len(rsps.calls) == 0
+    assert again.to_csv() == first.to_csv()
+
+
+def test_a_key_page_for_a_type_is_the_same_sentence(cache_dir, monkeypatch):
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        fetch_acs("25019", variables=["B01001_001"])
+    Cache(cache_dir).clear(source="census", geography="us")
+    monkeypatch.setenv("CENSUS_API_KEY", "wrong-key-123456")
+    with responses.RequestsMock() as rsps:
+        _ok(rsps)
+        with pytest.raises(ConfigError) as err:
+            fetch_acs("25019", variables=["B01001_001"])
+        assert len(rsps.calls) == 1 and "/variables/" in rsps.calls[0].request.url
+    assert "did not accept the API key" in str(err.value)
+    assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    ("raised", "kind", "words"),
+    [
+        ("UnsupportedYearException", ConfigError, "knows no 2023 ACS acs5 estimates"),
+        ("APIKeyError", ConfigError, "did not accept the API key"),
+        ("CensusException", FetchError, "The Census API answered an error for ACS acs5"),
+        ("KeyError", FetchError, "Could not read the Census API's answer"),
+    ],
+)
+def test_the_packages_own_errors_become_one_sentence(cache_dir, monkeypatch, raised, kind, words):
+    import census as census_pkg
+
+    exc_type = getattr(census_pkg.core, raised, None) or KeyError
+
+    def fail(self, *args, **kwargs):
+        raise exc_type("from inside the package")
+
+    monkeypatch.setattr(census_pkg.core.ACS5Client, "get", fail)
+    with pytest.raises(kind) as err:
+        fetch_acs("25019", variables=["B01001_001"])
+    assert words in str(err.value) and "\n" not in str(err.value)
+    assert err.value.__suppress_context__  # no traceback from inside the package

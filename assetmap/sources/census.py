@@ -1,22 +1,29 @@
-"""American Community Survey 5-year estimates and margins from the Census Data API.
+"""American Community Survey 5-year estimates and margins, through the ``census`` package.
 
 Every variable ``layers/indicators.yml`` names is requested with its estimate (``E``)
 and 90% margin of error (``M``), plus total population (``B01001_001``), for the tracts
 or block groups of one county and one vintage. Detailed tables (``B…``, ``C…``) come
-from ``/data/<year>/acs/acs5``, data profiles (``DP…``) from ``/acs/acs5/profile`` and
-subject tables (``S…``) from ``/acs/acs5/subject``; at most 48 variables go in one
-request (the API takes 50 with ``NAME``) and the answers are joined on GEOID.
+from ``census.Census(...).acs5``, data profiles (``DP…``) from ``.acs5dp`` and subject
+tables (``S…``) from ``.acs5st``, each asked with
+``.get(["NAME", ...], geo={"for": "tract:*", "in": "state:25 county:019"}, year=2023)``.
+At most 48 variables go in one call: with ``NAME`` that is the package's own chunk of 49,
+so each planned :class:`AcsRequest` is one API request (no ``GEO_ID`` join) and one
+cache entry; the answers are joined on GEOID.
 
-Requests are sent directly over HTTPS in the API's own query format
-(``?get=NAME,B01001_001E,...&for=tract:*&in=state:25 county:019&key=...``) through
-:mod:`assetmap.sources._http`, not through the ``census`` package: that package asks the
-API once more for every variable's type (dozens of extra calls to record and cache), has
-no timeout or backoff, and hands back parsed rows, so the raw answer could not be
-checksummed and cached as it came.
+Why both the package and our own transport: the package knows the API's semantics
+(endpoints per dataset, the ``get``/``for``/``in`` query, each column cast by the type
+the API gives for it in ``/variables/<code>.json``), but has no timeout or backoff and
+hands back parsed rows. So it is given :class:`~assetmap.sources._census_session.CensusSession`
+as its ``session``: every request goes through :mod:`assetmap.sources._http` (timeouts,
+bounded retries, truncated answers asked again, the key redacted) and every raw answer,
+the variable types included, into :mod:`assetmap.cache` with its checksum. A second run
+asks nothing, and ``offline=True`` lists every missing table at once. The package's
+rows are turned into the same table :func:`read_acs_json` makes of a raw answer.
 
 The API key is read from the ``CENSUS_API_KEY`` environment variable, else from the file
-:func:`assetmap.settings.census_key_path` (one line). It is sent only as the ``key``
-parameter and is never printed, logged, cached or written: URLs are redacted first.
+:func:`assetmap.settings.census_key_path` (one line), only when something must be
+downloaded. It is sent only as the ``key`` parameter and is never printed, logged, cached
+or written: URLs are redacted first, and cache keys are made without it.
 
 ACS special values (Census Bureau, "Notes on ACS API variable types and annotation
 values"): negative sentinel estimates (-666666666 and kin) mean no estimate and become
@@ -35,11 +42,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from census import Census
+from census.core import APIKeyError, CensusException, UnsupportedYearException
 
 from assetmap import settings
 from assetmap.cache import Cache, CacheKey, MissingFromCache
-from assetmap.errors import ConfigError, FetchError
-from assetmap.sources._http import HTTPStatusError, download, redact, remember_secret
+from assetmap.errors import AssetmapError, ConfigError, FetchError
+from assetmap.sources._census_session import KEY_MESSAGE, CensusSession, answer_key, check_key_page
+from assetmap.sources._http import HTTPStatusError, redact, remember_secret
 
 if TYPE_CHECKING:
     from assetmap.need import IndicatorSet
@@ -62,8 +72,11 @@ FIRST_YEAR = 2009
 #: Total population (ACS table B01001), the units' population.
 POPULATION = "B01001_001"
 LEVELS = {"tract": "tract", "block-group": "block group"}
-_MAX_FIELDS = 48
+_MAX_FIELDS = 48  # with NAME, 49: the census package's chunk, so one call is one request
 _CONTROLLED_MOE = -555555555
+_GEO = {"state": 2, "county": 3, "tract": 6, "block group": 1}  # GEOID parts and widths
+#: Given to :class:`census.Census`, which insists on a key; the session sends the real one.
+_KEY_HELD_BY_SESSION = "held-by-the-session"
 
 
 def census_key(key: str | None = None) -> str:
@@ -150,10 +163,8 @@ class AcsRequest:
 
     @property
     def key(self) -> CacheKey:
-        """Where the answer is cached."""
-        name = self.dataset.replace("acs/", "").replace("/", "-")
-        query = f"{name} {self.level} " + ",".join(self.fields)
-        return CacheKey("census", str(self.year), self.county, query, "json")
+        """Where the answer is cached (the session files it under the same key)."""
+        return answer_key(self.url, self.params)
 
 
 def acs_requests(
@@ -258,13 +269,25 @@ def read_acs_json(data: bytes | str) -> pd.DataFrame:
     [2900.0, 0.0]
     """
     rows = _table_rows(data)
-    header = [str(h) for h in rows[0]]
-    df = pd.DataFrame(rows[1:], columns=header)
-    geo = [c for c in ("state", "county", "tract", "block group") if c in df.columns]
+    return _frame([str(h) for h in rows[0]], rows[1:])
+
+
+def _geo_part(value: Any, width: int) -> str:
+    """One GEOID part as the API writes it, also when a type made it a number."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)).zfill(width)
+    return str(value)
+
+
+def _frame(header: list[str], body: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    """Build the table of :func:`read_acs_json` from a header and rows (text or numbers)."""
+    df = pd.DataFrame([list(r) for r in body], columns=header)
+    geo = [c for c in _GEO if c in df.columns]
     if geo[:2] != ["state", "county"]:
         msg = "the answer has no state and county columns"
         raise ValueError(msg)
-    df.index = pd.Index(df[geo].astype(str).agg("".join, axis=1), name="GEOID")
+    parts = pd.DataFrame({c: [_geo_part(v, _GEO[c]) for v in df[c]] for c in geo}, index=df.index)
+    df.index = pd.Index(parts.agg("".join, axis=1) if len(df) else [], name="GEOID", dtype=object)
     df = df.drop(columns=geo)
     for c in df.columns:
         if c == "NAME":
@@ -276,24 +299,9 @@ def read_acs_json(data: bytes | str) -> pd.DataFrame:
     return df
 
 
-def _looks_like_key_page(data: bytes) -> bool:
-    head = data[:4000].lower()
-    return b"<" in head[:50] and (b"key" in head and (b"invalid" in head or b"missing" in head))
-
-
 def _validate(data: bytes) -> None:
-    stripped = data.lstrip()
-    if stripped[:1] == b"<":
-        if _looks_like_key_page(stripped):
-            msg = (
-                "The Census API did not accept the API key (it answered with its 'Invalid "
-                "Key' page). Check CENSUS_API_KEY or the key file for a typo, and activate "
-                "a new key with the link in the Census Bureau's e-mail (keys expire unused "
-                "after 48 hours): https://api.census.gov/data/key_signup.html"
-            )
-            raise ConfigError(msg)
-        msg = "an HTML page came back instead of data"
-        raise ValueError(msg)
+    """Check a raw answer: the key page raises the key's ConfigError, a cut one ValueError."""
+    check_key_page(data)
     read_acs_json(data)
 
 
@@ -376,42 +384,72 @@ def fetch_acs(
     """
     c = cache or Cache()
     reqs = acs_requests(county, level=level, year=year, variables=variables)
-    missing = [r.key for r in reqs if c.get(r.key) is None]
-    if missing and offline:
-        raise MissingFromCache(_offline_message(missing, c.root), missing)
-    api_key = census_key(key) if missing else ""
+    session = CensusSession(
+        c, key=lambda: census_key(key), validate=_validate, offline=offline, progress=progress
+    )
+    api = Census(_KEY_HELD_BY_SESSION, session=session)
     frames = []
-    for r in reqs:
-        path = c.get(r.key)
-        if path is None:
-            what = f"ACS {year} {r.dataset.split('/')[-1]} {level}s of {county}"
-            try:
-                got = download(
-                    r.url,
-                    params={**r.params, "key": api_key},
-                    what=what,
-                    validate=_validate,
-                    secrets=(api_key,),
-                    progress=progress,
-                )
-            except HTTPStatusError as exc:
-                raise ConfigError(_explain(exc, r)) from None
-            if not got.content.strip():
+    try:
+        for r in reqs:
+            rows = _ask(api, r)
+            if session.missing:
+                continue  # offline: go on listing what is missing
+            if not rows:
                 msg = f"The Census API returned no {level}s for county {county} in {year}."
                 raise FetchError(msg)
-            path = c.put_bytes(
-                r.key,
-                got.content,
-                url=redact(got.url, (api_key,)),
-                retrieved=got.retrieved,
-                content_type=got.content_type,
-                licence="public domain (US Census Bureau)",
-            )
-        frames.append(read_acs_json(path.read_bytes()))
+            frames.append(_frame(list(rows[0]), [list(row.values()) for row in rows]))
+    finally:
+        session.forget_key()  # the package's type cache keeps its clients (and session) alive
+    if session.missing:
+        raise MissingFromCache(_offline_message(session.missing, c.root), session.missing)
     out = frames[0]
     for f in frames[1:]:
         out = out.join(f.drop(columns="NAME", errors="ignore"), how="outer")
     return out.sort_index()
+
+
+def _client(api: Census, dataset: str) -> Any:
+    """Return the ``census`` package's client of an ACS 5-year dataset."""
+    if dataset == "acs/acs5/profile":
+        return api.acs5dp
+    if dataset == "acs/acs5/subject":
+        return api.acs5st
+    return api.acs5
+
+
+def _ask(api: Census, req: AcsRequest) -> list[dict[str, Any]]:
+    """Ask one planned request through the package; its failures as one clear sentence."""
+    geo = {"for": req.params["for"], "in": req.params["in"]}
+    try:
+        rows: list[dict[str, Any]] = _client(api, req.dataset).get(
+            ["NAME", *req.fields], geo=geo, year=req.year
+        )
+    except HTTPStatusError as exc:
+        raise ConfigError(_explain(exc, req)) from None
+    except AssetmapError as exc:  # ours, raised in the session: without the package's frames
+        raise exc.with_traceback(None) from None
+    except UnsupportedYearException:
+        ds = req.dataset.replace("acs/", "ACS ")
+        msg = (
+            f"The census package knows no {req.year} {ds} estimates: that vintage is not "
+            f"published (5-year estimates start in {FIRST_YEAR}; each is released in "
+            "December of the next year). Choose an earlier --year."
+        )
+        raise ConfigError(msg) from None
+    except APIKeyError:
+        raise ConfigError(KEY_MESSAGE) from None
+    except CensusException as exc:
+        ds = req.dataset.replace("acs/", "ACS ")
+        msg = f"The Census API answered an error for {ds}: {redact(str(exc))[:200]}"
+        raise FetchError(msg) from None
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        msg = (
+            f"Could not read the Census API's answer for the {req.year} "
+            f"{req.dataset.replace('acs/', 'ACS ')} ({type(exc).__name__}); try again, or "
+            "report it if it persists."
+        )
+        raise FetchError(msg) from None
+    return rows
 
 
 def _offline_message(missing: Sequence[CacheKey], root: Path) -> str:
