@@ -68,6 +68,9 @@ and the hospital in this report are synthetic, made for demonstration. Need figu
 <td class="num">{{ g.population }}</td><td class="num">{{ g.need }}</td><td>{{ g.nearest_name }}</td>
 <td class="num">{{ g.nearest }}</td></tr>
 {% endfor %}</tbody></table>{% else %}<p>No high-need neighbourhood lacks a {{ r.label|lower }} service within reach.</p>{% endif %}
+{% if r.hospital_near %}<h4 id="hospital-{{ r.key }}">What the hospital brings nearby</h4>
+{% if r.hospital_near.spaces %}<ul>{% for h in r.hospital_near.spaces %}<li>{{ h.space }} ({{ h.type }}{% if h.availability %}; {{ h.availability }}{% endif %}) is within reach of {{ h.units }}.</li>{% endfor %}</ul>
+{% else %}<p>{{ r.hospital_near.hospital }} has no shareable space within reach of these gaps.</p>{% endif %}{% endif %}
 {% if r.sites %}<h4 id="sites-{{ r.key }}">Where a new site would reach the most</h4>
 <p>Chosen one at a time: each brings within a {{ r.threshold }}-minute {{ travel_word }} the most
 residents of high-need neighbourhoods who have no {{ r.label|lower }} service that near today,
@@ -198,7 +201,12 @@ MD_TEMPLATE = """# {{ title | md }}
 {% for g in r.gap_rows %}| {{ g.rank }} | {{ g.name | md }} ({{ g.unit_id | md }}) | {{ g.population }} | {{ g.need }} | {{ g.nearest_name | md }} | {{ g.nearest }} |
 {% endfor %}{% else %}
 No high-need neighbourhood lacks a {{ r.label | lower | md }} service within reach.
-{% endif %}{% if r.sites %}
+{% endif %}{% if r.hospital_near %}
+#### What the hospital brings nearby
+
+{% if r.hospital_near.spaces %}{% for h in r.hospital_near.spaces %}- {{ h.space | md }} ({{ h.type | md }}{% if h.availability %}; {{ h.availability | md }}{% endif %}) is within reach of {{ h.units | md }}.
+{% endfor %}{% else %}{{ r.hospital_near.hospital | md }} has no shareable space within reach of these gaps.
+{% endif %}{% endif %}{% if r.sites %}
 #### Where a new site would reach the most
 
 Chosen one at a time: each brings within a {{ r.threshold }}-minute {{ travel_word }} the most residents of high-need neighbourhoods who have no {{ r.label | lower | md }} service that near today, then the most such residents overall (see Methods).{% if synthetic %} Partners' sites and hospital spaces named here come from the synthetic inventory.{% endif %}

@@ -119,6 +119,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
                 "clusters": len(clusters),
                 "cluster_notes": [str(n) for n in clusters["note"]],
                 "sites": site_rows(atlas, key),
+                "hospital_near": _hospital_near(atlas, key),
                 "figure": "",
                 "figure_path": "",
                 "gap_rows": [
@@ -319,6 +320,32 @@ def _summary(
     if site is not None and len(out) > 5 and len(gap_findings) > 1:
         out.remove(gap_findings[1])
     return out[:5]
+
+
+def _hospital_near(atlas: Atlas, domain: str) -> dict[str, Any] | None:
+    """List the hospital's shareable spaces within reach of this domain's gaps."""
+    a = atlas.anchor
+    if a is None or a.spaces is None or not len(atlas.gaps[atlas.gaps["domain"] == domain]):
+        return None
+    near = a.spaces_near_gaps
+    rows = near[near["domain"] == domain] if near is not None and len(near) else near
+    items = []
+    if rows is not None and len(rows):
+        for space, g in rows.groupby("space_name", sort=False):
+            units = ", ".join(
+                f"{r.name} ({r.walk_min:.0f} min away)"
+                for r in g.sort_values("walk_min").itertuples()
+            )
+            first = g.iloc[0]
+            items.append(
+                {
+                    "space": str(space),
+                    "type": str(first["space_type"]),
+                    "availability": str(first["availability"]),
+                    "units": units,
+                }
+            )
+    return {"hospital": str(a.name), "spaces": items}
 
 
 def _anchor_facts(atlas: Atlas, high_need: pd.Series, pop: pd.Series) -> dict[str, Any] | None:

@@ -131,3 +131,23 @@ def test_site_names_are_escaped_in_the_report(hostile_atlas, tmp_path):
     for name in names:
         assert str(escape(name)) in html, name
         assert md_escape(name) in md, name
+
+
+def test_each_gap_domain_says_what_the_hospital_brings_nearby(sample_atlas, tmp_path):
+    near = sample_atlas.anchor.spaces_near_gaps
+    facts = report_facts(sample_atlas)
+    by_key = {r["key"]: r for r in facts["domains"]}
+    gap_domains = set(sample_atlas.gaps["domain"])
+    for key, r in by_key.items():
+        if key not in gap_domains:
+            assert r["hospital_near"] is None  # no gap, nothing to bring
+            continue
+        spaces = [s["space"] for s in r["hospital_near"]["spaces"]]
+        assert spaces == list(dict.fromkeys(near.loc[near["domain"] == key, "space_name"]))
+    food = by_key["food"]["hospital_near"]["spaces"]
+    kitchen = next(s for s in food if s["space"] == "Teaching Kitchen")
+    assert kitchen["units"] == "Claremont Village-Claremont (East) (14 min away)"
+    paths = sample_atlas.report(tmp_path, figures=False, pdf=False)
+    md = paths["md"].read_text()
+    assert md.count("#### What the hospital brings nearby") == len(gap_domains)
+    assert "- Teaching Kitchen (teaching kitchen; Tue-Thu 13:00-19:00) is within reach of" in md
