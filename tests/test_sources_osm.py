@@ -119,6 +119,17 @@ def test_bad_xml_names_the_file(tmp_path):
         ({"amenity": "clinic", "healthcare": "clinic"}, "primary_care"),
         ({"office": "lawyer", "name": "X"}, "legal_aid"),
         ({"amenity": "bench"}, None),
+        # amenity=shelter is a bus, picnic or weather shelter; a bus station is transit
+        ({"amenity": "shelter", "shelter_type": "public_transport"}, None),
+        ({"amenity": "bus_station"}, None),
+        (
+            {
+                "amenity": "social_facility",
+                "social_facility": "shelter",
+                "social_facility:for": "homeless",
+            },
+            "housing",
+        ),
         ({"amenity": float("nan"), "office": None}, None),
     ],
 )
@@ -133,8 +144,6 @@ def test_osm_tags_union_and_any_value():
             "food_bank",
             "social_facility",
             "community_fridge",
-            "shelter",
-            "bus_station",
             "clinic",
             "doctors",
             "childcare",
@@ -201,3 +210,26 @@ def test_online_errors(monkeypatch, region):
     with pytest.raises(OfflineError, match="read_osm_xml"):
         osm_assets(region)
     assert osm.OSM_COPYRIGHT_URL.startswith("https://www.openstreetmap.org")
+
+
+def test_private_law_offices_are_not_legal_aid(tmp_path):
+    osm = tmp_path / "law.osm"
+    osm.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+        '<node id="1" lat="40.84" lon="-73.88"><tag k="office" v="lawyer"/>'
+        '<tag k="name" v="Smith &amp; Jones LLP"/></node>\n'
+        '<node id="2" lat="40.84" lon="-73.89"><tag k="office" v="lawyer"/>'
+        '<tag k="name" v="Bronx Legal Services"/></node>\n'
+        '<node id="3" lat="40.85" lon="-73.89"><tag k="office" v="lawyer"/>'
+        '<tag k="lawyer" v="legal_aid"/><tag k="name" v="NYLAG"/></node>\n'
+        '<node id="4" lat="40.85" lon="-73.88"><tag k="amenity" v="shelter"/>'
+        '<tag k="shelter_type" v="public_transport"/></node>\n'
+        "</osm>\n"
+    )
+    a = read_osm_xml(osm)
+    assert sorted(a["name"]) == ["Bronx Legal Services", "NYLAG"]
+    rej = am.rejected_rows(a).set_index("row")
+    # the bus shelter is not asked for (no domain names amenity=shelter): not a feature
+    assert len(a) + len(rej) == 3
+    assert "a private law office, not legal aid" in rej.loc[1, "problem"]
+    assert "node/1" in rej.loc[1, "problem"]

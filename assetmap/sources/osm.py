@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -358,6 +359,14 @@ def features_to_assets(
         problem = "its tags match no domain's osm_tags in layers/domains.yml"
         rejects.add(int(row), "tags", _tag_text(records[row - 1]), problem)
         ok[row] = False
+    for row in rows[(out["domain"] == "legal_aid").to_numpy() & ok.to_numpy()]:
+        if _private_law_office(records[row - 1]):
+            problem = (
+                "office=lawyer without lawyer=legal_aid or a free-legal-help name: a private "
+                "law office, not legal aid"
+            )
+            rejects.add(int(row), "tags", _tag_text(records[row - 1]), problem)
+            ok[row] = False
     bad = geom.isna() | geom.is_empty
     for row in rows[bad.to_numpy() & ok.to_numpy()]:
         rejects.add(int(row), "geometry", "", "geometry is empty")
@@ -426,6 +435,40 @@ def _fields(
             }
         )
     return pd.DataFrame(out, index=rows)
+
+
+#: Words in the name of a law office that offers free help (legal aid societies, law
+#: projects, public defenders, law school clinics, tenant and immigrant legal services).
+_LEGAL_AID_WORDS = re.compile(
+    r"legal\s+(aid|services?|assistance|help|clinic|rights|defen[cs]e)|law\s+(project|center|"
+    r"centre|clinic)|defenders?\b|pro\s+bono|advocates?\b|tenant|immigra|justice",
+    re.IGNORECASE,
+)
+
+
+def _private_law_office(tags: dict[str, Any]) -> bool:
+    """Whether an ``office=lawyer`` feature is a private firm rather than legal aid.
+
+    OpenStreetMap tags every law office ``office=lawyer``; legal aid is the free kind.
+    A feature counts as legal aid when it says so (``lawyer=legal_aid``,
+    ``social_facility=legal_aid``, ``fee=no``) or its name does (``Legal Aid Society``,
+    ``Tenant Law Project``); other law offices are set aside, with the reason.
+
+    Examples
+    --------
+    >>> _private_law_office({"office": "lawyer", "name": "Smith & Jones LLP"})
+    True
+    >>> _private_law_office({"office": "lawyer", "name": "Bronx Legal Services"})
+    False
+    """
+    if "lawyer" not in _tag_parts(tags.get("office")):
+        return False
+    if "legal_aid" in _tag_parts(tags.get("lawyer")) + _tag_parts(tags.get("social_facility")):
+        return False
+    if "no" in _tag_parts(tags.get("fee")):
+        return False
+    name = " ".join(str(tags.get(k, "")) for k in ("name", "official_name", "operator"))
+    return _LEGAL_AID_WORDS.search(name) is None
 
 
 def _unnamed(tags: dict[str, Any], domain: str) -> str:
