@@ -122,6 +122,9 @@ def test_bad_xml_names_the_file(tmp_path):
         # amenity=shelter is a bus, picnic or weather shelter; a bus station is transit
         ({"amenity": "shelter", "shelter_type": "public_transport"}, None),
         ({"amenity": "bus_station"}, None),
+        # a family tag alone is no domain: nursing and group homes are social facilities too
+        ({"amenity": "social_facility", "social_facility": "nursing_home"}, None),
+        ({"amenity": "social_facility"}, None),
         (
             {
                 "amenity": "social_facility",

@@ -103,7 +103,9 @@ def osm_domain(tags: Mapping[str, object], domains: dict[str, Domain] | None = N
 
     Each tag of a domain that the feature carries scores 1, or 0.5 when its value only
     names a family of more specific tags (``amenity=social_facility`` says "see
-    ``social_facility=*``"). The highest score wins, ties going to the domain listed first.
+    ``social_facility=*``"); a domain matched by family tags alone is no match (a
+    nursing home is ``amenity=social_facility`` too). The highest score wins, ties going
+    to the domain listed first.
     Values with ``;`` (``psychiatry;psychology``) match on any part.
 
     Parameters
@@ -126,20 +128,26 @@ def osm_domain(tags: Mapping[str, object], domains: dict[str, Domain] | None = N
     'safety'
     >>> osm_domain({"amenity": "bench"}) is None
     True
+    >>> osm_domain({"amenity": "social_facility", "social_facility": "nursing_home"}) is None
+    True
     """
     doms = domains or load_domains()
     keys = {k for d in doms.values() for k in d.osm_tags}
     best, best_score = None, 0.0
     for key, d in doms.items():
-        score = 0.0
+        score, specific = 0.0, False
         for tag, spec in d.osm_tags.items():
             parts = _tag_parts(tags.get(tag))
             if not parts:
                 continue
             hit = parts if spec is True else [p for p in parts if p in _values(spec)]
             if hit:
-                score += 0.5 if all(h in keys for h in hit) else 1.0
-        if score > best_score:
+                family = all(h in keys for h in hit)
+                score += 0.5 if family else 1.0
+                specific = specific or not family
+        # a family tag alone (amenity=social_facility with social_facility=nursing_home)
+        # says nothing about the domain: it only breaks ties between specific matches
+        if specific and score > best_score:
             best, best_score = key, score
     return best
 
