@@ -165,17 +165,11 @@ def validate(
         from assetmap.assets import read_assets, rejected_rows
         from assetmap.region import read_units
 
-        columns = {}
-        for item in column_map:
-            if "=" not in item:
-                msg = f"expected FIELD=COLUMN, got {item!r}"
-                raise click.BadParameter(msg)
-            k, v = item.split("=", 1)
-            columns[k.strip()] = v.strip()
+        columns = _column_map(column_map)
         region = read_units(units_path) if units_path else None
         options: dict[str, Any] = {}
         if sheet is not None:
-            options["sheet"] = int(sheet) if sheet.isdigit() else sheet
+            options["sheet"] = _sheet(sheet)
         if header_row is not None:
             options["header_row"] = header_row
         if encoding is not None:
@@ -253,13 +247,7 @@ def geocode(
     def run() -> None:
         from assetmap.sources.geocode import geocode_table
 
-        columns = {}
-        for item in column_map:
-            if "=" not in item:
-                msg = f"expected FIELD=COLUMN, got {item!r}"
-                raise click.BadParameter(msg, param_hint="--column")
-            k, v = item.split("=", 1)
-            columns[k.strip()] = v.strip()
+        columns = _column_map(column_map)
         res = geocode_table(
             file,
             out=out,
@@ -267,7 +255,7 @@ def geocode(
             benchmark=benchmark,
             offline=offline,
             progress=not quiet,
-            sheet=(int(sheet) if sheet.isdigit() else sheet) if sheet is not None else None,
+            sheet=_sheet(sheet) if sheet is not None else None,
             header_row=header_row,
         )
         click.echo(f"{res.summary()}.")
@@ -314,6 +302,23 @@ def templates(out: Path) -> None:
         )
 
     _guard(run)
+
+
+def _column_map(items: tuple[str, ...]) -> dict[str, str]:
+    """Parse repeated ``--column FIELD=COLUMN`` options into a column map."""
+    columns = {}
+    for item in items:
+        if "=" not in item:
+            msg = f"expected FIELD=COLUMN, got {item!r}"
+            raise click.BadParameter(msg, param_hint="--column")
+        k, v = item.split("=", 1)
+        columns[k.strip()] = v.strip()
+    return columns
+
+
+def _sheet(value: str) -> str | int:
+    """Read an XLSX sheet given on the command line: a 0-based position or a name."""
+    return int(value) if value.isdigit() else value
 
 
 def _guard(fn: Callable[[], None]) -> None:
