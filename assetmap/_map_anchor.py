@@ -25,6 +25,7 @@ from assetmap._map_geometry import DECIMALS
 from assetmap._map_html import fmt_int, fmt_minutes, is_missing, rows_table, text
 from assetmap._map_icons import icon_svg
 from assetmap._map_layers import unit_positions
+from assetmap.sources.spaces import parse_hosts
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -475,8 +476,7 @@ def _gaps_by_space(
 def _host_words(value: object, domains: Mapping[str, Domain]) -> str:
     if is_missing(value):
         return ""
-    keys = [k.strip() for k in str(value).split(";") if k.strip()]
-    return ", ".join(_domain_word(domains, k) for k in dict.fromkeys(keys))
+    return ", ".join(_domain_word(domains, k) for k in parse_hosts(value))
 
 
 def _positions_size(frame: gpd.GeoDataFrame | None) -> Callable[[dict[str, Any]], int]:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from assetmap.anchor import Anchor
+from assetmap.sources.spaces import parse_hosts
 
 if TYPE_CHECKING:
     from assetmap.access import TravelOptions
@@ -233,8 +234,7 @@ def spaces_near_gaps(
     if spaces is None or spaces.empty or gaps.empty or "hosts" not in spaces.columns:
         return empty
     sp = spaces.reset_index(drop=True)
-    hosts = sp["hosts"].fillna("").astype(str).str.split(";")
-    hosts = hosts.map(lambda ws: {w.strip() for w in ws if w.strip()})
+    hosts = sp["hosts"].map(parse_hosts)
     frames = []
     for (domain, minutes), g in gaps.groupby(["domain", "threshold_min"], sort=True):
         can = sp[hosts.map(lambda h, d=domain: d in h)]

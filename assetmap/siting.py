@@ -45,6 +45,7 @@ import scipy.sparse as sp
 from assetmap._costs import NetworkCosts, _origin_points, prepare, working_crs
 from assetmap.domains import Domain
 from assetmap.errors import InputError
+from assetmap.sources.spaces import parse_hosts
 from assetmap.travel import TravelOptions
 
 __all__ = ["KINDS", "METHOD", "SITE_COLUMNS", "empty_sites", "suggest_sites"]
@@ -224,12 +225,6 @@ def _threshold(rows: pd.DataFrame, key: str, domains: dict[str, Domain] | None) 
     raise InputError(msg, column="threshold_min")
 
 
-def _hosts(value: object) -> set[str]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return set()
-    return {w.strip() for w in str(value).split(";") if w.strip()}
-
-
 def _candidates(
     key: str,
     units: gpd.GeoDataFrame,
@@ -260,7 +255,7 @@ def _candidates(
     )
     if spaces is not None and len(spaces):
         hosts = spaces["hosts"] if "hosts" in spaces.columns else pd.Series(None, spaces.index)
-        ok = np.array([not h or key in h for h in map(_hosts, hosts)], dtype=bool)
+        ok = np.array([not h or key in h for h in map(parse_hosts, hosts)], dtype=bool)
         sp_ok = spaces[ok & spaces.geometry.notna().to_numpy()]
         if len(sp_ok):
             sid = sp_ok["space_id"] if "space_id" in sp_ok.columns else sp_ok.index.to_series()

@@ -19,7 +19,14 @@ from assetmap.domains import Domain, DomainMatcher, load_domains, normalise_labe
 from assetmap.errors import InputError
 from assetmap.sources._anchor_io import find_columns, number, read_anchor_table
 
-__all__ = ["SPACE_HOSTS", "read_positions", "read_sites", "read_spaces", "space_hosts"]
+__all__ = [
+    "SPACE_HOSTS",
+    "parse_hosts",
+    "read_positions",
+    "read_sites",
+    "read_spaces",
+    "space_hosts",
+]
 
 #: Domains a shareable space can host, by words in its ``space_type`` (first match
 #: wins). A ``hosts`` column in the space file (domain keys or labels, ``;``-separated)
@@ -43,6 +50,21 @@ SPACE_HOSTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("auditorium", ("employment", "older_adults", "legal_aid")),
     ("hall", ("employment", "older_adults", "legal_aid", "food")),
 )
+
+
+def parse_hosts(value: object) -> tuple[str, ...]:
+    """Return the domain keys of a space's ``hosts`` cell (``"food; older_adults"``).
+
+    Blank and missing cells give ``()``; order is kept and repeats dropped.
+
+    Examples
+    --------
+    >>> parse_hosts("food; older_adults;food"), parse_hosts(float("nan"))
+    (('food', 'older_adults'), ())
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ()
+    return tuple(dict.fromkeys(w.strip() for w in str(value).split(";") if w.strip()))
 
 
 def space_hosts(space_type: str) -> tuple[str, ...]:
