@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from assetmap.cache import Cache, CacheKey, MissingFromCache, atomic_write_bytes
+from assetmap.crosswalk import normalise_zip
 from assetmap.domains import normalise_label
 from assetmap.errors import FetchError, InputError
 from assetmap.sources._coords import LOCATION_NAMES, parse_coordinates, parse_point, points_share
@@ -417,6 +418,8 @@ def _addresses(
     def text(col: str | None, row: object) -> str:
         return " ".join(str(table.at[row, col]).split()) if col else ""
 
+    # Excel drops leading zeros (2134 -> 02134); a cell that is no ZIP code is sent as it is
+    zips = normalise_zip(table[parts[2]].astype(str)) if parts[2] else None
     out: list[tuple[str, str, str, str]] = []
     for row in table.index:
         if not need[row]:
@@ -425,20 +428,12 @@ def _addresses(
         s = text(street, row)
         if s:
             city, state, zip_ = (text(c, row) for c in parts)
-            out.append((s.strip(" ,"), city, state, _zip5(zip_)))
+            zip5 = zips[row] if zips is not None else ""
+            out.append((s.strip(" ,"), city, state, zip5 or zip_))
         else:
             out.append(split_address(text(full, row)) if full else ("", "", "", ""))
     addr_col = street or full or ""
     return pd.Series(out, index=table.index, dtype=object), addr_col
-
-
-def _zip5(text: str) -> str:
-    """Return a ZIP code as the geocoder wants it: Excel drops leading zeros (2134 -> 02134)."""
-    s = text.strip()
-    if re.fullmatch(r"\d{3,4}", s):
-        return s.zfill(5)
-    m = re.fullmatch(r"(\d{3,5})-\d{4}", s)
-    return m.group(1).zfill(5) if m else s
 
 
 def split_address(text: str) -> tuple[str, str, str, str]:
