@@ -160,9 +160,9 @@ def read_assets(
     path : str or Path
         CSV (or tab-, semicolon- or pipe-delimited text), XLSX, GeoJSON, GeoPackage,
         Shapefile or GeoParquet; an Open Referral HSDS package (folder or zip, see
-        :func:`assetmap.sources.hsds.read_hsds`); an OpenStreetMap XML file (``.osm``,
-        see :func:`assetmap.sources.osm.read_osm_xml`); HRSA's health center site list
-        (recognised by its header, see :func:`assetmap.sources.hrsa.read_hrsa`).
+        :func:`assetmap.readers.hsds.read_hsds`); an OpenStreetMap XML file (``.osm``,
+        see :func:`assetmap.readers.osm.read_osm_xml`); HRSA's health center site list
+        (recognised by its header, see :func:`assetmap.readers.hrsa.read_hrsa`).
     kind : str, optional
         ``csv``, ``xlsx``, ``spatial``, ``hsds``, ``osm`` or ``hrsa``; inferred from the
         suffix (and for a folder or zip, from whether it holds HSDS tables) when
@@ -211,7 +211,7 @@ def read_assets(
     >>> sorted(assets.columns)[:3]
     ['address', 'asset_id', 'capacity']
     """
-    from assetmap.sources import files
+    from assetmap.readers import files
 
     p = Path(path)
     if not p.exists():
@@ -280,7 +280,7 @@ def _read_standard_source(
         msg = f"options {unknown} do not apply to {kind.upper()} data"
         raise InputError(msg, file=str(p))
     if kind == "hsds":
-        from assetmap.sources.hsds import read_hsds
+        from assetmap.readers.hsds import read_hsds
 
         return read_hsds(
             p,
@@ -290,7 +290,7 @@ def _read_standard_source(
             strict=strict,
             source=source,
         )
-    from assetmap.sources.osm import read_osm_xml
+    from assetmap.readers.osm import read_osm_xml
 
     return read_osm_xml(
         p, region=region, buffer_m=buffer_m, strict=strict, source=source, **options
@@ -315,7 +315,7 @@ def _read_hrsa(
     if unknown:
         msg = f"options {unknown} do not apply to HRSA's site list"
         raise InputError(msg, file=str(p))
-    from assetmap.sources.hrsa import read_hrsa
+    from assetmap.readers.hrsa import read_hrsa
 
     return read_hrsa(
         p, region=region, buffer_m=buffer_m, strict=strict, source=source or p.stem, **options

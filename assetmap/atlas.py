@@ -2,7 +2,7 @@
 
 It also carries the opportunities the flow ends in: where capacity could move
 (``balance``) and where a new site would reach the most residents without a service
-(``sites``, :func:`assetmap.siting.suggest_sites`).
+(``sites``, :func:`assetmap.analysis.siting.suggest_sites`).
 
 ``Atlas.build`` runs the flow of DESIGN.md once; the resulting object is plain data that
 the map, the report and the layer export read. Nothing here draws or writes by itself.
@@ -22,9 +22,9 @@ from assetmap.domains import Domain
 if TYPE_CHECKING:
     import folium
 
-    from assetmap.access import TravelOptions
-    from assetmap.anchor import Anchor
-    from assetmap.need import IndicatorSet
+    from assetmap.analysis.access import TravelOptions
+    from assetmap.analysis.need import IndicatorSet
+    from assetmap.anchor.model import Anchor
 
 __all__ = ["Atlas"]
 
@@ -45,7 +45,7 @@ def _stored_origins(units: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
 
 
 def _no_sites() -> gpd.GeoDataFrame:
-    from assetmap.siting import empty_sites
+    from assetmap.analysis.siting import empty_sites
 
     return empty_sites()
 
@@ -62,15 +62,15 @@ class Atlas:
     name : str
         Study title, shown on the map and the report.
     units : geopandas.GeoDataFrame
-        Units with need columns (see :func:`assetmap.need.need_index`).
+        Units with need columns (see :func:`assetmap.analysis.need.need_index`).
     assets : geopandas.GeoDataFrame
         Merged Assets.
     access : pandas.DataFrame
-        Long table, one row per unit × domain (see :func:`assetmap.access.access`).
+        Long table, one row per unit × domain (see :func:`assetmap.analysis.access.access`).
     gaps : pandas.DataFrame
-        One row per gap (see :func:`assetmap.gaps.find_gaps`).
+        One row per gap (see :func:`assetmap.analysis.gaps.find_gaps`).
     overlaps : geopandas.GeoDataFrame
-        One row per overlap (see :func:`assetmap.overlap.find_overlaps`).
+        One row per overlap (see :func:`assetmap.analysis.overlap.find_overlaps`).
     anchor : Anchor or None
         The hospital's own assets, aggregated and privacy-safe.
     domains : dict of str to Domain
@@ -81,14 +81,14 @@ class Atlas:
         Sources, vintages, parameters and library version.
     coverage : pandas.DataFrame
         Residents by number of providers within reach, per domain, against need (see
-        :func:`assetmap.overlap.provider_coverage`).
+        :func:`assetmap.analysis.overlap.provider_coverage`).
     balance : pandas.DataFrame
         Over-served units paired with the nearest under-served unit, per domain: where
-        capacity could move (see :func:`assetmap.overlap.capacity_balance`).
+        capacity could move (see :func:`assetmap.analysis.overlap.capacity_balance`).
     sites : geopandas.GeoDataFrame
         Per domain, up to ``k`` new sites that would bring the most residents without a
         service within reach, high-need residents first (see
-        :func:`assetmap.siting.suggest_sites`); points in EPSG:4326.
+        :func:`assetmap.analysis.siting.suggest_sites`); points in EPSG:4326.
     """
 
     name: str
@@ -144,7 +144,7 @@ class Atlas:
         provenance : dict, optional
             Sources and vintages; parameters are added.
         siting_k : int
-            New sites suggested per domain (:func:`assetmap.siting.suggest_sites`);
+            New sites suggested per domain (:func:`assetmap.analysis.siting.suggest_sites`);
             0 suggests none.
 
         Returns
@@ -159,12 +159,12 @@ class Atlas:
         >>> bool(atlas.gaps["domain"].isin(atlas.domains).all())
         True
         """
-        from assetmap.access import TravelOptions, access
+        from assetmap.analysis.access import TravelOptions, access
+        from assetmap.analysis.gaps import find_gaps
+        from assetmap.analysis.need import IndicatorSet, load_indicators, need_index
+        from assetmap.analysis.overlap import capacity_balance, find_overlaps, provider_coverage
+        from assetmap.analysis.siting import METHOD, suggest_sites
         from assetmap.domains import load_domains
-        from assetmap.gaps import find_gaps
-        from assetmap.need import IndicatorSet, load_indicators, need_index
-        from assetmap.overlap import capacity_balance, find_overlaps, provider_coverage
-        from assetmap.siting import METHOD, suggest_sites
 
         doms = domains or load_domains()
         ind = indicators if isinstance(indicators, IndicatorSet) else load_indicators(indicators)
@@ -199,7 +199,7 @@ class Atlas:
             }
         )
         if anchor is not None:
-            from assetmap.anchor_measures import measure_anchor
+            from assetmap.anchor.measures import measure_anchor
 
             anchor = measure_anchor(anchor, u, gaps, travel=opt, need_percentile=need_percentile)
             params["anchor_min_cell"] = anchor.min_cell
@@ -250,7 +250,7 @@ class Atlas:
         self_contained: bool = False,
         js_dir: str | Path | None = None,
     ) -> folium.Map:
-        """Return an interactive folium map of the study (see :func:`assetmap.maps.make_map`).
+        """Return an interactive folium map of the study (see :func:`assetmap.maps.build.make_map`).
 
         Parameters
         ----------
@@ -271,7 +271,7 @@ class Atlas:
         js_dir : str or Path, optional
             A ``node_modules`` folder with ``leaflet`` for ``self_contained``.
         """
-        from assetmap.maps import make_map
+        from assetmap.maps.build import make_map
 
         return make_map(
             self,
@@ -288,7 +288,7 @@ class Atlas:
     def report(
         self, path: str | Path, *, figures: bool = True, pdf: bool | None = None
     ) -> dict[str, Path]:
-        """Write the report into the folder ``path`` (see :func:`assetmap.report.write_report`)."""
-        from assetmap.report import write_report
+        """Write the report into the folder ``path`` (see :func:`~assetmap.report.write_report`)."""
+        from assetmap.report.build import write_report
 
         return write_report(self, path, figures=figures, pdf=pdf)

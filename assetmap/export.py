@@ -59,7 +59,7 @@ def write_layers(atlas: Atlas, path: str | Path) -> Path:
     if len(atlas.sites):
         layers["sites"] = atlas.sites
     anchor_tables: dict[str, pd.DataFrame] = {}
-    if atlas.anchor is not None:  # employee counts exactly as published (assetmap.privacy)
+    if atlas.anchor is not None:  # employee counts exactly as published (assetmap.anchor.privacy)
         for name, layer in atlas.anchor.layers().items():
             layers[f"anchor_{name}"] = layer
         spatial = set(atlas.anchor.layers())
@@ -128,7 +128,7 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
         path = d / f"{name}.csv"
         df.to_csv(path, index=False, lineterminator="\n")
         paths[name] = path
-    if atlas.anchor is not None:  # employee counts exactly as published (assetmap.privacy)
+    if atlas.anchor is not None:  # employee counts exactly as published (assetmap.anchor.privacy)
         for name, df in atlas.anchor.tables().items():
             path = d / f"anchor_{name}.csv"
             df.to_csv(path, index=False, lineterminator="\n")
@@ -138,7 +138,7 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
 
 def _sites_table(atlas: Atlas) -> pd.DataFrame:
     """Suggested sites with latitude and longitude (header only when there are none)."""
-    from assetmap.siting import SITE_COLUMNS
+    from assetmap.analysis.siting import SITE_COLUMNS
 
     sites = atlas.sites
     out = pd.DataFrame(sites.drop(columns=sites.geometry.name)).reindex(columns=SITE_COLUMNS)

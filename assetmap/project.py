@@ -12,7 +12,7 @@ Keys (paths are relative to the YAML file)::
     assets:                        # one or more sources, merged and de-duplicated
       - {path: partners.csv, source: partners, columns: {name: Program Name}}
     anchor: {hospital: {path: hospital.csv}, employment: {path: hires.csv}, ...,
-             crosswalk: {path: zip_to_unit.csv}, min_cell: 11}   # see assetmap.anchor
+             crosswalk: {path: zip_to_unit.csv}, min_cell: 11}   # see assetmap.anchor.model
     travel: {mode: straight, walk_kmh: 4.8, circuity: 1.3}
     gaps: {need_percentile: 75}
     siting: {k: 3}                 # new sites suggested per domain; k: 0 turns it off
@@ -21,7 +21,7 @@ Keys (paths are relative to the YAML file)::
 
 ``siting`` asks, per domain, where up to ``k`` new sites would bring the most residents
 without a service within reach, high-need residents first (greedy maximal covering
-location: see :mod:`assetmap.siting`); ``k`` defaults to 3, and ``k: 0`` suggests none.
+location: see :mod:`assetmap.analysis.siting`); ``k`` defaults to 3, and ``k: 0`` suggests none.
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ import geopandas as gpd
 import pandas as pd
 import yaml
 
-from assetmap.access import TravelOptions
-from assetmap.anchor import Anchor, anchor_from_config
+from assetmap.analysis.access import TravelOptions
+from assetmap.analysis.need import IndicatorSet, load_indicators
+from assetmap.anchor.model import Anchor, anchor_from_config
 from assetmap.assets import combine, read_assets, rejected_rows
 from assetmap.atlas import Atlas
 from assetmap.dedupe import DedupeResult, dedupe
 from assetmap.domains import Domain, load_domains, safe_load_yaml
 from assetmap.errors import ConfigError
-from assetmap.need import IndicatorSet, load_indicators
 from assetmap.provenance import file_record, library_version
 from assetmap.region import read_units
 
@@ -188,7 +188,7 @@ def load_project(path: str | Path) -> Project:
     ind_cfg = cfg.get("indicators", "default")
     ind_path = None if ind_cfg == "default" else _resolve(base, str(ind_cfg))
     if "census" in ucfg:  # read from the download cache only; the error names the fetch
-        from assetmap.fetch import default_indicators, units_from_cache
+        from assetmap.online.fetch import default_indicators, units_from_cache
 
         level = str(_mapping(ucfg["census"], "units.census", p).get("level", "tract"))
         found = default_indicators(ind_path, level.replace("_", "-"))

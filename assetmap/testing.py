@@ -9,7 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from assetmap.access import ACCESS_COLUMNS
+from assetmap.analysis.access import ACCESS_COLUMNS
 from assetmap.assets import ASSET_COLUMNS, SECTORS
 from assetmap.domains import load_domains
 

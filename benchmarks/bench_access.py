@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 import assetmap as am
-from assetmap.access import TravelOptions
+from assetmap.analysis.access import TravelOptions
 
 CRS = "EPSG:32618"
 

@@ -44,7 +44,7 @@ TIME_BUDGET = 2.0
 
 def synthetic_units(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
     """``n`` units tiling a square, with realistically detailed boundaries."""
-    from assetmap.need import load_indicators
+    from assetmap.analysis.need import load_indicators
 
     seeds = shapely.points(rng.uniform([X0, Y0], [X0 + SIDE, Y0 + SIDE], size=(n, 2)))
     frame = box(X0, Y0, X0 + SIDE, Y0 + SIDE)
@@ -111,7 +111,7 @@ def synthetic_assets(n: int, units: gpd.GeoDataFrame, rng: np.random.Generator) 
 
 
 def synthetic_anchor(units: gpd.GeoDataFrame, rng: np.random.Generator):
-    from assetmap.anchor import Anchor
+    from assetmap.anchor.model import Anchor
 
     base = units[["name", "population", "geometry"]].reset_index()
     employees = rng.integers(0, 200, len(base)).astype(float)

@@ -1,4 +1,4 @@
-"""Network travel times: assetmap.network against networkx, on a 50,000-node street grid.
+"""Network travel times: assetmap.analysis.network against networkx, on a 50,000-node street grid.
 
 Run: ``.venv/bin/python benchmarks/bench_network.py [--nodes 50000] [--origins 2000]
 [--assets 300] [--nx-sample 20]``.
@@ -36,7 +36,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from assetmap.network import compile_graph, nearest_times, pairs_within
+from assetmap.analysis.network import compile_graph, nearest_times, pairs_within
 
 WALK_MPS = 4.8 / 3.6
 

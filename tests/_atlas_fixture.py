@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import Point, box
 
-from assetmap.anchor import Anchor
-from assetmap.anchor_measures import measure_anchor
+from assetmap.analysis.need import load_indicators, need_index
+from assetmap.anchor.measures import measure_anchor
+from assetmap.anchor.model import Anchor
 from assetmap.atlas import Atlas
 from assetmap.domains import load_domains
-from assetmap.need import load_indicators, need_index
 
 CRS = "EPSG:4326"
 UTM = "EPSG:32618"

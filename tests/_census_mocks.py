@@ -261,7 +261,7 @@ def register_all(rsps: responses.RequestsMock, *, hrsa: bool = True, place: bool
 @pytest.fixture
 def waits(monkeypatch):
     """The waits between retries, recorded instead of slept."""
-    from assetmap.sources import _http
+    from assetmap.online import _http
 
     out: list[float] = []
     monkeypatch.setattr(_http, "_sleep", out.append)

@@ -4,10 +4,10 @@ A folium map loads Leaflet, jQuery, Bootstrap and plugins from CDNs and tiles fr
 servers. The tests have no internet, so every request the page makes is answered here:
 
 * the map file itself (``file://``) and files beside it are read from disk;
-* CDN addresses are resolved by :func:`assetmap._map_cdn.resolve_cdn_url` to the same
+* CDN addresses are resolved by :func:`assetmap.maps._cdn.resolve_cdn_url` to the same
   file of the npm package installed in ``tests/browser/node_modules``
   (``npm ci --prefix tests/browser``);
-* the two style sheets no npm package ships (:data:`assetmap._map_cdn.STUB_FILES`) get
+* the two style sheets no npm package ships (:data:`assetmap.maps._cdn.STUB_FILES`) get
   an empty style sheet;
 * map tiles get a 1x1 transparent PNG (or fail, with ``tiles="fail"``, to check that a map
   still shows its data when the background map cannot load);
@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from assetmap._map_cdn import is_tile_url, resolve_cdn_url, stub_content_type
+from assetmap.maps._cdn import is_tile_url, resolve_cdn_url, stub_content_type
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Route

@@ -3,7 +3,7 @@
 Each string tries one way to turn data into live HTML, script, style or a broken layout.
 Every ``alert`` carries its own number, so a dialog in a browser test names the string
 that got through. :func:`shown` gives the text a reader should see for a string: what
-``assetmap._map_html.text`` keeps (control characters and lone surrogates dropped,
+``assetmap.maps._html.text`` keeps (control characters and lone surrogates dropped,
 cut at ``limit`` characters with an ellipsis), with white space collapsed as a browser's
 ``innerText`` collapses it.
 """

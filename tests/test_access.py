@@ -8,7 +8,7 @@ import pytest
 from scipy.spatial.distance import cdist
 
 import assetmap as am
-from assetmap.access import TravelOptions, two_step_fca
+from assetmap.analysis.access import TravelOptions, two_step_fca
 from assetmap.errors import InputError
 from tests.conftest import UTM, X0, Y0, assets_at, squares
 
@@ -232,7 +232,7 @@ def test_2sfca_e2sfca_gravity_equal_pysal_access(pysal_case):
 
 
 def test_catchment_pairs_are_the_costs_within_the_threshold(pysal_case):
-    from assetmap.access import catchment_pairs
+    from assetmap.analysis.access import catchment_pairs
 
     units, assets, cost = pysal_case
     pairs = catchment_pairs(units, assets, minutes=12.0)
@@ -243,7 +243,7 @@ def test_catchment_pairs_are_the_costs_within_the_threshold(pysal_case):
 
 
 def test_decay_zones_follow_pysal_step_semantics():
-    from assetmap.access import decay_weight
+    from assetmap.analysis.access import decay_weight
 
     # a time exactly on a zone edge belongs to the nearer zone; beyond the threshold: 0
     got = decay_weight(np.array([0.0, 5.0, 5.0001, 10.0, 10.5, 15.0, 15.0001]), 15, (1, 0.5, 0.2))

@@ -12,14 +12,14 @@ from conftest import UTM, X0, Y0, squares
 from shapely.geometry import Point
 
 from assetmap._resources import sample_dir
-from assetmap.access import TravelOptions
-from assetmap.anchor import Anchor, anchor_from_config, read_anchor
-from assetmap.anchor_measures import alignment, spaces_near_gaps
-from assetmap.crosswalk import OUTSIDE
+from assetmap.analysis.access import TravelOptions
+from assetmap.anchor.measures import alignment, spaces_near_gaps
+from assetmap.anchor.model import Anchor, anchor_from_config, read_anchor
+from assetmap.anchor.spaces import read_positions, read_spaces, space_hosts
+from assetmap.anchor.spending import read_investment, read_purchasing
+from assetmap.anchor.workforce import read_workforce
 from assetmap.errors import ConfigError, InputError
-from assetmap.sources.spaces import read_positions, read_spaces, space_hosts
-from assetmap.sources.spending import read_investment, read_purchasing
-from assetmap.sources.workforce import read_workforce
+from assetmap.readers.crosswalk import OUTSIDE
 
 # Four 1 km squares u1..u4 in a row; a crosswalk for two ZIP codes.
 CW = pd.DataFrame(
@@ -432,7 +432,7 @@ def test_report_and_map_show_the_hospital(sample_atlas, tmp_path):
 
 def test_templates_read_as_documented():
     import assetmap as am
-    from assetmap.crosswalk import read_crosswalk
+    from assetmap.readers.crosswalk import read_crosswalk
 
     t = Path(__file__).resolve().parents[1] / "data" / "templates"
     units = am.read_units(sample_dir() / "units.geojson")

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-from assetmap import _map_inline
-from assetmap._map_classes import classify_values
+from assetmap.maps import _inline as _map_inline
+from assetmap.maps._classes import classify_values
 from tests import hostile
 from tests._atlas_fixture import hostile_atlas, tiny_atlas
 from tests.browser_support import (
@@ -437,7 +437,7 @@ def test_hospital_layers_read_in_words_and_hide_small_counts(opened, saved, atla
 
 
 def _positions_rows(atlas):
-    from assetmap.maps import map_spec
+    from assetmap.maps.build import map_spec
 
     (jobs,) = [a for a in map_spec(atlas)["anchor"] if a["name"] == "Hospital open positions"]
     return jobs["rows"]

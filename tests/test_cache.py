@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from assetmap import settings
-from assetmap.cache import Cache, CacheKey, atomic_path
-from assetmap.cli import cli
+from assetmap.cli.main import cli
+from assetmap.online.cache import Cache, CacheKey, atomic_path
 
 KEY = CacheKey("census", "2023", "25019", "acs5 tract B01001_001E,B01001_001M", "json")
 

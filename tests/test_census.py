@@ -10,10 +10,10 @@ import pytest
 import requests
 import responses
 
-from assetmap.cache import Cache, MissingFromCache
 from assetmap.errors import ConfigError, FetchError
-from assetmap.sources import census
-from assetmap.sources.census import acs_requests, fetch_acs, read_acs_json
+from assetmap.online import census
+from assetmap.online.cache import Cache, MissingFromCache
+from assetmap.online.census import acs_requests, fetch_acs, read_acs_json
 from tests._census_mocks import (
     CENSUS,
     KEY,

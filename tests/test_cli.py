@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from assetmap._resources import sample_dir
-from assetmap.cli import cli
+from assetmap.cli.main import cli
 
 OUTPUTS = [
     "map.html",
@@ -91,7 +91,7 @@ def test_demo_outputs_agree_with_each_other(demo_out):
 
 
 def test_pdf_report_when_chromium_is_installed(demo_out):
-    from assetmap._pdf import find_chromium
+    from assetmap.report._pdf import find_chromium
 
     out, _ = demo_out
     if find_chromium() is None:
@@ -255,7 +255,7 @@ def test_the_wheel_ships_layers_sample_and_templates(tmp_path):
         "assetmap/sample/units.geojson",
         "assetmap/templates/assets.csv",
         "assetmap/templates/README.md",
-        "assetmap/_map_web/assetmap-map.js",
+        "assetmap/maps/web/assetmap-map.js",
     ):
         assert needed in names, needed
 

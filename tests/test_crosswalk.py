@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from assetmap._resources import sample_dir
-from assetmap.crosswalk import (
+from assetmap.errors import InputError
+from assetmap.readers.crosswalk import (
     OUTSIDE,
     apportion,
     areal_crosswalk,
     normalise_zip,
     read_crosswalk,
 )
-from assetmap.errors import InputError
 
 
 def test_zip_codes_are_normalised():
@@ -233,7 +233,7 @@ def test_a_label_row_is_only_skipped_when_it_is_not_data(tmp_path):
 
 
 def test_ids_are_padded_only_against_census_style_ids():
-    from assetmap.crosswalk import pad_ids
+    from assetmap.readers.crosswalk import pad_ids
 
     raw = pd.Series(["1001020100", "7", "BX0101", ""])
     assert pad_ids(raw, pd.Index(["01001020100", "01001020200"])).tolist() == [

@@ -17,10 +17,10 @@ import yaml
 from click.testing import CliRunner
 
 import assetmap as am
-from assetmap.cache import Cache
-from assetmap.cli import cli
+from assetmap.cli.main import cli
 from assetmap.errors import FetchError, OfflineError
-from assetmap.fetch import fetch_county
+from assetmap.online.cache import Cache
+from assetmap.online.fetch import fetch_county
 from tests._census_mocks import (
     BG_ZIP,
     FIX,
@@ -69,7 +69,7 @@ def world(tmp_path_factory):
     """The Nantucket study fetched once (online, recorded answers, with HRSA sites) and
     built once with -vv, in a cache of its own; settings restored afterwards."""
     from assetmap import settings
-    from assetmap.sources import _http
+    from assetmap.online import _http
 
     root = tmp_path_factory.mktemp("world")
     cache, study, built = root / "cache", root / "study", root / "built"
@@ -271,7 +271,7 @@ def test_the_key_never_reaches_files_logs_or_output(world):
     ],
 )
 def test_county_names_and_codes(text, year, fips):
-    from assetmap.sources.counties import find_county
+    from assetmap.online.counties import find_county
 
     assert find_county(text, year=year).fips == fips
 
@@ -288,7 +288,7 @@ def test_county_names_and_codes(text, year, fips):
 )
 def test_county_errors_say_what_to_do(text, year, words):
     from assetmap.errors import ConfigError
-    from assetmap.sources.counties import find_county
+    from assetmap.online.counties import find_county
 
     if words is None:
         assert find_county(text, year=year).fips == "42011"
@@ -456,7 +456,7 @@ def pair(tmp_path_factory):
     recorded answers, HRSA sites) and built once, in a cache of their own. Every setting
     is restored before the tests run: those reading the cache point at it themselves."""
     from assetmap import settings
-    from assetmap.sources import _http
+    from assetmap.online import _http
 
     root = tmp_path_factory.mktemp("pair")
     cache = root / "cache"
@@ -603,7 +603,7 @@ def test_two_counties_rebuild_offline_byte_identically(pair, pair_cache, tmp_pat
 
 
 def test_single_county_cache_keys_are_unchanged(world):
-    from assetmap.fetch import plan, resolve_county
+    from assetmap.online.fetch import plan, resolve_county
 
     c = resolve_county(fips="25019")
     keys = {k.relpath.as_posix(): k for k, _ in plan(c, hsds="https://x.org/f.zip")}
@@ -670,8 +670,8 @@ def test_a_county_named_twice_is_fetched_once(world, tmp_path, no_network):
 
 
 def test_counties_as_lists_in_python_and_names_of_many(tmp_path):
-    from assetmap import _study
-    from assetmap.fetch import resolve
+    from assetmap.online import _study
+    from assetmap.online.fetch import resolve
 
     found = resolve(["Berks County, PA", "Lancaster County, PA"], fips="42011")
     assert [c.fips for c in found.counties] == ["42011", "42071"] and found.county.fips == "42011"
@@ -689,7 +689,7 @@ def test_counties_as_lists_in_python_and_names_of_many(tmp_path):
     with pytest.raises(am.errors.ConfigError, match="is a county"):
         resolve(fips=["42011", "42071"], place_only=True)
     # counties of two states: each state's boundary files; OSM keyed by both, sorted
-    from assetmap.fetch import plan
+    from assetmap.online.fetch import plan
 
     keys = [k for k, _ in plan(resolve(fips=["42011", "25019"]).counties)]
     assert [k.geography for k in keys if k.source == "tiger"] == ["42", "42", "25", "25"]

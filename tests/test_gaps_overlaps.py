@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import assetmap as am
+from assetmap.analysis.overlap import disc_overlap_share
 from assetmap.errors import InputError
-from assetmap.overlap import disc_overlap_share
 from tests.conftest import assets_at, squares
 
 
@@ -80,7 +80,7 @@ def test_cluster_of_coinciding_providers_is_an_overlap():
 
 
 def test_gap_thresholds_max_minutes_and_low_supply():
-    from assetmap.access import TravelOptions
+    from assetmap.analysis.access import TravelOptions
 
     units = _with_need(squares(3, size=1000, pops=[1000, 5000, 1000]), [0.9, 0.95, 0.8])
     # one pantry at u1's centre: u1 0 min, u2 1000 m (16.25 min) away, u3 2000 m away
@@ -110,7 +110,7 @@ def test_gap_thresholds_max_minutes_and_low_supply():
 def test_unreachable_units_are_gaps_with_their_reason():
     from pathlib import Path
 
-    from assetmap.access import TravelOptions
+    from assetmap.analysis.access import TravelOptions
 
     fix = Path(__file__).parent / "fixtures" / "network"
     units = am.read_units(fix / "units.geojson")
@@ -150,7 +150,7 @@ def _strip_units(pops, poverty, width=4000.0):
 
 
 def test_usda_low_income_low_access_by_hand():
-    from assetmap.gaps import food_access_gaps, usda_food_access
+    from assetmap.analysis.gaps import food_access_gaps, usda_food_access
 
     # sample points at x = 125, 375, ..., 3875 (16 per strip); a store at the west end
     # (x = 0) of each strip's row: points beyond 1 mile (1,609 m) are x >= 1625: 10 of 16
@@ -182,7 +182,7 @@ def test_usda_with_finer_population_points():
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from assetmap.gaps import usda_food_access
+    from assetmap.analysis.gaps import usda_food_access
     from tests.conftest import UTM, X0, Y0
 
     units = _strip_units([1000.0], [30.0])
@@ -221,7 +221,7 @@ def test_cluster_by_covered_population():
 
 
 def test_provider_coverage_by_hand():
-    from assetmap.overlap import provider_coverage
+    from assetmap.analysis.overlap import provider_coverage
 
     units = _with_need(squares(4, size=1000, pops=[100, 200, 300, 400]), [0.9, 0.8, 0.3, 0.2])
     # three pantries at u1's centre, one at u3's; reach is 923 m, so u1 has three within
@@ -236,7 +236,7 @@ def test_provider_coverage_by_hand():
 
 
 def test_capacity_balance_pairs_over_with_nearest_under_served():
-    from assetmap.overlap import capacity_balance
+    from assetmap.analysis.overlap import capacity_balance
 
     # ten units in a row; services crowd u1 (low need); u9, u10 (high need) have none
     need = [0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.9, 1.0]

@@ -21,11 +21,11 @@ import responses
 from click.testing import CliRunner
 
 from assetmap import settings
-from assetmap.cache import Cache, MissingFromCache
-from assetmap.cli import cli
+from assetmap.cli.main import cli
 from assetmap.errors import FetchError, InputError
-from assetmap.sources import geocode as gc
-from assetmap.sources.geocode import geocode_table, parse_batch_answer, split_address
+from assetmap.online import geocode as gc
+from assetmap.online.cache import Cache, MissingFromCache
+from assetmap.online.geocode import geocode_table, parse_batch_answer, split_address
 
 URL = "https://geocoding.geo.census.gov/geocoder/locations/addressbatch"
 

@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("esda")
 
+from assetmap.analysis.hotspots import hotspots, need_without_access  # noqa: E402
 from assetmap.errors import InputError  # noqa: E402
-from assetmap.hotspots import hotspots, need_without_access  # noqa: E402
 from tests.conftest import UTM, X0, Y0  # noqa: E402
 
 

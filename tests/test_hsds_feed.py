@@ -11,9 +11,9 @@ import pytest
 import responses
 
 from assetmap.errors import FetchError
-from assetmap.sources import _http
-from assetmap.sources.hsds import read_hsds
-from assetmap.sources.hsds_feed import download_hsds
+from assetmap.online import _http
+from assetmap.online.hsds_feed import download_hsds
+from assetmap.readers.hsds import read_hsds
 
 API = "https://hsds.example.org/api"
 

@@ -17,17 +17,17 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
-from assetmap import _map_inline
-from assetmap._map_cdn import is_tile_url, resolve_cdn_url, stub_content_type
-from assetmap._map_classes import PALETTES, classify_values, palette
-from assetmap._map_element import StudyLayers
-from assetmap._map_geometry import display_geometry
-from assetmap._map_html import link_or_text, safe_url, script_json, tel_href, text
-from assetmap._map_icons import icon_svg
-from assetmap._map_panels import SYNTHETIC_LABEL
+from assetmap.analysis.siting import suggest_sites
 from assetmap.errors import OfflineError
-from assetmap.maps import make_map, map_spec
-from assetmap.siting import suggest_sites
+from assetmap.maps import _inline as _map_inline
+from assetmap.maps._cdn import is_tile_url, resolve_cdn_url, stub_content_type
+from assetmap.maps._classes import PALETTES, classify_values, palette
+from assetmap.maps._element import StudyLayers
+from assetmap.maps._geometry import display_geometry
+from assetmap.maps._html import link_or_text, safe_url, script_json, tel_href, text
+from assetmap.maps._icons import icon_svg
+from assetmap.maps._panels import SYNTHETIC_LABEL
+from assetmap.maps.build import make_map, map_spec
 from tests import hostile
 from tests._atlas_fixture import (
     ENTITY,
@@ -89,7 +89,7 @@ def domain(spec: dict, key: str) -> dict:
 
 
 def field(row: list, name: str):
-    from assetmap._map_layers import ASSET_FIELDS
+    from assetmap.maps._layers import ASSET_FIELDS
 
     return row[ASSET_FIELDS.index(name)]
 
@@ -844,7 +844,7 @@ def test_bad_arguments_say_what_to_do(atlas):
 
 def test_import_assetmap_does_not_import_folium():
     code = (
-        "import sys, assetmap, assetmap.atlas, assetmap.maps, assetmap._map_layers;"
+        "import sys, assetmap, assetmap.atlas, assetmap.maps.build, assetmap.maps._layers;"
         "bad = [m for m in ('folium', 'branca', 'mapclassify', 'xyzservices') if m in sys.modules];"
         "print(bad); sys.exit(1 if bad else 0)"
     )

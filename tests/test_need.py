@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import assetmap as am
+from assetmap.analysis.need import indicator_values, load_indicators, percentile_rank
 from assetmap.errors import ConfigError, InputError
-from assetmap.need import indicator_values, load_indicators, percentile_rank
 from tests.conftest import squares
 
 IND_YML = textwrap.dedent(

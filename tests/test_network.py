@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import assetmap as am
-from assetmap.access import TravelOptions
-from assetmap.errors import ConfigError, InputError
-from assetmap.network import (
+from assetmap.analysis.access import TravelOptions
+from assetmap.analysis.network import (
     add_travel_times,
     compile_graph,
     graph_from_file,
@@ -19,6 +18,7 @@ from assetmap.network import (
     nearest_times,
     pairs_within,
 )
+from assetmap.errors import ConfigError, InputError
 
 FIX = Path(__file__).parent / "fixtures" / "network"
 OSM = FIX / "grid.osm"

@@ -16,13 +16,13 @@ import yaml
 from click.testing import CliRunner
 
 import assetmap as am
-from assetmap.cache import Cache, MissingFromCache
-from assetmap.cli import cli
+from assetmap.cli.main import cli
 from assetmap.errors import ConfigError, FetchError, OfflineError
-from assetmap.fetch import resolve
-from assetmap.sources.counties import CountyNotFound
-from assetmap.sources.places import PlaceNotFound, clip_to_place, find_place
-from assetmap.sources.tiger import fetch_place, place_key, place_url
+from assetmap.online.cache import Cache, MissingFromCache
+from assetmap.online.counties import CountyNotFound
+from assetmap.online.fetch import resolve
+from assetmap.online.places import PlaceNotFound, clip_to_place, find_place
+from assetmap.online.tiger import fetch_place, place_key, place_url
 from tests._census_mocks import CENSUS, KEY, PLACE_ZIP, census_callback, register_all
 
 URL = "https://api.census.gov/data/2023/acs/acs5"
@@ -389,7 +389,7 @@ def cdp(tmp_path_factory):
     """Nantucket CDP fetched once with --place-only (online, recorded answers, HRSA sites)
     and built once, in a cache of its own; settings restored afterwards."""
     from assetmap import settings
-    from assetmap.sources import _http
+    from assetmap.online import _http
 
     root = tmp_path_factory.mktemp("cdp")
     cache, study, built = root / "cache", root / "study", root / "built"

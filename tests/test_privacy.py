@@ -1,7 +1,7 @@
 """Privacy: small-cell suppression with complementary suppression, and no person in outputs.
 
 The suppression tests check values worked by hand and, for random tables, an independent
-linear-algebra oracle (:func:`assetmap.privacy.hidden_is_recoverable`). The end-to-end
+linear-algebra oracle (:func:`assetmap.anchor.privacy.hidden_is_recoverable`). The end-to-end
 test feeds an HR extract with home addresses and coordinates through ``assetmap build``
 and proves that (1) no output contains a coordinate (at 7 down to 3 decimals) or an
 address, name or id from it, and (2) the outputs are exactly those of the same study fed
@@ -26,8 +26,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assetmap._resources import sample_dir
-from assetmap.cli import cli
-from assetmap.privacy import hidden_is_recoverable, suppress_small_cells, suppress_table
+from assetmap.anchor.privacy import hidden_is_recoverable, suppress_small_cells, suppress_table
+from assetmap.cli.main import cli
 
 
 def _extended(raw: pd.DataFrame) -> pd.DataFrame:
@@ -393,8 +393,8 @@ def test_outputs_are_those_of_the_counts_alone(builds):
 
 def test_person_level_errors_do_not_quote_cells(tmp_path):
     import assetmap as am
+    from assetmap.anchor.workforce import read_workforce
     from assetmap.errors import InputError
-    from assetmap.sources.workforce import read_workforce
 
     units = am.read_units(sample_dir() / "units.geojson")
     f = tmp_path / "staff.csv"

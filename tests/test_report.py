@@ -7,7 +7,7 @@ import re
 import pytest
 
 import assetmap as am
-from assetmap.report import md_escape, ordinal, report_facts
+from assetmap.report.build import md_escape, ordinal, report_facts
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from assetmap._resources import sample_dir
-from assetmap.need import load_indicators
+from assetmap.analysis.need import load_indicators
 
 
 def test_units_are_the_bronx_ntas_with_acs_columns(sample_project):

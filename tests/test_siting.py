@@ -15,9 +15,9 @@ from shapely.geometry import Point
 
 import assetmap as am
 from assetmap._resources import sample_dir
-from assetmap.access import TravelOptions, catchment_pairs
+from assetmap.analysis.access import TravelOptions, catchment_pairs
+from assetmap.analysis.siting import SITE_COLUMNS, suggest_sites
 from assetmap.errors import ConfigError, InputError
-from assetmap.siting import SITE_COLUMNS, suggest_sites
 from tests.conftest import UTM, X0, Y0, assets_at, squares
 
 # Six 1 km squares in a row, u1..u6; origins (centroids) at x = 500, 1500, …, 5500 m.

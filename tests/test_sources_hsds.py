@@ -13,7 +13,7 @@ import assetmap as am
 from assetmap._resources import sample_dir
 from assetmap.domains import DomainMatcher, load_domains
 from assetmap.errors import InputError
-from assetmap.sources.hsds import read_hsds
+from assetmap.readers.hsds import read_hsds
 
 HSDS = Path(__file__).parent / "fixtures" / "hsds"
 

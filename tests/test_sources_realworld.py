@@ -18,8 +18,8 @@ import pytest
 
 import assetmap as am
 from assetmap.errors import InputError
-from assetmap.sources import hrsa
-from assetmap.sources.files import read_table
+from assetmap.readers import hrsa
+from assetmap.readers.files import read_table
 from tests.conftest import squares
 
 FIX = Path(__file__).parent / "fixtures" / "realworld"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import assetmap as am
 from assetmap.assets import SECTORS
-from assetmap.cli import cli
+from assetmap.cli.main import cli
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "templates"
 UNITS = Path(__file__).resolve().parent.parent / "data" / "sample" / "units.geojson"

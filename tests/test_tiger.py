@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import responses
 
-from assetmap.cache import Cache, MissingFromCache
 from assetmap.errors import ConfigError, FetchError
-from assetmap.sources.tiger import boundary_url, fetch_boundaries
+from assetmap.online.cache import Cache, MissingFromCache
+from assetmap.online.tiger import boundary_url, fetch_boundaries
 from tests._census_mocks import (
     BG_ZIP,
     TRACT_ZIP,
@@ -104,7 +104,7 @@ def test_own_length_check_catches_a_short_body_urllib3_let_through():
 
     import requests
 
-    from assetmap.sources import _http
+    from assetmap.online import _http
 
     resp = requests.Response()
     resp.status_code = 200

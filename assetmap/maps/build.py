@@ -1,0 +1,504 @@
+"""The study map: need, services by domain, gaps, overlaps and the hospital's own assets.
+
+:func:`make_map` draws an :class:`~assetmap.atlas.Atlas` as one interactive HTML map that
+a coalition can open in any browser, from an e-mail attachment or a shared drive: the need
+index and each indicator as switchable choropleths with a legend in words, one layer of
+markers per service domain (clustered when dense), the gaps and overlaps the analysis
+found, the anchor hospital's layers, a grouped layer control, search by service or
+neighbourhood name, full screen, a scale bar, a print view and a footer naming every
+source and vintage. A "Suggested new sites" layer (off at start) marks where one more
+service of a domain would reach the most residents without one (:mod:`assetmap.analysis.siting`).
+
+The data travel inside the page as one JSON document drawn by a small script
+(``maps/web/assetmap-map.js``); the layers are described by :mod:`assetmap.maps._layers`,
+:mod:`assetmap.maps._anchor` and :mod:`assetmap.maps._sites`, the panels by
+:mod:`assetmap.maps._panels`, the page element by :mod:`assetmap.maps._element`. This module
+only assembles them.
+
+folium, branca, mapclassify and xyzservices are imported when a map is drawn, never by
+``import assetmap``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assetmap.maps import _layers as layers
+from assetmap.maps._anchor import anchor_legend, anchor_specs
+from assetmap.maps._classes import MISSING_COLOUR, classify_values
+from assetmap.maps._geometry import display_geometry
+from assetmap.maps._html import text
+from assetmap.maps._panels import (
+    footer_html,
+    gap_percentile,
+    legend_html,
+    need_scale,
+    need_vintage,
+    title_html,
+    travel_word,
+)
+from assetmap.maps._sites import sites_spec
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+    import pandas as pd
+    from xyzservices import TileProvider
+
+    from assetmap.atlas import Atlas
+
+__all__ = ["BASEMAPS", "make_map", "map_spec"]
+
+log = logging.getLogger(__name__)
+
+#: Background maps offered by default: (xyzservices name, name in the layer control).
+BASEMAPS: tuple[tuple[str, str], ...] = (
+    ("OpenStreetMap.Mapnik", "Streets (OpenStreetMap)"),
+    ("Esri.WorldGrayCanvas", "Light grey (Esri)"),
+)
+
+#: Words of the map's own interface (no data in them).
+TEXT = {
+    "layers": "Layers",
+    "groupBase": "Background map",
+    "groupNeed": "Need",
+    "groupServices": "Services",
+    "groupFindings": "Findings",
+    "groupHospital": "Hospital",
+    "groupOwn": "Other layers",
+    "noShading": "No shading",
+    "indicators": "Indicators",
+    "noData": "no residents / no data",
+    "residents": "Residents",
+    "need": "Need",
+    "nearest": "Nearest service",
+    "noneFound": "none found",
+    "gap": "gap",
+    "noName": "(no name)",
+    "org": "Organisation",
+    "service": "Service",
+    "address": "Address",
+    "phone": "Phone",
+    "hours": "Hours",
+    "website": "Website",
+    "capacity": "Capacity",
+    "source": "Source",
+    "verified": "Last verified",
+    "notRecorded": "not recorded",
+    "note": "Note",
+    "neighbourhood": "neighbourhood",
+    "searchPlaceholder": "Find a service or neighbourhood",
+    "searchLabel": "Find a service or neighbourhood by name",
+    "searchResults": "Matching services and neighbourhoods",
+    "noMatch": "No match",
+    "matches": "matches; use the up and down arrow keys, then Enter",
+    "fullscreen": "Full screen",
+    "titleLabel": "Map title",
+    "legendLabel": "Legend",
+    "footerLabel": "Sources and method",
+}
+
+
+def make_map(
+    atlas: Atlas,
+    *,
+    m: folium.Map | None = None,
+    need_column: str = "need_pct",
+    indicators: str | Sequence[str] | None = "all",
+    classify: str = "quantiles",
+    k: int = 5,
+    palette: str = "YlOrRd",
+    basemaps: Sequence[str | TileProvider] | None = None,
+    simplify_m: float = 5.0,
+    cluster_over: int = layers.CLUSTER_OVER,
+    self_contained: bool = False,
+    js_dir: str | Path | None = None,
+) -> folium.Map:
+    """Draw a study as an interactive map of need, services, gaps and overlaps.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        The study. Its frames may be in any CRS; they are drawn in EPSG:4326.
+    m : folium.Map, optional
+        A map to add the study to; a new one, fitted to the units, when omitted. Its own
+        tile layers become the background maps, its other layers join the layer control
+        under "Other layers", and a folium ``LayerControl`` it had is removed (the study's
+        grouped control lists everything).
+    need_column : str, default "need_pct"
+        Choropleth shown when the map opens: the overall need percentile (0–1),
+        ``need_score``, ``theme_<theme>``, an indicator key or ``<indicator>_pct``.
+    indicators : "all", sequence of str or None, default "all"
+        Indicators offered as choropleths besides the need index (keys of
+        ``atlas.indicators`` or other unit columns); None offers only ``need_column``.
+    classify : {"quantiles", "naturalbreaks"}, default "quantiles"
+        How :mod:`mapclassify` forms classes: the same number of units per class, or
+        breaks where the data have gaps (Jenks, computed exactly as Fisher-Jenks).
+    k : int, default 5
+        Number of classes, 2 to 9.
+    palette : str, default "YlOrRd"
+        Colour-blind-safe sequential palette of the choropleths, a key of
+        :data:`assetmap.maps._classes.PALETTES` ("YlOrRd", "YlGnBu", "Blues", "Greens",
+        "Purples", "Oranges", "viridis", "cividis").
+    basemaps : sequence of str or xyzservices.TileProvider, optional
+        Background maps, first shown; names as in ``xyzservices.providers``. Default
+        :data:`BASEMAPS`. A "No background map" choice is always added.
+    simplify_m : float, default 5
+        Unit and overlap boundaries are simplified for display with this tolerance in
+        metres (shared edges stay shared); 0 keeps every vertex. Analysis is unaffected.
+    cluster_over : int, default 50
+        A service domain with more markers than this is clustered.
+    self_contained : bool, default False
+        Write Leaflet's JavaScript and CSS into the page, so the map works with no
+        internet at all (only background tiles then fail; boundaries and points still
+        show). The files come from ``js_dir``, ``$ASSETMAP_JS_DIR``, the cache folder's
+        ``web/`` or the ``xstatic-leaflet`` packages (see :mod:`assetmap.maps._inline`).
+    js_dir : str or Path, optional
+        A ``node_modules`` folder (or the same layout) holding ``leaflet`` and
+        ``leaflet.markercluster``, searched first when ``self_contained``.
+
+    Returns
+    -------
+    folium.Map
+        Save with ``m.save("map.html")``: one file, data inline, every text from the data
+        escaped. The same inputs give byte-identical files.
+
+    Raises
+    ------
+    ValueError
+        If ``need_column`` or an indicator is not a column of ``atlas.units``, if
+        ``classify``, ``k``, ``palette`` or a basemap is not one of the choices, or a frame
+        has no CRS.
+    OfflineError
+        If ``self_contained`` and a library file is found nowhere (the message says how to
+        get it).
+
+    Examples
+    --------
+    >>> import assetmap as am  # doctest: +SKIP
+    >>> atlas = am.load_sample().build()  # doctest: +SKIP
+    >>> m = make_map(atlas, classify="naturalbreaks", k=4, palette="viridis")  # doctest: +SKIP
+    >>> m.save("map.html")  # doctest: +SKIP
+    """
+    from assetmap.maps._element import StudyLayers, new_map, stable_ids, walk
+
+    spec = map_spec(
+        atlas,
+        need_column=need_column,
+        indicators=indicators,
+        classify=classify,
+        k=k,
+        palette=palette,
+        basemaps=basemaps,
+        simplify_m=simplify_m,
+        cluster_over=cluster_over,
+    )
+    cluster = any(d["cluster"] for d in spec["domains"])
+    if self_contained:
+        _check_local_files(cluster, js_dir)
+    existing: set[int] = set()
+    if m is None:
+        (s, w), (n, e) = spec["bounds"] or ((40.8, -73.95), (40.9, -73.85))
+        m = new_map([(s + n) / 2, (w + e) / 2])
+    else:
+        existing = {id(el) for el in walk(m.get_root())}
+        _drop_layer_controls(m)
+        if _has_tiles(m):
+            spec["basemaps"] = [b for b in spec["basemaps"] if not b["url"]]
+    element = StudyLayers(
+        spec,
+        title=str(atlas.name),
+        cluster=cluster,
+        self_contained=self_contained,
+        js_dir=js_dir,
+    )
+    m.add_child(element)
+    stable_ids(m.get_root(), skip=existing)
+    return m
+
+
+def map_spec(
+    atlas: Atlas,
+    *,
+    need_column: str = "need_pct",
+    indicators: str | Sequence[str] | None = "all",
+    classify: str = "quantiles",
+    k: int = 5,
+    palette: str = "YlOrRd",
+    basemaps: Sequence[str | TileProvider] | None = None,
+    simplify_m: float = 5.0,
+    cluster_over: int = layers.CLUSTER_OVER,
+) -> dict[str, Any]:
+    """Return what the map shows as one JSON-ready dict (see :func:`make_map`).
+
+    Every text from data in it is already escaped. Useful to test or inspect a map
+    without a browser.
+
+    Examples
+    --------
+    >>> import assetmap as am
+    >>> spec = map_spec(am.load_sample().build(), indicators=["uninsured"])
+    >>> [(c["column"], c["show"]) for c in spec["choropleths"]]
+    [('need_pct', True), ('uninsured', False)]
+    >>> spec["choropleths"][0]["words"]
+    ['lowest 20%', '20–40%', '40–60%', '60–80%', 'highest 20%']
+    """
+    units = _wgs84(atlas.units, "atlas.units")
+    columns = _choropleth_columns(atlas, units, need_column, indicators)
+    prov = atlas.provenance or {}
+    vintage = need_vintage(prov)
+    unit_ids = [str(i) for i in units.index]
+    geoms = display_geometry(units, tolerance_m=simplify_m, coverage=True)
+
+    choropleths, need_words = [], ["no residents / no data"] * len(units)
+    for column in columns:
+        classes = classify_values(units[column], method=classify, k=k, palette_name=palette)
+        scale = need_scale(column, atlas.indicators)
+        choropleths.append(
+            layers.choropleth_spec(
+                column,
+                units[column],
+                classes,
+                scale,
+                vintage=vintage,
+                show=column == need_column,
+            )
+        )
+        if column == "need_pct":
+            need_words = [
+                f"{text(scale.value_words(v))} ({classes.words[c]})" if c >= 0 else w
+                for v, c, w in zip(units[column], classes.yb, need_words, strict=True)
+            ]
+
+    over = _wgs84(atlas.overlaps, "atlas.overlaps") if atlas.overlaps is not None else None
+    gap_lines = layers.gap_lines(atlas.gaps, atlas.domains, travel_word=travel_word(prov))
+    notes = {uid: list(lines) for uid, lines in gap_lines.items()}
+    for uid, lines in layers.over_served_lines(over, atlas.domains).items():
+        notes.setdefault(uid, []).extend(lines)
+
+    assets = _wgs84(atlas.assets, "atlas.assets")
+    domain_order = _domain_order(atlas)
+    near, near_names = layers.nearest_spec(
+        atlas.access,
+        unit_ids,
+        domain_order,
+        gaps=atlas.gaps,
+        names=_asset_names(assets),
+    )
+    unit_part = layers.units_spec(units, geoms, need_words=need_words, notes=notes, near=near)
+    domains = layers.domain_specs(
+        assets, display_geometry(assets), atlas.domains, cluster_over=cluster_over
+    )
+    gaps = layers.gaps_spec(unit_ids, unit_part["name"], gap_lines)
+    overlaps = None
+    if over is not None and not over.empty:
+        over_geoms = display_geometry(over, tolerance_m=simplify_m)
+        overlaps = layers.overlaps_spec(over, over_geoms, atlas.domains, unit_ids)
+    anchor_wgs84 = _anchor_wgs84(atlas)
+    percentile = gap_percentile(prov)
+    synthetic = bool(atlas.synthetic)
+    site_frame = getattr(atlas, "sites", None)
+    sites = sites_spec(
+        _wgs84(site_frame, "atlas.sites") if site_frame is not None else None,
+        atlas.domains,
+        unit_names=dict(zip(unit_ids, unit_part["name"], strict=True)),
+        travel_word=travel_word(prov),
+        synthetic=synthetic,
+    )
+    anchor = anchor_specs(
+        anchor_wgs84,
+        unit_ids,
+        domains=atlas.domains,
+        need_percentile=percentile,
+        synthetic=synthetic,
+        travel=travel_word(prov),
+    )
+    legend = legend_html(
+        domains=[(d["label"], d["pin"]) for d in domains],
+        gaps=gaps is not None,
+        overlaps=overlaps is not None,
+        sites=sites["symbol"] if sites is not None else "",
+        hospital=anchor_legend(
+            anchor_wgs84, anchor, need_percentile=percentile, synthetic=synthetic
+        ),
+    )
+    return {
+        "version": 1,
+        "text": {**TEXT, "nearest": f"Nearest service ({travel_word(prov)})"},
+        "basemaps": _basemaps(basemaps),
+        "bounds": _bounds(units),
+        "missingColour": MISSING_COLOUR,
+        "units": unit_part,
+        "choropleths": choropleths,
+        "domainLabels": [_domain_label(atlas, key) for key in domain_order],
+        "nearNames": near_names,
+        "assetFields": list(layers.ASSET_FIELDS),
+        "domains": domains,
+        "gaps": gaps,
+        "overlaps": overlaps,
+        "sites": sites,
+        "anchor": anchor,
+        "panels": {
+            "title": title_html(str(atlas.name), synthetic=synthetic),
+            "legend": legend,
+            "footer": footer_html(prov),
+        },
+    }
+
+
+def _choropleth_columns(
+    atlas: Atlas,
+    units: gpd.GeoDataFrame,
+    need_column: str,
+    indicators: str | Sequence[str] | None,
+) -> list[str]:
+    """Columns offered as choropleths: the need index, then indicators, in file order."""
+    keys = list(getattr(atlas.indicators, "indicators", {}) or {})
+    if indicators is None:
+        wanted: list[str] = []
+    elif isinstance(indicators, str):
+        if indicators != "all":
+            msg = f"indicators={indicators!r}: pass 'all', a list of indicator keys or None"
+            raise ValueError(msg)
+        wanted = [key for key in keys if key in units.columns]
+    else:
+        wanted = list(indicators)
+    first = ["need_pct"] if "need_pct" in units.columns and indicators is not None else []
+    columns = list(dict.fromkeys([*first, need_column, *wanted]))
+    missing = [c for c in columns if c not in units.columns]
+    if missing:
+        shown = ", ".join(c for c in ["need_pct", "need_score", *keys] if c in units.columns)
+        msg = (
+            f"atlas.units has no column {missing[0]!r} to map; pass need_column= or "
+            f"indicators= from: {shown or ', '.join(map(str, units.columns[:12]))}"
+        )
+        raise ValueError(msg)
+    return columns
+
+
+def _domain_order(atlas: Atlas) -> list[str]:
+    """Domain keys in file order, then any other domain named by access or assets."""
+    order = list(atlas.domains)
+    for frame in (atlas.access, atlas.assets):
+        if frame is not None and "domain" in frame.columns:
+            extra = sorted(set(frame["domain"].dropna().astype(str)) - set(order))
+            order += extra
+    return order
+
+
+def _domain_label(atlas: Atlas, key: str) -> str:
+    dom = atlas.domains.get(key)
+    return text(dom.label if dom is not None else key)
+
+
+def _asset_names(assets: pd.DataFrame) -> dict[str, str]:
+    if "asset_id" not in assets.columns or "name" not in assets.columns:
+        return {}
+    return dict(zip(assets["asset_id"].astype(str), assets["name"], strict=True))
+
+
+def _bounds(units: gpd.GeoDataFrame) -> list[list[float]] | None:
+    if units.empty or units.geometry.isna().all():
+        return None
+    minx, miny, maxx, maxy = (float(v) for v in units.total_bounds)
+    return [[round(miny, 5), round(minx, 5)], [round(maxy, 5), round(maxx, 5)]]
+
+
+def _basemaps(basemaps: Sequence[str | TileProvider] | None) -> list[dict[str, Any]]:
+    """Background maps for the layer control, the first shown; "No background map" last."""
+    import warnings
+
+    from xyzservices import TileProvider, providers
+
+    chosen: list[tuple[str | TileProvider, str | None]] = (
+        list(BASEMAPS) if basemaps is None else [(b, None) for b in basemaps]
+    )
+    out = []
+    for item, label in chosen:
+        if isinstance(item, TileProvider):
+            provider = item
+        else:
+            try:
+                provider = providers.query_name(str(item))
+            except ValueError as exc:
+                msg = f"basemap {item!r} is not an xyzservices provider name ({exc})"
+                raise ValueError(msg) from exc
+        if provider.requires_token():
+            msg = (
+                f"basemap {provider.name!r} needs an API key: pass "
+                f"xyzservices.providers.{provider.name}(apikey=...) instead of its name"
+            )
+            raise ValueError(msg)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # providers warn about keys we checked above
+            url = provider.build_url(fill_subdomain=False)
+        subdomains = provider.get("subdomains", "abc")
+        native = provider.get("max_zoom")
+        out.append(
+            {
+                "name": text(label or provider.name),
+                "url": url,
+                "attribution": provider.html_attribution,
+                "subdomains": subdomains if isinstance(subdomains, str) else "".join(subdomains),
+                "maxNativeZoom": int(native) if native else 19,
+                "maxZoom": 19,
+            }
+        )
+    out.append({"name": "No background map", "url": ""})
+    return out
+
+
+def _check_local_files(cluster: bool, js_dir: str | Path | None) -> None:
+    """Fail early, with what to do, when a self-contained map cannot find its libraries."""
+    from assetmap.maps._element import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
+    from assetmap.maps._inline import check_available
+
+    urls = [LEAFLET_JS, LEAFLET_CSS] + ([CLUSTER_JS, CLUSTER_CSS] if cluster else [])
+    check_available(urls, js_dir)
+
+
+def _drop_layer_controls(m: folium.Map) -> None:
+    """Remove folium layer controls: the study's grouped control lists every layer."""
+    import folium
+
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            del m._children[key]
+
+
+def _has_tiles(m: folium.Map) -> bool:
+    import folium
+
+    return any(isinstance(c, folium.TileLayer) and not c.overlay for c in m._children.values())
+
+
+def _anchor_wgs84(atlas: Atlas) -> Any:
+    """Return the anchor with its point layers in EPSG:4326 (areas are matched by unit id)."""
+    import dataclasses
+
+    anchor = atlas.anchor
+    if anchor is None:
+        return None
+    frames = ("hospital", "spaces", "positions")
+    changes = {
+        f: _wgs84(getattr(anchor, f), f"atlas.anchor.{f}")
+        for f in frames
+        if getattr(anchor, f, None) is not None
+    }
+    return dataclasses.replace(anchor, **changes)
+
+
+def _wgs84(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """Return ``frame`` in EPSG:4326 with a string index; raise if it has no CRS."""
+    if frame.crs is None and frame.empty:
+        return frame.copy()
+    if frame.crs is None:
+        msg = f"{what} has no CRS; set one with .set_crs(...) (assetmap exchanges EPSG:4326)"
+        raise ValueError(msg)
+    out = frame if frame.crs.to_epsg() == 4326 else frame.to_crs(4326)
+    out = out.copy()
+    out.index = out.index.astype(str)
+    return out
