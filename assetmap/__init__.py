@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from assetmap import errors
 from assetmap.analysis.access import TravelOptions, access
 from assetmap.analysis.gaps import find_gaps
-from assetmap.analysis.need import load_indicators, need_index
+from assetmap.analysis.need import need_index
 from assetmap.analysis.overlap import find_overlaps
 from assetmap.analysis.siting import suggest_sites
 from assetmap.anchor.model import Anchor, read_anchor
@@ -26,6 +26,7 @@ from assetmap.assets import combine, read_assets, rejected_rows
 from assetmap.atlas import Atlas
 from assetmap.dedupe import DedupeResult, dedupe
 from assetmap.domains import load_domains
+from assetmap.indicators import load_indicators
 from assetmap.project import Project, load_project
 from assetmap.region import read_units
 from assetmap.sample import load_sample

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import folium
 
     from assetmap.analysis.access import TravelOptions
-    from assetmap.analysis.need import IndicatorSet
+    from assetmap.indicators import IndicatorSet
     from assetmap.anchor.model import Anchor
 
 __all__ = ["Atlas"]

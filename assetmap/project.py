@@ -35,13 +35,13 @@ import pandas as pd
 import yaml
 
 from assetmap.analysis.access import TravelOptions
-from assetmap.analysis.need import IndicatorSet, load_indicators
 from assetmap.anchor.model import Anchor, anchor_from_config
 from assetmap.assets import combine, read_assets, rejected_rows
 from assetmap.atlas import Atlas
 from assetmap.dedupe import DedupeResult, dedupe
 from assetmap.domains import Domain, load_domains, safe_load_yaml
 from assetmap.errors import ConfigError
+from assetmap.indicators import IndicatorSet, load_indicators
 from assetmap.provenance import file_record, library_version
 from assetmap.region import read_units
 

@@ -54,7 +54,7 @@ def default_indicators(indicators: str | Path | None, level: str) -> str | Path 
 
 
 def _variables(indicators: str | Path | None) -> list[str]:
-    from assetmap.analysis.need import load_indicators
+    from assetmap.indicators import load_indicators
 
     return census.acs_variables(load_indicators(indicators))
 

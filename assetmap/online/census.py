@@ -52,7 +52,7 @@ from assetmap.online._http import HTTPStatusError, redact, remember_secret
 from assetmap.online.cache import Cache, CacheKey, MissingFromCache
 
 if TYPE_CHECKING:
-    from assetmap.analysis.need import IndicatorSet
+    from assetmap.indicators import IndicatorSet
 
 __all__ = [
     "FIRST_YEAR",
@@ -113,7 +113,7 @@ def acs_variables(indicators: IndicatorSet | None = None) -> list[str]:
     >>> acs_variables()[:3]
     ['B01001_001', 'B06012_002', 'B06012_001']
     """
-    from assetmap.analysis.need import load_indicators
+    from assetmap.indicators import load_indicators
 
     ind = indicators if indicators is not None else load_indicators()
     return list(dict.fromkeys([POPULATION, *ind.variables]))
