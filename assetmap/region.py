@@ -202,7 +202,7 @@ def measure_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     >>> measure_crs(am.load_sample().units).to_epsg()
     32618
     """
-    crs = gdf.estimate_utm_crs()
+    crs: pyproj.CRS | None = gdf.estimate_utm_crs()
     if crs is None:  # pragma: no cover - only for empty frames
         msg = "cannot choose a projected CRS for an empty region"
         raise InputError(msg)
