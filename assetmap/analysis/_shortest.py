@@ -1,6 +1,7 @@
 """Shortest paths on a compiled street graph (compiled half of :mod:`.network`).
 
-Users import these names from :mod:`assetmap.analysis.network`; see its docstring for the method.
+Users import these names from :mod:`assetmap.analysis.network`; see its docstring for the
+method. Below :mod:`.network`: imports only :mod:`._streets` (modes, edge travel times).
 """
 
 from __future__ import annotations
@@ -16,23 +17,16 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from assetmap.errors import ConfigError, InputError
+from assetmap.analysis._streets import add_travel_times, check_mode
+from assetmap.errors import InputError
 
 if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = ["NearestResult", "StreetGraph", "compile_graph", "nearest_times", "pairs_within"]
 
-_MODES = ("walk", "drive")
-
 # Dense distance rows allowed per chunk of bounded searches (float64 cells): 32 M = 256 MB.
 _CHUNK_CELLS = 32_000_000
-
-
-def _check_mode(mode: str) -> None:
-    if mode not in _MODES:
-        msg = f"network mode must be one of {_MODES}, got {mode!r}"
-        raise ConfigError(msg)
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,7 +166,7 @@ def compile_graph(
     >>> g.n_nodes, g.n_edges, float(g.forward[0, 1])
     (9, 24, 100.0)
     """
-    _check_mode(mode)
+    check_mode(mode)
     if G.number_of_nodes() == 0:
         msg = "the street graph has no node"
         raise InputError(msg, file=source or None)
@@ -186,8 +180,6 @@ def compile_graph(
     missing = np.isnan(t)
     if missing.any():
         if mode == "drive":
-            from assetmap.analysis.network import add_travel_times
-
             G = add_travel_times(G.copy(), mode=mode, walk_kmh=walk_kmh)
             u_i, v_i, t, ln = _edge_arrays(G, index, weight)
         else:

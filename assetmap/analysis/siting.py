@@ -44,8 +44,7 @@ import scipy.sparse as sp
 
 from assetmap.analysis._costs import NetworkCosts, _origin_points, prepare, working_crs
 from assetmap.analysis.travel import TravelOptions
-from assetmap.anchor.spaces import parse_hosts
-from assetmap.domains import Domain
+from assetmap.domains import Domain, parse_hosts
 from assetmap.errors import InputError
 
 __all__ = ["KINDS", "METHOD", "SITE_COLUMNS", "empty_sites", "suggest_sites"]

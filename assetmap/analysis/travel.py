@@ -82,7 +82,7 @@ class TravelOptions:
         if self.mode != "straight" and self.graph is None:
             msg = (
                 f"travel mode {self.mode!r} needs a street graph: travel: {{mode: {self.mode}, "
-                "graph: streets.graphml}} (save one with assetmap.analysis.network.fetch_graph)"
+                "graph: streets.graphml}} (save one with assetmap.online.streets.fetch_graph)"
             )
             raise InputError(msg)
         if not self.gravity_beta >= 0 or not self.gravity_floor_min > 0:

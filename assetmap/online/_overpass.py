@@ -177,7 +177,7 @@ def fetch_network(
 ) -> Path:
     import osmnx as ox
 
-    from assetmap.analysis.network import fetch_graph
+    from assetmap.online.streets import fetch_graph
 
     area = _region(units).union_all()
     with osmnx_settings(cache):
