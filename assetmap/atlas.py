@@ -10,6 +10,7 @@ the map, the report and the layer export read. Nothing here draws or writes by i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,29 @@ def _no_sites() -> gpd.GeoDataFrame:
     from assetmap.analysis.siting import empty_sites
 
     return empty_sites()
+
+
+def _no_rejected() -> pd.DataFrame:
+    from assetmap.assets import REJECTED_COLUMNS
+
+    return pd.DataFrame(columns=REJECTED_COLUMNS)
+
+
+# Columns of an empty ``dedupe_review`` (those of :attr:`assetmap.dedupe.DedupeResult.pairs`).
+_REVIEW_COLUMNS = (
+    "asset_id_a",
+    "asset_id_b",
+    "distance_m",
+    "name_sim",
+    "address_sim",
+    "phone_match",
+    "score",
+    "decision",
+)
+
+
+def _no_review() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(_REVIEW_COLUMNS))
 
 
 @dataclass
@@ -89,6 +113,13 @@ class Atlas:
         Per domain, up to ``k`` new sites that would bring the most residents without a
         service within reach, high-need residents first (see
         :func:`assetmap.analysis.siting.suggest_sites`); points in EPSG:4326.
+    rejected : pandas.DataFrame
+        Asset rows the readers set aside, with ``source``, ``file``, ``row``, ``column``,
+        ``value`` and ``problem`` (:attr:`assetmap.project.Project.rejected`); empty for an
+        Atlas built from frames.
+    dedupe_review : pandas.DataFrame
+        Borderline duplicate pairs a person should look at
+        (:attr:`assetmap.dedupe.DedupeResult.review`); empty for an Atlas built from frames.
     """
 
     name: str
@@ -105,6 +136,8 @@ class Atlas:
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     sites: gpd.GeoDataFrame = field(default_factory=_no_sites)
+    rejected: pd.DataFrame = field(default_factory=_no_rejected)
+    dedupe_review: pd.DataFrame = field(default_factory=_no_review)
 
     @classmethod
     def build(
@@ -292,3 +325,52 @@ class Atlas:
         from assetmap.report.build import write_report
 
         return write_report(self, path, figures=figures, pdf=pdf)
+
+    def to_folder(
+        self,
+        path: str | Path,
+        *,
+        figures: bool = True,
+        pdf: bool | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> dict[str, Path]:
+        """Write the whole output set into the folder ``path``, as ``assetmap build`` does.
+
+        ``map.html``, ``report.html``, ``report.md``, ``report.pdf`` (when Chromium is
+        installed), ``figures/``, the CSV tables (``gaps.csv``, ``access.csv``, …,
+        ``rejected.csv``, ``dedupe_review.csv``), ``layers.gpkg`` and ``provenance.json``
+        with a record of the run. An interrupted run leaves the previous outputs whole
+        (see :func:`assetmap.export.write_folder`).
+
+        Parameters
+        ----------
+        path : str or Path
+            The output folder (created when missing).
+        figures : bool
+            Draw the report's static map per domain.
+        pdf : bool, optional
+            ``True`` requires a PDF, ``False`` skips it, ``None`` prints one when Chromium
+            is installed.
+        progress : callable, optional
+            Called with the name of each step (``"map"``, ``"report"``, ``"layers"``) as it
+            begins, e.g. to move a progress bar.
+
+        Returns
+        -------
+        dict
+            Paths of the files written, by kind (``map``, ``html``, ``gaps``, ``rejected``,
+            ``layers``, ``provenance``, …).
+
+        Examples
+        --------
+        >>> import assetmap as am, tempfile
+        >>> atlas = am.load_sample().build()
+        >>> paths = atlas.to_folder(tempfile.mkdtemp(), pdf=False)
+        >>> sorted(p.name for p in paths.values() if p.suffix != ".csv")[:4]
+        ['layers.gpkg', 'map.html', 'provenance.json', 'report.html']
+        >>> paths["rejected"].name, paths["dedupe_review"].name
+        ('rejected.csv', 'dedupe_review.csv')
+        """
+        from assetmap.export import write_folder
+
+        return write_folder(self, path, figures=figures, pdf=pdf, progress=progress)

@@ -1,8 +1,16 @@
-"""Write an Atlas's layers and tables to files (GeoPackage, CSV, provenance JSON)."""
+"""Write an Atlas's outputs to files: the whole folder, layers, CSV tables, provenance JSON.
+
+:func:`write_folder` writes the whole output set of ``assetmap build`` (map, report,
+tables, layers, provenance) in one call; the other functions write one part each.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +20,95 @@ import pandas as pd
 if TYPE_CHECKING:
     from assetmap.atlas import Atlas
 
-__all__ = ["write_layers", "write_tables"]
+__all__ = [
+    "FOLDER_STEPS",
+    "write_folder",
+    "write_layers",
+    "write_provenance",
+    "write_tables",
+]
+
+#: The steps of :func:`write_folder`, in order, as named to its ``progress`` callback.
+FOLDER_STEPS = ("map", "report", "layers")
+
+
+def write_folder(
+    atlas: Atlas,
+    path: str | Path,
+    *,
+    figures: bool = True,
+    pdf: bool | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Path]:
+    """Write the whole output set of a study into the folder ``path``.
+
+    ``map.html``; the report (``report.html``, ``report.md``, ``report_*.csv``,
+    ``figures/`` and ``report.pdf`` when Chromium is installed, see
+    :func:`assetmap.report.write_report`); the tables of :func:`write_tables`;
+    ``rejected.csv`` (rows the readers set aside) and ``dedupe_review.csv`` (borderline
+    duplicate pairs); ``layers.gpkg`` (:func:`write_layers`); ``provenance.json`` with a
+    record of this run.
+
+    Everything is written into a temporary folder beside ``path`` first and moved into
+    place only when all of it is written, so an interrupted run leaves the previous
+    outputs whole. Files of earlier runs that this run does not write are left alone.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+        The output folder (created when missing).
+    figures : bool
+        Draw the report's static map per domain.
+    pdf : bool, optional
+        ``True`` requires ``report.pdf``, ``False`` skips it, ``None`` (default) prints it
+        when Chromium is installed.
+    progress : callable, optional
+        Called with the name of each step (:data:`FOLDER_STEPS`) as it begins; nothing
+        is printed here.
+
+    Returns
+    -------
+    dict
+        Paths of the files written by kind: ``map``, the report's kinds (``html``,
+        ``md``, …), each table's name, ``rejected``, ``dedupe_review``, ``layers``,
+        ``provenance``.
+    """
+    from assetmap.provenance import run_record
+
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    step = progress or (lambda name: None)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.resolve().name}.", dir=out.resolve().parent))
+    try:
+        step(FOLDER_STEPS[0])
+        paths = {"map": stage / "map.html"}
+        atlas.map().save(str(paths["map"]))
+        step(FOLDER_STEPS[1])
+        paths.update(atlas.report(stage, figures=figures, pdf=pdf))
+        step(FOLDER_STEPS[2])
+        paths.update(write_tables(atlas, stage))
+        for name, table in (("rejected", atlas.rejected), ("dedupe_review", atlas.dedupe_review)):
+            paths[name] = stage / f"{name}.csv"
+            table.to_csv(paths[name], index=False, lineterminator="\n")
+        paths["layers"] = write_layers(atlas, stage / "layers.gpkg")
+        paths["provenance"] = write_provenance(
+            atlas, stage / "provenance.json", {"run": run_record()}
+        )
+        _move_into(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return {k: out / p.relative_to(stage) for k, p in paths.items()}
+
+
+def _move_into(stage: Path, out: Path) -> None:
+    """Move every file of ``stage`` to the same place under ``out``, replacing old ones."""
+    files = sorted(f for f in stage.rglob("*") if f.is_file())
+    files.sort(key=lambda f: f.name == "provenance.json")  # last: the run is complete
+    for f in files:
+        dest = out / f.relative_to(stage)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, dest)
 
 
 def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -108,8 +108,12 @@ class Project:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def build(self) -> Atlas:
-        """Run the analysis and return the :class:`~assetmap.atlas.Atlas`."""
-        return Atlas.build(
+        """Run the analysis and return the :class:`~assetmap.atlas.Atlas`.
+
+        The Atlas also carries the rows set aside (:attr:`rejected`) and the duplicate
+        pairs to review, so :meth:`~assetmap.atlas.Atlas.to_folder` writes them out.
+        """
+        atlas = Atlas.build(
             self.units,
             self.assets,
             name=self.name,
@@ -122,6 +126,9 @@ class Project:
             provenance=self.provenance,
             siting_k=self.siting_k,
         )
+        atlas.rejected = self.rejected
+        atlas.dedupe_review = self.dedupe.review
+        return atlas
 
 
 def _mapping(value: Any, key: str, path: Path) -> dict[str, Any]:

@@ -255,7 +255,7 @@ def test_the_wheel_ships_layers_sample_and_templates(tmp_path):
         "assetmap/sample/units.geojson",
         "assetmap/templates/assets.csv",
         "assetmap/templates/README.md",
-        "assetmap/maps/web/assetmap-map.js",
+        "assetmap/maps/web/11-draw.js",
     ):
         assert needed in names, needed
 
@@ -309,3 +309,73 @@ def test_a_study_from_messy_real_world_lists_builds_and_counts_every_row(tmp_pat
     html = (out / "map.html").read_text(encoding="utf-8")
     assert "Tremont Pantry" in html and "Belmont Pantry" in html
     assert "City open data" in (out / "report.md").read_text(encoding="utf-8")
+
+
+#: Every file ``assetmap demo`` wrote before the Atlas owned its outputs (less report.pdf,
+#: which needs Chromium).
+DEMO_FILES = {
+    *(f"anchor_{n}.csv" for n in ("alignment", "employment", "employment_by_group")),
+    *(f"anchor_{n}.csv" for n in ("employment_totals", "investment", "positions")),
+    *(f"anchor_{n}.csv" for n in ("purchasing", "sites", "spaces", "spaces_near_gaps")),
+    *(f"{n}.csv" for n in ("access", "assets", "capacity_balance", "coverage", "gaps")),
+    *(f"{n}.csv" for n in ("overlaps", "rejected", "dedupe_review", "sites")),
+    *("report_domains.csv", "report_top_need.csv", "report.html", "report.md"),
+    *("map.html", "layers.gpkg", "provenance.json"),
+    *(f"figures/{d}.png" for d in ("behavioral_health", "childcare", "employment", "food")),
+    *(f"figures/{d}.png" for d in ("housing", "legal_aid", "older_adults", "primary_care")),
+    *(f"figures/{d}.png" for d in ("safety", "transportation", "utilities")),
+}
+
+
+def test_atlas_to_folder_from_a_notebook_writes_what_the_cli_wrote(demo_out, tmp_path):
+    import assetmap as am
+
+    out, _ = demo_out
+    atlas = am.load_sample().build()
+    paths = atlas.to_folder(tmp_path / "study", pdf=False)
+    written = {str(p.relative_to(tmp_path / "study")) for p in (tmp_path / "study").rglob("*")}
+    assert written >= DEMO_FILES and written - DEMO_FILES <= {"figures"}
+    assert paths["rejected"].name == "rejected.csv" and paths["dedupe_review"].exists()
+    review = pd.read_csv(paths["dedupe_review"])
+    assert len(review) and set(review["decision"]) == {"review"}
+    assert pd.read_csv(paths["rejected"]).columns[:3].tolist() == ["source", "file", "row"]
+    for name in DEMO_FILES - {"layers.gpkg", "provenance.json"}:  # as the CLI wrote them
+        assert (tmp_path / "study" / name).read_bytes() == (out / name).read_bytes(), name
+    run = json.loads(paths["provenance"].read_text())["run"]
+    assert {"run_at", "assetmap_version"} <= set(run)
+    assert not [p for p in tmp_path.iterdir() if p.name != "study"]  # no staging left
+
+
+def test_an_atlas_from_frames_writes_empty_rejected_and_review(sample_atlas, tmp_path):
+    import dataclasses
+
+    import assetmap as am
+
+    own = {f.name for f in dataclasses.fields(am.Atlas)} - {"rejected", "dedupe_review"}
+    atlas = am.Atlas(**{k: getattr(sample_atlas, k) for k in own})
+    atlas.to_folder(tmp_path, figures=False, pdf=False)
+    rejected = (tmp_path / "rejected.csv").read_text()
+    assert rejected == "source,file,row,column,value,problem\n"
+    assert (tmp_path / "dedupe_review.csv").read_text().startswith("asset_id_a,asset_id_b,")
+
+
+def test_an_interrupted_to_folder_leaves_the_previous_outputs_whole(
+    sample_atlas, tmp_path, monkeypatch
+):
+    import assetmap as am
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "map.html").write_text("previous map")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(am.Atlas, "report", broken)
+    steps: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        sample_atlas.to_folder(out, progress=steps.append)
+    assert steps == ["map", "report"]
+    assert (out / "map.html").read_text() == "previous map"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in out.iterdir()] == ["map.html"]

@@ -8,15 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from assetmap.cli._common import guard, is_quiet
+
 if TYPE_CHECKING:
     from assetmap.online.cache import Cache
 
 __all__ = ["cache", "fetch"]
-
-
-def _quiet(ctx: click.Context) -> bool:
-    root = ctx.find_root()
-    return bool(root.params.get("quiet"))
 
 
 @click.command()
@@ -137,9 +134,7 @@ def fetch(
     CENSUS_API_KEY (or the key file named in `assetmap.settings`). Every download is
     cached; `--offline` rebuilds from the cache.
     """
-    from assetmap.cli.main import _guard
-
-    quiet = _quiet(ctx)
+    quiet = is_quiet(ctx)
 
     def run() -> None:
         from assetmap.errors import ConfigError
@@ -201,7 +196,7 @@ def fetch(
             click.echo(f"  {role:<12} {path}")
         click.echo(f"Next: assetmap build {result.project} --out {result.folder / 'out'}")
 
-    _guard(run)
+    guard(run)
 
 
 @click.group()

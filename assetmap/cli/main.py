@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from assetmap.errors import AssetmapError
-
-log = logging.getLogger("assetmap")
-
-
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING
-    if verbose == 1:
-        level = logging.INFO
-    elif verbose >= 2:
-        level = logging.DEBUG
-    if quiet:
-        level = logging.ERROR
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+from assetmap.cli._common import guard, is_quiet, parse_columns, parse_sheet, setup_logging
+from assetmap.cli._fetch import cache, fetch
+from assetmap.readers.registry import kinds_text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,38 +21,31 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 def cli(verbose: int, quiet: bool) -> None:
     """Map community assets over need; find gaps and duplicated services."""
-    _setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet)
+
+
+cli.add_command(fetch)
+cli.add_command(cache)
 
 
 def _build(project_path: Path, out: Path, quiet: bool) -> None:
+    """Load the project, build the Atlas, write the output folder, print a summary."""
     from tqdm import tqdm
 
-    from assetmap.export import write_layers, write_provenance, write_tables
     from assetmap.project import load_project
-    from assetmap.provenance import run_record
 
     started = time.perf_counter()
-    steps = ["read inputs", "analyse", "map", "report", "layers"]
-    bar = tqdm(total=len(steps), disable=quiet or not sys.stderr.isatty(), unit="step")
-    bar.set_description(steps[0])
+    bar = tqdm(total=5, disable=quiet or not sys.stderr.isatty(), unit="step")
+    bar.set_description("read inputs")
+
+    def step(name: str) -> None:  # the previous step is done
+        bar.update()
+        bar.set_description(name)
+
     project = load_project(project_path)
-    bar.update()
-    bar.set_description(steps[1])
+    step("analyse")
     atlas = project.build()
-    bar.update()
-    out.mkdir(parents=True, exist_ok=True)
-    bar.set_description(steps[2])
-    atlas.map().save(str(out / "map.html"))
-    bar.update()
-    bar.set_description(steps[3])
-    atlas.report(out)
-    bar.update()
-    bar.set_description(steps[4])
-    write_tables(atlas, out)
-    project.rejected.to_csv(out / "rejected.csv", index=False, lineterminator="\n")
-    project.dedupe.review.to_csv(out / "dedupe_review.csv", index=False, lineterminator="\n")
-    write_layers(atlas, out / "layers.gpkg")
-    write_provenance(atlas, out / "provenance.json", {"run": run_record()})
+    atlas.to_folder(out, progress=step)
     bar.update()
     bar.close()
     counts = atlas.provenance.get("asset_counts", {})
@@ -98,8 +78,8 @@ def demo(ctx: click.Context, out: Path) -> None:
     """Build the embedded Bronx sample (real need data, synthetic assets)."""
     from assetmap.sample import sample_project_path
 
-    quiet = bool(ctx.parent and ctx.parent.params.get("quiet"))
-    _guard(lambda: _build(sample_project_path(), out, quiet))
+    quiet = is_quiet(ctx)
+    guard(lambda: _build(sample_project_path(), out, quiet))
 
 
 @cli.command()
@@ -110,15 +90,13 @@ def demo(ctx: click.Context, out: Path) -> None:
 @click.pass_context
 def build(ctx: click.Context, project: Path, out: Path) -> None:
     """Build a study from a PROJECT YAML (copy data/sample/bronx.yml to start)."""
-    quiet = bool(ctx.parent and ctx.parent.params.get("quiet"))
-    _guard(lambda: _build(project, out, quiet))
+    quiet = is_quiet(ctx)
+    guard(lambda: _build(project, out, quiet))
 
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--kind", help="csv, xlsx, spatial, hsds (folder or zip) or osm (inferred when omitted)."
-)
+@click.option("--kind", help=f"Kind of file: {kinds_text()} (inferred when omitted).")
 @click.option(
     "--units",
     "units_path",
@@ -165,11 +143,11 @@ def validate(
         from assetmap.assets import read_assets, rejected_rows
         from assetmap.region import read_units
 
-        columns = _column_map(column_map)
+        columns = parse_columns(column_map)
         region = read_units(units_path) if units_path else None
         options: dict[str, Any] = {}
         if sheet is not None:
-            options["sheet"] = _sheet(sheet)
+            options["sheet"] = parse_sheet(sheet)
         if header_row is not None:
             options["header_row"] = header_row
         if encoding is not None:
@@ -189,7 +167,7 @@ def validate(
         if len(rej):
             sys.exit(1)
 
-    _guard(run)
+    guard(run)
 
 
 @cli.command()
@@ -242,12 +220,12 @@ def geocode(
     Use it for service locations, never for lists of people's homes. Rows the geocoder
     cannot place are listed by row and keep empty coordinates.
     """
-    quiet = bool(ctx.parent and ctx.parent.params.get("quiet"))
+    quiet = is_quiet(ctx)
 
     def run() -> None:
         from assetmap.online.geocode import geocode_table
 
-        columns = _column_map(column_map)
+        columns = parse_columns(column_map)
         res = geocode_table(
             file,
             out=out,
@@ -255,7 +233,7 @@ def geocode(
             benchmark=benchmark,
             offline=offline,
             progress=not quiet,
-            sheet=_sheet(sheet) if sheet is not None else None,
+            sheet=parse_sheet(sheet) if sheet is not None else None,
             header_row=header_row,
         )
         click.echo(f"{res.summary()}.")
@@ -263,7 +241,7 @@ def geocode(
             click.echo(f"{r.file}, row {r.row}, column {r.column!r}: {r.problem}")
         click.echo(f"Written: {res.path}")
 
-    _guard(run)
+    guard(run)
 
 
 @cli.command()
@@ -301,39 +279,7 @@ def templates(out: Path) -> None:
             f"Start with {out / 'README.md'}; check a filled file with: assetmap validate FILE"
         )
 
-    _guard(run)
-
-
-def _column_map(items: tuple[str, ...]) -> dict[str, str]:
-    """Parse repeated ``--column FIELD=COLUMN`` options into a column map."""
-    columns = {}
-    for item in items:
-        if "=" not in item:
-            msg = f"expected FIELD=COLUMN, got {item!r}"
-            raise click.BadParameter(msg, param_hint="--column")
-        k, v = item.split("=", 1)
-        columns[k.strip()] = v.strip()
-    return columns
-
-
-def _sheet(value: str) -> str | int:
-    """Read an XLSX sheet given on the command line: a 0-based position or a name."""
-    return int(value) if value.isdigit() else value
-
-
-def _guard(fn: Callable[[], None]) -> None:
-    """Turn expected errors into one clear line on stderr and exit status 2."""
-    try:
-        fn()
-    except AssetmapError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-
-
-from assetmap.cli._fetch import cache, fetch  # noqa: E402 - needs _guard above
-
-cli.add_command(fetch)
-cli.add_command(cache)
+    guard(run)
 
 
 def main() -> None:

@@ -1,0 +1,72 @@
+"""What every command shares: logging, the error guard and the parsing of shared options.
+
+Internal to :mod:`assetmap.cli`; the commands in :mod:`assetmap.cli.main` and
+:mod:`assetmap.cli._fetch` import it, and it imports neither.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+
+import click
+
+from assetmap.errors import AssetmapError
+
+__all__ = ["guard", "is_quiet", "parse_columns", "parse_sheet", "setup_logging"]
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    """Set the log level from ``-v`` (repeatable) and ``-q``."""
+    level = logging.WARNING
+    if verbose == 1:
+        level = logging.INFO
+    elif verbose >= 2:
+        level = logging.DEBUG
+    if quiet:
+        level = logging.ERROR
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def is_quiet(ctx: click.Context) -> bool:
+    """Whether ``-q`` was given to the ``assetmap`` group."""
+    return bool(ctx.find_root().params.get("quiet"))
+
+
+def guard(fn: Callable[[], None]) -> None:
+    """Turn expected errors into one clear line on stderr and exit status 2."""
+    try:
+        fn()
+    except AssetmapError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def parse_columns(items: tuple[str, ...]) -> dict[str, str]:
+    """Parse repeated ``--column FIELD=COLUMN`` options into a column map.
+
+    Examples
+    --------
+    >>> parse_columns(("name = Program Name", "zip=ZIP"))
+    {'name': 'Program Name', 'zip': 'ZIP'}
+    """
+    columns = {}
+    for item in items:
+        if "=" not in item:
+            msg = f"expected FIELD=COLUMN, got {item!r}"
+            raise click.BadParameter(msg, param_hint="--column")
+        k, v = item.split("=", 1)
+        columns[k.strip()] = v.strip()
+    return columns
+
+
+def parse_sheet(value: str) -> str | int:
+    """Read an XLSX sheet given on the command line: a 0-based position or a name.
+
+    Examples
+    --------
+    >>> parse_sheet("2"), parse_sheet("Services")
+    (2, 'Services')
+    """
+    return int(value) if value.isdigit() else value
