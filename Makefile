@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 OUT    ?= out/demo
 
-.PHONY: demo test install install-dev browser-assets lint typecheck bench sample clean
+.PHONY: demo test install install-dev browser-assets lint lint-js typecheck bench sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ browser-assets:
 		echo "npm not found: browser tests will be skipped (sudo apt-get install nodejs npm chromium)"; \
 	fi
 
+# The map's script (assetmap/maps/web/*.js) checked by eslint from tests/browser's npm packages.
+lint-js: browser-assets
+	tests/browser/node_modules/.bin/eslint --config tests/browser/eslint.config.mjs assetmap/maps/web
+
 lint: install-dev
 	$(BIN)/ruff check assetmap tests benchmarks data
 	$(BIN)/ruff format --check assetmap tests benchmarks data
@@ -35,7 +39,7 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy assetmap
 
-test: install-dev browser-assets lint typecheck
+test: install-dev browser-assets lint lint-js typecheck
 	$(BIN)/python -m pytest tests notebooks --nbmake --doctest-modules assetmap -p no:cacheprovider
 
 bench: install-dev

@@ -19,13 +19,13 @@ from shapely.geometry import Polygon
 
 from assetmap.analysis.siting import suggest_sites
 from assetmap.errors import OfflineError
+from assetmap.maps._icons import icon_svg
 from assetmap.maps import _inline as _map_inline
 from assetmap.maps._cdn import is_tile_url, resolve_cdn_url, stub_content_type
 from assetmap.maps._classes import PALETTES, classify_values, palette
 from assetmap.maps._element import StudyLayers
 from assetmap.maps._geometry import display_geometry
 from assetmap.maps._html import link_or_text, safe_url, script_json, tel_href, text
-from assetmap.maps._icons import icon_svg
 from assetmap.maps._panels import SYNTHETIC_LABEL
 from assetmap.maps.build import make_map, map_spec
 from tests import hostile
@@ -92,6 +92,16 @@ def field(row: list, name: str):
     from assetmap.maps._layers import ASSET_FIELDS
 
     return row[ASSET_FIELDS.index(name)]
+
+
+def said(spec: dict, kind: str, values: list) -> dict:
+    """A popup's values by key, as its description in the spec reads them."""
+    return dict(zip(spec["popups"][kind]["keys"], values, strict=True))
+
+
+def labels(spec: dict, kind: str) -> dict:
+    """A popup's labels by key."""
+    return {key: label for label, key, *_ in spec["popups"][kind]["fields"]}
 
 
 def unit_pos(atlas, uid) -> int:
@@ -316,19 +326,38 @@ def test_asset_rows_say_everything_in_plain_words(atlas, spec):
     pantry = food["Grand Concourse Food Pantry"]
     assert field(pantry, "org") == "Bronx Partners Network"
     assert field(pantry, "address") == "101 Grand Concourse, Bronx, NY 10451"
-    assert field(pantry, "phone") == "(718) 555-0101" and field(pantry, "tel") == "7185550101"
+    assert field(pantry, "phone") == ["7185550101", "(718) 555-0101"]  # a tel: link
     assert field(pantry, "hours") == "Mon-Fri 9-5"
-    assert field(pantry, "href") == "https://example.org/pantry" and field(pantry, "web") == ""
+    assert field(pantry, "website") == ["https://example.org/pantry"]  # a link
     assert field(pantry, "verified") == "2024-05-01"
     assert field(pantry, "capacity") == "50"
     assert (field(pantry, "lon"), field(pantry, "lat")) == (-73.9052, 40.8452)
     soup = food["Fordham Soup Kitchen"]
     assert field(soup, "source") == "partners; 211"
-    assert field(soup, "href") == "https://www.soup.example.org"  # bare domain made a link
+    assert field(soup, "website") == ["https://www.soup.example.org"]  # bare domain made a link
     assert field(food["Tremont Community Fridge"], "verified") == ""  # shown "not recorded"
     housing = {field(r, "name"): r for r in domain(spec, "housing")["rows"]}
     drop_in = housing["Rent Help Drop-in"]
-    assert field(drop_in, "href") == "" and field(drop_in, "web") == "mailto:help@example.org"
+    assert field(drop_in, "website") == "mailto:help@example.org"  # text, not a link
+    # the popup's labels travel with the spec, in order, once for every service
+    service = spec["popups"]["service"]
+    assert [f[0] for f in service["fields"]][:3] == ["Organisation", "Service", "Address"]
+    assert labels(spec, "service")["verified"] == "Last verified"
+    assert [f[3] for f in service["fields"] if f[1] == "verified"] == ["not recorded"]
+    assert spec["assetFields"] == ["lon", "lat", *service["keys"]]
+
+
+def test_popups_are_data_drawn_by_one_function(spec, html):
+    """No popup is HTML in the spec: each is values plus a shared description."""
+    kinds = {a["popup"] for a in spec["anchor"] if a["kind"] == "points"}
+    assert kinds == {"site", "space", "jobs"} and kinds <= set(spec["popups"])
+    for a in spec["anchor"]:
+        for row in a.get("rows", []):
+            assert isinstance(row[2], list) and "<" not in json.dumps(row[2])
+    for d in spec["domains"]:
+        assert "<" not in json.dumps(d["rows"])
+    assert labels(spec, "neighbourhood")["near"] == "Nearest service (walk)"
+    assert html.count("AM.popup = function") == 1
 
 
 def test_domain_markers_draw_their_icon_or_else_their_initial(atlas):
@@ -398,7 +427,8 @@ def test_each_anchor_measure_is_a_layer_with_its_classes_in_words(spec):
         "Hospital investment by neighbourhood",
     ]
     site = spec["anchor"][0]
-    assert site["kind"] == "points" and "Beds" in site["rows"][0][2] and "320" in site["rows"][0][2]
+    assert site["kind"] == "points" and said(spec, "site", site["rows"][0][2])["beds"] == "320"
+    assert labels(spec, "site")["beds"] == "Beds"
     spend = anchor_layer(spec, "spend_usd")
     assert "$1,250,000 with 12 vendor(s)" in [c[2] for c in spend["cells"]]
     # zeros get a class of their own; the units with any are split by quantiles
@@ -449,14 +479,15 @@ def test_space_popup_says_what_it_could_host_near_a_gap(atlas, spec):
     near = atlas.anchor.spaces_near_gaps.iloc[0]
     assert (near["space_id"], near["domain"], near["name"]) == ("S1", "housing", "Mott Haven")
     minutes = round(near["walk_min"])
-    assert (
-        f"<b>Could host:</b> housing and shelter (gap in <bdi>Mott Haven</bdi>, "
-        f"{minutes} min walk)" in auditorium[2]
-    )
-    assert "Suitable for</th><td>housing and shelter, primary care, legal aid" in auditorium[2]
+    hall, lot = said(spec, "space", auditorium[2]), said(spec, "space", parking[2])
+    assert hall["could_host"] == [
+        ["housing and shelter", [["Mott Haven", f"{minutes} min walk"]], 0]
+    ]
+    assert labels(spec, "space")["could_host"] == "Could host:"
+    assert hall["suitable"] == "housing and shelter, primary care, legal aid"
     assert "near a gap" in auditorium[3]
-    assert "Could host" not in parking[2] and "near a gap" not in parking[3]
-    assert "Suitable for</th><td>food" in parking[2]
+    assert lot["could_host"] == "" and "near a gap" not in parking[3]
+    assert lot["suitable"] == "food"
 
 
 def with_sites(atlas):
@@ -474,7 +505,8 @@ def test_suggested_sites_are_stars_off_at_start_with_popups_in_words():
     assert layer["name"] == "Suggested new sites" and layer["show"] is False
     assert len(layer["rows"]) == len(atlas.sites)
     for row, (_, site) in zip(layer["rows"], atlas.sites.iterrows(), strict=True):
-        lon, lat, popup, tip, pin = row
+        lon, lat, values, tip, pin = row
+        popup = said(spec, "newSite", values)
         assert (lon, lat) == (round(site.geometry.x, 5), round(site.geometry.y, 5))
         label = atlas.domains[site["domain"]].label.lower()
         high = f"{site['new_high_need_residents']:,.0f}"
@@ -482,10 +514,12 @@ def test_suggested_sites_are_stars_off_at_start_with_popups_in_words():
         assert (
             f"A new {label} site here would bring {site['new_residents']:,.0f} residents "
             f"({high} in high-need neighbourhoods) within a {site['threshold_min']:g}-minute walk."
-        ) in popup
-        assert f"<bdi>{text(site['name'])}</bdi>" in popup and "Synthetic data" in popup
-        for uid in site["reached_ids"].split(";"):
-            assert f"<bdi>{text(atlas.units.loc[uid, 'name'])}</bdi>" in popup
+        ) in popup["sentence"]
+        assert popup["name"] == text(site["name"]) and "Synthetic data" in popup["synthetic"]
+        reached, more = popup["reached"]
+        ids = site["reached_ids"].split(";")
+        assert reached == [text(atlas.units.loc[uid, "name"]) for uid in ids][:6]
+        assert more == max(len(ids) - 6, 0)
         assert f"New {label} site {site['rank']}:" in tip
         colour = atlas.domains[site["domain"]].colour
         assert 'class="am-star"' in pin and f'fill="{colour}"' in pin
@@ -670,15 +704,14 @@ def test_hostile_strings_arrive_as_escaped_text_in_every_field():
         by_name.setdefault(field(r, "name"), r)
     for s in hostile.HOSTILE:
         r = by_name[text(s)]
-        for name in ("org", "address", "phone", "hours", "verified"):
+        for name in ("org", "address", "phone", "hours", "verified"):  # phone: not callable
             assert field(r, name) == text(s), name
         sources = "; ".join(p.strip() for p in s.split(";") if p.strip())
         assert field(r, "source") == text(sources)
-        assert field(r, "web") == text(s) and field(r, "href") == ""  # not a safe link
-        assert field(r, "tel") == ""
+        assert field(r, "website") == text(s)  # text, not a safe link
     assert "&lt;img src=x onerror=alert(103)&gt;" in spec["units"]["name"]
     quoted = by_name["Quoted link"]
-    assert field(quoted, "href") == "https://example.org/&#34;onmouseover=&#34;alert(116)"
+    assert field(quoted, "website") == ["https://example.org/&#34;onmouseover=&#34;alert(116)"]
     food = domain(spec, "food")
     assert food["name"] == "&lt;img src=x onerror=alert(103)&gt; food"
     assert food["colour"] == "#777777"  # a CSS injection is not a colour
@@ -704,18 +737,20 @@ def hostile_sites_atlas():
 def test_hostile_site_names_arrive_as_escaped_text():
     atlas = hostile_sites_atlas()
     html = make_map(atlas).get_root().render()
-    rows = shipped(html)["sites"]["rows"]
+    spec = shipped(html)
+    rows = spec["sites"]["rows"]
     assert len(rows) == len(hostile.HOSTILE)
     for row, name in zip(rows, hostile.HOSTILE, strict=True):
-        assert (
-            f"<bdi>{text(name)}</bdi>" in row[2] and f"<bdi>{text(name, limit=80)}</bdi>" in row[3]
-        )
-        assert f"<td>{text(name)}</td>" in row[2]  # an unknown kind is shown as text
-        assert "<svg" not in row[2] and "<svg" not in row[3]  # the star is the marker only
+        popup = said(spec, "newSite", row[2])
+        assert popup["name"] == text(name) and f"<bdi>{text(name, limit=80)}</bdi>" in row[3]
+        assert popup["kind"] == text(name)  # an unknown kind is shown as text
+        assert "<" not in json.dumps(row[2]) and "<svg" not in row[3]  # the star is the marker
     assert (atlas.sites["domain"] == "food").all()  # whose label is hostile too
     label = text(atlas.domains["food"].label).lower()
     assert label == "&lt;img src=x onerror=alert(103)&gt; food"
-    assert all(f"<h3><bdi>New {label} site, choice" in r[2] for r in rows)
+    assert all(
+        said(spec, "newSite", r[2])["title"].startswith(f"New {label} site, choice") for r in rows
+    )
     baseline = make_map(hostile_atlas()).get_root().render()
     for raw in ("<script>alert(", "<img", "<svg", "<iframe", "alert(102)</script>"):
         assert html.count(raw) == baseline.count(raw), raw

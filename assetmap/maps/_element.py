@@ -1,7 +1,8 @@
 """The folium element that writes the study into the page, and stable element names.
 
 :class:`StudyLayers` is one ``MacroElement`` on the map. When the map is rendered it adds
-the map runtime (``maps/web/assetmap-map.js``, with its style sheet) to the page header
+the map runtime (the files of ``maps/web/``, :data:`RUNTIME`, with its style sheet) to the
+page header
 and writes one call, ``assetmap.draw(map, spec, extras)``, with the whole study as one
 JSON document (:func:`assetmap.maps._html.script_json`). Layers a user added to the map
 with folium are found at that moment and listed in the layer control too.
@@ -32,6 +33,7 @@ __all__ = [
     "CLUSTER_JS",
     "LEAFLET_CSS",
     "LEAFLET_JS",
+    "RUNTIME",
     "RawHTML",
     "StudyLayers",
     "new_map",
@@ -45,6 +47,22 @@ CLUSTER_JS = (
     "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js"
 )
 CLUSTER_CSS = "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/MarkerCluster.css"
+
+#: The map's script, small files with one job each, joined in this order (no build step).
+RUNTIME = (
+    "00-util.js",
+    "01-popups.js",
+    "02-units.js",
+    "03-shading.js",
+    "04-choropleths.js",
+    "05-services.js",
+    "06-findings.js",
+    "07-hospital.js",
+    "08-panels.js",
+    "09-search.js",
+    "10-controls.js",
+    "11-draw.js",
+)
 
 
 class RawHTML(Element):
@@ -154,7 +172,7 @@ class StudyLayers(MacroElement):
         if self.cluster:
             header.add_child(JavascriptLink(CLUSTER_JS), name="markercluster_js")
             header.add_child(CssLink(CLUSTER_CSS), name="markercluster_css")
-        css, js = _runtime("assetmap-map.css"), _runtime("assetmap-map.js")
+        css, js = _runtime("assetmap-map.css"), "".join(_runtime(name) for name in RUNTIME)
         header.add_child(RawHTML(f"<title>{text(self.title)}</title>"), name="assetmap_title")
         header.add_child(RawHTML(f"<style>\n{css}</style>"), name="assetmap_css")
         header.add_child(RawHTML(f"<script>\n{js}</script>"), name="assetmap_js")

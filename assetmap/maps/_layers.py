@@ -1,7 +1,7 @@
 """Layer data of the study map: units, choropleths, services, gaps and overlaps.
 
 Each function turns plain data (GeoDataFrames in EPSG:4326, domains, classes) into the
-JSON-ready part of the map's spec that ``maps/web/assetmap-map.js`` draws. Every text from
+JSON-ready part of the map's spec that the script of ``maps/web/`` draws. Every text from
 data is escaped with :func:`assetmap.maps._html.text` here, before it leaves Python; the
 browser only joins escaped strings with fixed markup.
 
@@ -22,18 +22,9 @@ import pandas as pd
 
 from assetmap.maps._classes import Classes
 from assetmap.maps._geometry import DECIMALS, features, lat_lon_bounds, point_on_surface
-from assetmap.maps._html import (
-    colour,
-    fmt_int,
-    fmt_minutes,
-    ink_for,
-    is_missing,
-    pin_html,
-    safe_url,
-    tel_href,
-    text,
-)
+from assetmap.maps._html import colour, fmt_int, fmt_minutes, ink_for, is_missing, pin_html, text
 from assetmap.maps._panels import NeedScale, choropleth_legend
+from assetmap.maps._popups import POPUPS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -64,23 +55,9 @@ OTHER = "__other__"
 #: A domain with more assets than this is drawn with marker clustering.
 CLUSTER_OVER = 50
 
-#: Order of the values in one service row of the spec (the script reads it from the spec).
-ASSET_FIELDS = (
-    "lon",
-    "lat",
-    "name",
-    "org",
-    "address",
-    "phone",
-    "tel",
-    "hours",
-    "href",
-    "web",
-    "source",
-    "verified",
-    "capacity",
-    "note",
-)
+#: Order of the values in one service row: its point, then its popup's values (the script
+#: reads it from the spec).
+ASSET_FIELDS = ("lon", "lat", *POPUPS["service"].keys)
 
 GAP_STYLE = {"color": "#111111", "weight": 3, "dashArray": "6 4", "fill": False}
 CLUSTER_STYLE = {"color": "#5e3c99", "weight": 2, "fillColor": "#5e3c99", "fillOpacity": 0.18}
@@ -261,32 +238,12 @@ def nearest_spec(
     return out, strings
 
 
-def _flag(value: object) -> bool:
-    return not is_missing(value) and str(value).strip().lower() in ("true", "1", "1.0", "yes")
-
-
-def _date(value: object) -> str:
-    if is_missing(value):
-        return ""
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if not pd.isna(value) else ""
-    s = str(value)
-    hit = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T]00:00:00", s)
-    return text(hit.group(1) if hit else s)
-
-
-def _sources(value: object) -> str:
-    if is_missing(value):
-        return ""
-    return text("; ".join(s.strip() for s in str(value).split(";") if s.strip()))
-
-
 def asset_rows(assets: gpd.GeoDataFrame, geoms: np.ndarray) -> list[list[Any]]:
     """Return one row per asset in the order of :data:`ASSET_FIELDS`, every text escaped.
 
-    ``href`` is the address of a safe http(s) link (else ``""`` and ``web`` holds the
-    escaped text), ``tel`` the digits of a callable phone number. Rows without a point
-    are left out.
+    After the point come the values of the service popup (:data:`POPUPS`): a safe http(s)
+    website is ``[address]`` (else its escaped text), a callable phone ``[digits, text]``.
+    Rows without a point are left out.
 
     Examples
     --------
@@ -295,40 +252,17 @@ def asset_rows(assets: gpd.GeoDataFrame, geoms: np.ndarray) -> list[list[Any]]:
     >>> a = gpd.GeoDataFrame({"name": ["<b>Pantry</b>"], "website": ["javascript:x()"]},
     ...                      geometry=[Point(-73.9, 40.8)], crs=4326)
     >>> row = asset_rows(a, a.geometry.to_numpy())[0]
-    >>> row[2], row[8], row[9]
-    ('&lt;b&gt;Pantry&lt;/b&gt;', '', 'javascript:x()')
+    >>> row[2], row[ASSET_FIELDS.index("website")]
+    ('&lt;b&gt;Pantry&lt;/b&gt;', 'javascript:x()')
     """
-    cols = {
-        name: _column(assets, name)
-        for name in ("name", "org", "address", "phone", "hours", "website", "source")
-    }
-    verified = _column(assets, "last_verified")
-    capacity = _column(assets, "capacity")
-    outside = _column(assets, "outside_region")
+    popup = POPUPS["service"]
+    records = assets.drop(columns=assets.geometry.name).to_dict("records")
     rows: list[list[Any]] = []
-    for i, geom in enumerate(geoms):
+    for record, geom in zip(records, geoms, strict=True):
         if geom is None or geom.is_empty:
             continue
         point = geom if geom.geom_type == "Point" else geom.representative_point()
-        url = safe_url(cols["website"][i])
-        rows.append(
-            [
-                round(point.x, DECIMALS),
-                round(point.y, DECIMALS),
-                text(cols["name"][i]),
-                text(cols["org"][i]),
-                text(cols["address"][i]),
-                text(cols["phone"][i]),
-                tel_href(cols["phone"][i]),
-                text(cols["hours"][i]),
-                text(url, limit=2000) if url else "",
-                "" if url else text(cols["website"][i]),
-                _sources(cols["source"][i]),
-                _date(verified[i]),
-                fmt_int(capacity[i], unknown=""),
-                "outside the study area" if _flag(outside[i]) else "",
-            ]
-        )
+        rows.append([round(point.x, DECIMALS), round(point.y, DECIMALS), *popup.values(record)])
     return rows
 
 

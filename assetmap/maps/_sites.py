@@ -2,10 +2,11 @@
 
 One star per suggested site (see :mod:`assetmap.analysis.siting`), in the domain's colour with the
 order of choice inside, off when the map opens (it lives in the Findings group). The
-popup says in plain words how many residents a new service there would bring within
-reach, and which neighbourhoods. Every text from data is escaped here with
-:func:`assetmap.maps._html.text`; the star is this module's own drawing, its colour a hex
-colour checked by :func:`assetmap.maps._html.colour` and its number an integer.
+popup (``newSite`` of :mod:`assetmap.maps._popups`) says in plain words how many residents
+a new service there would bring within reach, and which neighbourhoods. Every text from
+data is escaped here with :func:`assetmap.maps._html.text`; the star is this module's own
+drawing, its colour a hex colour checked by :func:`assetmap.maps._html.colour` and its
+number an integer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from assetmap.maps._geometry import DECIMALS
-from assetmap.maps._html import colour, fmt_int, ink_for, is_missing, rows_table, text
+from assetmap.maps._html import colour, fmt_int, ink_for, is_missing, text
+from assetmap.maps._popups import POPUPS, names_value
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -73,11 +75,9 @@ def star_html(fill: str, rank: int | None = None, *, size: int = 24) -> str:
     )
 
 
-def _names(ids: object, unit_names: Mapping[str, str]) -> str:
+def _names(ids: object, unit_names: Mapping[str, str]) -> Any:
     keys = [k for k in str(ids or "").split(";") if k]
-    shown = [f"<bdi>{unit_names.get(k) or text(k)}</bdi>" for k in keys[:MAX_NAMES]]
-    more = f" and {len(keys) - MAX_NAMES} more" if len(keys) > MAX_NAMES else ""
-    return ", ".join(shown) + more
+    return names_value([unit_names.get(k) or text(k) for k in keys], MAX_NAMES)
 
 
 def _share_words(share: object, rank: int | None) -> str:
@@ -114,8 +114,8 @@ def sites_spec(
     -------
     dict or None
         ``name``, ``show`` (False: off at start), ``symbol`` (a grey star for the layer
-        control) and ``rows``: ``[lon, lat, popup, tooltip, marker]`` per site; None when
-        there is no site.
+        control), ``popup`` (its kind) and ``rows``: ``[lon, lat, popup values, tooltip,
+        marker]`` per site; None when there is no site.
     """
     if sites is None or sites.empty or "domain" not in sites.columns:
         return None
@@ -139,18 +139,16 @@ def sites_spec(
             f"high-need neighbourhoods) within a {minutes}-minute {text(travel_word)}. None "
             f"of them has a {label.lower()} service that near today."
         )
-        table = rows_table(
-            f"New {label.lower()} site, choice {rank}" if rank else f"New {label.lower()} site",
-            [
-                ("Where", f"<bdi>{text(row.get('name'))}</bdi>"),
-                ("Kind", KIND_WORDS.get(str(row.get("kind")), text(row.get("kind")))),
-                ("Neighbourhoods reached", _names(row.get("reached_ids"), unit_names)),
-                ("Unserved residents reached", _share_words(share, rank)),
-            ],
-        )
-        note = '<p class="am-synthetic-note">Synthetic data, for demonstration.</p>'
-        extra = f'<p class="am-site-words">{sentence}</p>' + (note if synthetic else "")
-        popup = table.removesuffix("</div>") + extra + "</div>"
+        title = f"New {label.lower()} site" + (f", choice {rank}" if rank else "")
+        record = {
+            "title": title,
+            "name": row.get("name"),
+            "kind": KIND_WORDS.get(str(row.get("kind")), text(row.get("kind"))),
+            "reached": _names(row.get("reached_ids"), unit_names),
+            "share": _share_words(share, rank),
+            "sentence": sentence,
+            "synthetic": "Synthetic data, for demonstration." if synthetic else "",
+        }
         tip = (
             f"<bdi>{text(row.get('name'), limit=80)}</bdi><br>New {label.lower()} site"
             f"{f' {rank}' if rank else ''}: {residents} residents in reach"
@@ -160,7 +158,7 @@ def sites_spec(
             [
                 round(point.x, DECIMALS),
                 round(point.y, DECIMALS),
-                popup,
+                POPUPS["newSite"].values(record),
                 tip,
                 star_html(fill, rank),
             ]
@@ -169,6 +167,7 @@ def sites_spec(
         return None
     return {
         "name": LAYER_NAME,
+        "popup": "newSite",
         "show": False,
         "symbol": star_html("#777777", size=18),
         "rows": rows,

@@ -10,10 +10,10 @@ source and vintage. A "Suggested new sites" layer (off at start) marks where one
 service of a domain would reach the most residents without one (:mod:`assetmap.analysis.siting`).
 
 The data travel inside the page as one JSON document drawn by a small script
-(``maps/web/assetmap-map.js``); the layers are described by :mod:`assetmap.maps._layers`,
-:mod:`assetmap.maps._anchor` and :mod:`assetmap.maps._sites`, the panels by
-:mod:`assetmap.maps._panels`, the page element by :mod:`assetmap.maps._element`. This module
-only assembles them.
+(the small files of ``maps/web/``, joined in a fixed order); the layers are described by
+:mod:`assetmap.maps._layers`, :mod:`assetmap.maps._anchor` and :mod:`assetmap.maps._sites`,
+every popup by :mod:`assetmap.maps._popups`, the panels by :mod:`assetmap.maps._panels`, the
+page element by :mod:`assetmap.maps._element`. This module only assembles them.
 
 folium, branca, mapclassify and xyzservices are imported when a map is drawn, never by
 ``import assetmap``.
@@ -40,6 +40,7 @@ from assetmap.maps._panels import (
     title_html,
     travel_word,
 )
+from assetmap.maps._popups import popups_spec
 from assetmap.maps._sites import sites_spec
 
 if TYPE_CHECKING:
@@ -73,22 +74,9 @@ TEXT = {
     "indicators": "Indicators",
     "noData": "no residents / no data",
     "residents": "Residents",
-    "need": "Need",
-    "nearest": "Nearest service",
     "noneFound": "none found",
     "gap": "gap",
     "noName": "(no name)",
-    "org": "Organisation",
-    "service": "Service",
-    "address": "Address",
-    "phone": "Phone",
-    "hours": "Hours",
-    "website": "Website",
-    "capacity": "Capacity",
-    "source": "Source",
-    "verified": "Last verified",
-    "notRecorded": "not recorded",
-    "note": "Note",
     "neighbourhood": "neighbourhood",
     "searchPlaceholder": "Find a service or neighbourhood",
     "searchLabel": "Find a service or neighbourhood by name",
@@ -247,87 +235,36 @@ def map_spec(
     ['lowest 20%', '20–40%', '40–60%', '60–80%', 'highest 20%']
     """
     units = _wgs84(atlas.units, "atlas.units")
-    columns = _choropleth_columns(atlas, units, need_column, indicators)
     prov = atlas.provenance or {}
-    vintage = need_vintage(prov)
+    travel = travel_word(prov)
     unit_ids = [str(i) for i in units.index]
     geoms = display_geometry(units, tolerance_m=simplify_m, coverage=True)
-
-    choropleths, need_words = [], ["no residents / no data"] * len(units)
-    for column in columns:
-        classes = classify_values(units[column], method=classify, k=k, palette_name=palette)
-        scale = need_scale(column, atlas.indicators)
-        choropleths.append(
-            layers.choropleth_spec(
-                column,
-                units[column],
-                classes,
-                scale,
-                vintage=vintage,
-                show=column == need_column,
-            )
-        )
-        if column == "need_pct":
-            need_words = [
-                f"{text(scale.value_words(v))} ({classes.words[c]})" if c >= 0 else w
-                for v, c, w in zip(units[column], classes.yb, need_words, strict=True)
-            ]
-
+    columns = _choropleth_columns(atlas, units, need_column, indicators)
+    choropleths, need_words = _choropleths(
+        atlas, units, columns, classify=classify, k=k, palette=palette, show=need_column
+    )
     over = _wgs84(atlas.overlaps, "atlas.overlaps") if atlas.overlaps is not None else None
-    gap_lines = layers.gap_lines(atlas.gaps, atlas.domains, travel_word=travel_word(prov))
+    gap_lines = layers.gap_lines(atlas.gaps, atlas.domains, travel_word=travel)
     notes = {uid: list(lines) for uid, lines in gap_lines.items()}
     for uid, lines in layers.over_served_lines(over, atlas.domains).items():
         notes.setdefault(uid, []).extend(lines)
-
     assets = _wgs84(atlas.assets, "atlas.assets")
     domain_order = _domain_order(atlas)
     near, near_names = layers.nearest_spec(
-        atlas.access,
-        unit_ids,
-        domain_order,
-        gaps=atlas.gaps,
-        names=_asset_names(assets),
+        atlas.access, unit_ids, domain_order, gaps=atlas.gaps, names=_asset_names(assets)
     )
     unit_part = layers.units_spec(units, geoms, need_words=need_words, notes=notes, near=near)
     domains = layers.domain_specs(
         assets, display_geometry(assets), atlas.domains, cluster_over=cluster_over
     )
-    gaps = layers.gaps_spec(unit_ids, unit_part["name"], gap_lines)
     overlaps = None
     if over is not None and not over.empty:
         over_geoms = display_geometry(over, tolerance_m=simplify_m)
         overlaps = layers.overlaps_spec(over, over_geoms, atlas.domains, unit_ids)
-    anchor_wgs84 = _anchor_wgs84(atlas)
-    percentile = gap_percentile(prov)
-    synthetic = bool(atlas.synthetic)
-    site_frame = getattr(atlas, "sites", None)
-    sites = sites_spec(
-        _wgs84(site_frame, "atlas.sites") if site_frame is not None else None,
-        atlas.domains,
-        unit_names=dict(zip(unit_ids, unit_part["name"], strict=True)),
-        travel_word=travel_word(prov),
-        synthetic=synthetic,
-    )
-    anchor = anchor_specs(
-        anchor_wgs84,
-        unit_ids,
-        domains=atlas.domains,
-        need_percentile=percentile,
-        synthetic=synthetic,
-        travel=travel_word(prov),
-    )
-    legend = legend_html(
-        domains=[(d["label"], d["pin"]) for d in domains],
-        gaps=gaps is not None,
-        overlaps=overlaps is not None,
-        sites=sites["symbol"] if sites is not None else "",
-        hospital=anchor_legend(
-            anchor_wgs84, anchor, need_percentile=percentile, synthetic=synthetic
-        ),
-    )
-    return {
+    spec: dict[str, Any] = {
         "version": 1,
-        "text": {**TEXT, "nearest": f"Nearest service ({travel_word(prov)})"},
+        "text": dict(TEXT),
+        "popups": popups_spec(travel=travel),
         "basemaps": _basemaps(basemaps),
         "bounds": _bounds(units),
         "missingColour": MISSING_COLOUR,
@@ -337,16 +274,81 @@ def map_spec(
         "nearNames": near_names,
         "assetFields": list(layers.ASSET_FIELDS),
         "domains": domains,
-        "gaps": gaps,
+        "gaps": layers.gaps_spec(unit_ids, unit_part["name"], gap_lines),
         "overlaps": overlaps,
-        "sites": sites,
-        "anchor": anchor,
-        "panels": {
-            "title": title_html(str(atlas.name), synthetic=synthetic),
-            "legend": legend,
-            "footer": footer_html(prov),
-        },
     }
+    hospital, hospital_legend = _hospital_and_sites(atlas, unit_ids, unit_part["name"], travel)
+    spec |= hospital
+    legend = legend_html(
+        domains=[(d["label"], d["pin"]) for d in domains],
+        gaps=spec["gaps"] is not None,
+        overlaps=overlaps is not None,
+        sites=spec["sites"]["symbol"] if spec["sites"] is not None else "",
+        hospital=hospital_legend,
+    )
+    spec["panels"] = {
+        "title": title_html(str(atlas.name), synthetic=bool(atlas.synthetic)),
+        "legend": legend,
+        "footer": footer_html(prov),
+    }
+    return spec
+
+
+def _choropleths(
+    atlas: Atlas,
+    units: gpd.GeoDataFrame,
+    columns: Sequence[str],
+    *,
+    classify: str,
+    k: int,
+    palette: str,
+    show: str,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Return the choropleths of ``columns`` and each unit's need in words."""
+    vintage = need_vintage(atlas.provenance or {})
+    choropleths, need_words = [], ["no residents / no data"] * len(units)
+    for column in columns:
+        classes = classify_values(units[column], method=classify, k=k, palette_name=palette)
+        scale = need_scale(column, atlas.indicators)
+        choropleths.append(
+            layers.choropleth_spec(
+                column, units[column], classes, scale, vintage=vintage, show=column == show
+            )
+        )
+        if column == "need_pct":
+            need_words = [
+                f"{text(scale.value_words(v))} ({classes.words[c]})" if c >= 0 else w
+                for v, c, w in zip(units[column], classes.yb, need_words, strict=True)
+            ]
+    return choropleths, need_words
+
+
+def _hospital_and_sites(
+    atlas: Atlas, unit_ids: list[str], unit_names: list[str], travel: str
+) -> tuple[dict[str, Any], str]:
+    """Return the spec's ``sites`` and ``anchor`` layers, and the legend's hospital part."""
+    prov = atlas.provenance or {}
+    anchor_wgs84 = _anchor_wgs84(atlas)
+    percentile = gap_percentile(prov)
+    synthetic = bool(atlas.synthetic)
+    site_frame = getattr(atlas, "sites", None)
+    sites = sites_spec(
+        _wgs84(site_frame, "atlas.sites") if site_frame is not None else None,
+        atlas.domains,
+        unit_names=dict(zip(unit_ids, unit_names, strict=True)),
+        travel_word=travel,
+        synthetic=synthetic,
+    )
+    anchor = anchor_specs(
+        anchor_wgs84,
+        unit_ids,
+        domains=atlas.domains,
+        need_percentile=percentile,
+        synthetic=synthetic,
+        travel=travel,
+    )
+    legend = anchor_legend(anchor_wgs84, anchor, need_percentile=percentile, synthetic=synthetic)
+    return {"sites": sites, "anchor": anchor}, legend
 
 
 def _choropleth_columns(

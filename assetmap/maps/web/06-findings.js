@@ -1,0 +1,58 @@
+/* Findings: gaps (dashed outlines), overlaps (crowded services, over-served units) and
+ * suggested new sites (stars, off at start unless the spec says so). */
+(function () {
+  "use strict";
+  var AM = window.assetmap;
+
+  function gapsLayer(ctx, g) {
+    var tips = {};
+    g.units.forEach(function (u, i) { tips[u] = g.tips[i]; });
+    var layer = L.geoJSON(null, { style: function () { return g.style; } });
+    AM.lazyUnits(ctx, layer, function (f) { return tips[f.id] !== undefined; });
+    layer.bindTooltip(function (l) { return tips[l.feature.id]; }, AM.TIP);
+    layer.bindPopup(function (l) { return AM.unitPopup(ctx, l.feature.id, ctx.state.active); }, AM.POPUP);
+    return { name: g.name, layer: layer, id: "gaps", symbol: '<span class="am-line" aria-hidden="true"></span>' };
+  }
+
+  function overlapsLayer(ctx, o) {
+    var crowded = L.geoJSON(o.fc, {
+      style: function (f) { return o.styles[f.properties.k]; },
+    });
+    crowded.bindTooltip(function (l) { return l.feature.properties.tip; }, AM.TIP);
+    var tips = {};
+    o.units.forEach(function (u) { tips[u[0]] = u[1]; });
+    var served = L.geoJSON(null, { style: function () { return o.styles.over_served; } });
+    AM.lazyUnits(ctx, served, function (f) { return tips[f.id] !== undefined; });
+    served.bindTooltip(function (l) { return tips[l.feature.id]; }, AM.TIP);
+    var layer = L.featureGroup([served, crowded]);
+    return { name: o.name, layer: layer, id: "overlaps", symbol: '<span class="am-swatch am-swatch-overlap" aria-hidden="true"></span>' };
+  }
+
+  // A star per site in its domain's colour (the row's last value, our own markup), above
+  // the service markers.
+  function sitesLayer(ctx, s) {
+    var desc = ctx.spec.popups[s.popup];
+    var layer = AM.pointLayer(s.rows, {
+      icon: function (r) {
+        return L.divIcon({ html: r[4], className: "am-site", iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -10] });
+      },
+      popup: function (r) { return AM.popup(desc, r[2]); },
+      tip: function (r) { return r[3]; },
+      z: function () { return 1000; },
+    });
+    return { name: s.name, layer: layer, id: "sites", symbol: s.symbol, show: s.show, points: true };
+  }
+
+  AM.findings = function (ctx) {
+    var spec = ctx.spec;
+    var findings = [];
+    if (spec.gaps) findings.push(gapsLayer(ctx, spec.gaps));
+    if (spec.overlaps) findings.push(overlapsLayer(ctx, spec.overlaps));
+    if (spec.sites) findings.push(sitesLayer(ctx, spec.sites));
+    findings.forEach(function (f) {
+      if (f.show !== false) ctx.map.addLayer(f.layer);
+      if (!f.points) ctx.state.findings.push(f.layer);
+    });
+    return findings;
+  };
+})();

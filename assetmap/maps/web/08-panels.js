@@ -1,0 +1,49 @@
+/* Panels: the title, the legend and the footer (folded away on a phone). */
+(function () {
+  "use strict";
+  var AM = window.assetmap;
+
+  // A panel; with a fold title, it can be folded away (and starts folded on a phone).
+  AM.panel = function (ctx, position, cls, label, html, fold) {
+    var el = AM.el;
+    var C = L.Control.extend({
+      options: { position: position },
+      onAdd: function () {
+        var div = el("div", "am-panel " + cls);
+        div.setAttribute("role", "region");
+        div.setAttribute("aria-label", label);
+        if (fold) {
+          var box = el("details", "am-fold", div);
+          box.open = !ctx.narrow;
+          el("summary", "", box).textContent = fold;
+          el("div", "am-fold-body", box).innerHTML = html;
+        } else div.innerHTML = html;
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      },
+    });
+    var c = new C();
+    c.addTo(ctx.map);
+    return c.getContainer();
+  };
+
+  AM.titlePanel = function (ctx) {
+    var title = AM.panel(ctx, "topleft", "am-title", ctx.T.titleLabel, ctx.spec.panels.title);
+    title.parentNode.insertBefore(title, title.parentNode.firstChild);
+    var printButton = title.querySelector(".am-print-button");
+    if (printButton) printButton.addEventListener("click", function () { window.print(); });
+  };
+
+  AM.legendAndFooter = function (ctx) {
+    var T = ctx.T;
+    var legend = AM.panel(ctx, "bottomleft", "am-legend", T.legendLabel, ctx.spec.panels.legend, T.legendLabel);
+    ctx.shading.legendBox = legend.querySelector(".am-legend-need");
+    ctx.shading.showLegend(ctx.state.active || null);
+    AM.panel(ctx, "bottomright", "am-footer", T.footerLabel, ctx.spec.panels.footer, T.footerLabel);
+    // print every folded panel open
+    window.addEventListener("beforeprint", function () {
+      ctx.root.querySelectorAll(".am-fold").forEach(function (d) { d.open = true; });
+    });
+  };
+})();
