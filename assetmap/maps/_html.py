@@ -4,7 +4,7 @@ Every piece of text that comes from data (asset names, addresses, websites, unit
 the study name, source names, domain labels) goes through :func:`text` before it is put
 into HTML: ``& < > " '`` become HTML entities, and so do `` ` ``, ``$`` and ``\\`` (which
 mean something inside a JavaScript template literal, in case a caller ever puts the text
-into one). The map's script (``maps/web/assetmap-map.js``) only joins these escaped
+into one). The map's script (the files of ``maps/web/``) only joins these escaped
 strings with its own fixed markup, so a value reads as the same literal text whichever
 route it takes to the page.
 
@@ -30,7 +30,6 @@ __all__ = [
     "is_missing",
     "link_or_text",
     "pin_html",
-    "rows_table",
     "script_json",
     "tel_href",
     "text",
@@ -208,17 +207,6 @@ def fmt_minutes(value: object) -> str | None:
     except ValueError:
         return None
     return None if math.isinf(minutes) else f"{round(minutes):,}"
-
-
-def rows_table(title: str, rows: list[tuple[str, str]]) -> str:
-    """Build the HTML of a popup: a heading and a two-column table.
-
-    ``title`` and the values in ``rows`` must already be escaped (see :func:`text`);
-    labels are our own words. Rows with an empty value are left out. Each cell is its
-    own block, so a right-to-left override in a value cannot spill into other cells.
-    """
-    body = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" for label, value in rows if value)
-    return f'<div class="am-popup"><h3><bdi>{title}</bdi></h3><table>{body}</table></div>'
 
 
 def tel_href(value: object) -> str:
