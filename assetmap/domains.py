@@ -2,12 +2,15 @@
 
 A domain has a key (``food``), a label, a colour and icon for the map, a default travel
 threshold in walking minutes, aliases people write in spreadsheets, OpenStreetMap tags
-and Open Referral / 211 taxonomy terms. Users edit the YAML, never this module.
+and Open Referral / 211 taxonomy terms. The same file says which domains a shareable space
+of the hospital could host, by words of its type (:attr:`Domains.space_hosts`). Users edit
+the YAML, never this module; every table keyed by domain reads it.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +20,16 @@ import yaml
 
 from assetmap._resources import layers_dir
 from assetmap.errors import ConfigError
+from assetmap.icons import ICONS, icon_name
 
 __all__ = [
     "Domain",
     "DomainMatcher",
+    "Domains",
     "is_taxonomy_code",
     "load_domains",
     "normalise_label",
+    "parse_hosts",
     "safe_load_yaml",
 ]
 
@@ -68,7 +74,67 @@ def normalise_label(text: str) -> str:
     return " ".join(text.split())
 
 
-def load_domains(path: str | Path | None = None) -> dict[str, Domain]:
+#: The table of :attr:`Domains.space_hosts`: (word of a space's type, domain keys), in order.
+SpaceHosts = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+class Domains(dict[str, Domain]):
+    """Service domains keyed by their key in file order, and the spaces that can host them.
+
+    A plain ``dict`` of :class:`Domain` as far as every caller is concerned; it also holds
+    ``space_hosts`` from the same ``domains.yml``.
+
+    Parameters
+    ----------
+    domains : dict of str to Domain
+        The domains, in order.
+    space_hosts : tuple of (str, tuple of str), optional
+        Words of a space's type and the domain keys such a space could host, first match
+        first (the ``space_hosts:`` table of ``domains.yml``).
+
+    Examples
+    --------
+    >>> doms = load_domains()
+    >>> doms.hosts_for_space("Teaching Kitchen"), doms.hosts_for_space("Parking lots")
+    (('food', 'older_adults'), ('food', 'primary_care'))
+    >>> doms.hosts_for_space("storage closet")
+    ()
+    """
+
+    def __init__(self, domains: dict[str, Domain], *, space_hosts: SpaceHosts = ()) -> None:
+        super().__init__(domains)
+        self.space_hosts: SpaceHosts = space_hosts
+
+    def hosts_for_space(self, space_type: object) -> tuple[str, ...]:
+        """Return the domains a space of this type could host (``()`` when none is listed).
+
+        The first word of :attr:`space_hosts` that the type contains, as a whole word or
+        with a plural ``s`` and ignoring case and punctuation, gives the domains.
+        """
+        text = f" {normalise_label(str(space_type or ''))} "
+        for word, keys in self.space_hosts:
+            if f" {word} " in text or f" {word}s " in text:
+                return keys
+        return ()
+
+
+def parse_hosts(value: object) -> tuple[str, ...]:
+    """Return the domain keys of a ``;``-separated cell (``"food; older_adults"``).
+
+    Blank and missing cells give ``()``; order is kept and repeats dropped. Used for the
+    ``hosts`` column of shareable spaces, written as domain keys joined by ``"; "``.
+
+    Examples
+    --------
+    >>> parse_hosts("food; older_adults;food"), parse_hosts(float("nan")), parse_hosts(None)
+    (('food', 'older_adults'), (), ())
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ()
+    return tuple(dict.fromkeys(w.strip() for w in str(value).split(";") if w.strip()))
+
+
+def load_domains(path: str | Path | None = None) -> Domains:
     """Read service domains from a ``domains.yml`` file.
 
     Parameters
@@ -78,8 +144,14 @@ def load_domains(path: str | Path | None = None) -> dict[str, Domain]:
 
     Returns
     -------
-    dict of str to Domain
-        Domains in file order, keyed by their key.
+    Domains
+        Domains in file order, keyed by their key, with the file's ``space_hosts`` table.
+
+    Raises
+    ------
+    ConfigError
+        When the file is malformed; a domain's unknown ``icon``, or an unknown domain in
+        ``space_hosts``, is named with its line and what may be written instead.
 
     Examples
     --------
@@ -89,45 +161,106 @@ def load_domains(path: str | Path | None = None) -> dict[str, Domain]:
     """
     p = Path(path) if path is not None else layers_dir() / "domains.yml"
     try:
-        raw = safe_load_yaml(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+        raw = safe_load_yaml(text)
     except (OSError, yaml.YAMLError) as exc:
         msg = f"{p}: cannot read the domain definitions ({exc})"
         raise ConfigError(msg) from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("domains"), dict):
         msg = f"{p}: expected a mapping with a top-level 'domains:' key"
         raise ConfigError(msg)
-    out: dict[str, Domain] = {}
-    for key, d in raw["domains"].items():
-        if not isinstance(d, dict):
-            msg = f"{p}: domain {key!r} must be a mapping of fields"
-            raise ConfigError(msg)
-        missing = [f for f in ("label", "colour", "icon", "threshold_min") if f not in d]
-        if missing:
-            msg = f"{p}: domain {key!r} lacks {', '.join(missing)}"
-            raise ConfigError(msg)
-        try:
-            threshold = float(d["threshold_min"])
-        except (TypeError, ValueError) as exc:
-            msg = f"{p}: domain {key!r} threshold_min must be a number of minutes"
-            raise ConfigError(msg) from exc
-        if threshold <= 0:
-            msg = f"{p}: domain {key!r} threshold_min must be positive"
-            raise ConfigError(msg)
-        out[str(key)] = Domain(
-            key=str(key),
-            label=str(d["label"]),
-            colour=str(d["colour"]),
-            icon=str(d["icon"]),
-            threshold_min=threshold,
-            hrsn=bool(d.get("hrsn", False)),
-            aliases=tuple(str(a) for a in d.get("aliases") or ()),
-            osm_tags=dict(d.get("osm_tags") or {}),
-            taxonomy=tuple(str(t) for t in d.get("taxonomy") or ()),
-        )
+    out = {str(key): _domain(p, text, key, d) for key, d in raw["domains"].items()}
     if not out:
         msg = f"{p}: no domains defined"
         raise ConfigError(msg)
-    return out
+    return Domains(out, space_hosts=_space_hosts(p, text, raw.get("space_hosts"), out))
+
+
+def _domain(p: Path, text: str, key: object, d: object) -> Domain:
+    """Check and build one domain of ``domains.yml``."""
+    if not isinstance(d, dict):
+        msg = f"{p}: domain {key!r} must be a mapping of fields"
+        raise ConfigError(msg)
+    missing = [f for f in ("label", "colour", "icon", "threshold_min") if f not in d]
+    if missing:
+        msg = f"{p}: domain {key!r} lacks {', '.join(missing)}"
+        raise ConfigError(msg)
+    try:
+        threshold = float(d["threshold_min"])
+    except (TypeError, ValueError) as exc:
+        msg = f"{p}: domain {key!r} threshold_min must be a number of minutes"
+        raise ConfigError(msg) from exc
+    if threshold <= 0:
+        msg = f"{p}: domain {key!r} threshold_min must be positive"
+        raise ConfigError(msg)
+    if icon_name(d["icon"]) is None:
+        where = _where(p, text, ("domains", key, "icon"))
+        msg = (
+            f"{where}: domain {key!r} has icon {d['icon']!r}, which assetmap does not draw; "
+            f"use one of {', '.join(sorted(ICONS))}"
+        )
+        raise ConfigError(msg)
+    return Domain(
+        key=str(key),
+        label=str(d["label"]),
+        colour=str(d["colour"]),
+        icon=str(d["icon"]),
+        threshold_min=threshold,
+        hrsn=bool(d.get("hrsn", False)),
+        aliases=tuple(str(a) for a in d.get("aliases") or ()),
+        osm_tags=dict(d.get("osm_tags") or {}),
+        taxonomy=tuple(str(t) for t in d.get("taxonomy") or ()),
+    )
+
+
+def _space_hosts(p: Path, text: str, table: object, domains: dict[str, Domain]) -> SpaceHosts:
+    """Check the ``space_hosts:`` table (word → domain keys) against the domains."""
+    if table is None:
+        return ()
+    if not isinstance(table, dict):
+        msg = f"{_where(p, text, ('space_hosts',))}: space_hosts must map words to domain keys"
+        raise ConfigError(msg)
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for word, keys in table.items():
+        listed = [keys] if isinstance(keys, str) else keys
+        if not isinstance(listed, list) or not normalise_label(str(word)):
+            where = _where(p, text, ("space_hosts", word))
+            msg = f"{where}: space_hosts {word!r} must list domain keys, e.g. [food, housing]"
+            raise ConfigError(msg)
+        for i, k in enumerate(listed):
+            if str(k) not in domains:
+                where = _where(p, text, ("space_hosts", word, i if listed is keys else None))
+                msg = (
+                    f"{where}: space_hosts {word!r} lists {k!r}, which is not a domain of "
+                    f"this file; use one of {', '.join(domains)}"
+                )
+                raise ConfigError(msg)
+        out.append((normalise_label(str(word)), tuple(dict.fromkeys(str(k) for k in listed))))
+    return tuple(out)
+
+
+def _where(p: Path, text: str, keys: tuple[object, ...]) -> str:
+    """Return ``"file, line N"`` for the YAML node at ``keys`` (just ``"file"`` if not found).
+
+    Only called on the way to an error, so the fast loader keeps no line numbers.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return str(p)
+    for k in keys:
+        if k is None:
+            break
+        if isinstance(node, yaml.MappingNode):
+            found = [v for kn, v in node.value if kn.value == str(k)]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(k, int):
+            found = node.value[k : k + 1]
+        else:
+            found = []
+        if not found:
+            return str(p)
+        node = found[0]
+    return f"{p}, line {node.start_mark.line + 1}" if node is not None else str(p)
 
 
 #: A 211 LA / AIRS taxonomy code: one or two capitals, then "-1800", ".2000", "-620"…

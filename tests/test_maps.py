@@ -19,7 +19,7 @@ from shapely.geometry import Polygon
 
 from assetmap.analysis.siting import suggest_sites
 from assetmap.errors import OfflineError
-from assetmap.maps._icons import icon_svg
+from assetmap.icons import icon_svg
 from assetmap.maps import _inline as _map_inline
 from assetmap.maps._cdn import is_tile_url, resolve_cdn_url, stub_content_type
 from assetmap.maps._classes import PALETTES, classify_values, palette

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from assetmap.anchor.model import Anchor
-from assetmap.anchor.spaces import parse_hosts
+from assetmap.domains import parse_hosts
 
 if TYPE_CHECKING:
     from assetmap.analysis.access import TravelOptions

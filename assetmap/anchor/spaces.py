@@ -2,8 +2,9 @@
 
 Spaces (rooms, kitchens, parking lots, land) are points with a type, a capacity, an
 accessibility flag and an availability note. Which service domains a space could host
-comes from a ``hosts`` column when the file has one, else from words in its type
-(:data:`SPACE_HOSTS`).
+comes from a ``hosts`` column when the file has one, else from words in its type: the
+``space_hosts:`` table of ``layers/domains.yml``
+(:meth:`assetmap.domains.Domains.hosts_for_space`).
 """
 
 from __future__ import annotations
@@ -16,70 +17,45 @@ import numpy as np
 import pandas as pd
 
 from assetmap.anchor._io import find_columns, number, read_anchor_table
-from assetmap.domains import Domain, DomainMatcher, load_domains, normalise_label
+from assetmap.domains import Domain, DomainMatcher, Domains, load_domains
 from assetmap.errors import InputError
 
 __all__ = [
-    "SPACE_HOSTS",
-    "parse_hosts",
     "read_positions",
     "read_sites",
     "read_spaces",
     "space_hosts",
 ]
 
-#: Domains a shareable space can host, by words in its ``space_type`` (first match
-#: wins). A ``hosts`` column in the space file (domain keys or labels, ``;``-separated)
-#: overrides this per space. Clinical and childcare uses need licensed rooms, so only
-#: rooms described as such host them.
-SPACE_HOSTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("exam", ("primary_care", "behavioral_health")),
-    ("clinic", ("primary_care", "behavioral_health")),
-    ("child", ("childcare",)),
-    ("kitchen", ("food", "older_adults")),
-    ("parking", ("food", "primary_care")),
-    ("lot", ("food", "primary_care")),
-    ("garden", ("food",)),
-    ("land", ("food",)),
-    ("plot", ("food",)),
-    (
-        "room",
-        ("legal_aid", "employment", "behavioral_health", "older_adults", "housing", "utilities"),
-    ),
-    ("classroom", ("legal_aid", "employment", "older_adults", "utilities")),
-    ("auditorium", ("employment", "older_adults", "legal_aid")),
-    ("hall", ("employment", "older_adults", "legal_aid", "food")),
-)
 
+def space_hosts(space_type: str, *, domains: dict[str, Domain] | None = None) -> tuple[str, ...]:
+    """Return the domains a space of this type could host.
 
-def parse_hosts(value: object) -> tuple[str, ...]:
-    """Return the domain keys of a space's ``hosts`` cell (``"food; older_adults"``).
+    Parameters
+    ----------
+    space_type : str
+        The space's type as written (``"Teaching Kitchen"``).
+    domains : dict of str to Domain, optional
+        As returned by :func:`~assetmap.domains.load_domains`, whose ``space_hosts:``
+        table is used; the shipped ``layers/domains.yml`` when omitted or when a plain
+        dict is given.
 
-    Blank and missing cells give ``()``; order is kept and repeats dropped.
-
-    Examples
-    --------
-    >>> parse_hosts("food; older_adults;food"), parse_hosts(float("nan"))
-    (('food', 'older_adults'), ())
-    """
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ()
-    return tuple(dict.fromkeys(w.strip() for w in str(value).split(";") if w.strip()))
-
-
-def space_hosts(space_type: str) -> tuple[str, ...]:
-    """Return the domains a space of this type could host (see :data:`SPACE_HOSTS`).
+    Returns
+    -------
+    tuple of str
+        Domain keys, most usual use first; ``()`` when no word of the type is listed.
 
     Examples
     --------
     >>> space_hosts("Teaching Kitchen"), space_hosts("Parking lot B")
     (('food', 'older_adults'), ('food', 'primary_care'))
     """
-    words = normalise_label(space_type)
-    for word, domains in SPACE_HOSTS:
-        if word in words.split() or f"{word}s" in words.split():
-            return domains
-    return ()
+    return _with_spaces(domains).hosts_for_space(space_type)
+
+
+def _with_spaces(domains: dict[str, Domain] | None) -> Domains:
+    """Return ``domains`` when it holds a ``space_hosts`` table, else the shipped domains."""
+    return domains if isinstance(domains, Domains) else load_domains()
 
 
 def _points(df: pd.DataFrame, cols: dict[str, str], file: str) -> gpd.GeoSeries:
@@ -147,7 +123,8 @@ def read_spaces(
         ``accessible``, ``availability`` and ``hosts`` (domains the space could host:
         keys or labels of ``layers/domains.yml``, separated by ``;``).
     domains : dict of str to Domain, optional
-        To read ``hosts``; the shipped domains when omitted.
+        To read ``hosts``, and (when read by :func:`~assetmap.domains.load_domains`) to
+        tell from a space's type what it could host; the shipped domains when omitted.
     columns : mapping, optional
         Field → column: ``name``, ``space_type``, ``capacity``, ``hosts``, ``lat``, ``lon``.
 
@@ -186,9 +163,10 @@ def read_spaces(
         out["capacity"] = np.nan
         if parsed is not None:
             out.loc[~blank, "capacity"] = parsed
-    out["hosts"] = ["; ".join(space_hosts(k)) for k in out["space_type"]]
+    table = _with_spaces(domains)
+    out["hosts"] = ["; ".join(table.hosts_for_space(k)) for k in out["space_type"]]
     if "hosts" in cols:
-        matcher = DomainMatcher(domains or load_domains())
+        matcher = DomainMatcher(domains or table)
         for row, cell in df[cols["hosts"]].astype(str).items():
             words = [w.strip() for w in cell.split(";") if w.strip()]
             if not words:

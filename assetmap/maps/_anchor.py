@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from assetmap.domains import parse_hosts
-from assetmap.maps._icons import icon_svg
+from assetmap.icons import icon_svg
 from assetmap.maps._geometry import DECIMALS
 from assetmap.maps._html import fmt_int, fmt_minutes, is_missing, text
 from assetmap.maps._measures import (

@@ -168,7 +168,7 @@ def ink_for(background: str) -> str:
 def pin_html(fill: str, label: str, icon: str | None = None) -> str:
     """Return the marker of a service domain: a circle in its colour with its icon.
 
-    ``icon`` names a drawing of :mod:`assetmap.maps._icons` (a Font Awesome 4 name as in
+    ``icon`` names a drawing of :mod:`assetmap.icons` (a Font Awesome 4 name as in
     ``layers/domains.yml``); a name not drawn there, or none, gives the first letter of
     ``label`` instead.
 
@@ -179,7 +179,7 @@ def pin_html(fill: str, label: str, icon: str | None = None) -> str:
     >>> "<svg" in pin_html("#E69F00", "Food", "cutlery")
     True
     """
-    from assetmap.maps._icons import icon_svg
+    from assetmap.icons import icon_svg
 
     fill = colour(fill)
     drawing = icon_svg(icon) if icon else None

@@ -294,7 +294,7 @@ def domain_specs(
 
     Layers follow the order of ``domains``; assets of an unknown domain go to an "Other
     services" layer. A marker is a circle in the domain's colour with its icon (see
-    :mod:`assetmap.maps._icons`; the first letter of its label when the icon is not drawn
+    :mod:`assetmap.icons`; the first letter of its label when the icon is not drawn
     there); domains with more than ``cluster_over`` assets are clustered.
 
     Parameters

@@ -1,16 +1,20 @@
 """Small hand-drawn SVG icons for map markers, so a map needs no icon font or CDN.
 
 ``layers/domains.yml`` names each domain's icon with a Font Awesome 4 name (``cutlery``,
-``home``, ``bus`` …). :func:`icon_svg` returns a 16 × 16 inline SVG drawn in
-``currentColor`` for the names in :data:`ICONS`, and None for any other name, so the
-marker falls back to the first letter of the domain's label. The drawings are this
-module's own constants: no text from data ever reaches them (an icon name only selects
-one), so they are safe to write into the page as they are.
+``home``, ``bus`` …), one of :data:`ICONS` or of their other names (:func:`icon_name`);
+the domain loader refuses any other. :func:`icon_svg` returns a 16 × 16 inline SVG drawn in
+``currentColor`` for those names, and None for any other name, so a marker falls back to
+the first letter of the domain's label. The drawings are this module's own constants: no
+text from data ever reaches them (an icon name only selects one), so they are safe to
+write into the page as they are.
+
+A leaf: imports nothing of assetmap's, so the domain loader (names) and the maps
+(drawings) can both use it.
 """
 
 from __future__ import annotations
 
-__all__ = ["ICONS", "icon_svg"]
+__all__ = ["ICONS", "icon_name", "icon_svg"]
 
 #: Inner SVG markup of each icon, in a 16 × 16 box, filled with ``currentColor``.
 ICONS: dict[str, str] = {
@@ -110,6 +114,22 @@ _ALIASES = {
 }
 
 
+def icon_name(name: object) -> str | None:
+    """Return the key in :data:`ICONS` that a name draws, or None when none does.
+
+    A ``fa-`` prefix and case are ignored, and a few other Font Awesome names (``utensils``,
+    ``house``, ``gavel`` …) draw the icon they resemble.
+
+    Examples
+    --------
+    >>> icon_name("fa-Utensils"), icon_name("home"), icon_name("rocket")
+    ('cutlery', 'home', None)
+    """
+    key = str(name or "").strip().lower().removeprefix("fa-")
+    key = _ALIASES.get(key, key)
+    return key if key in ICONS else None
+
+
 def icon_svg(name: object, *, size: int = 12) -> str | None:
     """Return an inline SVG of a named icon, or None when the name is not drawn here.
 
@@ -133,11 +153,10 @@ def icon_svg(name: object, *, size: int = 12) -> str | None:
     >>> icon_svg("<script>") is None
     True
     """
-    key = str(name or "").strip().lower().removeprefix("fa-")
-    key = _ALIASES.get(key, key)
-    body = ICONS.get(key)
-    if body is None:
+    key = icon_name(name)
+    if key is None:
         return None
+    body = ICONS[key]
     return (
         f'<svg class="am-icon" viewBox="0 0 16 16" width="{int(size)}" height="{int(size)}" '
         f'fill="currentColor" aria-hidden="true" focusable="false">{body}</svg>'
