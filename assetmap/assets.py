@@ -1,8 +1,10 @@
-"""The Assets contract: one validated table of services, whatever the source.
+"""Assets: read one inventory through the reader registry, combine several into one.
 
-Readers for each kind of source live in :mod:`assetmap.sources`; they all return frames
-that pass :func:`validate_assets`. :func:`read_assets` picks the reader by file suffix,
-:func:`combine` stacks several sources with provenance per row.
+The contract (columns, sectors, the table of rows set aside) lives in
+:mod:`assetmap.schema` and is re-exported here. :func:`read_assets` finds the format of a
+file in :mod:`assetmap.readers.registry` (by ``kind=``, by its contents, or by its
+suffix) and reads it; every reader returns frames that meet the contract. :func:`combine`
+stacks several sources with provenance per row.
 """
 
 from __future__ import annotations
@@ -16,9 +18,18 @@ import numpy as np
 import pandas as pd
 
 from assetmap.errors import InputError
+from assetmap.readers.registry import find_format
+from assetmap.schema import (
+    ASSET_COLUMNS,
+    REJECTED_COLUMNS,
+    SECTORS,
+    empty_assets,
+    rejected_rows,
+)
 
 __all__ = [
     "ASSET_COLUMNS",
+    "REJECTED_COLUMNS",
     "SECTORS",
     "combine",
     "empty_assets",
@@ -27,119 +38,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Columns every Assets frame has, in order (geometry last).
-ASSET_COLUMNS = [
-    "asset_id",
-    "name",
-    "domain",
-    "sector",
-    "org",
-    "address",
-    "phone",
-    "website",
-    "hours",
-    "capacity",
-    "source",
-    "source_id",
-    "last_verified",
-    "outside_region",
-]
-
-#: Allowed values of ``sector``.
-SECTORS = (
-    "cbo",
-    "health_system",
-    "public_health",
-    "government",
-    "faith",
-    "education",
-    "business",
-    "employee_group",
-    "other",
-)
-
-#: Columns of the table of rows a reader set aside.
-REJECTED_COLUMNS = ["source", "file", "row", "column", "value", "problem"]
-
-
-def empty_assets() -> gpd.GeoDataFrame:
-    """Return an Assets frame with no rows.
-
-    Examples
-    --------
-    >>> len(empty_assets())
-    0
-    """
-    df = pd.DataFrame({c: pd.Series(dtype=object) for c in ASSET_COLUMNS})
-    df["capacity"] = df["capacity"].astype(float)
-    df["outside_region"] = df["outside_region"].astype(bool)
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
-
-
-def rejected_rows(assets: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Return the rows a reader set aside, with the reason for each.
-
-    Readers keep them in ``assets.attrs["rejected"]`` as a list of records (plain
-    dicts, so pandas can carry them through copies); this returns them as a table with
-    columns ``source``, ``file``, ``row``, ``column``, ``value`` and ``problem``.
-    """
-    rej = assets.attrs.get("rejected") or []
-    return pd.DataFrame(list(rej), columns=REJECTED_COLUMNS)
-
-
-_SUFFIX_KIND = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "csv",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".xls": "xlsx",  # often a CSV or HTML table in disguise; a real .xls is refused clearly
-    ".geojson": "spatial",
-    ".json": "spatial",
-    ".gpkg": "spatial",
-    ".shp": "spatial",
-    ".zip": "spatial",
-    ".parquet": "spatial",
-    ".geoparquet": "spatial",
-    ".osm": "osm",
-}
-#: Files whose presence makes a folder or zip an Open Referral HSDS package.
-_HSDS_MARKERS = (
-    "datapackage.json",
-    "services.csv",
-    "service.csv",
-    "services.json",
-    "service.json",
-)
-
-
-def _infer_kind(p: Path) -> str | None:
-    """Kind of an asset file from its suffix (and, for folders and zips, its contents)."""
-    name = p.name.lower()
-    if name.endswith((".osm.xml", ".osm.bz2", ".osm")):
-        return "osm"
-    if p.is_dir():
-        found = any((p / m).exists() for m in _HSDS_MARKERS) or any(p.glob("*/services.csv"))
-        return "hsds" if found else None
-    if p.suffix.lower() == ".zip":
-        import zipfile
-
-        try:
-            with zipfile.ZipFile(p) as zf:
-                names = {Path(n).name.lower() for n in zf.namelist()}
-        except zipfile.BadZipFile:
-            return "spatial"
-        return "hsds" if names & set(_HSDS_MARKERS) else "spatial"
-    if p.suffix.lower() == ".json" and p.is_file() and not _looks_like_geojson(p):
-        return "hsds"  # HSDS service / organization / service_at_location objects
-    return _SUFFIX_KIND.get(p.suffix.lower())
-
-
-def _looks_like_geojson(p: Path) -> bool:
-    """Whether a ``.json`` file is GeoJSON (a FeatureCollection or Feature) by its start."""
-    head = p.open("rb").read(4096).decode("utf-8-sig", errors="replace")
-    return '"FeatureCollection"' in head or '"Feature"' in head or '"coordinates"' in head
 
 
 def read_assets(
@@ -164,10 +62,11 @@ def read_assets(
         see :func:`assetmap.readers.osm.read_osm_xml`); HRSA's health center site list
         (recognised by its header, see :func:`assetmap.readers.hrsa.read_hrsa`).
     kind : str, optional
-        ``csv``, ``xlsx``, ``spatial``, ``hsds``, ``osm`` or ``hrsa``; inferred from the
-        suffix (and for a folder or zip, from whether it holds HSDS tables) when
-        omitted. A workbook named ``.csv`` or a text table named ``.xls`` is read as
-        what it is.
+        ``csv``, ``xlsx``, ``spatial``, ``hsds``, ``osm`` or ``hrsa`` (or another name
+        of one, such as ``gpkg``; see :func:`assetmap.readers.registry.kinds_text`);
+        inferred from the contents (a folder or zip holding HSDS tables) or the suffix
+        when omitted. A workbook named ``.csv`` or a text table named ``.xls`` is read
+        as what it is.
     columns : dict, optional
         Map from contract field (``name``, ``domain``, ``lat``, ``lon``, …) to the
         column name in the file; ``location`` names one column holding both
@@ -194,7 +93,8 @@ def read_assets(
         0-based position), ``header_row`` (the header's row number when a title or notes
         sit above it and are not detected), ``domain`` for a file whose rows all belong
         to one domain, ``domains`` to use other domain definitions; for HRSA's list,
-        ``fips`` to read one county.
+        ``fips`` to read one county; ``layer`` for a GeoPackage. Each format takes its
+        own (see the table of formats in README.md); any other is an error.
 
     Returns
     -------
@@ -211,114 +111,18 @@ def read_assets(
     >>> sorted(assets.columns)[:3]
     ['address', 'asset_id', 'capacity']
     """
-    from assetmap.readers import files
-
     p = Path(path)
     if not p.exists():
         msg = "file not found"
         raise InputError(msg, file=str(path))
-    k = kind or _infer_kind(p)
-    if k is None:
-        msg = (
-            f"cannot tell what kind of file {p.suffix or p.name!r} is; name it with kind= "
-            "(csv, xlsx, geojson, gpkg, shp, parquet, hsds, osm)"
-        )
-        raise InputError(msg, file=str(path))
-    if k in ("geojson", "gpkg", "shp", "parquet", "geoparquet", "shapefile"):
-        k = "spatial"
-    k = {"tsv": "csv", "txt": "csv", "xls": "xlsx", "xlsm": "xlsx", "excel": "xlsx"}.get(k, k)
-    if k == "hrsa":
-        return _read_hrsa(
-            p,
-            columns=columns,
-            source=source,
-            region=region,
-            buffer_m=buffer_m,
-            strict=strict,
-            **options,
-        )
-    if k in ("hsds", "osm"):
-        return _read_standard_source(
-            p,
-            kind=k,
-            columns=columns,
-            source=source,
-            region=region,
-            buffer_m=buffer_m,
-            strict=strict,
-            **options,
-        )
-    return files.read_asset_file(
+    return find_format(p, kind=kind).load(
         p,
-        kind=k,
         columns=columns,
-        source=source or p.stem,
+        source=source,
         region=region,
         buffer_m=buffer_m,
         strict=strict,
         **options,
-    )
-
-
-def _read_standard_source(
-    p: Path,
-    *,
-    kind: str,
-    columns: dict[str, str] | None,
-    source: str | None,
-    region: gpd.GeoDataFrame | None,
-    buffer_m: float | None,
-    strict: bool,
-    **options: Any,
-) -> gpd.GeoDataFrame:
-    """Read an HSDS package or an OSM XML file (their fields are fixed by the standard)."""
-    if columns:
-        msg = f"a column map does not apply to {kind.upper()} data; remove 'columns'"
-        raise InputError(msg, file=str(p))
-    unknown = sorted(set(options) - {"domains", "encoding"})
-    if unknown:
-        msg = f"options {unknown} do not apply to {kind.upper()} data"
-        raise InputError(msg, file=str(p))
-    if kind == "hsds":
-        from assetmap.readers.hsds import read_hsds
-
-        return read_hsds(
-            p,
-            region=region,
-            domains=options.get("domains"),
-            buffer_m=buffer_m,
-            strict=strict,
-            source=source,
-        )
-    from assetmap.readers.osm import read_osm_xml
-
-    return read_osm_xml(
-        p, region=region, buffer_m=buffer_m, strict=strict, source=source, **options
-    )
-
-
-def _read_hrsa(
-    p: Path,
-    *,
-    columns: dict[str, str] | None,
-    source: str | None,
-    region: gpd.GeoDataFrame | None,
-    buffer_m: float | None,
-    strict: bool,
-    **options: Any,
-) -> gpd.GeoDataFrame:
-    """Read HRSA's health center site list (its columns are fixed by HRSA)."""
-    if columns:
-        msg = "a column map does not apply to HRSA's site list; remove 'columns'"
-        raise InputError(msg, file=str(p))
-    unknown = sorted(set(options) - {"domains", "fips", "sheet"})
-    if unknown:
-        msg = f"options {unknown} do not apply to HRSA's site list"
-        raise InputError(msg, file=str(p))
-    from assetmap.readers.hrsa import read_hrsa
-
-    return read_hrsa(
-        p, region=region, buffer_m=buffer_m, strict=strict, source=source or p.stem, **options
     )
 
 

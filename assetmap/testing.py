@@ -10,8 +10,8 @@ import geopandas as gpd
 import pandas as pd
 
 from assetmap.analysis.access import ACCESS_COLUMNS
-from assetmap.assets import ASSET_COLUMNS, SECTORS
 from assetmap.domains import load_domains
+from assetmap.schema import ASSET_COLUMNS, SECTORS
 
 __all__ = ["assert_access", "assert_assets", "assert_units"]
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import assetmap as am
-from assetmap.assets import SECTORS
 from assetmap.cli.main import cli
+from assetmap.schema import SECTORS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "data" / "templates"
 UNITS = Path(__file__).resolve().parent.parent / "data" / "sample" / "units.geojson"

@@ -26,6 +26,7 @@ from assetmap import settings
 from assetmap.online import _overpass, _study
 from assetmap.online.cache import Cache, CacheKey, atomic_write_bytes
 from assetmap.online.counties import County
+from assetmap.online.hrsa import fetch_sites, sites_key
 from assetmap.online.hsds_feed import download_hsds
 from assetmap.readers import hrsa as hrsa_source
 
@@ -125,9 +126,7 @@ def _list_files(
     files: dict[str, Path] = {}
     label = where or " and ".join(k.label for k in counties)
     if hrsa:
-        sites_path = c.get(hrsa_source.sites_key()) or hrsa_source.fetch_sites(
-            cache=c, progress=progress
-        )
+        sites_path = c.get(sites_key()) or fetch_sites(cache=c, progress=progress)
         sites = _county_sites(sites_path, [k.fips for k in counties])
         far = 0
         if near is not None:

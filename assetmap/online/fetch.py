@@ -66,8 +66,8 @@ from assetmap.online._units import (
 from assetmap.online._units import units_from_cache as units_from_cache  # for assetmap.project
 from assetmap.online.cache import Cache, CacheKey, atomic_write_bytes
 from assetmap.online.counties import County, CountyNotFound, county_by_fips, find_county
+from assetmap.online.hrsa import sites_key as hrsa_sites_key
 from assetmap.online.places import PlaceClip, PlaceMatch, PlaceNotFound, find_place
-from assetmap.readers import hrsa as hrsa_source
 
 __all__ = [
     "FetchResult",
@@ -413,7 +413,7 @@ def plan(
         for k in _osm_keys(codes, networks=networks, osm=osm, region=region)
     ]
     if hrsa:
-        keys.append((hrsa_source.sites_key(), settings.hrsa_sites_url))
+        keys.append((hrsa_sites_key(), settings.hrsa_sites_url))
     if hsds:
         keys.append((_hsds_key(codes, hsds), hsds))
     return keys

@@ -43,7 +43,7 @@ from assetmap.domains import normalise_label
 from assetmap.errors import FetchError, InputError
 from assetmap.online._http import HTTPStatusError, post
 from assetmap.online.cache import Cache, CacheKey, MissingFromCache, atomic_write_bytes
-from assetmap.readers._coords import LOCATION_NAMES, parse_coordinates, parse_point, points_share
+from assetmap.readers.coords import LOCATION_NAMES, parse_coordinates, parse_point, points_share
 from assetmap.readers.crosswalk import normalise_zip
 from assetmap.readers.files import COMMON_NAMES, read_table
 

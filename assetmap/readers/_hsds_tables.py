@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from assetmap.errors import InputError
-from assetmap.readers.files import _sniff_text
+from assetmap.readers._tables import decode
 
 __all__ = ["TABLES", "Package", "Record", "load_tables"]
 
@@ -223,7 +223,7 @@ def _find_member(pkg: Package, names: tuple[str, ...], resources: dict[str, str]
 
 def _read_csv(pkg: Package, member: str) -> pd.DataFrame:
     file = pkg.display(member)
-    text, _ = _sniff_text(pkg.read(member), None, file)
+    text, _ = decode(pkg.read(member), None, file)
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:

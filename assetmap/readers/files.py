@@ -8,32 +8,34 @@ of data and are not counted.
 Real exports are read as they come: the encoding (UTF-8 with or without BOM, UTF-16 from
 Excel's "Unicode text", Windows-1252) and the delimiter (comma, semicolon, tab, pipe) are
 detected; a title line above the header is skipped; coordinates may sit in one
-"Location" column (Socrata, ArcGIS, WKT) instead of two; see :func:`read_asset_file`.
+"Location" column (Socrata, ArcGIS, WKT) instead of two; see :func:`read_table` and
+:func:`assets_from_table`. Which reader a file goes to is decided in :mod:`.registry`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
-from assetmap.assets import ASSET_COLUMNS, SECTORS
-from assetmap.domains import Domain, DomainMatcher, load_domains, normalise_label
+from assetmap.domains import Domain, normalise_label
 from assetmap.errors import InputError
 from assetmap.readers import _tables
-from assetmap.readers._checks import DEFAULT_BUFFER_M
-from assetmap.readers._checks import Rejects as _Rejects
-from assetmap.readers._checks import apply_region as _apply_region
-from assetmap.readers._checks import points_from_table as _points_from_table
-from assetmap.readers._coords import LOCATION_NAMES, points_share
+from assetmap.readers._checks import DEFAULT_BUFFER_M, Rejects, points_from_table
+from assetmap.readers._contract import finish
+from assetmap.readers.coords import LOCATION_NAMES, points_share
 
-__all__ = ["DEFAULT_BUFFER_M", "assets_from_table", "read_asset_file", "read_table"]
+__all__ = [
+    "COMMON_NAMES",
+    "DEFAULT_BUFFER_M",
+    "assets_from_table",
+    "read_spatial_assets",
+    "read_table",
+]
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +86,6 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
         "gps longitude",
     ),
 }
-
-#: Names longer than this are set aside: a missing quote usually ran cells together.
-MAX_NAME_CHARS = 500
-#: Where a cell naming several domains is split ("Food; Housing", "food/housing").
-_DOMAIN_SPLIT = re.compile(r"\s*(?:[;,/|+&\n]|\band\b)\s*", re.IGNORECASE)
-
-
-def _sniff_text(raw: bytes, encoding: str | None, file: str) -> tuple[str, str]:
-    """Decode a text file (kept for the HSDS reader; see :func:`_tables.decode`)."""
-    return _tables.decode(raw, encoding, file)
 
 
 def read_table(
@@ -241,109 +233,49 @@ def _find_location(df: pd.DataFrame, cols: dict[str, str]) -> str | None:
     return None
 
 
-def _to_float(s: pd.Series) -> pd.Series:
-    """Numbers written as text: spaces, ``1,200`` (thousands) or ``2,5`` (decimal comma)."""
-    text = s.astype(str).str.strip().str.replace(r"[\s\u00a0]", "", regex=True)
-    thousands = text.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
-    text = text.where(~thousands, text.str.replace(",", "", regex=False))
-    text = text.str.replace(",", ".", regex=False).str.replace("°", "", regex=False)
-    return pd.to_numeric(text.replace({"": np.nan, "None": np.nan, "nan": np.nan}), "coerce")
-
-
-def read_asset_file(
+def read_spatial_assets(
     path: Path,
     *,
-    kind: str,
-    columns: dict[str, str] | None = None,
     source: str,
+    columns: dict[str, str] | None = None,
     region: gpd.GeoDataFrame | None = None,
     buffer_m: float | None = None,
     strict: bool = False,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    sheet: str | int | None = None,
-    header_row: int | None = None,
     domain: str | None = None,
     domains: dict[str, Domain] | None = None,
     layer: str | None = None,
-    fips: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read one asset file into the Assets contract (see :func:`assetmap.read_assets`).
+    """Read a spatial file (GeoJSON, GeoPackage, Shapefile, GeoParquet) into Assets.
+
+    Polygons and lines become a point guaranteed to lie on them; empty and invalid
+    geometries are set aside. See :func:`assetmap.read_assets`.
 
     Parameters
     ----------
     path : Path
-    kind : {"csv", "xlsx", "spatial"}
-    columns : dict, optional
-        Contract field -> column of the file; ``location`` names a column holding both
-        coordinates (``"(40.81, -73.91)"``, ``"POINT (-73.91 40.81)"``).
     source : str
         Name of the source, the prefix of ``asset_id``.
+    columns : dict, optional
+        Contract field -> attribute of the file.
     region, buffer_m, strict
         As in :func:`assetmap.read_assets`.
-    encoding, delimiter, sheet, header_row
-        How to read a table; see :func:`read_table`.
     domain : str, optional
-        One domain for every row (then no domain column is needed).
+        One domain for every feature (then no domain attribute is needed).
     domains : dict, optional
         Domain definitions (default ``layers/domains.yml``).
     layer : str, optional
         Layer of a GeoPackage.
-    fips : str, optional
-        For HRSA's site list only: read one county's rows.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Assets; rows set aside in ``attrs["rejected"]``. A table exported by HRSA (its
-        health-center site list) is recognised by its header and read with
-        :func:`assetmap.readers.hrsa.read_hrsa` when no column map or domain is given.
+        Assets; features set aside in ``attrs["rejected"]`` (``row`` 2 is the first
+        feature, as if the attributes were a spreadsheet).
     """
-    file = str(path)
-    if kind in ("csv", "xlsx"):
-        df = read_table(
-            path,
-            kind=kind,
-            encoding=encoding,
-            delimiter=delimiter,
-            sheet=sheet,
-            header_row=header_row,
-        )
-        from assetmap.readers import hrsa
-
-        if fips is not None and not hrsa.is_hrsa_table(df):
-            msg = "fips= applies to HRSA's health center site list only; this is not one"
-            raise InputError(msg, file=file)
-        if columns is None and domain is None and hrsa.is_hrsa_table(df):
-            log.info("%s: HRSA's health center site list; read as such", file)
-            return hrsa.hrsa_assets(
-                df,
-                file=file,
-                source=source,
-                region=region,
-                buffer_m=buffer_m,
-                strict=strict,
-                domains=domains,
-                fips=fips,
-            )
-        return assets_from_table(
-            df,
-            file=file,
-            source=source,
-            columns=columns,
-            region=region,
-            buffer_m=buffer_m,
-            strict=strict,
-            domain=domain,
-            domains=domains,
-        )
-    if kind != "spatial":
-        msg = f"unknown kind {kind!r}; use csv, xlsx or spatial"
-        raise InputError(msg, file=file)
-    rejects = _Rejects(source, file, strict)
+    rejects = Rejects(source, str(path), strict)
     df, pts, ok = _read_spatial(path, rejects, layer=layer)
-    cols = _find_columns(df, columns, file)
-    return _finish(
+    cols = _find_columns(df, columns, str(path))
+    return finish(
         df, pts, ok, cols, rejects, len(df), region, buffer_m, domain, domains, "geometry"
     )
 
@@ -372,7 +304,7 @@ def assets_from_table(
     source : str
         Name of the source, the prefix of ``asset_id``.
     columns, region, buffer_m, strict, domain, domains
-        As in :func:`read_asset_file`.
+        As in :func:`assetmap.read_assets`.
     set_aside : list of dict, optional
         Rows of the file already set aside by the caller (records with ``row``,
         ``column``, ``value`` and ``problem``); they count as rows read.
@@ -394,7 +326,7 @@ def assets_from_table(
     >>> a.attrs["rejected"][0]["row"], a.attrs["rejected"][0]["column"]
     (3, 'Location')
     """
-    rejects = _Rejects(source, file, strict)
+    rejects = Rejects(source, file, strict)
     for r in set_aside or []:
         rejects.add(int(r["row"]), r.get("column"), r.get("value", ""), str(r["problem"]))
     n_in = len(df) + len(set_aside or [])
@@ -407,42 +339,13 @@ def assets_from_table(
     if location is not None:
         log.info("%s: coordinates read from column %r", file, location)
         cols.setdefault("location", location)
-    pts, ok = _points_from_table(df, cols, rejects, region, location)
+    pts, ok = points_from_table(df, cols, rejects, region, location)
     geom_col = location or cols.get("lat", "lat")
-    return _finish(df, pts, ok, cols, rejects, n_in, region, buffer_m, domain, domains, geom_col)
-
-
-def _finish(
-    df: pd.DataFrame,
-    pts: gpd.GeoSeries,
-    ok: pd.Series,
-    cols: dict[str, str],
-    rejects: _Rejects,
-    n_in: int,
-    region: gpd.GeoDataFrame | None,
-    buffer_m: float | None,
-    domain: str | None,
-    domains: dict[str, Domain] | None,
-    geom_col: str,
-) -> gpd.GeoDataFrame:
-    """Contract fields, region check and the count of rows read, kept and set aside."""
-    gdf = gpd.GeoDataFrame(df, geometry=pts, crs="EPSG:4326")
-    out = _contract_fields(gdf, cols, rejects, ok, rejects.source, domain, domains)
-    out["outside_region"] = _apply_region(out, ok, region, buffer_m, rejects, geom_col)
-    kept = out[ok.to_numpy()].copy()
-    rej = rejects.frame().sort_values(["row"], kind="stable").drop_duplicates("row")
-    kept = kept.reset_index(drop=True)
-    kept.attrs = {"rejected": rej.to_dict("records")}
-    if len(kept) + len(rej) != n_in:  # pragma: no cover - an invariant, kept loud
-        msg = f"internal error: {n_in} rows read, {len(kept)} kept, {len(rej)} set aside"
-        raise AssertionError(msg)
-    if len(rej):
-        log.warning("%s: %d of %d rows set aside (see rejected rows)", rejects.file, len(rej), n_in)
-    return kept
+    return finish(df, pts, ok, cols, rejects, n_in, region, buffer_m, domain, domains, geom_col)
 
 
 def _read_spatial(
-    path: Path, rejects: _Rejects, *, layer: str | None
+    path: Path, rejects: Rejects, *, layer: str | None
 ) -> tuple[pd.DataFrame, gpd.GeoSeries, pd.Series]:
     file = str(path)
     try:
@@ -490,183 +393,3 @@ def _read_spatial(
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
     df = df.where(df.notna(), "").astype(str)
     return df, gpd.GeoSeries(pts, index=gdf.index, crs="EPSG:4326"), ok
-
-
-def _clean_text(s: pd.Series, *, lines: str = " ") -> pd.Series:
-    """Contract text: trimmed, runs of spaces squeezed, line breaks replaced by ``lines``."""
-    text = s.astype(str).replace({"nan": "", "None": "", "NaN": ""})
-    text = text.str.replace(r"\s*[\r\n]+\s*", lines, regex=True)
-    text = text.str.replace(r"[ \t\u00a0]+", " ", regex=True).str.strip()
-    return text.str.strip(" ,") if lines.strip() else text
-
-
-def _domains_of(value: str, matcher: DomainMatcher) -> tuple[list[str], list[str]]:
-    """Domains named in one cell, in the order written, and the words that match none.
-
-    The whole cell is matched first ("Housing and shelter" is one domain); otherwise it is
-    split at ``;`` ``,`` ``/`` ``|`` ``+`` ``&`` line breaks and "and".
-    """
-    key = matcher.match(value)
-    if key is not None:
-        return [key], []
-    keys: list[str] = []
-    unknown: list[str] = []
-    parts = [p for p in _DOMAIN_SPLIT.split(value) if p.strip()]
-    if len(parts) < 2:
-        return [], [value]
-    for part in parts:
-        k = matcher.match(part)
-        if k is None:
-            unknown.append(part.strip())
-        elif k not in keys:
-            keys.append(k)
-    return keys, unknown
-
-
-def _assign_domains(
-    out: gpd.GeoDataFrame,
-    gdf: gpd.GeoDataFrame,
-    cols: dict[str, str],
-    rejects: _Rejects,
-    ok: pd.Series,
-    matcher: DomainMatcher,
-) -> None:
-    """Map the domain column; a cell naming several domains keeps the first, lists the rest.
-
-    Every word of the cell must be a known domain: "Food; Widgets" is set aside with the
-    closest domains to "Widgets", so nothing written is lost without a word.
-    """
-    raw = out["domain"].copy()
-    first = pd.Series("", index=gdf.index, dtype=object)
-    others = pd.Series("", index=gdf.index, dtype=object)
-    for row in gdf.index[ok]:
-        value = raw[row]
-        if not value:
-            rejects.add(int(row), cols["domain"], "", "domain is empty")
-            ok[row] = False
-            continue
-        keys, unknown = _domains_of(value, matcher)
-        if unknown or not keys:
-            word = unknown[0] if unknown else value
-            sugg = matcher.suggest(word)
-            hint = f"; closest: {', '.join(sugg)}" if sugg else ""
-            where = f" in {value[:80]!r}" if word != value else ""
-            problem = (
-                f"unknown domain {word[:80]!r}{where}{hint} (add it as an alias in "
-                "layers/domains.yml)"
-            )
-            rejects.add(int(row), cols["domain"], value, problem)
-            ok[row] = False
-            continue
-        first[row] = keys[0]
-        others[row] = ";".join(keys[1:])
-    out["domain"] = first
-    if (others[ok] != "").any():
-        n = int((others[ok] != "").sum())
-        log.info(
-            "%s: %d rows name several domains; each is kept once, in the first domain "
-            "written, with the others in column other_domains",
-            rejects.file,
-            n,
-        )
-        out["other_domains"] = others
-
-
-def _contract_fields(
-    gdf: gpd.GeoDataFrame,
-    cols: dict[str, str],
-    rejects: _Rejects,
-    ok: pd.Series,
-    source: str,
-    default_domain: str | None,
-    domains: dict[str, Domain] | None,
-) -> gpd.GeoDataFrame:
-    doms = domains or load_domains()
-    matcher = DomainMatcher(doms)
-    out = gpd.GeoDataFrame(index=gdf.index, geometry=gdf.geometry, crs="EPSG:4326")
-    for field in ASSET_COLUMNS:
-        if field in cols:
-            out[field] = _clean_text(gdf[cols[field]], lines=", " if field == "address" else " ")
-        else:
-            out[field] = ""
-    # name
-    if "name" not in cols and "org" in cols:
-        out["name"] = out["org"]
-    if "name" not in cols and "org" not in cols:
-        msg = "no name column found (looked for name, program name, service name, organization)"
-        raise InputError(msg, file=rejects.file, column="name")
-    name_col = cols.get("name", cols.get("org"))
-    for row in gdf.index[ok & (out["name"] == "")]:
-        rejects.add(int(row), name_col, "", "name is empty")
-        ok[row] = False
-    for row in gdf.index[ok & (out["name"].str.len() > MAX_NAME_CHARS)]:
-        rejects.add(
-            int(row),
-            name_col,
-            out["name"][row],
-            f"name is {len(out['name'][row]):,} characters long (more than "
-            f"{MAX_NAME_CHARS}); a missing quotation mark probably ran several cells "
-            "together",
-        )
-        ok[row] = False
-    # domain
-    if default_domain is not None:
-        if default_domain not in doms:
-            msg = f"domain {default_domain!r} is not defined; known: {', '.join(doms)}"
-            raise InputError(msg, file=rejects.file)
-        out["domain"] = default_domain
-    elif "domain" not in cols:
-        msg = (
-            "no domain column found (looked for domain, service type, category); name it "
-            "in the column map or give one domain for the whole file"
-        )
-        raise InputError(msg, file=rejects.file, column="domain")
-    else:
-        _assign_domains(out, gdf, cols, rejects, ok, matcher)
-    # sector
-    sector = out["sector"].map(lambda v: normalise_label(v).replace(" ", "_") if v else "other")
-    unknown_sector = ~sector.isin(SECTORS)
-    out["sector"] = sector.where(~unknown_sector, "other")
-    # ids
-    out["source"] = source
-    if "asset_id" in cols:
-        ids = out["asset_id"]
-        empty = ok & (ids == "")
-        for row in gdf.index[empty]:
-            rejects.add(int(row), cols["asset_id"], "", "id is empty")
-            ok[row] = False
-        dup = ok & ids.duplicated(keep="first") & (ids != "")
-        first_row = {v: int(r) for r, v in ids[ok & ~dup].items()}
-        for row in gdf.index[dup]:
-            rejects.add(
-                int(row),
-                cols["asset_id"],
-                ids[row],
-                f"id {ids[row]!r} is already used on row {first_row.get(ids[row], '?')}",
-            )
-            ok[row] = False
-        out["source_id"] = ids
-    else:
-        out["source_id"] = [f"row{r}" for r in gdf.index]
-    out["asset_id"] = source + ":" + out["source_id"]
-    # capacity
-    cap = _to_float(out["capacity"])
-    bad_cap = ok & (out["capacity"] != "") & (cap.isna() | (cap < 0))
-    for row in gdf.index[bad_cap]:
-        rejects.add(
-            int(row),
-            cols.get("capacity"),
-            out["capacity"][row],
-            "capacity must be a non-negative number (leave it empty when unknown)",
-        )
-        ok[row] = False
-    out["capacity"] = cap
-    extra = ["other_domains"] if "other_domains" in out.columns else []
-    for c in gdf.columns:
-        if c in cols.values() or c == gdf.geometry.name:
-            continue
-        # a file's own column named like a contract field (e.g. "source") is kept, renamed
-        name = f"{c}_original" if c in ASSET_COLUMNS or c == "other_domains" else c
-        out[name] = gdf[c]
-        extra.append(name)
-    return out[ASSET_COLUMNS + extra + ["geometry"]]

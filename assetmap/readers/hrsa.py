@@ -2,11 +2,11 @@
 
 HRSA publishes one national CSV of service delivery sites, "Health Center Service
 Delivery and Look-Alike Sites" (``settings.hrsa_sites_url``, about 13 MB, 56 columns,
-public domain; also offered as XLSX). It is downloaded once into the cache;
-:func:`county_sites` keeps a county's active sites, with the same columns, and
-:func:`read_hrsa` reads the national or a county file into Assets (domain
+public domain; also offered as XLSX). :func:`assetmap.online.hrsa.fetch_sites` downloads
+it once into the cache; :func:`county_sites` keeps a county's active sites, with the same
+columns, and :func:`read_hrsa` reads the national or a county file into Assets (domain
 ``primary_care``): :func:`assetmap.read_assets` does so by itself when it meets HRSA's
-header.
+header (:func:`is_hrsa_table`, registered in :mod:`assetmap.readers.registry`).
 
 Columns used (as HRSA names them): ``Site Name``, ``Health Center Name`` (the
 organisation), ``Site Address``, ``Site City``, ``Site State Abbreviation``, ``Site Postal
@@ -29,22 +29,18 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from assetmap import settings
 from assetmap.domains import Domain, normalise_label
 from assetmap.errors import InputError
-from assetmap.online._http import download
-from assetmap.online.cache import Cache, CacheKey
+from assetmap.readers.files import assets_from_table, read_table
 
 __all__ = [
     "COLUMNS",
     "FIPS_COLUMN",
     "STATUS_COLUMN",
     "county_sites",
-    "fetch_sites",
     "hrsa_assets",
     "is_hrsa_table",
     "read_hrsa",
-    "sites_key",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,41 +82,6 @@ def _is_administrative(kinds: list[str]) -> bool:
     """Whether a site is an office only: "Administrative" and nowhere "Service Delivery"."""
     text = " ".join(kinds).lower()
     return "administrative" in text and "service delivery" not in text
-
-
-def sites_key() -> CacheKey:
-    """Cache key of the national site list."""
-    return CacheKey("hrsa", "current", "us", "health center service delivery sites", "csv")
-
-
-def _validate(data: bytes) -> None:
-    head = data[:20000].decode("utf-8-sig", errors="replace")
-    if "Site Name" not in head or FIPS_COLUMN not in head:
-        msg = "not HRSA's health center site list (its header is missing)"
-        raise ValueError(msg)
-
-
-def fetch_sites(*, cache: Cache | None = None, progress: bool = False) -> Path:
-    """Return the cached national site list, downloading it when missing."""
-    c = cache or Cache()
-    key = sites_key()
-    path = c.get(key)
-    if path is None:
-        got = download(
-            settings.hrsa_sites_url,
-            what="HRSA health center sites",
-            validate=_validate,
-            progress=progress,
-        )
-        path = c.put_bytes(
-            key,
-            got.content,
-            url=got.url,
-            retrieved=got.retrieved,
-            content_type=got.content_type,
-            licence="public domain (US government work)",
-        )
-    return path
 
 
 def county_sites(path: str | Path, fips: str) -> bytes:
@@ -182,7 +143,8 @@ def read_hrsa(
     Parameters
     ----------
     path : str or Path
-        The national file as downloaded from data.hrsa.gov (or :func:`fetch_sites`), or
+        The national file as downloaded from data.hrsa.gov (or
+        :func:`assetmap.online.hrsa.fetch_sites`), or
         a county's rows of it (:func:`county_sites`).
     fips : str, optional
         Five-digit county code: only that county's rows are read (and counted).
@@ -209,8 +171,6 @@ def read_hrsa(
     >>> sites = read_hrsa("Health_Center_Service_Delivery_and_LookAlike_Sites.csv",
     ...                   fips="36005")  # doctest: +SKIP
     """
-    from assetmap.readers.files import read_table
-
     p = Path(path)
     kind = "xlsx" if p.suffix.lower() in (".xlsx", ".xlsm") else "csv"
     df = read_table(p, kind=kind, sheet=sheet)
@@ -242,8 +202,6 @@ def hrsa_assets(
     ``df`` holds text cells indexed by row number, as
     :func:`~assetmap.readers.files.read_table` returns them.
     """
-    from assetmap.readers.files import assets_from_table
-
     real = {normalise_label(c): c for c in df.columns}
 
     def col(name: str) -> str | None:

@@ -33,14 +33,11 @@ Every problem names the table file, the row as a spreadsheet shows it (the heade
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from assetmap.assets import ASSET_COLUMNS, REJECTED_COLUMNS
 from assetmap.domains import (
     Domain,
     DomainMatcher,
@@ -49,8 +46,10 @@ from assetmap.domains import (
     normalise_label,
 )
 from assetmap.errors import InputError
+from assetmap.readers._checks import Rejects, apply_region, points_from_table
 from assetmap.readers._hsds_tables import Package, Record, load_tables
-from assetmap.readers.files import _apply_region, _points_from_table, _Rejects
+from assetmap.readers._hsds_text import address_text, hours_text, sector_of
+from assetmap.schema import ASSET_COLUMNS, REJECTED_COLUMNS
 
 __all__ = ["read_hsds"]
 
@@ -62,15 +61,6 @@ EXTRA_COLUMNS = ["taxonomy", "location_name"]
 #: service is not running now; spelling variants are read alike ("Temporarily_Closed").
 CLOSED_STATUSES = ("inactive", "defunct", "temporarily closed", "closed", "permanently closed")
 
-_SECTOR_WORDS = (
-    (("relig", "church", "faith", "mosque", "synagogue", "congregation"), "faith"),
-    (("non-profit", "nonprofit", "not-for-profit", "not for profit", "501", "charit"), "cbo"),
-    (("government", "municipal", "county", "public agency", "city agency"), "government"),
-    (("company", "llc", "for-profit", "corporation", "inc"), "business"),
-)
-_DAYS = {"MO": "Mon", "TU": "Tue", "WE": "Wed", "TH": "Thu", "FR": "Fri", "SA": "Sat", "SU": "Sun"}
-#: 2.x ``weekday`` as a number (1 = Monday, ISO 8601) or a name.
-_WEEKDAYS = {str(i + 1): d for i, d in enumerate(_DAYS.values())}
 #: HSDS tables an attribute may be linked to (``link_entity``).
 _ENTITIES = {
     "service",
@@ -173,10 +163,10 @@ def read_hsds(
 # --------------------------------------------------------------------------- problems
 
 
-class _Problems(_Rejects):
+class _Problems(Rejects):
     """Records set aside, each naming the table row a person fixes.
 
-    ``add`` is called by the coordinate and region checks of :mod:`files` with the
+    ``add`` is called by the coordinate and region checks of :mod:`._checks` with the
     record's number; ``where`` maps it to the location row those checks are about.
     """
 
@@ -400,7 +390,7 @@ class _Directory:
         if domain is None:
             return None
         problems.where[key] = loc
-        address = _address(self.address.get(lid))
+        address = address_text(self.address.get(lid))
         problems.address[key] = address
         org = self.org.get(svc.get("organization_id", "")) or {}
         return {
@@ -410,7 +400,7 @@ class _Directory:
             "source_id": said,
             "name": name,
             "domain": domain,
-            "sector": _sector(org.get("legal_status", "")),
+            "sector": sector_of(org.get("legal_status", "")),
             "org": org.get("name", ""),
             "address": address,
             "phone": self._phone(said, sid, lid, svc.get("organization_id", "")),
@@ -506,7 +496,7 @@ class _Directory:
         for key, value in zip(self.schedules, (said, sid, lid), strict=True):
             found = self.schedules[key].get(value)
             if found:
-                return _hours_text(found)
+                return hours_text(found)
         return ""
 
 
@@ -529,80 +519,6 @@ def _term_label(term: Record) -> str:
     return " ".join(x for x in (code, _term_name(term)) if x)
 
 
-def _address(rec: Record | None) -> str:
-    if not rec:
-        return ""
-    street = " ".join(x for x in (rec.get("address_1", ""), rec.get("address_2", "")) if x)
-    state = " ".join(x for x in (rec.get("state_province", ""), rec.get("postal_code", "")) if x)
-    return ", ".join(x for x in (street, rec.get("city", ""), state) if x)
-
-
-def _sector(legal_status: str) -> str:
-    text = legal_status.lower()
-    for words, sector in _SECTOR_WORDS:
-        if any(re.search(rf"\b{re.escape(w)}", text) for w in words):
-            return sector
-    return "other"
-
-
-def _hours_text(schedules: list[Record]) -> str:
-    """Schedules as one line; days sharing the same hours are listed together."""
-    parts: list[tuple[list[str], str]] = []
-    for s in schedules:
-        if s.get("description"):
-            parts.append(([], str(s["description"])))
-            continue
-        days, times = _days(s), _times(s)
-        if not days and not times:
-            continue
-        same = next((p for p in parts if p[0] and p[1] == times), None)
-        if same is not None and days:
-            same[0].extend(d for d in days if d not in same[0])
-        else:
-            parts.append((days, times))
-    return "; ".join(" ".join(x for x in (", ".join(d), t) if x) for d, t in parts)
-
-
-def _days(s: Record) -> list[str]:
-    """Return the days of a schedule.
-
-    From 3.x ``byday`` (RFC 5545: ``MO``, ``1MO``, ``-1FR``) or 2.x ``weekday`` (1 =
-    Monday, or a name).
-    """
-    out = []
-    for d in _split(s.get("byday")):
-        m = re.fullmatch(r"([+-]?\d{1,2})?([A-Za-z]{2,})", d.strip())
-        if m is None:
-            out.append(d.strip())
-            continue
-        n, day = m.groups()
-        name = _DAYS.get(day[:2].upper(), day)
-        out.append(name if not n else f"{_ordinal(int(n))} {name}")
-    if out:
-        return out
-    weekday = str(s.get("weekday", "")).strip()
-    if weekday:
-        return [_WEEKDAYS.get(weekday) or _DAYS.get(weekday[:2].upper(), weekday)]
-    return []
-
-
-def _ordinal(n: int) -> str:
-    if n < 0:
-        return "last" if n == -1 else f"{-n}th from last"
-    return {1: "1st", 2: "2nd", 3: "3rd"}.get(n, f"{n}th")
-
-
-def _times(s: Record) -> str:
-    opens, closes = (_hhmm(s.get(k, "")) for k in ("opens_at", "closes_at"))
-    return f"{opens}-{closes}" if opens and closes else opens or closes
-
-
-def _hhmm(value: object) -> str:
-    """``10:00:00`` -> ``10:00`` (seconds of opening times are always zero)."""
-    text = str(value or "").strip()
-    return text[:5] if re.fullmatch(r"\d\d:\d\d:00", text) else text
-
-
 def _norm(value: object) -> str:
     return normalise_label(str(value or ""))
 
@@ -610,10 +526,6 @@ def _norm(value: object) -> str:
 #: Phone types that are no use to call (HSDS 3 ``type``), and the voice ones picked first.
 _NOT_VOICE = ("fax", "pager")
 _VOICE = ("", "voice", "cell", "mobile")
-
-
-def _split(value: object) -> Iterator[str]:
-    return (v for v in str(value or "").split(",") if v.strip())
 
 
 # --------------------------------------------------------------------------- placing
@@ -631,8 +543,8 @@ def _place(
     df = df.set_index("key")
     df.index.name = None
     cols = {"lat": "latitude", "lon": "longitude"}
-    pts, ok = _points_from_table(df, cols, problems, region)
+    pts, ok = points_from_table(df, cols, problems, region)
     gdf = gpd.GeoDataFrame(df.drop(columns=["latitude", "longitude"]), geometry=pts)
-    gdf["outside_region"] = _apply_region(gdf, ok, region, buffer_m, problems, "latitude")
+    gdf["outside_region"] = apply_region(gdf, ok, region, buffer_m, problems, "latitude")
     gdf["capacity"] = gdf["capacity"].astype(float)
     return gdf[ok.to_numpy()].copy()

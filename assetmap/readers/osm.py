@@ -24,10 +24,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from assetmap.assets import ASSET_COLUMNS, empty_assets
 from assetmap.domains import Domain, load_domains
 from assetmap.errors import InputError, OfflineError
-from assetmap.readers.files import DEFAULT_BUFFER_M, _apply_region, _Rejects
+from assetmap.readers._checks import DEFAULT_BUFFER_M, Rejects, apply_region
+from assetmap.schema import ASSET_COLUMNS, empty_assets
 
 __all__ = [
     "OSM_ATTRIBUTION",
@@ -384,7 +384,7 @@ def features_to_assets(
     if poly.any():
         pts[poly] = geom[poly].representative_point()
     gdf = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(pts, crs="EPSG:4326"), crs="EPSG:4326")
-    gdf["outside_region"] = _apply_region(gdf, ok, region, buffer_m, rejects, "geometry")
+    gdf["outside_region"] = apply_region(gdf, ok, region, buffer_m, rejects, "geometry")
     gdf["source"] = source
     gdf["asset_id"] = source + ":" + gdf["source_id"]
     kept = gdf[ok.to_numpy()][[*ASSET_COLUMNS, "osm_tags", "geometry"]].reset_index(drop=True)
@@ -395,7 +395,7 @@ def features_to_assets(
     return kept
 
 
-class _OsmRejects(_Rejects):
+class _OsmRejects(Rejects):
     """Features set aside; each problem starts with the OSM element (``node/123: …``)."""
 
     def __init__(self, source: str, file: str, strict: bool, ids: list[str]) -> None:
