@@ -172,25 +172,8 @@ def load_project(path: str | Path) -> Project:
     True
     """
     p = Path(path)
-    try:
-        cfg = safe_load_yaml(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        msg = f"{p}: cannot read the project file ({exc})"
-        raise ConfigError(msg) from exc
-    except yaml.YAMLError as exc:
-        msg = f"{p}: not valid YAML ({exc})"
-        raise ConfigError(msg) from exc
-    if not isinstance(cfg, dict):
-        msg = f"{p}: a project file is a mapping of keys (name, units, assets, ...)"
-        raise ConfigError(msg)
-    unknown = sorted(set(cfg) - _KNOWN_KEYS)
-    if unknown:
-        msg = f"{p}: unknown keys {unknown}; known keys: {sorted(_KNOWN_KEYS)}"
-        raise ConfigError(msg)
+    cfg = _read_config(p)
     base = p.parent
-    if "units" not in cfg:
-        msg = f"{p}: 'units' is required (e.g. units: {{path: units.gpkg}})"
-        raise ConfigError(msg)
     ucfg = _mapping(cfg["units"], "units", p)
     ind_cfg = cfg.get("indicators", "default")
     ind_path = None if ind_cfg == "default" else _resolve(base, str(ind_cfg))
@@ -214,18 +197,7 @@ def load_project(path: str | Path) -> Project:
     domains = load_domains(None if dom_cfg == "default" else _resolve(base, str(dom_cfg)))
     indicators = load_indicators(ind_path)
     inputs = list(unit_inputs)
-    sources = []
-    asset_cfgs = cfg.get("assets") or []
-    if not isinstance(asset_cfgs, list):
-        asset_cfgs = [asset_cfgs]
-    for i, a in enumerate(asset_cfgs):
-        acfg = dict(_mapping(a, f"assets[{i}]", p))
-        if "path" not in acfg:
-            msg = f"{p}: assets[{i}] needs a 'path'"
-            raise ConfigError(msg)
-        apath = _resolve(base, str(acfg.pop("path")))
-        sources.append(read_assets(apath, region=units, domains=domains, **acfg))
-        inputs.append(file_record(apath, role="assets", source=acfg.get("source", apath.stem)))
+    sources = _read_sources(cfg.get("assets"), p, units=units, domains=domains, inputs=inputs)
     dcfg = cfg.get("dedupe") or {}
     merged_all = combine(sources)
     result = dedupe(merged_all, **dcfg)
@@ -236,17 +208,7 @@ def load_project(path: str | Path) -> Project:
             an, base=base, units=units, domains=domains, where=str(p)
         )
         inputs += anchor_files
-    tcfg = dict(cfg.get("travel") or {})
-    if "decay_weights" in tcfg:
-        tcfg["decay_weights"] = tuple(tcfg["decay_weights"])
-    if tcfg.get("graph"):  # a street graph file (walk/drive modes), relative to the YAML
-        tcfg["graph"] = str(_resolve(base, str(tcfg["graph"])))
-        inputs.append(file_record(Path(tcfg["graph"]), role="street_graph"))
-    try:
-        travel = TravelOptions(**tcfg)
-    except TypeError as exc:
-        msg = f"{p}: unknown key under 'travel' ({exc})"
-        raise ConfigError(msg) from exc
+    travel = _travel(cfg.get("travel"), p, inputs=inputs)
     gcfg = cfg.get("gaps") or {}
     siting_k = _siting_k(cfg.get("siting"), p)
     provenance = {
@@ -256,16 +218,7 @@ def load_project(path: str | Path) -> Project:
         "assetmap_version": library_version(),
         "synthetic": bool(cfg.get("synthetic", False)),
         "parameters": {"dedupe": result.params},
-        "asset_counts": {
-            "records_read": int(
-                len(merged_all) + len(pd.concat([rejected_rows(s) for s in sources]))
-                if sources
-                else 0
-            ),
-            "records_kept": int(len(merged_all)),
-            "records_rejected": int(sum(len(rejected_rows(s)) for s in sources)),
-            "services_after_merge": int(len(result.merged)),
-        },
+        "asset_counts": _asset_counts(sources, merged_all, result),
     }
     return Project(
         name=str(cfg.get("name", p.stem)),
@@ -283,6 +236,84 @@ def load_project(path: str | Path) -> Project:
         provenance=provenance,
         siting_k=siting_k,
     )
+
+
+def _read_config(p: Path) -> dict[str, Any]:
+    """Read the project YAML and check its top-level keys."""
+    try:
+        cfg = safe_load_yaml(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        msg = f"{p}: cannot read the project file ({exc})"
+        raise ConfigError(msg) from exc
+    except yaml.YAMLError as exc:
+        msg = f"{p}: not valid YAML ({exc})"
+        raise ConfigError(msg) from exc
+    if not isinstance(cfg, dict):
+        msg = f"{p}: a project file is a mapping of keys (name, units, assets, ...)"
+        raise ConfigError(msg)
+    unknown = sorted(set(cfg) - _KNOWN_KEYS)
+    if unknown:
+        msg = f"{p}: unknown keys {unknown}; known keys: {sorted(_KNOWN_KEYS)}"
+        raise ConfigError(msg)
+    if "units" not in cfg:
+        msg = f"{p}: 'units' is required (e.g. units: {{path: units.gpkg}})"
+        raise ConfigError(msg)
+    return cfg
+
+
+def _read_sources(
+    value: Any,
+    p: Path,
+    *,
+    units: gpd.GeoDataFrame,
+    domains: dict[str, Domain],
+    inputs: list[dict[str, Any]],
+) -> list[gpd.GeoDataFrame]:
+    """Read every ``assets:`` source, each as read (rejected rows in its attrs).
+
+    A record of each file is appended to ``inputs``.
+    """
+    sources = []
+    asset_cfgs = value or []
+    if not isinstance(asset_cfgs, list):
+        asset_cfgs = [asset_cfgs]
+    for i, a in enumerate(asset_cfgs):
+        acfg = dict(_mapping(a, f"assets[{i}]", p))
+        if "path" not in acfg:
+            msg = f"{p}: assets[{i}] needs a 'path'"
+            raise ConfigError(msg)
+        apath = _resolve(p.parent, str(acfg.pop("path")))
+        sources.append(read_assets(apath, region=units, domains=domains, **acfg))
+        inputs.append(file_record(apath, role="assets", source=acfg.get("source", apath.stem)))
+    return sources
+
+
+def _travel(value: Any, p: Path, *, inputs: list[dict[str, Any]]) -> TravelOptions:
+    """Read ``travel:``; a street graph file is resolved and appended to ``inputs``."""
+    tcfg = dict(value or {})
+    if "decay_weights" in tcfg:
+        tcfg["decay_weights"] = tuple(tcfg["decay_weights"])
+    if tcfg.get("graph"):  # a street graph file (walk/drive modes), relative to the YAML
+        tcfg["graph"] = str(_resolve(p.parent, str(tcfg["graph"])))
+        inputs.append(file_record(Path(tcfg["graph"]), role="street_graph"))
+    try:
+        return TravelOptions(**tcfg)
+    except TypeError as exc:
+        msg = f"{p}: unknown key under 'travel' ({exc})"
+        raise ConfigError(msg) from exc
+
+
+def _asset_counts(
+    sources: list[gpd.GeoDataFrame], merged_all: gpd.GeoDataFrame, result: DedupeResult
+) -> dict[str, int]:
+    """Rows read = kept + set aside, and services after merging duplicates."""
+    rejected = sum(len(rejected_rows(s)) for s in sources)
+    return {
+        "records_read": int(len(merged_all) + rejected if sources else 0),
+        "records_kept": int(len(merged_all)),
+        "records_rejected": int(rejected),
+        "services_after_merge": int(len(result.merged)),
+    }
 
 
 def _siting_k(value: Any, path: Path) -> int:

@@ -8,20 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from assetmap.report._format import fmt_int, fmt_pct
 
 if TYPE_CHECKING:
     from assetmap.atlas import Atlas
 
 __all__ = ["SITE_KINDS", "site_finding", "site_rows", "siting_method", "travel_word"]
-
-
-def _fmt_int(x: float) -> str:
-    return "—" if not np.isfinite(x) else f"{x:,.0f}"
-
-
-def _fmt_pct(x: float) -> str:
-    return "—" if not np.isfinite(x) else f"{x:.1f}%"
 
 
 #: Each kind of suggested site in words (see :mod:`assetmap.analysis.siting`).
@@ -44,11 +36,11 @@ def site_rows(atlas: Atlas, key: str) -> list[dict[str, Any]]:
             "name": str(r["name"]),
             "kind": SITE_KINDS.get(str(r["kind"]), str(r["kind"])),
             "kind_key": str(r["kind"]),
-            "residents": _fmt_int(float(r["new_residents"])),
+            "residents": fmt_int(float(r["new_residents"])),
             "residents_raw": float(r["new_residents"]),
-            "high_need": _fmt_int(float(r["new_high_need_residents"])),
+            "high_need": fmt_int(float(r["new_high_need_residents"])),
             "high_need_raw": float(r["new_high_need_residents"]),
-            "share": _fmt_pct(100 * float(r["share_of_gap_residents"])),
+            "share": fmt_pct(100 * float(r["share_of_gap_residents"])),
             "threshold": f"{float(r['threshold_min']):g}",
         }
         for _, r in mine.iterrows()

@@ -13,53 +13,22 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from assetmap.analysis.access import methods_text, travel_phrase
+from assetmap.report._anchor import anchor_facts, hospital_near
+from assetmap.report._format import fmt_int, fmt_min, fmt_pct, fmt_value, ordinal
 from assetmap.report._sites import site_finding, site_rows, siting_method, travel_word
-from assetmap.report._templates import HTML_TEMPLATE, MD_TEMPLATE
 
 if TYPE_CHECKING:
     from assetmap.atlas import Atlas
 
-__all__ = ["report_facts", "write_report"]
+__all__ = ["md_escape", "ordinal", "render_report", "report_facts", "write_report"]
 
 SUGGESTED_CITATION = (
     "assetmap developers. assetmap: community asset mapping for population health "
     "(version {version}). https://github.com/assetmap/assetmap"
 )
-
-
-def _fmt_int(x: float | int) -> str:
-    return "—" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:,.0f}"
-
-
-def _fmt_pct(x: float) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{x:.1f}%"
-
-
-def _fmt_value(x: float, unit: str) -> str:
-    if unit == "percent":
-        return _fmt_pct(x)
-    return "—" if x is None or not np.isfinite(x) else f"{x:,.3g}"
-
-
-def ordinal(n: float) -> str:
-    """Return "1st", "2nd", "92nd", "11th" for a percentile.
-
-    Examples
-    --------
-    >>> [ordinal(x) for x in (1, 2, 3, 11, 22, 92, 100)]
-    ['1st', '2nd', '3rd', '11th', '22nd', '92nd', '100th']
-    """
-    k = int(round(n))
-    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
-    return f"{k}{suffix}"
-
-
-def _fmt_min(x: float) -> str:
-    return "none in reach" if x is None or not np.isfinite(x) else f"{x:.0f} min"
 
 
 def report_facts(atlas: Atlas) -> dict[str, Any]:
@@ -78,7 +47,6 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     u = atlas.units
     pop = pd.to_numeric(u["population"], errors="coerce").fillna(0)
     residential = pop > 0
-    total_pop = float(pop.sum())
     n_res = int(residential.sum())
     prov = atlas.provenance
     travel = atlas.travel or {}
@@ -89,98 +57,20 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     asset_src = "synthetic asset inventory" if atlas.synthetic else "the study's asset inventory"
     method_access = travel_phrase(travel)
     high_need = residential & (u["need_pct"] >= need_p / 100)
-    rows = []
-    for key, dom in atlas.domains.items():
-        acc = atlas.access[atlas.access["domain"] == key].set_index("unit_id")
-        acc = acc.reindex(u.index.astype(str))
-        served = (acc["count_within"].fillna(0) > 0).to_numpy()
-        n_assets = int((atlas.assets["domain"] == key).sum())
-        gaps = atlas.gaps[atlas.gaps["domain"] == key]
-        unserved_pop = float(pop[residential.to_numpy() & ~served].sum())
-        clusters = atlas.overlaps[
-            (atlas.overlaps["domain"] == key) & (atlas.overlaps["kind"] == "cluster")
-        ]
-        nearest = acc["nearest_min"][residential.to_numpy()]
-        rows.append(
-            {
-                "key": key,
-                "label": dom.label,
-                "threshold": f"{dom.threshold_min:g}",
-                "services": n_assets,
-                "served_share": _fmt_pct(100 * served[residential.to_numpy()].mean())
-                if n_res
-                else "—",
-                "unserved_pop": _fmt_int(unserved_pop),
-                "unserved_pop_raw": unserved_pop,
-                "gaps": len(gaps),
-                "gap_pop": _fmt_int(float(gaps["population"].sum())),
-                "gap_pop_raw": float(gaps["population"].sum()),
-                "median_min": _fmt_min(float(nearest.median())) if len(nearest) else "—",
-                "clusters": len(clusters),
-                "cluster_notes": [str(n) for n in clusters["note"]],
-                "sites": site_rows(atlas, key),
-                "hospital_near": _hospital_near(atlas, key),
-                "figure": "",
-                "figure_path": "",
-                "gap_rows": [
-                    {
-                        "rank": int(g.rank),
-                        "name": str(g.name),
-                        "unit_id": str(g.unit_id),
-                        "population": _fmt_int(g.population),
-                        "need": ordinal(100 * g.need_pct),
-                        "nearest": _fmt_min(g.nearest_min),
-                        "nearest_name": str(g.nearest_name) or "—",
-                    }
-                    for g in gaps.head(10).itertuples()
-                ],
-            }
-        )
+    rows = [_domain_row(atlas, key, pop, residential) for key in atlas.domains]
     summary = _summary(atlas, rows, high_need, pop, n_res, need_p, acs, asset_src, method_access)
-    top = u[residential].sort_values("need_pct", ascending=False).head(10)
-    ind_keys = [k for k in ("poverty_100", "uninsured", "no_vehicle", "limited_english") if k in u]
-    if not ind_keys:  # the study's own indicators (e.g. CDC SVI columns): the first four
-        ind_keys = [k for k in atlas.indicators.indicators if k in u][:4]
-    top_gaps = []
-    for uid, r in top.iterrows():
-        doms = atlas.gaps.loc[atlas.gaps["unit_id"] == uid, "domain"]
-        top_gaps.append(
-            {
-                "name": str(r["name"]),
-                "unit_id": str(uid),
-                "population": _fmt_int(float(r["population"])),
-                "need": ordinal(100 * r["need_pct"]),
-                "indicators": [
-                    (
-                        atlas.indicators.indicators[k].label,
-                        _fmt_value(float(r[k]), atlas.indicators.indicators[k].unit),
-                    )
-                    + (("unreliable",) if bool(r.get(f"{k}_unreliable", False)) else ("",))
-                    for k in ind_keys
-                ],
-                "gap_domains": ", ".join(atlas.domains[d].label for d in doms) or "none",
-            }
-        )
-    overlaps = [
-        {
-            "domain": atlas.domains[str(o.domain)].label if str(o.domain) in atlas.domains else "",
-            "kind": "Cluster of providers" if o.kind == "cluster" else "Over-served area",
-            "note": str(o.note),
-            "population": _fmt_int(float(o.population)),
-        }
-        for o in atlas.overlaps.sort_values(["kind", "domain", "overlap_id"]).itertuples()
-    ]
+    ind_keys = _indicator_keys(atlas)
     return {
         "title": atlas.name,
         "synthetic": atlas.synthetic,
         "summary": summary,
         "domains": rows,
-        "top_gaps": top_gaps,
+        "top_gaps": _top_need(atlas, residential, ind_keys),
         "indicator_labels": [atlas.indicators.indicators[k].label for k in ind_keys],
-        "overlaps": overlaps,
+        "overlaps": _overlap_rows(atlas),
         "coverage": _coverage_facts(atlas),
         "balance": _balance_facts(atlas),
-        "anchor": _anchor_facts(atlas, high_need, pop),
+        "anchor": anchor_facts(atlas, high_need, pop),
         "methods": _methods(atlas, walk, circ, need_p),
         "travel_word": travel_word(travel),
         "sources": _sources(atlas, acs),
@@ -188,8 +78,100 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
         "citation": SUGGESTED_CITATION.format(version=prov.get("assetmap_version", "0")),
         "n_units": len(u),
         "n_residential": n_res,
-        "total_pop": _fmt_int(total_pop),
+        "total_pop": fmt_int(float(pop.sum())),
     }
+
+
+def _domain_row(atlas: Atlas, key: str, pop: pd.Series, residential: pd.Series) -> dict[str, Any]:
+    """One domain's row of the report: services, reach, gaps, clusters, sites."""
+    dom = atlas.domains[key]
+    res = residential.to_numpy()
+    acc = atlas.access[atlas.access["domain"] == key].set_index("unit_id")
+    acc = acc.reindex(atlas.units.index.astype(str))
+    served = (acc["count_within"].fillna(0) > 0).to_numpy()
+    gaps = atlas.gaps[atlas.gaps["domain"] == key]
+    unserved_pop = float(pop[res & ~served].sum())
+    clusters = atlas.overlaps[
+        (atlas.overlaps["domain"] == key) & (atlas.overlaps["kind"] == "cluster")
+    ]
+    nearest = acc["nearest_min"][res]
+    return {
+        "key": key,
+        "label": dom.label,
+        "threshold": f"{dom.threshold_min:g}",
+        "services": int((atlas.assets["domain"] == key).sum()),
+        "served_share": fmt_pct(100 * served[res].mean()) if res.any() else "—",
+        "unserved_pop": fmt_int(unserved_pop),
+        "unserved_pop_raw": unserved_pop,
+        "gaps": len(gaps),
+        "gap_pop": fmt_int(float(gaps["population"].sum())),
+        "gap_pop_raw": float(gaps["population"].sum()),
+        "median_min": fmt_min(float(nearest.median())) if len(nearest) else "—",
+        "clusters": len(clusters),
+        "cluster_notes": [str(n) for n in clusters["note"]],
+        "sites": site_rows(atlas, key),
+        "hospital_near": hospital_near(atlas, key),
+        "figure": "",
+        "figure_path": "",
+        "gap_rows": [
+            {
+                "rank": int(g.rank),
+                "name": str(g.name),
+                "unit_id": str(g.unit_id),
+                "population": fmt_int(g.population),
+                "need": ordinal(100 * g.need_pct),
+                "nearest": fmt_min(g.nearest_min),
+                "nearest_name": str(g.nearest_name) or "—",
+            }
+            for g in gaps.head(10).itertuples()
+        ],
+    }
+
+
+def _indicator_keys(atlas: Atlas) -> list[str]:
+    """Return the (up to four) indicators shown beside the highest-need neighbourhoods."""
+    u = atlas.units
+    keys = [k for k in ("poverty_100", "uninsured", "no_vehicle", "limited_english") if k in u]
+    if not keys:  # the study's own indicators (e.g. CDC SVI columns): the first four
+        keys = [k for k in atlas.indicators.indicators if k in u][:4]
+    return keys
+
+
+def _top_need(atlas: Atlas, residential: pd.Series, ind_keys: list[str]) -> list[dict[str, Any]]:
+    """Return the ten residential neighbourhoods of highest need, with their gaps."""
+    top = atlas.units[residential].sort_values("need_pct", ascending=False).head(10)
+    inds = atlas.indicators.indicators
+    out = []
+    for uid, r in top.iterrows():
+        doms = atlas.gaps.loc[atlas.gaps["unit_id"] == uid, "domain"]
+        out.append(
+            {
+                "name": str(r["name"]),
+                "unit_id": str(uid),
+                "population": fmt_int(float(r["population"])),
+                "need": ordinal(100 * r["need_pct"]),
+                "indicators": [
+                    (inds[k].label, fmt_value(float(r[k]), inds[k].unit))
+                    + (("unreliable",) if bool(r.get(f"{k}_unreliable", False)) else ("",))
+                    for k in ind_keys
+                ],
+                "gap_domains": ", ".join(atlas.domains[d].label for d in doms) or "none",
+            }
+        )
+    return out
+
+
+def _overlap_rows(atlas: Atlas) -> list[dict[str, str]]:
+    """Duplicated services and over-served areas, clusters first."""
+    return [
+        {
+            "domain": atlas.domains[str(o.domain)].label if str(o.domain) in atlas.domains else "",
+            "kind": "Cluster of providers" if o.kind == "cluster" else "Over-served area",
+            "note": str(o.note),
+            "population": fmt_int(float(o.population)),
+        }
+        for o in atlas.overlaps.sort_values(["kind", "domain", "overlap_id"]).itertuples()
+    ]
 
 
 def _label(atlas: Atlas, key: object) -> str:
@@ -199,7 +181,7 @@ def _label(atlas: Atlas, key: object) -> str:
 def _coverage_facts(atlas: Atlas) -> list[dict[str, str]]:
     cols = ["pop_0", "pop_1", "pop_2plus", "pop_3plus", "need_pop_0", "low_need_pop_2plus"]
     return [
-        {"label": _label(atlas, r["domain"]), **{c: _fmt_int(float(r[c])) for c in cols}}
+        {"label": _label(atlas, r["domain"]), **{c: fmt_int(float(r[c])) for c in cols}}
         for _, r in atlas.coverage.iterrows()
     ]
 
@@ -262,8 +244,8 @@ def _summary(
     out.append(
         {
             "text": (
-                f"{n_high} of {n_res} residential neighbourhoods, home to {_fmt_int(high_pop)} "
-                f"of {_fmt_int(float(pop.sum()))} residents, are in the top "
+                f"{n_high} of {n_res} residential neighbourhoods, home to {fmt_int(high_pop)} "
+                f"of {fmt_int(float(pop.sum()))} residents, are in the top "
                 f"{100 - need_p:g}% of need."
             ),
             "source": need_src,
@@ -320,181 +302,6 @@ def _summary(
     if site is not None and len(out) > 5 and len(gap_findings) > 1:
         out.remove(gap_findings[1])
     return out[:5]
-
-
-def _hospital_near(atlas: Atlas, domain: str) -> dict[str, Any] | None:
-    """List the hospital's shareable spaces within reach of this domain's gaps."""
-    a = atlas.anchor
-    if a is None or a.spaces is None or not len(atlas.gaps[atlas.gaps["domain"] == domain]):
-        return None
-    near = a.spaces_near_gaps
-    rows = near[near["domain"] == domain] if near is not None and len(near) else near
-    items = []
-    if rows is not None and len(rows):
-        for space, g in rows.groupby("space_name", sort=False):
-            units = ", ".join(
-                f"{r.name} ({r.walk_min:.0f} min away)"
-                for r in g.sort_values("walk_min").itertuples()
-            )
-            first = g.iloc[0]
-            items.append(
-                {
-                    "space": str(space),
-                    "type": str(first["space_type"]),
-                    "availability": str(first["availability"]),
-                    "units": units,
-                }
-            )
-    return {"hospital": str(a.name), "spaces": items}
-
-
-def _anchor_facts(atlas: Atlas, high_need: pd.Series, pop: pd.Series) -> dict[str, Any] | None:
-    """Facts of "What the hospital brings"; employee counts only as published."""
-    from assetmap.anchor.measures import alignment
-
-    a = atlas.anchor
-    if a is None:
-        return None
-    need_p = float(atlas.provenance.get("parameters", {}).get("need_percentile", 75))
-    al = (
-        a.alignment
-        if a.alignment is not None
-        else alignment(a, atlas.units, need_percentile=need_p)
-    )
-    facts: dict[str, Any] = {"name": a.name, "min_cell": a.min_cell, "items": []}
-    for r in al.itertuples():
-        facts["items"].append(
-            {
-                "measure": str(r.label),
-                "value": _fmt_pct(100 * r.share_high_need),
-                "versus": _fmt_pct(100 * r.population_share),
-                "ratio": f"{r.ratio:.2f}" if np.isfinite(r.ratio) else "—",
-                "note": _alignment_note(a, r),
-            }
-        )
-    placed = a.summary.get("employment", {}).get("placed", {})
-    facts["placement"] = (
-        "Home places given by ZIP code are spread over neighbourhoods by the share of each "
-        "ZIP code's residents living in each (a population-weighted ZCTA crosswalk), in "
-        "whole persons."
-        if placed.get("zip")
-        else ""
-    )
-    facts["workforce"] = _workforce_rows(a)
-    groups = a.employment_totals
-    facts["group_by"] = (
-        str(groups["group_by"].iloc[0]).replace("_", " ").capitalize()
-        if groups is not None and len(groups) > 1
-        else ""
-    )
-    facts["money"] = _money_rows(a)
-    facts["positions"] = [
-        {"site": str(r.site), "n": _fmt_int(r.open_positions), "families": str(r.by_job_family)}
-        for r in (a.positions.itertuples() if a.positions is not None else [])
-    ]
-    near = a.spaces_near_gaps
-    facts["near_gaps"] = [
-        {
-            "unit": f"{r.name} ({r.unit_id})",
-            "domain": atlas.domains[r.domain].label if r.domain in atlas.domains else r.domain,
-            "space": str(r.space_name),
-            "type": str(r.space_type),
-            "walk": f"{r.walk_min:.0f} of {r.threshold_min:g} min",
-            "availability": str(r.availability),
-        }
-        for r in (near.itertuples() if near is not None else [])
-    ]
-    if a.spaces is not None:
-        facts["spaces"] = [
-            {
-                "name": str(r.get("name", "")),
-                "type": str(r.get("space_type", "")),
-                "capacity": _fmt_int(pd.to_numeric(r.get("capacity"), errors="coerce")),
-                "hosts": ", ".join(
-                    atlas.domains[k].label if k in atlas.domains else k
-                    for k in str(r.get("hosts", "") or "").split("; ")
-                    if k
-                ),
-            }
-            for _, r in a.spaces.iterrows()
-        ]
-    return facts
-
-
-def _alignment_note(a: Any, r: Any) -> str:
-    if r.measure in ("employees", "new_hires"):
-        who = "employees" if r.measure == "employees" else "new hires"
-        note = f"{_fmt_int(r.in_region)} {who} in neighbourhoods with published counts"
-        if r.units_hidden:
-            note += f"; {r.units_hidden} neighbourhoods hidden for privacy and left out"
-        if np.isfinite(r.outside_region):
-            note += f"; {_fmt_int(r.outside_region)} live outside the region"
-        return note
-    if r.measure == "spend_usd":
-        total = float(a.summary.get("purchasing", {}).get("total_usd", r.in_region))
-        return (
-            f"of ${r.in_region:,.0f} spent with vendors in the region "
-            f"({_fmt_pct(100 * r.in_region / total) if total else '—'} of ${total:,.0f})"
-        )
-    n = a.summary.get("investment", {}).get("investments")
-    return f"of ${r.in_region:,.0f} invested in the region" + (f" ({n} investments)" if n else "")
-
-
-def _workforce_rows(a: Any) -> list[dict[str, str]]:
-    t = a.employment_totals
-    if t is None:
-        return []
-
-    def shown(row: Any, m: str) -> str:
-        if m not in t.columns:
-            return ""
-        return "hidden" if bool(row[f"{m}_suppressed"]) else _fmt_int(float(row[m]))
-
-    return [
-        {
-            "group": "All" if r["group"] == "all" else str(r["group"]),
-            "employees": shown(r, "employees"),
-            "new_hires": shown(r, "new_hires"),
-        }
-        for _, r in t.iterrows()
-    ]
-
-
-def _money_rows(a: Any) -> list[dict[str, str]]:
-    rows = []
-    p = a.summary.get("purchasing")
-    if p:
-        total = float(p["total_usd"]) or np.nan
-        for key, label in (
-            ("local_spend", "Spend with vendors flagged local"),
-            ("minority_owned_spend", "Spend with minority-owned vendors"),
-            ("women_owned_spend", "Spend with women-owned vendors"),
-        ):
-            if f"{key}_total_usd" in p:
-                v = float(p[f"{key}_total_usd"])
-                rows.append(
-                    {"what": label, "usd": f"${v:,.0f}", "share": _fmt_pct(100 * v / total)}
-                )
-        for cat, v in list(p.get("by_category", {}).items())[:5]:
-            rows.append(
-                {
-                    "what": f"Spend in the region: {cat}",
-                    "usd": f"${v:,.0f}",
-                    "share": _fmt_pct(100 * v / total),
-                }
-            )
-    inv = a.summary.get("investment")
-    if inv:
-        total = float(inv["total_usd"]) or np.nan
-        for kind, v in inv.get("by_type", {}).items():
-            rows.append(
-                {
-                    "what": f"Investment in the region: {kind}",
-                    "usd": f"${v:,.0f}",
-                    "share": _fmt_pct(100 * v / total),
-                }
-            )
-    return rows
 
 
 def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]:
@@ -574,6 +381,29 @@ def _printable(text: str) -> str:
     return _UNPRINTABLE.sub("", text)
 
 
+def render_report(facts: dict[str, Any]) -> tuple[str, str]:
+    """Render the facts of :func:`report_facts` as the report's HTML and Markdown text.
+
+    The templates are files of the package, ``assetmap/report/templates/report.html.j2``
+    (autoescaped) and ``report.md.j2`` (data passes through the ``md`` filter,
+    :func:`md_escape`).
+
+    Returns
+    -------
+    tuple of str
+        The HTML and the Markdown.
+    """
+    import jinja2
+
+    loader = jinja2.PackageLoader("assetmap.report", "templates")
+    html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    md_env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined)
+    md_env.filters["md"] = md_escape
+    html = html_env.get_template("report.html.j2").render(**facts)
+    md = md_env.get_template("report.md.j2").render(**facts)
+    return _printable(html), _printable(md)
+
+
 def write_report(
     atlas: Atlas, path: str | Path, *, figures: bool = True, pdf: bool | None = None
 ) -> dict[str, Path]:
@@ -604,8 +434,6 @@ def write_report(
     >>> sorted(paths)
     ['domains_csv', 'html', 'md', 'need_csv']
     """
-    import jinja2
-
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     facts = report_facts(atlas)
@@ -620,11 +448,7 @@ def write_report(
             (out / "figures" / f"{row['key']}.png").write_bytes(png)
             row["figure"] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
             row["figure_path"] = f"figures/{row['key']}.png"
-    html_env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    md_env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
-    md_env.filters["md"] = md_escape
-    html = _printable(html_env.from_string(HTML_TEMPLATE).render(**facts))
-    md = _printable(md_env.from_string(MD_TEMPLATE).render(**facts))
+    html, md = render_report(facts)
     paths = {"html": out / "report.html", "md": out / "report.md"}
     paths["html"].write_text(html, encoding="utf-8", newline="\n")
     paths["md"].write_text(md, encoding="utf-8", newline="\n")

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from assetmap.atlas import Atlas
+    from assetmap.domains import Domain
 
 __all__ = ["NEED_COLOURS", "domain_figure", "write_domain_figures"]
 
@@ -50,10 +53,7 @@ def domain_figure(atlas: Atlas, domain: str, *, dpi: int = 90) -> bytes:
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
-    from matplotlib.artist import Artist
     from matplotlib.colors import ListedColormap
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     from assetmap.region import measure_crs
 
@@ -103,6 +103,19 @@ def domain_figure(atlas: Atlas, domain: str, *, dpi: int = 90) -> bytes:
     if atlas.synthetic:
         title += " (synthetic services)"
     ax.set_title(title, fontsize=11)
+    _legend(ax, dom, sites=site_pts is not None and len(site_pts) > 0)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _legend(ax: Axes, dom: Domain, *, sites: bool) -> None:
+    """Draw the figure's legend: need classes, no data, gaps, services, suggested sites."""
+    from matplotlib.artist import Artist
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     handles: list[Artist] = [Patch(facecolor=c, edgecolor="none") for c in NEED_COLOURS]
     labels = ["need: lowest 20%", "20–40%", "40–60%", "60–80%", "highest 20%"]
     handles += [
@@ -123,7 +136,7 @@ def domain_figure(atlas: Atlas, domain: str, *, dpi: int = 90) -> bytes:
         f"gap: high need, none within {dom.threshold_min:g} min",
         f"{dom.label.lower()} service",
     ]
-    if site_pts is not None and len(site_pts):
+    if sites:
         handles.append(
             Line2D(
                 [],
@@ -139,10 +152,6 @@ def domain_figure(atlas: Atlas, domain: str, *, dpi: int = 90) -> bytes:
     ax.legend(
         handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False
     )
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def write_domain_figures(atlas: Atlas, folder: str | Path) -> dict[str, Path]:
