@@ -255,14 +255,14 @@ def test_the_wheel_ships_layers_sample_and_templates(tmp_path):
         "assetmap/sample/units.geojson",
         "assetmap/templates/assets.csv",
         "assetmap/templates/README.md",
+        "assetmap/report/templates/report.html.j2",
+        "assetmap/report/templates/report.md.j2",
         "assetmap/maps/web/11-draw.js",
     ):
         assert needed in names, needed
 
 
 def test_a_study_from_messy_real_world_lists_builds_and_counts_every_row(tmp_path):
-        "assetmap/report/templates/report.html.j2",
-        "assetmap/report/templates/report.md.j2",
     """Every kind of list a coalition is handed, in one build: nothing crashes, nothing is
     silently lost, every source is cited and its services reach the map."""
     import zipfile
