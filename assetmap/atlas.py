@@ -193,6 +193,7 @@ class Atlas:
         True
         """
         from assetmap.analysis.access import TravelOptions, access
+        from assetmap.analysis.context import TravelContext
         from assetmap.analysis.gaps import find_gaps
         from assetmap.analysis.need import IndicatorSet, load_indicators, need_index
         from assetmap.analysis.overlap import capacity_balance, find_overlaps, provider_coverage
@@ -203,12 +204,13 @@ class Atlas:
         ind = indicators if isinstance(indicators, IndicatorSet) else load_indicators(indicators)
         opt = travel or TravelOptions()
         u = need_index(units, ind)
-        org = _stored_origins(u)
-        acc = access(u, assets, domains=doms, travel=opt, origins=org)
+        # one travel context per study: CRS, origins and catchments computed once
+        ctx = TravelContext(u, assets, travel=opt, origins=_stored_origins(u))
+        acc = access(u, assets, domains=doms, context=ctx)
         gaps = find_gaps(u, acc, need_percentile=need_percentile)
-        ov = find_overlaps(u, assets, acc, domains=doms, travel=opt, origins=org)
+        balance = capacity_balance(u, acc, context=ctx)
+        ov = find_overlaps(u, assets, acc, domains=doms, context=ctx, balance=balance)
         coverage = provider_coverage(u, acc, need_percentile=need_percentile)
-        balance = capacity_balance(u, acc)
         sites = suggest_sites(
             u,
             assets,
@@ -216,9 +218,8 @@ class Atlas:
             k=siting_k,
             need_percentile=need_percentile,
             spaces=anchor.spaces if anchor is not None else None,
-            travel=opt,
-            origins=org,
             domains=doms,
+            context=ctx,
         )
         prov = dict(provenance or {})
         params = dict(prov.get("parameters", {}))

@@ -1,41 +1,30 @@
-r"""Travel-cost engines behind :func:`~assetmap.analysis.access.access` (straight, network).
+r"""Travel-cost engines (straight line, street network) behind the travel context.
 
 Each engine takes the origins once, then per domain ``prepare``\s the services and
 answers ``nearest`` (distance, time, which service), ``count`` (services within a time)
-and ``pairs`` (every origin–service pair within a time, sparse).
+and ``pairs`` (every origin–service pair within a time, sparse). Users reach them through
+a :class:`~assetmap.analysis.context.TravelContext`.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-from dataclasses import dataclass, field
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
-from assetmap.analysis.network import nearest_times, pairs_within
+from assetmap.analysis._shortest import nearest_times, pairs_within
 from assetmap.analysis.travel import TravelOptions
-from assetmap.errors import InputError
-from assetmap.region import measure_crs
-from assetmap.region import origins as unit_origins
+
+__all__ = ["NetworkCosts", "StraightCosts", "point_xy"]
 
 
-def working_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
-    """Return the frame's own CRS when projected in metres, else its UTM zone."""
-    crs = pyproj.CRS(gdf.crs)
-    if crs.is_projected and all(
-        (a.unit_name or "").lower() in {"metre", "meter"} for a in crs.axis_info
-    ):
-        return crs
-    return measure_crs(gdf)
-
-
-def _xy(geoms: gpd.GeoSeries) -> np.ndarray:
+def point_xy(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Return the coordinates of point geometries as an ``n × 2`` float array."""
     return np.asarray(shapely.get_coordinates(geoms.to_numpy()), float).reshape(-1, 2)
 
 
@@ -107,19 +96,28 @@ class NetworkCosts:
         self.opt = opt
         self.g = opt.street_graph()
         self.to_g = pyproj.Transformer.from_crs(crs, self.g.crs, always_xy=True)
-        self.o = self._project(o_xy)
-        _, leg = self.g.snap(self.o)
-        self.o_status = np.where(leg > opt.max_snap_m, "off_network", "ok").astype(object)
-        self.on = np.flatnonzero(leg <= opt.max_snap_m)
+        self.o = self.project(o_xy)
+        _, self.leg = self.g.snap(self.o)
+        self.o_status = np.where(self.leg > opt.max_snap_m, "off_network", "ok").astype(object)
+        self.on = np.flatnonzero(self.leg <= opt.max_snap_m)
 
-    def _project(self, xy: np.ndarray) -> np.ndarray:
+    def subset(self, rows: np.ndarray) -> NetworkCosts:
+        """Return the engine of some of the origins (already projected and snapped)."""
+        out = copy.copy(self)
+        out.o, out.leg = self.o[rows], self.leg[rows]
+        out.o_status = self.o_status[rows]
+        out.on = np.flatnonzero(out.leg <= self.opt.max_snap_m)
+        return out
+
+    def project(self, xy: np.ndarray) -> np.ndarray:
+        """Project points of the study's CRS into the graph's."""
         if len(xy) == 0:
             return np.zeros((0, 2))
         x, y = self.to_g.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
     def prepare(self, a_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a = self._project(a_xy)
+        a = self.project(a_xy)
         _, leg = self.g.snap(a)
         keep = np.flatnonzero(leg <= self.opt.max_snap_m)
         if len(keep) < len(a):
@@ -156,74 +154,3 @@ class NetworkCosts:
         t = s / 60.0
         ok = t <= minutes
         return self.on[oi[ok]], keep[dj[ok]], t[ok]
-
-
-@dataclass
-class Context:
-    unit_ids: np.ndarray
-    pop: np.ndarray
-    a_xy: np.ndarray
-    supply: np.ndarray
-    engine: StraightCosts | NetworkCosts
-    crs: pyproj.CRS
-    o_xy: np.ndarray
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _origin_points(
-    units: gpd.GeoDataFrame, crs: pyproj.CRS, origins: gpd.GeoSeries | None
-) -> np.ndarray:
-    if origins is not None:
-        if origins.crs is None:
-            msg = "origins need a CRS"
-            raise InputError(msg, column="geometry")
-        pts = origins.reindex(units.index)
-        if pts.isna().any():
-            missing = units.index[pts.isna().to_numpy()][:3].tolist()
-            msg = f"no origin for units {missing}; origins must be indexed by unit_id"
-            raise InputError(msg, column="unit_id")
-        g = pts if pyproj.CRS(pts.crs).equals(crs) else pts.to_crs(crs)
-        return _xy(g.centroid if not (g.geom_type == "Point").all() else g)
-    types = shapely.get_type_id(units.geometry.to_numpy())
-    if len(types) and (types == 0).all():  # points: used as they are
-        g = units.geometry
-        return _xy(g if pyproj.CRS(g.crs).equals(crs) else g.to_crs(crs))
-    return _xy(unit_origins(units, crs))
-
-
-def prepare(
-    units: gpd.GeoDataFrame,
-    assets: gpd.GeoDataFrame,
-    opt: TravelOptions,
-    origins: gpd.GeoSeries | None,
-) -> Context:
-    if units.crs is None or assets.crs is None:
-        msg = "units and assets need a CRS; set one with GeoDataFrame.set_crs"
-        raise InputError(msg)
-    for col in ("population",):
-        if col not in units.columns:
-            msg = "units need a 'population' column"
-            raise InputError(msg, column=col)
-    for col in ("asset_id", "name", "domain"):
-        if col not in assets.columns:
-            msg = "assets need 'asset_id', 'name' and 'domain' columns"
-            raise InputError(msg, column=col)
-    crs = working_crs(units)
-    o_xy = _origin_points(units, crs, origins)
-    pop = pd.to_numeric(units["population"], errors="coerce").fillna(0).to_numpy(float)
-    ag = assets.geometry
-    if not pyproj.CRS(ag.crs).equals(crs):
-        ag = ag.to_crs(crs)
-    if len(ag) and (ag.geom_type != "Point").any():
-        ag = ag.representative_point()
-    a_xy = _xy(ag)
-    cap = (
-        pd.to_numeric(assets["capacity"], errors="coerce").to_numpy(float)
-        if "capacity" in assets.columns
-        else np.full(len(assets), np.nan)
-    )
-    supply = np.where(np.isfinite(cap) & (cap > 0), cap, 1.0)
-    engine: StraightCosts | NetworkCosts = (
-        StraightCosts(o_xy, opt) if opt.mode == "straight" else NetworkCosts(o_xy, crs, opt)
-    )
-    return Context(np.asarray(units.index.astype(str)), pop, a_xy, supply, engine, crs, o_xy)

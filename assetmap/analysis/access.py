@@ -46,7 +46,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from assetmap.analysis._costs import Context, NetworkCosts, prepare
+from assetmap.analysis._costs import NetworkCosts
+from assetmap.analysis.context import TravelContext
 from assetmap.analysis.travel import TravelOptions, methods_text, travel_phrase
 from assetmap.domains import Domain, load_domains
 from assetmap.errors import InputError
@@ -171,6 +172,7 @@ def access(
     origins: gpd.GeoSeries | None = None,
     measures: Sequence[str] | None = None,
     verbose: bool = False,
+    context: TravelContext | None = None,
 ) -> pd.DataFrame:
     """Measure access to each service domain from each unit.
 
@@ -200,6 +202,10 @@ def access(
         others are NaN.
     verbose : bool
         Show a progress bar over domains.
+    context : TravelContext, optional
+        The study's travel context (:class:`~assetmap.analysis.context.TravelContext`),
+        shared with the other stages so origins and catchments are computed once; made
+        here from the arguments above when omitted.
 
     Returns
     -------
@@ -224,7 +230,6 @@ def access(
     True
     """
     doms = domains or load_domains()
-    opt = travel or TravelOptions()
     want = set(MEASURES if measures is None else measures)
     unknown = want - set(MEASURES)
     if unknown:
@@ -235,10 +240,8 @@ def access(
         if key not in doms:
             msg = f"unknown domain {key!r}; known: {', '.join(doms)}"
             raise InputError(msg)
-    ctx = prepare(units, assets, opt, origins)
-    dom_col = assets["domain"].astype(str).to_numpy()
-    ids = assets["asset_id"].astype(str).to_numpy()
-    names = assets["name"].astype(str).to_numpy()
+    ctx = TravelContext.resolve(context, units, assets, travel=travel, origins=origins)
+    opt = ctx.travel
     it: Sequence[str] = keys
     if verbose:
         from tqdm.auto import tqdm
@@ -247,25 +250,17 @@ def access(
     frames = []
     for key in it:
         minutes = float((thresholds or {}).get(key, doms[key].threshold_min))
-        sel = np.flatnonzero(dom_col == key)
-        frames.append(_domain_access(ctx, sel, ids, names, key, minutes, opt, want))
+        frames.append(_domain_access(ctx, key, minutes, want))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ACCESS_COLUMNS)
     out.attrs["travel"] = opt.as_dict()
     out.attrs["crs"] = ctx.crs.to_string()
     return out
 
 
-def _domain_access(
-    ctx: Context,
-    sel: np.ndarray,
-    ids: np.ndarray,
-    names: np.ndarray,
-    key: str,
-    minutes: float,
-    opt: TravelOptions,
-    want: set[str],
-) -> pd.DataFrame:
+def _domain_access(ctx: TravelContext, key: str, minutes: float, want: set[str]) -> pd.DataFrame:
     n = len(ctx.unit_ids)
+    opt = ctx.travel
+    sel = ctx.domain_rows(key)
 
     def nan() -> np.ndarray:
         return np.full(n, np.nan)
@@ -298,9 +293,9 @@ def _domain_access(
     }
     if len(sel) == 0 or n == 0:
         return _frame(cols, empty)
-    a_xy = ctx.a_xy[sel]
+    a_xy = ctx.asset_xy[sel]
     eng = ctx.engine
-    handle: Any = eng.prepare(a_xy)
+    handle: Any = ctx.destinations(key)
     status = eng.o_status.copy()
     near = "nearest" in want or isinstance(eng, NetworkCosts)
     if near:
@@ -310,25 +305,25 @@ def _domain_access(
         if "nearest" in want:
             cols["nearest_m"], cols["nearest_min"] = m, t
             jj = np.where(ok, j, 0)
-            cols["nearest_asset_id"] = np.where(ok, ids[sel][jj], "")
-            cols["nearest_name"] = np.where(ok, names[sel][jj], "")
-            diff = ctx.o_xy - a_xy[jj]
+            cols["nearest_asset_id"] = np.where(ok, ctx.asset_ids[sel][jj], "")
+            cols["nearest_name"] = np.where(ok, ctx.asset_names[sel][jj], "")
+            diff = ctx.origin_xy - a_xy[jj]
             cols["straight_m"] = np.where(ok, np.hypot(diff[:, 0], diff[:, 1]), np.nan)
     cols["status"] = status
     catch = want & {"fca", "e2sfca", "gravity"}
     if catch or (isinstance(eng, NetworkCosts) and "count" in want):
-        oi, ak, tt = eng.pairs(handle, minutes)
+        oi, ak, tt = ctx.pairs(key, minutes)
         if "count" in want:
             cols["count_within"] = np.bincount(oi, minlength=n).astype(np.int64)
-        supply = ctx.supply[sel]
+        supply, pop = ctx.supply[sel], ctx.population
         if "fca" in want:
-            cols["fca_ratio"] = two_step_fca(oi, ak, np.ones(len(tt)), ctx.pop, supply, n) * opt.per
+            cols["fca_ratio"] = two_step_fca(oi, ak, np.ones(len(tt)), pop, supply, n) * opt.per
         if "e2sfca" in want:
             w = decay_weight(tt, minutes, opt.decay_weights)
-            cols["e2sfca_ratio"] = two_step_fca(oi, ak, w, ctx.pop, supply, n) * opt.per
+            cols["e2sfca_ratio"] = two_step_fca(oi, ak, w, pop, supply, n) * opt.per
         if "gravity" in want:
             w = gravity_weight(tt, opt.gravity_beta, opt.gravity_floor_min)
-            cols["gravity_ratio"] = two_step_fca(oi, ak, w, ctx.pop, supply, n) * opt.per
+            cols["gravity_ratio"] = two_step_fca(oi, ak, w, pop, supply, n) * opt.per
     elif "count" in want:
         cols["count_within"] = eng.count(handle, minutes, after_nearest=near)
     return _frame(cols, empty)
@@ -349,6 +344,7 @@ def catchment_pairs(
     minutes: float,
     travel: TravelOptions | None = None,
     origins: gpd.GeoSeries | None = None,
+    context: TravelContext | None = None,
 ) -> pd.DataFrame:
     """Every unit–asset pair within a travel time, as a long cost table.
 
@@ -364,6 +360,8 @@ def catchment_pairs(
     travel : TravelOptions, optional
     origins : geopandas.GeoSeries, optional
         One point per unit (see :func:`access`).
+    context : TravelContext, optional
+        The study's travel context (see :func:`access`), made for these ``assets``.
 
     Returns
     -------
@@ -378,15 +376,5 @@ def catchment_pairs(
     >>> bool((pairs["minutes"] <= 10).all())
     True
     """
-    opt = travel or TravelOptions()
-    ctx = prepare(units, assets, opt, origins)
-    eng = ctx.engine
-    oi, ak, t = eng.pairs(eng.prepare(ctx.a_xy), float(minutes))
-    out = pd.DataFrame(
-        {
-            "unit_id": ctx.unit_ids[oi],
-            "asset_id": assets["asset_id"].astype(str).to_numpy()[ak],
-            "minutes": t,
-        }
-    )
-    return out.sort_values(["unit_id", "minutes", "asset_id"], ignore_index=True)
+    ctx = TravelContext.resolve(context, units, assets, travel=travel, origins=origins)
+    return ctx.pair_table(None, minutes)

@@ -270,7 +270,7 @@ def usda_food_access(
     >>> bool((flags["share_beyond"].dropna() <= 1).all())
     True
     """
-    from assetmap.analysis._costs import working_crs
+    from assetmap.analysis.context import working_crs
 
     if variant not in USDA_VARIANTS:
         msg = f"variant must be one of {', '.join(USDA_VARIANTS)}, got {variant!r}"

@@ -202,7 +202,7 @@ def _weights(libpysal: Any, units: gpd.GeoDataFrame, kind: str, k: int) -> Any:
         if kind == "queen":
             w = lw.Queen.from_dataframe(units.reset_index(drop=True), use_index=False)
         else:
-            from assetmap.analysis._costs import working_crs
+            from assetmap.analysis.context import working_crs
             from assetmap.region import origins
 
             o = origins(units, working_crs(units))

@@ -39,12 +39,11 @@ from scipy.optimize import brentq
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from assetmap.analysis._costs import working_crs
-from assetmap.analysis.access import TravelOptions, catchment_pairs
+from assetmap.analysis.context import TravelContext
 from assetmap.analysis.need import percentile_rank
+from assetmap.analysis.travel import TravelOptions
 from assetmap.domains import Domain, load_domains
 from assetmap.errors import InputError
-from assetmap.region import origins as unit_origins
 
 __all__ = [
     "BALANCE_COLUMNS",
@@ -136,6 +135,8 @@ def find_overlaps(
     need_column: str = "need_pct",
     supply_column: str = "e2sfca_ratio",
     origins: gpd.GeoSeries | None = None,
+    context: TravelContext | None = None,
+    balance: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Find duplicated services and over-served units, per domain.
 
@@ -170,6 +171,13 @@ def find_overlaps(
         Access column holding supply per resident (default the enhanced 2SFCA).
     origins : geopandas.GeoSeries, optional
         One point per unit, as given to :func:`assetmap.analysis.access`.
+    context : TravelContext, optional
+        The study's travel context, shared with :func:`assetmap.analysis.access` so the
+        catchments are found once (see :mod:`assetmap.analysis.context`).
+    balance : pandas.DataFrame, optional
+        The :func:`capacity_balance` table of ``units`` and ``access`` with the same
+        thresholds, when already made (it gives the over-served rows); made here when
+        omitted.
 
     Returns
     -------
@@ -186,20 +194,21 @@ def find_overlaps(
     True
     """
     doms = domains or load_domains()
-    opt = travel or TravelOptions()
+    opt = travel or (context.travel if context is not None else TravelOptions())
     how = share_by or ("area" if opt.mode == "straight" else "population")
     if how not in {"area", "population"} or (how == "area" and opt.mode != "straight"):
         msg = "share_by must be 'area' (straight-line travel only) or 'population'"
         raise InputError(msg)
-    crs = working_crs(units)
-    pop = pd.to_numeric(units["population"], errors="coerce").fillna(0).to_numpy(float)
-    a_proj = assets.to_crs(crs)
+    ctx = TravelContext.resolve(context, units, assets, travel=opt, origins=origins)
+    crs = ctx.crs
+    pop = ctx.population
     rows: list[dict[str, object]] = []
     for key, dom in doms.items():
-        sel = a_proj[a_proj["domain"] == key]
-        if len(sel) < max(2, min_providers):
+        at = ctx.domain_rows(key)
+        if len(at) < max(2, min_providers):
             continue
-        pairs = catchment_pairs(units, sel, minutes=dom.threshold_min, travel=opt, origins=origins)
+        sel = ctx.projected_assets.iloc[at]
+        pairs = ctx.pair_table(key, dom.threshold_min)
         rows += _clusters(units, sel, pairs, pop, dom, key, opt, how, min_share, min_providers)
     rows += _over_served(
         units,
@@ -211,8 +220,8 @@ def find_overlaps(
         low_supply,
         need_column,
         supply_column,
-        crs,
-        opt,
+        ctx,
+        balance,
     )
     if not rows:
         empty = gpd.GeoDataFrame(
@@ -333,6 +342,7 @@ def capacity_balance(
     low_supply: float = 0.25,
     need_column: str = "need_pct",
     supply_column: str = "e2sfca_ratio",
+    context: TravelContext | None = None,
 ) -> pd.DataFrame:
     """Over-served and under-served units side by side: where capacity could move.
 
@@ -350,6 +360,9 @@ def capacity_balance(
     high_supply, low_need, high_need, low_supply : float
         Percentile thresholds (0–1), see above.
     need_column, supply_column : str
+    context : TravelContext, optional
+        The study's travel context (its working CRS and the units' inside points);
+        made from ``units`` when omitted.
 
     Returns
     -------
@@ -369,8 +382,7 @@ def capacity_balance(
     if need_column not in units.columns:
         msg = f"units have no {need_column!r} column; run assetmap.need_index(units) first"
         raise InputError(msg, column=need_column)
-    crs = working_crs(units)
-    o = unit_origins(units, crs)
+    o = TravelContext.resolve(context, units).centres
     xy = pd.DataFrame({"x": o.x.to_numpy(), "y": o.y.to_numpy()}, index=units.index.astype(str))
     names = units["name"].astype(str).set_axis(units.index.astype(str))
     pops = pd.to_numeric(units["population"], errors="coerce").set_axis(units.index.astype(str))
@@ -492,23 +504,27 @@ def _over_served(
     low_supply: float,
     need_column: str,
     supply_column: str,
-    crs: object,
-    opt: TravelOptions,
+    ctx: TravelContext,
+    balance: pd.DataFrame | None,
 ) -> list[dict[str, object]]:
     if need_column not in units.columns or access.empty:
         return []
-    bal = capacity_balance(
-        units,
-        access,
-        high_supply=high_supply,
-        low_need=low_need,
-        high_need=high_need,
-        low_supply=low_supply,
-        need_column=need_column,
-        supply_column=supply_column,
+    bal = (
+        balance
+        if balance is not None
+        else capacity_balance(
+            units,
+            access,
+            high_supply=high_supply,
+            low_need=low_need,
+            high_need=high_need,
+            low_supply=low_supply,
+            need_column=need_column,
+            supply_column=supply_column,
+            context=ctx,
+        )
     )
-    geoms = units.geometry.to_crs(crs)
-    geoms.index = geoms.index.astype(str)
+    geoms = ctx.unit_geometry.set_axis(ctx.unit_geometry.index.astype(str))
     rows: list[dict[str, object]] = []
     for r in bal.itertuples(index=False):
         key = str(r.domain)
