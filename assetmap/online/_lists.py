@@ -1,8 +1,8 @@
 """The services lists of a study: OpenStreetMap, HRSA health center sites, an HSDS feed.
 
-Internal to :mod:`assetmap.online.fetch`: the cache keys of the lists (:func:`_osm_keys`,
-:func:`_hsds_key`), and the files they become in the study folder, read from the cache or
-downloaded (:func:`_osm_files`, :func:`_list_files`), with HRSA sites far from the units
+Internal to :mod:`assetmap.online.fetch`: the cache keys of the lists (:func:`osm_keys`,
+:func:`hsds_key`), and the files they become in the study folder, read from the cache or
+downloaded (:func:`osm_files`, :func:`list_files`), with HRSA sites far from the units
 of a study cut down to a place left out (:func:`_sites_near`).
 
 A study of several counties asks OpenStreetMap once, for the union of their units plus
@@ -30,7 +30,7 @@ from assetmap.online.hrsa import fetch_sites, sites_key
 from assetmap.online.hsds_feed import download_hsds
 from assetmap.readers import hrsa as hrsa_source
 
-__all__: list[str] = []
+__all__ = ["hsds_key", "list_files", "osm_files", "osm_keys", "region_tag"]
 
 # Logged under the public module's name, as before the lists moved here: ``assetmap -v``
 # prints that name before each message.
@@ -49,11 +49,11 @@ def _geography(fips: str | Sequence[str]) -> str:
     return "+".join(sorted(dict.fromkeys(codes)))
 
 
-def _hsds_key(fips: str | Sequence[str], url: str) -> CacheKey:
+def hsds_key(fips: str | Sequence[str], url: str) -> CacheKey:
     return CacheKey("hsds", "current", _geography(fips), url, "bin")
 
 
-def _region_tag(
+def region_tag(
     place: str | None, *, level: str, year: int, boundaries: str, min_share: float
 ) -> str:
     """Name the OpenStreetMap region for the cache key ("" for the whole county)."""
@@ -62,7 +62,7 @@ def _region_tag(
     return f"{level}s of place {place} ({boundaries} {year}, min_share={float(min_share)!r})"
 
 
-def _osm_keys(
+def osm_keys(
     fips: str | Sequence[str], *, networks: bool, osm: bool, region: str
 ) -> list[CacheKey]:
     buf = float(settings.osm_buffer_m)
@@ -77,7 +77,7 @@ def _hsds_suffix(path: Path) -> str:
     return "json"
 
 
-def _osm_files(
+def osm_files(
     units: gpd.GeoDataFrame,
     where: str,
     folder: Path,
@@ -106,7 +106,7 @@ def _osm_files(
     return files
 
 
-def _list_files(
+def list_files(
     counties: Sequence[County],
     folder: Path,
     c: Cache,
@@ -141,7 +141,7 @@ def _list_files(
         else:
             log.warning("HRSA lists no active health center site in %s", label)
     if hsds:
-        key = _hsds_key([k.fips for k in counties], hsds)
+        key = hsds_key([k.fips for k in counties], hsds)
         path = c.get(key)
         if path is None:
             feed = download_hsds(hsds, progress=progress)

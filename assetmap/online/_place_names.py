@@ -3,9 +3,9 @@
 Internal to :mod:`assetmap.online.places`. Names are compared without regard to case,
 accents, punctuation or spaces; "St."/"Saint", "Mt."/"Mount" and "Ft."/"Fort" are the
 same, and the Census words after a name ("city", "borough", "CDP", "(balance)" …) may be
-left out (:func:`_aliases`). :func:`_state` splits "Reading, PA" into the name and its
-state, :func:`_pick` chooses among the state's places (an incorporated place over a CDP,
-then the more populous), and :func:`_not_found` words the error naming close places.
+left out (:func:`_aliases`). :func:`split_place` splits "Reading, PA" into the name and its
+state, :func:`pick` chooses among the state's places (an incorporated place over a CDP,
+then the more populous), and :func:`not_found` words the error naming close places.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 from assetmap.errors import ConfigError
-from assetmap.online.counties import _counties, _norm, _split_state
+from assetmap.online._county_table import all_counties, norm, split_state
 
-__all__: list[str] = []
+__all__ = ["NamedPlace", "display", "not_found", "pick", "split_place"]
 
 # Legal/statistical area descriptions the Census writes after a place's name, longest
 # first so "city and borough" goes before "borough" (Census TIGER/Line LSAD codes).
@@ -43,17 +43,17 @@ _ABBREVIATIONS = ((r"\bmt\b", "mount"), (r"\bft\b", "fort"))
 
 
 def _key_norm(text: str) -> str:
-    s = _norm(text)
+    s = norm(text)
     for pattern, word in _ABBREVIATIONS:
         s = re.sub(pattern, word, s)
     return s
 
 
-def _strip_lsad(norm: str) -> str:
+def _strip_lsad(name: str) -> str:
     for suffix in _LSAD:
-        if norm.endswith(" " + suffix):
-            return norm[: -len(suffix) - 1]
-    return norm
+        if name.endswith(" " + suffix):
+            return name[: -len(suffix) - 1]
+    return name
 
 
 def _aliases(name: str) -> tuple[set[str], bool]:
@@ -75,7 +75,7 @@ def _aliases(name: str) -> tuple[set[str], bool]:
 
 
 @dataclass(frozen=True)
-class _Place:
+class NamedPlace:
     name: str  # with the state
     code: str
     population: int
@@ -85,30 +85,30 @@ class _Place:
         return re.split(r"[,;]", self.name)[0].strip()
 
 
-def _display(name: str) -> str:
+def display(name: str) -> str:
     """One line, "," between levels: the 2023 ACS writes "Reading city; Pennsylvania"."""
     return ", ".join(" ".join(part.split()) for part in name.split(";"))
 
 
-def _state(text: str) -> tuple[str, str, str, str]:
+def split_place(text: str) -> tuple[str, str, str, str]:
     """Name, state postal code, state FIPS and state name of "Reading, PA" (or "4263624")."""
     if re.fullmatch(r"\d{7}", text):
-        first = next((c for c in _counties() if c.state_fips == text[:2]), None)
+        first = next((c for c in all_counties() if c.state_fips == text[:2]), None)
         if first is None:
             msg = f"{text!r}: no US state has the FIPS code {text[:2]}"
             raise ConfigError(msg)
         return "", first.state, first.state_fips, first.state_name
-    name, postal = _split_state(text)
-    if postal is None or not _norm(name):
+    name, postal = split_state(text)
+    if postal is None or not norm(name):
         msg = (
             f'{text!r}: give the place with its state, as "Reading, PA" or "Kansas City, Missouri"'
         )
         raise ConfigError(msg)
-    first = next(c for c in _counties() if c.state == postal)
+    first = next(c for c in all_counties() if c.state == postal)
     return name, postal, first.state_fips, first.state_name
 
 
-def _pick(name: str, places: list[_Place]) -> tuple[_Place, str] | None:
+def pick(name: str, places: list[NamedPlace]) -> tuple[NamedPlace, str] | None:
     """Return the place ``name`` means and a note when several share it (None: no place)."""
     full = _key_norm(name)
     wanted = [full.replace(" ", ""), _strip_lsad(full).replace(" ", "")]
@@ -133,7 +133,7 @@ def _pick(name: str, places: list[_Place]) -> tuple[_Place, str] | None:
     return None
 
 
-def _not_found(text: str, name: str, state_name: str, places: list[_Place]) -> str:
+def not_found(text: str, name: str, state_name: str, places: list[NamedPlace]) -> str:
     from rapidfuzz import fuzz, process
 
     choices = {i: _strip_lsad(_key_norm(p.short)) for i, p in enumerate(places)}

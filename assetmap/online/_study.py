@@ -14,6 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 
+from assetmap.online._options import FetchOptions
 from assetmap.online.cache import atomic_path, atomic_write_bytes
 from assetmap.online.counties import County
 from assetmap.online.places import PlaceClip, PlaceMatch
@@ -158,25 +159,70 @@ def _one_line(text: str) -> str:
 def write_project(
     folder: Path,
     county: County | Sequence[County],
+    options: FetchOptions,
     *,
-    level: str,
-    year: int,
     files: dict[str, Path],
     records: list[dict[str, Any]],
-    boundaries: str,
     place: PlaceMatch | None = None,
     place_records: list[dict[str, Any]] | None = None,
     clip: PlaceClip | None = None,
 ) -> Path:
-    """Write ``project.yml``: the study of one county or several, citing every download."""
+    """Write ``project.yml``: the study of one county or several, citing every download.
+
+    ``options`` gives the level, vintage and boundaries of the units.
+    """
     import yaml
 
     counties = [county] if isinstance(county, County) else list(county)
+    level, year, boundaries = options.level, options.year, options.boundaries
+    assets = _assets(folder, files)
+    sources = _sources(counties, options, files, records, clip)
+    if place is not None:
+        sources.append(
+            _source(
+                "US Census Bureau, American Community Survey (Census Data API): place lookup",
+                f"ACS {place.year - 4}-{place.year} 5-year estimates",
+                "public domain",
+                list(place_records or []),
+                note=_one_line(
+                    f"asked for {place.query!r}: {place.name} (Census place {place.geoid}); "
+                    f"{place.describe()}"
+                ),
+            )
+        )
+    units_words = "tracts" if level == "tract" else "block groups"
+    name, description = _name_and_description(counties, place, clip, units_words)
+    cfg: dict[str, Any] = {
+        "name": _one_line(name),
+        "units": {
+            "path": "units.gpkg",
+            "id": "unit_id",
+            "name": "name",
+            "population": "population",
+        },
+        "indicators": "indicators.yml" if "indicators" in files else "default",
+    }
+    if description:
+        cfg["description"] = _one_line(description)
+    if assets:
+        cfg["assets"] = assets
+    cfg["travel"] = {"mode": "straight", "walk_kmh": 4.8, "circuity": 1.3}
+    cfg["gaps"] = {"need_percentile": 75}
+    cfg["sources"] = sources
+    header = _header(counties, place, clip, level=level, year=year, boundaries=boundaries)
+    if "walk" in files:
+        header.append("# Travel along streets instead of straight lines:")
+        header.append("#   travel: {mode: walk, graph: walk.graphml}")
+    if not assets:
+        header.append("# No services were found; add your own lists under 'assets:'.")
+    text = "\n".join(header) + "\n" + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
+    path = folder / "project.yml"
+    atomic_write_bytes(path, text.encode("utf-8"))
+    return path
 
-    def recs(source: str) -> list[dict[str, Any]]:
-        return [r for r in records if r.get("source") == source]
 
-    unit_word = "census tracts" if level == "tract" else "census block groups"
+def _assets(folder: Path, files: dict[str, Path]) -> list[dict[str, Any]]:
+    """Return the ``assets:`` entries of the lists fetched into the study folder."""
     assets: list[dict[str, Any]] = []
     if "assets_osm" in files:
         assets.append({"path": "assets_osm.geojson", "kind": "geojson", "source": "osm"})
@@ -194,6 +240,23 @@ def write_project(
         assets.append(
             {"path": files["hsds"].relative_to(folder).as_posix(), "kind": "hsds", "source": "hsds"}
         )
+    return assets
+
+
+def _sources(
+    counties: list[County],
+    options: FetchOptions,
+    files: dict[str, Path],
+    records: list[dict[str, Any]],
+    clip: PlaceClip | None,
+) -> list[dict[str, Any]]:
+    """Return the ``sources:`` entries of every download but the place lookup."""
+
+    def recs(source: str) -> list[dict[str, Any]]:
+        return [r for r in records if r.get("source") == source]
+
+    year, boundaries = options.year, options.boundaries
+    unit_word = "census tracts" if options.level == "tract" else "census block groups"
     sources = [
         _source(
             "US Census Bureau, American Community Survey (Census Data API)",
@@ -237,48 +300,7 @@ def write_project(
         )
     if "hsds" in files:
         sources.append(_source("Open Referral HSDS feed", "as downloaded", "", recs("hsds")))
-    if place is not None:
-        sources.append(
-            _source(
-                "US Census Bureau, American Community Survey (Census Data API): place lookup",
-                f"ACS {place.year - 4}-{place.year} 5-year estimates",
-                "public domain",
-                list(place_records or []),
-                note=_one_line(
-                    f"asked for {place.query!r}: {place.name} (Census place {place.geoid}); "
-                    f"{place.describe()}"
-                ),
-            )
-        )
-    units_words = "tracts" if level == "tract" else "block groups"
-    name, description = _name_and_description(counties, place, clip, units_words)
-    cfg: dict[str, Any] = {
-        "name": _one_line(name),
-        "units": {
-            "path": "units.gpkg",
-            "id": "unit_id",
-            "name": "name",
-            "population": "population",
-        },
-        "indicators": "indicators.yml" if "indicators" in files else "default",
-    }
-    if description:
-        cfg["description"] = _one_line(description)
-    if assets:
-        cfg["assets"] = assets
-    cfg["travel"] = {"mode": "straight", "walk_kmh": 4.8, "circuity": 1.3}
-    cfg["gaps"] = {"need_percentile": 75}
-    cfg["sources"] = sources
-    header = _header(counties, place, clip, level=level, year=year, boundaries=boundaries)
-    if "walk" in files:
-        header.append("# Travel along streets instead of straight lines:")
-        header.append("#   travel: {mode: walk, graph: walk.graphml}")
-    if not assets:
-        header.append("# No services were found; add your own lists under 'assets:'.")
-    text = "\n".join(header) + "\n" + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True)
-    path = folder / "project.yml"
-    atomic_write_bytes(path, text.encode("utf-8"))
-    return path
+    return sources
 
 
 def _name_and_description(

@@ -1,9 +1,10 @@
 """The census units of a study: ACS estimates on Census boundaries, cut down to a place.
 
-Internal to :mod:`assetmap.online.fetch`, which re-exports :func:`census_units`,
-:func:`default_indicators` and :func:`units_from_cache`: the cache entries the units need
-(:func:`_region_keys`), the units themselves, read or downloaded (:func:`census_units`),
-the check of a place to cut them down to (:func:`_check_place`,
+Internal to :mod:`assetmap.online.fetch`, which re-exports :func:`census_units` and
+:func:`units_from_cache`: the cache entries the units need (:func:`region_keys`), the
+units themselves, read or downloaded (:func:`census_units`, as the
+:class:`~assetmap.online.fetch.FetchOptions` say), the check of a place to cut them down
+to (:func:`check_place`,
 :func:`~assetmap.online.places.clip_to_place`), and the units of a project's
 ``units: {census: {...}}``, read from the cache alone (:func:`units_from_cache`).
 
@@ -25,41 +26,30 @@ import pandas as pd
 
 from assetmap.errors import ConfigError, OfflineError
 from assetmap.online import _study, census, tiger
+from assetmap.online._options import FetchOptions, default_indicators, options_from
 from assetmap.online.cache import Cache, CacheKey, MissingFromCache
 from assetmap.online.counties import County, county_by_fips, find_county
 from assetmap.online.places import clip_to_place
 
-__all__ = ["census_units", "default_indicators", "units_from_cache"]
+__all__ = [
+    "as_counties",
+    "census_units",
+    "check_place",
+    "region_keys",
+    "require_cached",
+    "units_from_cache",
+    "variables",
+]
 
 
-def default_indicators(indicators: str | Path | None, level: str) -> str | Path | None:
-    """Return the indicators file to use: the given one, else the level's shipped one.
-
-    Block groups get ``layers/indicators_block_group.yml`` (detailed tables only: the
-    Census Bureau publishes no data-profile tables for block groups); tracts the
-    shipped ``indicators.yml`` (``None``).
-
-    Examples
-    --------
-    >>> default_indicators(None, "block-group").name
-    'indicators_block_group.yml'
-    >>> default_indicators(None, "tract") is None
-    True
-    """
-    if indicators is None and level == "block-group":
-        from assetmap._resources import layers_dir
-
-        return layers_dir() / "indicators_block_group.yml"
-    return indicators
-
-
-def _variables(indicators: str | Path | None) -> list[str]:
+def variables(indicators: str | Path | None) -> list[str]:
+    """ACS variable codes of an indicators file (the shipped one for None), population first."""
     from assetmap.indicators import load_indicators
 
     return census.acs_variables(load_indicators(indicators))
 
 
-def _as_counties(county: str | County | Sequence[str | County]) -> list[County]:
+def as_counties(county: str | County | Sequence[str | County]) -> list[County]:
     """Return the counties of a study, each once, in the order given (codes or County)."""
     items = [county] if isinstance(county, str | County) else list(county)
     if not items:
@@ -69,40 +59,40 @@ def _as_counties(county: str | County | Sequence[str | County]) -> list[County]:
     return list({c.fips: c for c in out}.values())
 
 
-def _region_keys(
-    fips: Sequence[str],
-    *,
-    level: str,
-    year: int,
-    boundaries: str,
-    origins: bool,
-    variables: list[str],
-    place: str | None = None,
+def region_keys(
+    fips: Sequence[str], options: FetchOptions, place: str | None = None
 ) -> list[tuple[CacheKey, str]]:
-    """Return the cache entries of several counties' units, each once (shared state files)."""
+    """Return the cache entries of several counties' units, each once (shared state files).
+
+    ``options`` gives the level, vintage, boundaries, origins and indicators (as given:
+    :func:`~assetmap.online._options.default_indicators` is the caller's); ``place`` the
+    seven-digit code of a place the units are cut down to.
+    """
+    level, year, kind = options.level, options.year, options.boundaries
+    names = variables(options.indicators)
     keys: dict[CacheKey, str] = {}
     for code in fips:
         state = code[:2]
-        for r in census.acs_requests(code, level=level, year=year, variables=variables):
+        for r in census.acs_requests(code, level=level, year=year, variables=names):
             keys.setdefault(r.key, f"ACS {year} {r.dataset} for the {level}s of {code}")
         keys.setdefault(
-            tiger.boundary_key(state, level=level, year=year, kind=boundaries),
-            tiger.boundary_url(state, level=level, year=year, kind=boundaries),
+            tiger.boundary_key(state, level=level, year=year, kind=kind),
+            tiger.boundary_url(state, level=level, year=year, kind=kind),
         )
         if place is not None:
             keys.setdefault(
-                tiger.place_key(place[:2], year=year, kind=boundaries),
-                tiger.place_url(place[:2], year=year, kind=boundaries),
+                tiger.place_key(place[:2], year=year, kind=kind),
+                tiger.place_url(place[:2], year=year, kind=kind),
             )
-        if origins and level == "tract":
+        if options.origins and level == "tract":
             bg = census.acs_requests(
                 code, level="block-group", year=year, variables=[census.POPULATION]
             )
             for r in bg:
                 keys.setdefault(r.key, f"ACS {year} block-group population of {code}")
             keys.setdefault(
-                tiger.boundary_key(state, level="block-group", year=year, kind=boundaries),
-                tiger.boundary_url(state, level="block-group", year=year, kind=boundaries),
+                tiger.boundary_key(state, level="block-group", year=year, kind=kind),
+                tiger.boundary_url(state, level="block-group", year=year, kind=kind),
             )
     return list(keys.items())
 
@@ -110,17 +100,9 @@ def _region_keys(
 def census_units(
     county: str | County | Sequence[str | County],
     *,
-    level: str = "tract",
-    year: int = 2023,
-    indicators: str | Path | None = None,
-    boundaries: str = "cb",
-    origins: bool = True,
     place: str | None = None,
-    min_share: float = 0.5,
-    key: str | None = None,
-    cache: Cache | None = None,
-    offline: bool = False,
-    progress: bool = False,
+    options: FetchOptions | None = None,
+    **overrides: Any,
 ) -> gpd.GeoDataFrame:
     """Units of a county (or several) with every ACS estimate and margin the indicators need.
 
@@ -130,32 +112,33 @@ def census_units(
         Five-digit FIPS code or a :class:`~assetmap.online.counties.County`; a list for
         a study of several counties (their units one after the other, in that order; a
         county given twice is fetched once).
-    level : {"tract", "block-group"}
-    year : int
-        ACS 5-year vintage; the boundaries are of the same year.
-    indicators : path, optional
-        An ``indicators.yml``; the shipped one when omitted.
-    boundaries : {"cb", "tiger"}
-        Cartographic boundary (shoreline-clipped, default) or TIGER/Line files.
-    origins : bool
-        For tracts, add ``origin_lon`` / ``origin_lat``: the population-weighted mean of
-        the block groups' points (:func:`assetmap.region.origins` with ``finer=``), to
-        pass to :func:`assetmap.analysis.access` as ``origins``.
     place : str, optional
         Seven-digit Census place code ("4263624") of a place in the county (or
         counties): keep only the units with at least ``min_share`` of their area inside
         it (and always the one holding its largest part), from the state's place
         boundary file of the same vintage and kind
         (:func:`~assetmap.online.places.clip_to_place`).
-    min_share : float
-        Share of a unit's area inside the place to keep it, in (0, 1].
-    key : str, optional
-        Census API key (else ``CENSUS_API_KEY`` or the key file).
-    cache : Cache, optional
-    offline : bool
-        Read only from the cache; :class:`~assetmap.online.cache.MissingFromCache`
-        lists every missing entry, of every county.
-    progress : bool
+    options : FetchOptions, optional
+        How to fetch; of its fields, these count here:
+
+        - ``level`` ({"tract", "block-group"}) and ``year`` (the ACS 5-year vintage; the
+          boundaries are of the same year);
+        - ``indicators``: an ``indicators.yml``, the shipped one when omitted;
+        - ``boundaries``: ``"cb"``, cartographic boundary (shoreline-clipped, default),
+          or ``"tiger"``, TIGER/Line files;
+        - ``origins``: for tracts, add ``origin_lon`` / ``origin_lat``, the
+          population-weighted mean of the block groups' points
+          (:func:`assetmap.region.origins` with ``finer=``), to pass to
+          :func:`assetmap.analysis.access` as ``origins``;
+        - ``min_share``: share of a unit's area inside the place to keep it, in (0, 1];
+        - ``key`` (Census API key, else ``CENSUS_API_KEY`` or the key file), ``cache``
+          and ``progress``;
+        - ``offline``: read only from the cache;
+          :class:`~assetmap.online.cache.MissingFromCache` lists every missing entry, of
+          every county.
+    **overrides
+        Fields of :class:`FetchOptions` by name (``level="block-group"``, ``year=2022``
+        …), replacing those of ``options``.
 
     Returns
     -------
@@ -174,39 +157,17 @@ def census_units(
     """
     from assetmap.region import validate_units
 
-    c = cache or Cache()
-    codes = [k.fips for k in _as_counties(county)]
+    opts = options_from(options, overrides, caller="census_units")
+    c = opts.cache or Cache()
+    codes = [k.fips for k in as_counties(county)]
     if place is not None:
         for code in codes:
-            _check_place(place, code, min_share)
-    indicators = default_indicators(indicators, level)
-    variables = _variables(indicators)
-    if offline:
-        keys = _region_keys(
-            codes,
-            level=level,
-            year=year,
-            boundaries=boundaries,
-            origins=origins,
-            variables=variables,
-            place=place,
-        )
-        _require_cached(
-            keys,
-            c,
-            codes,
-            level=level,
-            year=year,
-            boundaries=boundaries,
-            place=place,
-            min_share=min_share,
-        )
-    opts: dict[str, Any] = {"cache": c, "offline": offline, "progress": progress}
-    spec: dict[str, Any] = {"level": level, "year": year, "boundaries": boundaries}
-    parts = [
-        _county_units(code, variables=variables, origins=origins, key=key, **spec, **opts)
-        for code in codes
-    ]
+            check_place(place, code, opts.min_share)
+    opts = replace(opts, cache=c, indicators=default_indicators(opts.indicators, opts.level))
+    names = variables(opts.indicators)
+    if opts.offline:
+        require_cached(region_keys(codes, opts, place), c, codes, opts, place)
+    parts = [_county_units(code, opts, names) for code in codes]
     units = parts[0] if len(parts) == 1 else pd.concat(parts)
     units.index.name = "unit_id"
     front = ["name", "population", "water_only", "ALAND", "AWATER"]
@@ -214,39 +175,39 @@ def census_units(
     out = validate_units(units[[*front, *rest, "geometry"]].reset_index())
     if place is None:
         return out
-    outline = tiger.fetch_place(place, year=year, kind=boundaries, **opts)
-    kept, clip = clip_to_place(out, outline, min_share=min_share)
+    outline = tiger.fetch_place(
+        place,
+        year=opts.year,
+        kind=opts.boundaries,
+        cache=c,
+        offline=opts.offline,
+        progress=opts.progress,
+    )
+    kept, clip = clip_to_place(out, outline, min_share=opts.min_share)
     kept.attrs["place_clip"] = replace(clip, counties=len(codes))
     return kept
 
 
-def _county_units(
-    fips: str,
-    *,
-    level: str,
-    year: int,
-    variables: list[str],
-    boundaries: str,
-    origins: bool,
-    key: str | None,
-    cache: Cache,
-    offline: bool,
-    progress: bool,
-) -> gpd.GeoDataFrame:
+def _county_units(fips: str, options: FetchOptions, names: list[str]) -> gpd.GeoDataFrame:
     """One county's units with their ACS columns, population and origins (not validated)."""
     from assetmap.region import origins as unit_origins
 
-    opts: dict[str, Any] = {"cache": cache, "offline": offline, "progress": progress}
-    acs = census.fetch_acs(fips, level=level, year=year, variables=variables, key=key, **opts)
-    shapes = tiger.fetch_boundaries(fips, level=level, year=year, kind=boundaries, **opts)
+    level, year, kind, key = options.level, options.year, options.boundaries, options.key
+    opts: dict[str, Any] = {
+        "cache": options.cache,
+        "offline": options.offline,
+        "progress": options.progress,
+    }
+    acs = census.fetch_acs(fips, level=level, year=year, variables=names, key=key, **opts)
+    shapes = tiger.fetch_boundaries(fips, level=level, year=year, kind=kind, **opts)
     units = shapes.join(acs.drop(columns="NAME", errors="ignore"), how="left")
     pop = units[f"{census.POPULATION}E"]
     units["population"] = pop.where(pop.notna() | ~units["water_only"], 0.0)
-    if origins and level == "tract":
+    if options.origins and level == "tract":
         bg_acs = census.fetch_acs(
             fips, level="block-group", year=year, variables=[census.POPULATION], key=key, **opts
         )
-        bg = tiger.fetch_boundaries(fips, level="block-group", year=year, kind=boundaries, **opts)
+        bg = tiger.fetch_boundaries(fips, level="block-group", year=year, kind=kind, **opts)
         bg["population"] = bg_acs[f"{census.POPULATION}E"].reindex(bg.index).fillna(0.0)
         bg["unit_id"] = bg.index.str[:11]
         pts = unit_origins(units, units.estimate_utm_crs(), finer=bg).to_crs("EPSG:4326")
@@ -255,7 +216,12 @@ def _county_units(
     return units
 
 
-def _check_place(place: str, fips: str, min_share: float) -> None:
+def check_place(place: str, fips: str, min_share: float) -> None:
+    """Raise :class:`~assetmap.errors.ConfigError` unless ``place`` can cut county ``fips``.
+
+    The place code has seven digits and is in the county's state, and ``min_share`` is
+    in (0, 1].
+    """
     if not (len(place) == 7 and place.isdigit()):
         msg = f"a Census place code has seven digits (state and place, e.g. 4263624), not {place!r}"
         raise ConfigError(msg)
@@ -269,16 +235,12 @@ def _check_place(place: str, fips: str, min_share: float) -> None:
         raise ConfigError(msg)
 
 
-def _require_cached(
+def require_cached(
     keys: Sequence[tuple[CacheKey, str]],
     cache: Cache,
     codes: list[str],
-    *,
-    level: str,
-    year: int,
-    boundaries: str,
+    options: FetchOptions,
     place: str | None,
-    min_share: float,
 ) -> None:
     """Raise :class:`~.cache.MissingFromCache` naming every entry of ``keys`` not cached.
 
@@ -286,13 +248,14 @@ def _require_cached(
     """
     missing = [k for k, _ in keys if cache.get(k) is None]
     if missing:
+        level, year = options.level, options.year
         command = _study.fetch_command(
             codes,
             level=level,
             year=year,
-            boundaries=boundaries,
+            boundaries=options.boundaries,
             place=place,
-            min_share=min_share,
+            min_share=options.min_share,
         )
         msg = _missing_message(missing, cache, codes, level, year, command=command)
         raise MissingFromCache(msg, missing)
@@ -339,7 +302,7 @@ def _spec_counties(raw: Any, project: Path, year: int) -> list[County]:
     for item in items:
         text = str(item).zfill(5) if isinstance(item, int) else str(item).strip()
         out.append(county_by_fips(text) if text.isdigit() else find_county(text, year=year))
-    return _as_counties(out)
+    return as_counties(out)
 
 
 def units_from_cache(
@@ -385,35 +348,25 @@ def units_from_cache(
         msg = f'{project}: units.census.min_share needs a place, e.g. place: "4263624"'
         raise ConfigError(msg)
     cache = Cache()
+    options = FetchOptions(
+        level=level,
+        year=year,
+        boundaries=boundaries,
+        origins=origins,
+        indicators=indicators,
+        min_share=min_share,
+        offline=True,
+        cache=cache,
+    )
     try:
-        units = census_units(
-            where,
-            level=level,
-            year=year,
-            indicators=indicators,
-            boundaries=boundaries,
-            origins=origins,
-            place=place,
-            min_share=min_share,
-            cache=cache,
-            offline=True,
-        )
+        units = census_units(where, place=place, options=options)
     except OfflineError as exc:
         msg = f"{project}: {exc}"
         raise OfflineError(msg) from None
     except ConfigError as exc:
         msg = f"{project}: units.census: {exc}"
         raise ConfigError(msg) from None
-    variables = _variables(indicators)
-    keys = _region_keys(
-        [k.fips for k in where],
-        level=level,
-        year=year,
-        boundaries=boundaries,
-        origins=origins,
-        variables=variables,
-        place=place,
-    )
+    keys = region_keys([k.fips for k in where], options, place)
     records = [r for r in (cache.record(k) for k, _ in keys) if r is not None]
     inputs = [
         {

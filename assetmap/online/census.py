@@ -234,8 +234,11 @@ def acs_requests(
     return out
 
 
-def _table_rows(data: bytes | str) -> list[list[Any]]:
-    """Rows of a Census Data API answer, the header first; ``ValueError`` when it is no table."""
+def table_rows(data: bytes | str) -> list[list[Any]]:
+    """Return the rows of a Census Data API answer, the header first.
+
+    Raises ``ValueError`` when the answer is no table (a JSON array of equally long rows).
+    """
     rows = json.loads(data)
     if (
         not isinstance(rows, list)
@@ -268,7 +271,7 @@ def read_acs_json(data: bytes | str) -> pd.DataFrame:
     >>> read_acs_json(text).loc["25019950100", ["B01001_001E", "B01001_001M"]].tolist()
     [2900.0, 0.0]
     """
-    rows = _table_rows(data)
+    rows = table_rows(data)
     return _frame([str(h) for h in rows[0]], rows[1:])
 
 
@@ -299,13 +302,14 @@ def _frame(header: list[str], body: Sequence[Sequence[Any]]) -> pd.DataFrame:
     return df
 
 
-def _validate(data: bytes) -> None:
+def check_answer(data: bytes) -> None:
     """Check a raw answer: the key page raises the key's ConfigError, a cut one ValueError."""
     check_key_page(data)
     read_acs_json(data)
 
 
-def _explain(exc: HTTPStatusError, req: AcsRequest) -> str:
+def explain_refusal(exc: HTTPStatusError, req: AcsRequest) -> str:
+    """Say why the Census API refused ``req`` and what to do (a vintage, a variable, a key)."""
     body = exc.body.strip()
     ds = req.dataset.replace("acs/", "ACS ")
     if exc.status == 404:
@@ -385,7 +389,7 @@ def fetch_acs(
     c = cache or Cache()
     reqs = acs_requests(county, level=level, year=year, variables=variables)
     session = CensusSession(
-        c, key=lambda: census_key(key), validate=_validate, offline=offline, progress=progress
+        c, key=lambda: census_key(key), validate=check_answer, offline=offline, progress=progress
     )
     api = Census(_KEY_HELD_BY_SESSION, session=session)
     frames = []
@@ -425,7 +429,7 @@ def _ask(api: Census, req: AcsRequest) -> list[dict[str, Any]]:
             ["NAME", *req.fields], geo=geo, year=req.year
         )
     except HTTPStatusError as exc:
-        raise ConfigError(_explain(exc, req)) from None
+        raise ConfigError(explain_refusal(exc, req)) from None
     except AssetmapError as exc:  # ours, raised in the session: without the package's frames
         raise exc.with_traceback(None) from None
     except UnsupportedYearException:

@@ -43,33 +43,33 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 
 from assetmap import settings
-from assetmap.errors import AssetmapError, ConfigError, OfflineError
 from assetmap.online import _study
-from assetmap.online._lists import _hsds_key, _list_files, _osm_files, _osm_keys, _region_tag
+from assetmap.online._lists import hsds_key, list_files, osm_files, osm_keys, region_tag
+from assetmap.online._options import FetchOptions, default_indicators, options_from
+from assetmap.online._resolve import Resolved, resolve, resolve_county
 from assetmap.online._units import (
-    _as_counties,
-    _check_place,
-    _region_keys,
-    _require_cached,
-    _variables,
+    as_counties,
     census_units,
-    default_indicators,
+    check_place,
+    region_keys,
+    require_cached,
 )
 from assetmap.online._units import units_from_cache as units_from_cache  # for assetmap.project
 from assetmap.online.cache import Cache, CacheKey, atomic_write_bytes
-from assetmap.online.counties import County, CountyNotFound, county_by_fips, find_county
+from assetmap.online.counties import County
 from assetmap.online.hrsa import sites_key as hrsa_sites_key
-from assetmap.online.places import PlaceClip, PlaceMatch, PlaceNotFound, find_place
+from assetmap.online.places import PlaceClip, PlaceMatch
 
 __all__ = [
+    "FetchOptions",
     "FetchResult",
     "Resolved",
     "census_units",
@@ -126,259 +126,12 @@ class FetchResult:
         return _study.region_label(self.counties)
 
 
-@dataclass(frozen=True)
-class Resolved:
-    """The county (or counties) to fetch, and the place they were found from.
-
-    Attributes
-    ----------
-    county : County
-        The county, or the first of several (a place's: the one holding most residents).
-    place : PlaceMatch or None
-        Set when a city or town was named instead of a county.
-    message : str
-        One line saying how a place led to the counties, or that a county named twice
-        is fetched once ("" for counties named directly).
-    counties : tuple of County
-        Every county to fetch, each once, ``county`` first.
-    """
-
-    county: County
-    place: PlaceMatch | None = None
-    message: str = ""
-    counties: tuple[County, ...] = ()
-
-    def __post_init__(self) -> None:
-        if not self.counties:
-            object.__setattr__(self, "counties", (self.county,))
-
-
-def _place_message(place: PlaceMatch, *, as_county: bool, place_only: bool = False) -> str:
-    head = f"{place.query} is a place, not a county" if as_county else place.query
-    if place_only and len(place.parts) > 1:
-        text = (
-            f"{head}: {place.describe()}; studying {place.short_name} alone, cut out of "
-            f"the {len(place.parts)} counties it lies in, all fetched: "
-            f"{_study.region_label(place.counties)}."
-        )
-    elif place_only:
-        text = (
-            f"{head}: {place.describe()}; studying {place.short_name} alone, cut out of "
-            f"{place.county.label}."
-        )
-    else:
-        text = f"{head}: {place.describe()}; fetching all of {place.county.label}."
-        if place.left_out():
-            text += " " + place.left_out()
-    return f"{text} {place.note}" if place.note else text
-
-
-def _names(value: str | Sequence[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def _several(names: list[str], codes: list[str], year: int | None) -> Resolved:
-    """Find several counties by name and code: each once, every unknown one named.
-
-    Names come first, then codes (the command line keeps no order between the two).
-    """
-    from assetmap.online.counties import _check_year
-
-    found: list[County] = []
-    errors: list[AssetmapError] = []
-    for name in names:
-        try:
-            found.append(find_county(name, year=year))
-        except AssetmapError as exc:
-            errors.append(exc)
-    for code in codes:
-        try:
-            found.append(county_by_fips(code))
-            _check_year(found[-1], year)
-        except AssetmapError as exc:
-            errors.append(exc)
-    total = len(names) + len(codes)
-    if errors:
-        head = f"Of the {total} counties named, {len(errors)} could not be used: "
-        if len(errors) == 1:
-            head = f"Of the {total} counties named, one could not be used: "
-        msg = head + " ".join(str(e) for e in errors)
-        if all(isinstance(e, CountyNotFound) for e in errors):
-            raise CountyNotFound(msg)
-        raise ConfigError(msg)
-    unique = _as_counties(found)
-    twice = [c for c in unique if sum(f.fips == c.fips for f in found) > 1]
-    message = ""
-    if twice:
-        listed = _study.join_words([f"{c.label} ({c.fips})" for c in twice])
-        verb = "was" if len(twice) == 1 else "were"
-        message = f"{listed} {verb} named more than once; each county is fetched once."
-    return Resolved(unique[0], None, message, tuple(unique))
-
-
-def resolve(
-    county: str | Sequence[str] | None = None,
-    *,
-    fips: str | Sequence[str] | None = None,
-    place: str | PlaceMatch | None = None,
-    year: int | None = None,
-    key: str | None = None,
-    cache: Cache | None = None,
-    offline: bool = False,
-    progress: bool = False,
-    place_only: bool = False,
-) -> Resolved:
-    """Find the counties to fetch from county names, FIPS codes, or a city or town.
-
-    A county name that matches no county but has a state ("Reading, PA") is looked up as
-    a place too, through the Census API (:func:`~assetmap.online.places.find_place`),
-    and the county holding most of its residents is chosen; ``message`` says so. Several
-    counties (names and codes together) are each found by name or code only; a county
-    named twice is fetched once, and ``message`` says so.
-
-    Parameters
-    ----------
-    county : str or list of str, optional
-        "Berks County, PA" (or a FIPS code), or several.
-    fips : str or list of str, optional
-        "42011", or several.
-    place : str or PlaceMatch, optional
-        A city, town or CDP with its state: "Reading, PA", "Kansas City, Missouri".
-    year : int, optional
-        The vintage to fetch (the counties must exist in it; a place is looked up in it,
-        2023 when omitted).
-    key, cache, offline, progress
-        For a place lookup, as in :func:`fetch_county`.
-    place_only : bool
-        The study will be cut down to the place: all the counties it lies in are
-        fetched (``counties``; ``message`` names them); an error when a county is named.
-
-    Returns
-    -------
-    Resolved
-
-    Examples
-    --------
-    >>> resolve(fips="42011").county.label
-    'Berks County, PA'
-    >>> [c.label for c in resolve(fips=["42011", "42071"]).counties]
-    ['Berks County, PA', 'Lancaster County, PA']
-    """
-    from assetmap.online.counties import _check_year, _split_state
-
-    names, codes = _names(county), _names(fips)
-    if (place is None) == (not names and not codes):
-        msg = (
-            'name the counties or the place, not both: --county "Berks County, PA" or '
-            '--fips 42011 (each may be repeated), or --place "Reading, PA"'
-        )
-        raise ConfigError(msg)
-    if len(names) + len(codes) > 1:
-        found = _several(names, codes, year)
-        if place_only:
-            raise ConfigError(_not_a_place(found.county))
-        return found
-    if codes:
-        c = county_by_fips(codes[0])
-        _check_year(c, year)
-        if place_only:
-            raise ConfigError(_not_a_place(c))
-        return Resolved(c)
-    opts: dict[str, Any] = {"key": key, "cache": cache, "offline": offline, "progress": progress}
-    vintage = int(year) if year is not None else 2023
-    if place is not None:
-        match = place if isinstance(place, PlaceMatch) else find_place(place, year=vintage, **opts)
-        return _resolved_place(match, year, as_county=False, place_only=place_only)
-    text = names[0]
-    try:
-        found_county = find_county(text, year=year)
-    except CountyNotFound as exc:
-        if _split_state(text)[1] is None:  # no state: it cannot be looked up as a place
-            raise
-        not_county = str(exc)
-    else:
-        if place_only:
-            raise ConfigError(_not_a_place(found_county))
-        return Resolved(found_county)
-    try:
-        match = find_place(text, year=vintage, **opts)
-    except PlaceNotFound as exc:
-        msg = f"{not_county} {exc}"
-        raise CountyNotFound(msg) from None
-    except OfflineError:
-        msg = (
-            f"{not_county} Offline, it could not be looked up as a city or town either "
-            "(the Census list of the state's places is not in the cache)."
-        )
-        raise CountyNotFound(msg) from None
-    except AssetmapError as exc:
-        msg = f"{not_county} It could not be looked up as a city or town either: {exc}"
-        raise CountyNotFound(msg) from None
-    return _resolved_place(match, year, as_county=True, place_only=place_only)
-
-
-def _resolved_place(
-    match: PlaceMatch, year: int | None, *, as_county: bool, place_only: bool
-) -> Resolved:
-    """Resolve to a place's main county; with ``place_only``, every county it lies in."""
-    from assetmap.online.counties import _check_year
-
-    counties = match.counties if place_only else (match.county,)
-    for c in counties:
-        _check_year(c, year)
-    text = _place_message(match, as_county=as_county, place_only=place_only)
-    return Resolved(match.county, match, text, counties)
-
-
-def _not_a_place(county: County) -> str:
-    return (
-        f"--place-only cuts a study down to a city or town, and {county.label} is a county: "
-        'name the place with --place "Reading, PA", or leave out --place-only.'
-    )
-
-
-def resolve_county(
-    county: str | Sequence[str] | None = None,
-    *,
-    fips: str | Sequence[str] | None = None,
-    place: str | PlaceMatch | None = None,
-    year: int | None = None,
-    key: str | None = None,
-    cache: Cache | None = None,
-    offline: bool = False,
-) -> County:
-    """Return the county named by ``county`` ("Berks County, PA"), ``fips`` or ``place``.
-
-    See :func:`resolve`, which also says how a place led to the county, and gives every
-    county when several are named.
-
-    Examples
-    --------
-    >>> resolve_county("Nantucket County, MA").fips
-    '25019'
-    """
-    found = resolve(
-        county, fips=fips, place=place, year=year, key=key, cache=cache, offline=offline
-    )
-    return found.county
-
-
 def plan(
     county: County | Sequence[County],
     *,
-    level: str = "tract",
-    year: int = 2023,
-    boundaries: str = "cb",
-    origins: bool = True,
-    osm: bool = True,
-    networks: bool = True,
-    hrsa: bool = False,
-    hsds: str | None = None,
-    indicators: str | Path | None = None,
     place: str | None = None,
-    min_share: float = 0.5,
+    options: FetchOptions | None = None,
+    **overrides: Any,
 ) -> list[tuple[CacheKey, str]]:
     """Every cache entry a fetch needs, with where it comes from (no network).
 
@@ -386,6 +139,22 @@ def plan(
     once), and the OpenStreetMap entries of their union, keyed by all of them. With
     ``place`` (a seven-digit Census place code), the state's place boundaries are
     needed too, and the OpenStreetMap entries are those of the units kept.
+
+    Parameters
+    ----------
+    county : County or list of County
+    place : str, optional
+        Seven-digit Census place code the units are cut down to.
+    options : FetchOptions, optional
+        What is fetched (level, year, boundaries, origins, osm, networks, hrsa, hsds,
+        indicators, min_share); the defaults when omitted.
+    **overrides
+        Fields of :class:`FetchOptions` by name (``networks=False`` …).
+
+    Returns
+    -------
+    list of (CacheKey, str)
+        Each cache entry with the URL or service it comes from.
 
     Examples
     --------
@@ -396,26 +165,24 @@ def plan(
     >>> [k.geography for k, _ in plan(both, networks=False, origins=False)]
     ['25019', '25019', '25', '25007', '25007', '25007+25019']
     """
-    counties = _as_counties(county)
-    codes = [c.fips for c in counties]
-    keys = _region_keys(
-        codes,
-        level=level,
-        year=year,
-        boundaries=boundaries,
-        origins=origins,
-        variables=_variables(indicators),
-        place=place,
+    opts = options_from(options, overrides, caller="plan")
+    codes = [c.fips for c in as_counties(county)]
+    keys = region_keys(codes, opts, place)
+    region = region_tag(
+        place,
+        level=opts.level,
+        year=opts.year,
+        boundaries=opts.boundaries,
+        min_share=opts.min_share,
     )
-    region = _region_tag(place, level=level, year=year, boundaries=boundaries, min_share=min_share)
     keys += [
         (k, "OpenStreetMap (Overpass API)")
-        for k in _osm_keys(codes, networks=networks, osm=osm, region=region)
+        for k in osm_keys(codes, networks=opts.networks, osm=opts.osm, region=region)
     ]
-    if hrsa:
+    if opts.hrsa:
         keys.append((hrsa_sites_key(), settings.hrsa_sites_url))
-    if hsds:
-        keys.append((_hsds_key(codes, hsds), hsds))
+    if opts.hsds:
+        keys.append((hsds_key(codes, opts.hsds), opts.hsds))
     return keys
 
 
@@ -424,22 +191,9 @@ def fetch_county(
     *,
     fips: str | Sequence[str] | None = None,
     place: str | PlaceMatch | None = None,
-    level: str = "tract",
-    year: int = 2023,
     out: str | Path | None = None,
-    offline: bool = False,
-    osm: bool = True,
-    networks: bool = True,
-    hrsa: bool = False,
-    hsds: str | None = None,
-    indicators: str | Path | None = None,
-    boundaries: str = "cb",
-    origins: bool = True,
-    place_only: bool = False,
-    min_share: float = 0.5,
-    key: str | None = None,
-    cache: Cache | None = None,
-    progress: bool = False,
+    options: FetchOptions | None = None,
+    **overrides: Any,
 ) -> FetchResult:
     """Fetch a county's (or several counties') units, need data and services into a study.
 
@@ -455,44 +209,38 @@ def fetch_county(
         A city, town or CDP with its state ("Reading, PA"): the county holding most of
         its residents is fetched, all of it (see :func:`resolve`). A county name that
         is no county but a place is looked up the same way.
-    level : {"tract", "block-group"}
-    year : int
-        ACS 5-year vintage (2023: 2019-2023) and boundary vintage.
     out : path, optional
         The study folder (default ``studies/<fips>``, ``studies/<fips>+<fips>`` for
         several counties), created when missing.
-    offline : bool
-        Use only the cache; raise :class:`~assetmap.online.cache.MissingFromCache`
-        naming every missing entry (nothing is written then).
-    osm : bool
-        OpenStreetMap services for every domain (region plus ``settings.osm_buffer_m``).
-    networks : bool
-        Walk and drive street networks (osmnx) for ``travel: {mode: walk, graph: ...}``.
-    hrsa : bool
-        HRSA health center sites in the county or counties (primary care).
-    hsds : str, optional
-        URL of an Open Referral HSDS feed: a package (zip), a ``services.json``, or an
-        HSDS 3 API (root or ``/services``), whose pages are all followed
-        (:func:`assetmap.online.hsds_feed.download_hsds`).
-    indicators : path, optional
-        An ``indicators.yml`` (its variables are fetched); the shipped one by default.
-    boundaries : {"cb", "tiger"}
-    origins : bool
-        Population-weighted tract origins from block groups.
-    place_only : bool
-        With ``place``: study the place itself, not its whole county. The county (for
-        a place across county lines: every county it lies in) is fetched, then only the
-        units with at least ``min_share`` of their area inside the place's Census
-        outline are kept (and always the one holding the place's largest part).
-        OpenStreetMap and street networks cover the kept units plus the buffer; HRSA
-        sites farther away are left out.
-    min_share : float
-        Share of a unit's area inside the place to keep it, in (0, 1].
-    key : str, optional
-        Census API key (else ``CENSUS_API_KEY`` or the key file); never written.
-    cache : Cache, optional
-    progress : bool
-        Progress bars on a terminal.
+    options : FetchOptions, optional
+        What to fetch and how (:class:`FetchOptions`, every field documented there);
+        the defaults when omitted.
+    **overrides
+        Fields of :class:`FetchOptions` by name, replacing those of ``options``:
+
+        - ``level`` ({"tract", "block-group"}); ``year``, the ACS 5-year vintage (2023:
+          2019-2023) and boundary vintage; ``boundaries`` ({"cb", "tiger"});
+          ``origins``, population-weighted tract origins from block groups;
+        - ``offline``: use only the cache; raise
+          :class:`~assetmap.online.cache.MissingFromCache` naming every missing entry
+          (nothing is written then);
+        - ``osm``: OpenStreetMap services for every domain (region plus
+          ``settings.osm_buffer_m``); ``networks``: walk and drive street networks
+          (osmnx) for ``travel: {mode: walk, graph: ...}``;
+        - ``hrsa``: HRSA health center sites in the county or counties (primary care);
+          ``hsds``: URL of an Open Referral HSDS feed: a package (zip), a
+          ``services.json``, or an HSDS 3 API (root or ``/services``), whose pages are
+          all followed (:func:`assetmap.online.hsds_feed.download_hsds`);
+        - ``indicators``: an ``indicators.yml`` (its variables are fetched); the shipped
+          one by default;
+        - ``place_only``: with ``place``, study the place itself, not its whole county.
+          The county (for a place across county lines: every county it lies in) is
+          fetched, then only the units with at least ``min_share`` of their area inside
+          the place's Census outline are kept (and always the one holding the place's
+          largest part). OpenStreetMap and street networks cover the kept units plus the
+          buffer; HRSA sites farther away are left out. ``min_share`` is in (0, 1];
+        - ``key``: Census API key (else ``CENSUS_API_KEY`` or the key file), never
+          written; ``cache``; ``progress``, progress bars on a terminal.
 
     Returns
     -------
@@ -503,110 +251,42 @@ def fetch_county(
     >>> result = fetch_county("Berks County, PA", out="studies/berks")  # doctest: +SKIP
     >>> both = fetch_county(fips=["42011", "42071"])  # studies/42011+42071  # doctest: +SKIP
     >>> reading = fetch_county(place="Reading, PA", place_only=True)  # doctest: +SKIP
+    >>> options = FetchOptions(level="block-group", networks=False)
+    >>> berks = fetch_county(fips="42011", options=options, hrsa=True)  # doctest: +SKIP
     >>> import assetmap as am
     >>> atlas = am.load_project(result.project).build()  # doctest: +SKIP
     """
-    from tqdm import tqdm
-
-    c = cache or Cache()
-    found = resolve(
-        county,
-        fips=fips,
-        place=place,
-        year=year,
-        key=key,
-        cache=c,
-        offline=offline,
-        progress=progress,
-        place_only=place_only,
-    )
+    opts = options_from(options, overrides)
+    c = opts.cache or Cache()
+    opts = replace(opts, cache=c)
+    found = _resolve(county, fips, place, opts)
     counties = list(found.counties)
     codes = [k.fips for k in counties]
-    label = _study.region_label(counties)
     if found.message:
         log.info("%s", found.message)
-    clip_place = found.place.geoid if place_only and found.place is not None else None
+    clip_place = found.place.geoid if opts.place_only and found.place is not None else None
     if clip_place is not None:
         for code in codes:
-            _check_place(clip_place, code, min_share)
-    indicators = default_indicators(indicators, level)
+            check_place(clip_place, code, opts.min_share)
+    opts = replace(opts, indicators=default_indicators(opts.indicators, opts.level))
     default_out = "+".join(codes) + ("" if clip_place is None else f"-{clip_place}")
     folder = Path(out) if out is not None else Path("studies") / default_out
-    steps = plan(
-        counties,
-        level=level,
-        year=year,
-        boundaries=boundaries,
-        origins=origins,
-        osm=osm,
-        networks=networks,
-        hrsa=hrsa,
-        hsds=hsds,
-        indicators=indicators,
-        place=clip_place,
-        min_share=min_share,
-    )
-    if offline:
-        _require_cached(
-            steps,
-            c,
-            codes,
-            level=level,
-            year=year,
-            boundaries=boundaries,
-            place=clip_place,
-            min_share=min_share,
-        )
-    show = progress and sys.stderr.isatty()
-    bar = tqdm(total=3, unit="step", disable=not show, desc="Census data and boundaries")
-    units = census_units(
-        counties,
-        level=level,
-        year=year,
-        indicators=indicators,
-        boundaries=boundaries,
-        origins=origins,
-        place=clip_place,
-        min_share=min_share,
-        key=key,
-        cache=c,
-        offline=offline,
-        progress=progress,
-    )
-    clip = units.attrs.get("place_clip") if clip_place is not None else None
-    if clip is not None:
-        log.info("%s", clip.summary(_unit_words(level), label))
-    bar.update()
-    folder.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Path] = {}
-    files["units"] = _study.write_units(units, folder / "units.gpkg")
-    bar.set_description("OpenStreetMap")
-    osm_keys = [k for k, _ in steps if k.source == "osm"]
-    files.update(_osm_files(units, label, folder, c, osm_keys, osm=osm, networks=networks))
-    bar.update()
-    bar.set_description("other lists")
-    near = units if clip is not None else None
-    files.update(
-        _list_files(counties, folder, c, hrsa=hrsa, hsds=hsds, progress=progress, near=near)
-    )
-    bar.update()
-    bar.close()
-    used = [k for k, _ in steps]
-    records = [r for r in (c.record(k) for k in used) if r is not None]
-    lookup = found.place.keys if found.place is not None else ()
-    place_records = [r for r in (c.record(k) for k in lookup) if r is not None]
-    if indicators is not None:  # the study keeps its own copy, so the folder stands alone
+    steps = plan(counties, place=clip_place, options=opts)
+    if opts.offline:
+        require_cached(steps, c, codes, opts, clip_place)
+    units, files, clip = _gather(counties, folder, [k for k, _ in steps], opts, clip_place)
+    records = _records(c, [k for k, _ in steps])
+    place_records = _records(c, found.place.keys if found.place is not None else ())
+    if opts.indicators is not None:  # the study keeps its own copy, so the folder stands alone
         files["indicators"] = atomic_write_bytes(
-            folder / "indicators.yml", Path(indicators).read_bytes()
+            folder / "indicators.yml", Path(opts.indicators).read_bytes()
         )
     project = _study.write_project(
         folder,
         counties,
-        level=level,
-        year=year,
+        opts,
         files=files,
         records=records,
-        boundaries=boundaries,
         place=found.place,
         place_records=place_records,
         clip=clip,
@@ -622,6 +302,80 @@ def fetch_county(
         clip,
         counties,
     )
+
+
+def _resolve(
+    county: str | Sequence[str] | None,
+    fips: str | Sequence[str] | None,
+    place: str | PlaceMatch | None,
+    options: FetchOptions,
+) -> Resolved:
+    """Find the counties of a study as :func:`resolve` does, with the fetch's options."""
+    return resolve(
+        county,
+        fips=fips,
+        place=place,
+        year=options.year,
+        key=options.key,
+        cache=options.cache,
+        offline=options.offline,
+        progress=options.progress,
+        place_only=options.place_only,
+    )
+
+
+def _gather(
+    counties: list[County],
+    folder: Path,
+    keys: list[CacheKey],
+    options: FetchOptions,
+    place: str | None,
+) -> tuple[gpd.GeoDataFrame, dict[str, Path], PlaceClip | None]:
+    """Fetch the units and the lists into ``folder``, a progress bar over the three steps.
+
+    Returns the units, the files written by role and how the units were cut down to
+    ``place`` (None without one).
+    """
+    from tqdm import tqdm
+
+    c = options.cache or Cache()
+    label = _study.region_label(counties)
+    show = options.progress and sys.stderr.isatty()
+    bar = tqdm(total=3, unit="step", disable=not show, desc="Census data and boundaries")
+    units = census_units(counties, place=place, options=options)
+    clip = units.attrs.get("place_clip") if place is not None else None
+    if clip is not None:
+        log.info("%s", clip.summary(_unit_words(options.level), label))
+    bar.update()
+    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    files["units"] = _study.write_units(units, folder / "units.gpkg")
+    bar.set_description("OpenStreetMap")
+    osm = [k for k in keys if k.source == "osm"]
+    files.update(
+        osm_files(units, label, folder, c, osm, osm=options.osm, networks=options.networks)
+    )
+    bar.update()
+    bar.set_description("other lists")
+    near = units if clip is not None else None
+    lists = list_files(
+        counties,
+        folder,
+        c,
+        hrsa=options.hrsa,
+        hsds=options.hsds,
+        progress=options.progress,
+        near=near,
+    )
+    files.update(lists)
+    bar.update()
+    bar.close()
+    return units, files, clip
+
+
+def _records(cache: Cache, keys: Iterable[CacheKey]) -> list[dict[str, Any]]:
+    """Return the cache manifests of ``keys`` (URL redacted, time, checksum), those cached."""
+    return [r for r in (cache.record(k) for k in keys) if r is not None]
 
 
 def _unit_words(level: str) -> str:

@@ -41,11 +41,11 @@ import pandas as pd
 
 from assetmap.domains import normalise_label
 from assetmap.errors import FetchError, InputError
+from assetmap.online._address_columns import ADDRESS_NAMES, coordinate_columns, find_columns
 from assetmap.online._http import HTTPStatusError, post
 from assetmap.online.cache import Cache, CacheKey, MissingFromCache, atomic_write_bytes
-from assetmap.readers.coords import LOCATION_NAMES, parse_coordinates, parse_point, points_share
 from assetmap.readers.crosswalk import normalise_zip
-from assetmap.readers.files import COMMON_NAMES, read_table
+from assetmap.readers.files import read_table
 
 __all__ = [
     "ADDRESS_NAMES",
@@ -67,24 +67,6 @@ BATCH_SIZE = 10_000
 #: only after several minutes (``settings.requests_timeout`` applies when it is longer).
 BATCH_TIMEOUT = 900.0
 
-#: Names under which address columns are found when no column map is given (normalised).
-ADDRESS_NAMES: dict[str, tuple[str, ...]] = {
-    "address": (
-        "address",
-        "street",
-        "street address",
-        "address 1",
-        "address1",
-        "address line 1",
-        "street address 1",
-        "street 1",
-    ),
-    "city": ("city", "town", "city town", "municipality"),
-    "state": ("state", "state code", "state abbreviation", "province"),
-    "zip": ("zip", "zip code", "zipcode", "zip5", "postal code", "postcode"),
-    "full_address": ("full address", "location address", "complete address"),
-}
-_FIELDS = ("address", "city", "state", "zip", "full_address", "lat", "lon")
 _STATUSES = ("Match", "No_Match", "Tie")
 _MATCH_TYPES = ("Exact", "Non_Exact")
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem"]
@@ -232,9 +214,9 @@ def geocode_table(
     df = read_table(
         src, kind=kind, encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row
     )
-    cols = _find_columns(df, columns, file)
+    cols = find_columns(df, columns, file)
     table = df.copy()
-    lat_col, lon_col, need = _coordinates(table, cols)
+    lat_col, lon_col, need = coordinate_columns(table, cols)
     addresses, addr_col = _addresses(table, cols, need, file)
     no_address = need & (addresses.map(lambda a: not a[0]))
     to_send = need & ~no_address
@@ -244,38 +226,10 @@ def geocode_table(
         unique.setdefault(addresses[row], str(row))
     answers = _geocode(unique, benchmark=benchmark, cache=cache, offline=offline, progress=progress)
 
-    match = pd.Series("had coordinates", index=table.index, dtype=object)
-    matched_address = pd.Series("", index=table.index, dtype=object)
-    match[no_address] = "no address"
-    problems: list[dict[str, object]] = []
-    for row in table.index[need]:
-        shown = _show(addresses[row])
-        if no_address[row]:
-            problem = (
-                "no coordinates and no address to geocode; fill in the address or the "
-                "latitude and longitude"
-            )
-            problems.append(_problem(file, row, addr_col, "", problem))
-            continue
-        ans = answers[unique[addresses[row]]]
-        if ans.status == "Match":
-            match[row] = ans.match_type
-            matched_address[row] = ans.address
-            table.at[row, lat_col] = ans.lat
-            table.at[row, lon_col] = ans.lon
-            continue
-        match[row] = ans.status
-        if ans.status == "Tie":
-            problem = (
-                "the address matches several places equally well (a tie); add the ZIP code "
-                "or correct the street, or fill in latitude and longitude by hand"
-            )
-        else:
-            problem = (
-                "the Census geocoder found no match for this address; check the street, "
-                "city, state and ZIP code, or fill in latitude and longitude by hand"
-            )
-        problems.append(_problem(file, row, addr_col, shown, problem))
+    by_address = {addr: answers[rid] for addr, rid in unique.items()}
+    match, matched_address, problems = _fill(
+        table, need, no_address, addresses, by_address, (lat_col, lon_col), file, addr_col
+    )
     table["geocode_match"] = match
     table["geocode_address"] = matched_address
     data = table.to_csv(index=False, lineterminator="\n").encode("utf-8")
@@ -295,6 +249,57 @@ def geocode_table(
     return result
 
 
+def _fill(
+    table: pd.DataFrame,
+    need: pd.Series,
+    no_address: pd.Series,
+    addresses: pd.Series,
+    answers: Mapping[tuple[str, str, str, str], Answer],
+    coords: tuple[str, str],
+    file: str,
+    addr_col: str,
+) -> tuple[pd.Series, pd.Series, list[dict[str, object]]]:
+    """Write the matched coordinates into ``table``; return each row's match and problems.
+
+    Returns the ``geocode_match`` and ``geocode_address`` columns and one problem per
+    row left without coordinates.
+    """
+    lat_col, lon_col = coords
+    match = pd.Series("had coordinates", index=table.index, dtype=object)
+    matched_address = pd.Series("", index=table.index, dtype=object)
+    match[no_address] = "no address"
+    problems: list[dict[str, object]] = []
+    for row in table.index[need]:
+        shown = _show(addresses[row])
+        if no_address[row]:
+            problem = (
+                "no coordinates and no address to geocode; fill in the address or the "
+                "latitude and longitude"
+            )
+            problems.append(_problem(file, row, addr_col, "", problem))
+            continue
+        ans = answers[addresses[row]]
+        if ans.status == "Match":
+            match[row] = ans.match_type
+            matched_address[row] = ans.address
+            table.at[row, lat_col] = ans.lat
+            table.at[row, lon_col] = ans.lon
+            continue
+        match[row] = ans.status
+        if ans.status == "Tie":
+            problem = (
+                "the address matches several places equally well (a tie); add the ZIP code "
+                "or correct the street, or fill in latitude and longitude by hand"
+            )
+        else:
+            problem = (
+                "the Census geocoder found no match for this address; check the street, "
+                "city, state and ZIP code, or fill in latitude and longitude by hand"
+            )
+        problems.append(_problem(file, row, addr_col, shown, problem))
+    return match, matched_address, problems
+
+
 def _problem(file: str, row: object, column: str, value: str, problem: str) -> dict[str, object]:
     return {
         "file": file,
@@ -307,93 +312,6 @@ def _problem(file: str, row: object, column: str, value: str, problem: str) -> d
 
 def _show(addr: tuple[str, str, str, str]) -> str:
     return ", ".join(p for p in addr if p)
-
-
-def _find_columns(df: pd.DataFrame, columns: Mapping[str, str] | None, file: str) -> dict[str, str]:
-    """Map address and coordinate fields to columns: the column map first, then names."""
-    norm: dict[str, str] = {}
-    for c in df.columns:
-        norm.setdefault(normalise_label(c), c)
-    found: dict[str, str] = {}
-    for fld, col in (columns or {}).items():
-        key = fld.strip().lower().replace(" ", "_")
-        key = {"street": "address", "zip_code": "zip", "postal_code": "zip"}.get(key, key)
-        if key not in _FIELDS:
-            msg = f"unknown field {fld!r} in the column map; use one of {', '.join(_FIELDS)}"
-            raise InputError(msg, file=file)
-        if col not in df.columns:
-            if normalise_label(col) not in norm:
-                msg = (
-                    f"column named in the column map for {key!r} is not in the file; the "
-                    f"file has: {', '.join(map(str, df.columns))}"
-                )
-                raise InputError(msg, file=file, column=col)
-            col = norm[normalise_label(col)]
-        found[key] = col
-    used = set(found.values())
-    names = {**ADDRESS_NAMES, "lat": COMMON_NAMES["lat"], "lon": COMMON_NAMES["lon"]}
-    for fld, candidates in names.items():
-        if fld in found:
-            continue
-        for n in candidates:
-            if n in norm and norm[n] not in used:
-                found[fld] = norm[n]
-                used.add(norm[n])
-                break
-    return found
-
-
-def _coordinates(table: pd.DataFrame, cols: dict[str, str]) -> tuple[str, str, pd.Series]:
-    """Choose the coordinate columns (adding them when missing) and find rows without any.
-
-    Returns the latitude and longitude column names and a mask of the rows to geocode.
-    """
-    lat_col = cols.get("lat")
-    lon_col = cols.get("lon")
-    if lat_col is not None and lon_col is not None:
-        lat_t = table[lat_col].astype(str).str.strip()
-        lon_t = table[lon_col].astype(str).str.strip()
-        lat, lon = parse_coordinates(lat_t), parse_coordinates(lon_t)
-        empty = (lat_t == "") & (lon_t == "")
-        return lat_col, lon_col, empty | ((lat == 0) & (lon == 0))
-    location = None if lat_col or lon_col else _location_column(table, cols)
-    lat_col = lat_col or _free_name(table, "latitude")
-    lon_col = lon_col or _free_name(table, "longitude")
-    for c in (lat_col, lon_col):
-        if c not in table.columns:
-            table[c] = ""
-    if location is None:
-        lat_t = table[lat_col].astype(str).str.strip()
-        lon_t = table[lon_col].astype(str).str.strip()
-        return lat_col, lon_col, (lat_t == "") & (lon_t == "")
-    # a one-cell location: copy its coordinates so the asset reader, which prefers
-    # latitude/longitude columns, still sees every position
-    log.info("coordinates read from column %r and copied to %s/%s", location, lat_col, lon_col)
-    pts = [parse_point(v) for v in table[location]]
-    has = pd.Series([p is not None and p != (0.0, 0.0) for p in pts], index=table.index)
-    table[lat_col] = [f"{p[0]:g}" if p else "" for p in pts]
-    table[lon_col] = [f"{p[1]:g}" if p else "" for p in pts]
-    table.loc[~has, [lat_col, lon_col]] = ""
-    return lat_col, lon_col, ~has
-
-
-def _location_column(table: pd.DataFrame, cols: dict[str, str]) -> str | None:
-    used = set(cols.values())
-    for c in table.columns:
-        if c in used or normalise_label(c) not in LOCATION_NAMES:
-            continue
-        if points_share(table[c].head(500), strict=False) > 0:
-            return str(c)
-    return None
-
-
-def _free_name(table: pd.DataFrame, name: str) -> str:
-    """``name``, or ``name`` with a number when the table already has such a column."""
-    taken = {normalise_label(c) for c in table.columns}
-    out, i = name, 2
-    while normalise_label(out) in taken:
-        out, i = f"{name}_{i}", i + 1
-    return out
 
 
 def _addresses(
@@ -452,14 +370,14 @@ def split_address(text: str) -> tuple[str, str, str, str]:
     >>> split_address("Community room")
     ('Community room', '', '', '')
     """
-    from assetmap.online.counties import _states
+    from assetmap.online._county_table import state_codes
 
     s = " ".join(text.replace("\n", ", ").split()).strip(" ,")
     zip_ = state = city = ""
     m = re.search(r"(?:^|[\s,])(\d{5})(?:-\d{4})?$", s)
     if m:
         zip_, s = m.group(1), s[: m.start()].strip(" ,")
-    states = _states()
+    states = state_codes()
     parts = [p.strip() for p in s.split(",") if p.strip()]
     if len(parts) >= 2:
         last = normalise_label(parts[-1])

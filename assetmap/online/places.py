@@ -29,18 +29,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
 
 import geopandas as gpd
 
-from assetmap import settings
 from assetmap.errors import ConfigError, FetchError
 from assetmap.online import census
-from assetmap.online._http import HTTPStatusError, download, redact
-from assetmap.online._place_names import _display, _not_found, _pick, _Place, _state
+from assetmap.online._place_api import (
+    FIELDS,
+    PART,
+    POPULATION,
+    answer_rows,
+    api_query,
+    fetch_answer,
+    head_count,
+    offline_message,
+)
+from assetmap.online._place_names import NamedPlace, display, not_found, pick, split_place
 from assetmap.online.cache import Cache, CacheKey, MissingFromCache
 from assetmap.online.counties import County, county_by_fips
 
@@ -55,11 +61,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Total population (ACS table B01003), asked for each place and each county part.
-POPULATION = "B01003_001E"
-_FIELDS = f"NAME,{POPULATION}"
-_PART = "county (or part)"
 
 
 class PlaceNotFound(ConfigError):
@@ -372,18 +373,6 @@ def _percent(share: float) -> str:
     return f"{share:.0%}"
 
 
-def _url(year: int) -> str:
-    return f"{settings.census_api_url.rstrip('/')}/{int(year)}/acs/acs5"
-
-
-def _query(geo_for: str, geo_in: str) -> str:
-    # As the Census documents it: spaces as %20, parentheses, colons and stars kept.
-    return "&".join(
-        f"{k}={quote(v, safe=':*,()')}"
-        for k, v in (("get", _FIELDS), ("for", geo_for), ("in", geo_in))
-    )
-
-
 def place_keys(state_fips: str, place_fips: str | None = None, *, year: int) -> list[CacheKey]:
     """Cache entries of a place lookup: the state's places, and the place's county parts.
 
@@ -392,91 +381,11 @@ def place_keys(state_fips: str, place_fips: str | None = None, *, year: int) -> 
     >>> [k.geography for k in place_keys("42", "63624", year=2023)]
     ['42', '4263624']
     """
-    keys = [CacheKey("census", str(int(year)), state_fips, f"acs5 places {_FIELDS}", "json")]
+    keys = [CacheKey("census", str(int(year)), state_fips, f"acs5 places {FIELDS}", "json")]
     if place_fips is not None:
-        query = f"acs5 {_PART} of place {_FIELDS}"
+        query = f"acs5 {PART} of place {FIELDS}"
         keys.append(CacheKey("census", str(int(year)), state_fips + place_fips, query, "json"))
     return keys
-
-
-def _rows(data: bytes, geo: Sequence[str]) -> list[dict[str, str]]:
-    """Rows of an API answer as dicts; ``ValueError`` when it is not such a table."""
-    rows = census._table_rows(data)
-    header = [str(h) for h in rows[0]]
-    missing = [c for c in ("NAME", POPULATION, *geo) if c not in header]
-    if missing:
-        msg = f"the answer has no {', '.join(missing)} column"
-        raise ValueError(msg)
-    return [
-        {h: "" if v is None else str(v) for h, v in zip(header, r, strict=True)} for r in rows[1:]
-    ]
-
-
-def _count(value: str) -> int:
-    try:
-        n = int(float(value))
-    except (ValueError, OverflowError):
-        return 0
-    return max(n, 0)  # negative values are the API's "no estimate" sentinels
-
-
-def _validator(geo: Sequence[str]) -> Callable[[bytes], None]:
-    def validate(data: bytes) -> None:
-        if data.lstrip()[:1] == b"<":
-            census._validate(data)  # the "Invalid Key" page: one clear ConfigError
-        _rows(data, geo)
-
-    return validate
-
-
-def _explain(exc: HTTPStatusError, year: int, what: str) -> str:
-    body = exc.body.strip().lower()
-    if "geograph" in body:
-        return (
-            f"The Census API could not answer for {what} in the {year} ACS 5-year "
-            f"estimates ({exc.body.strip()[:120]}); try another --year, or use --county."
-        )
-    req = census.AcsRequest("acs/acs5", (POPULATION,), "", "tract", int(year))
-    return census._explain(exc, req)
-
-
-def _get(
-    key: CacheKey,
-    query: str,
-    *,
-    geo: Sequence[str],
-    what: str,
-    year: int,
-    api_key: str,
-    cache: Cache,
-    progress: bool,
-) -> bytes:
-    """Return the answer for ``key``: cached, else downloaded, validated and cached."""
-    path = cache.get(key)
-    if path is None:
-        try:
-            got = download(
-                f"{_url(year)}?{query}",
-                params={"key": api_key},
-                what=what,
-                validate=_validator(geo),
-                secrets=(api_key,),
-                progress=progress,
-            )
-        except HTTPStatusError as exc:
-            raise ConfigError(_explain(exc, year, what)) from None
-        if not got.content.strip():
-            msg = f"The Census API returned nothing for {what} in {year}; try another --year."
-            raise FetchError(msg)
-        path = cache.put_bytes(
-            key,
-            got.content,
-            url=redact(got.url, (api_key,)),
-            retrieved=got.retrieved,
-            content_type=got.content_type,
-            licence="public domain (US Census Bureau)",
-        )
-    return path.read_bytes()
 
 
 def find_place(
@@ -529,7 +438,7 @@ def find_place(
     ('Reading city, Pennsylvania', '4263624', '42011')
     """
     raw = " ".join(str(text).split())
-    name, _, state_fips, state_name = _state(raw)
+    name, _, state_fips, state_name = split_place(raw)
     if int(year) < census.FIRST_YEAR:
         msg = (
             f"ACS 5-year estimates start with the {census.FIRST_YEAR} vintage; {year} is too early."
@@ -542,9 +451,9 @@ def find_place(
         nonlocal api_key
         if c.get(k) is None:
             if offline:
-                raise MissingFromCache(_offline_message(raw, k, what, year, c.root), [k])
+                raise MissingFromCache(offline_message(raw, k, what, year, c.root), [k])
             api_key = api_key or census.census_key(key)
-        return _get(
+        return fetch_answer(
             k,
             query,
             geo=geo,
@@ -557,13 +466,13 @@ def find_place(
 
     list_key = place_keys(state_fips, year=year)[0]
     what = f"the places of {state_name}"
-    data = answer(list_key, _query("place:*", f"state:{state_fips}"), ("state", "place"), what)
+    data = answer(list_key, api_query("place:*", f"state:{state_fips}"), ("state", "place"), what)
     places = [
-        _Place(_display(r["NAME"]), r["place"], _count(r[POPULATION]))
-        for r in _rows(data, ("state", "place"))
+        NamedPlace(display(r["NAME"]), r["place"], head_count(r[POPULATION]))
+        for r in answer_rows(data, ("state", "place"))
     ]
     if name:
-        picked = _pick(name, places)
+        picked = pick(name, places)
     else:  # a place code
         same = [p for p in places if state_fips + p.code == raw]
         if not same:
@@ -574,18 +483,21 @@ def find_place(
             raise PlaceNotFound(msg)
         picked = (same[0], "")
     if picked is None:
-        raise PlaceNotFound(_not_found(raw, name, state_name, places))
+        raise PlaceNotFound(not_found(raw, name, state_name, places))
     place, note = picked
     part_key = place_keys(state_fips, place.code, year=year)[1]
     what = f"the counties of {place.name}"
-    query = _query(f"{_PART}:*", f"state:{state_fips} place:{place.code}")
-    geo = ("state", "place", _PART)
-    found = _rows(answer(part_key, query, geo, what), geo)
+    query = api_query(f"{PART}:*", f"state:{state_fips} place:{place.code}")
+    geo = ("state", "place", PART)
+    found = answer_rows(answer(part_key, query, geo, what), geo)
     if not found:
         msg = f"The Census API lists no county for {place.name} in {year}; use --county."
         raise FetchError(msg)
     parts = sorted(
-        (CountyPart(county_by_fips(r["state"] + r[_PART]), _count(r[POPULATION])) for r in found),
+        (
+            CountyPart(county_by_fips(r["state"] + r[PART]), head_count(r[POPULATION]))
+            for r in found
+        ),
         key=lambda p: (-p.population, p.county.fips),
     )
     match = PlaceMatch(
@@ -593,11 +505,3 @@ def find_place(
     )
     log.info("%s is %s (place %s): %s", raw, place.name, match.geoid, match.describe())
     return match
-
-
-def _offline_message(raw: str, key: CacheKey, what: str, year: int, root: Path) -> str:
-    return (
-        f"Offline, and the Census API's list of {what.removeprefix('the ')} (ACS {year}) is "
-        f'not in the cache {root}; run `assetmap fetch --place "{raw}" --year {year}` '
-        f"while online first. Missing: {key.describe()[:140]}"
-    )
