@@ -49,9 +49,10 @@ def write_folder(
     duplicate pairs); ``layers.gpkg`` (:func:`write_layers`); ``provenance.json`` with a
     record of this run.
 
-    Everything is written into a temporary folder beside ``path`` first and moved into
-    place only when all of it is written, so an interrupted run leaves the previous
-    outputs whole. Files of earlier runs that this run does not write are left alone.
+    Everything is written into a hidden temporary folder inside ``path`` first (the same
+    file system, so files move by renaming) and moved into place only when all of it is
+    written, so an interrupted run leaves the previous outputs whole. Files of earlier runs
+    that this run does not write are left alone.
 
     Parameters
     ----------
@@ -79,7 +80,7 @@ def write_folder(
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
     step = progress or (lambda name: None)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.resolve().name}.", dir=out.resolve().parent))
+    stage = Path(tempfile.mkdtemp(prefix=".assetmap-writing-", dir=out.resolve()))
     try:
         step(FOLDER_STEPS[0])
         paths = {"map": stage / "map.html"}
