@@ -19,7 +19,6 @@ from tests.browser_support import (
     MAP_JS,
     NODE_MODULES,
     container_point,
-    launch_browser,
     layout_problems,
     open_map,
     save_screenshot,
@@ -27,12 +26,6 @@ from tests.browser_support import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_browser() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

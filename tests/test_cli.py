@@ -41,6 +41,7 @@ def demo_out(tmp_path_factory):
     return out, res.output
 
 
+@pytest.mark.slow
 def test_demo_writes_every_output(demo_out):
     out, text = demo_out
     for name in OUTPUTS:
@@ -51,6 +52,7 @@ def test_demo_writes_every_output(demo_out):
     assert "services after merging duplicates" in text
 
 
+@pytest.mark.slow
 def test_demo_outputs_agree_with_each_other(demo_out):
     out, _ = demo_out
     gaps = pd.read_csv(out / "gaps.csv", dtype={"unit_id": str})
@@ -90,6 +92,7 @@ def test_demo_outputs_agree_with_each_other(demo_out):
     assert "Church & ReVelle 1974" in prov["parameters"]["siting"]["method"]
 
 
+@pytest.mark.slow
 def test_pdf_report_when_chromium_is_installed(demo_out):
     from assetmap.report._pdf import find_chromium
 
@@ -100,6 +103,7 @@ def test_pdf_report_when_chromium_is_installed(demo_out):
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
 
 
+@pytest.mark.slow
 def test_report_is_reproducible_and_labelled(demo_out, tmp_path):
     out, _ = demo_out
     res = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
@@ -123,6 +127,7 @@ def test_report_is_reproducible_and_labelled(demo_out, tmp_path):
     assert "ACS 2019-2023 5-year estimates" in html
 
 
+@pytest.mark.slow
 def test_build_a_copied_project(tmp_path):
     proj = tmp_path / "proj"
     shutil.copytree(sample_dir(), proj)
@@ -136,6 +141,7 @@ def test_build_a_copied_project(tmp_path):
     assert len(pd.read_csv(out / "sites.csv")) > 0
 
 
+@pytest.mark.slow
 def test_build_with_siting_off(tmp_path):
     proj = tmp_path / "proj"
     shutil.copytree(sample_dir(), proj)
@@ -262,6 +268,7 @@ def test_the_wheel_ships_layers_sample_and_templates(tmp_path):
         assert needed in names, needed
 
 
+@pytest.mark.slow
 def test_a_study_from_messy_real_world_lists_builds_and_counts_every_row(tmp_path):
     """Every kind of list a coalition is handed, in one build: nothing crashes, nothing is
     silently lost, every source is cited and its services reach the map."""
@@ -329,6 +336,7 @@ DEMO_FILES = {
 }
 
 
+@pytest.mark.slow
 def test_atlas_to_folder_from_a_notebook_writes_what_the_cli_wrote(demo_out, tmp_path):
     import assetmap as am
 

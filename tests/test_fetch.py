@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,21 +41,6 @@ COMPARED = (
     "rejected.csv",
     "dedupe_review.csv",
 )
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any socket use fails, and requests has no answer registered."""
-
-    def refuse(*args, **kwargs):
-        raise OSError("the network is disabled in this test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-    assert len(rsps.calls) == 0
 
 
 def _run(args, **kw):
@@ -107,6 +91,7 @@ def world(tmp_path_factory):
         }
 
 
+@pytest.mark.slow
 def test_fetch_writes_a_study_that_builds(world):
     study, output, built = world["study"], world["fetch"].output, world["built"]
     assert "Nantucket County, MA (25019): 5 tracts (1 water only), population 11,350" in output
@@ -149,6 +134,7 @@ def test_fetch_writes_a_study_that_builds(world):
     assert "ACS 2019-2023 5-year estimates" in report
 
 
+@pytest.mark.slow
 def test_second_build_offline_is_byte_identical(world, tmp_path, no_network):
     project = str(world["study"] / "project.yml")
     assert _run(["build", project, "--out", str(tmp_path / "b")]).exit_code == 0
@@ -160,6 +146,7 @@ def test_second_build_offline_is_byte_identical(world, tmp_path, no_network):
         assert a == (tmp_path / "b" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_offline_fetch_rebuilds_the_folder_from_the_cache(world, tmp_path, no_network):
     study = world["study"]
     again = tmp_path / "again"
@@ -171,6 +158,7 @@ def test_offline_fetch_rebuilds_the_folder_from_the_cache(world, tmp_path, no_ne
     assert a.equals(b)
 
 
+@pytest.mark.slow
 def test_project_reads_census_units_from_the_cache(world, tmp_path, no_network):
     study = world["study"]
     cfg = yaml.safe_load((study / "project.yml").read_text())
@@ -248,6 +236,7 @@ def test_overpass_timeout_is_translated(cache_dir, tmp_path):
     assert out.output.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_the_key_never_reaches_files_logs_or_output(world):
     assert KEY not in world["fetch"].output and KEY not in world["build"].output
     assert "GET https://api.census.gov" in world["log"]  # the requests were logged ...
@@ -308,6 +297,7 @@ def test_block_groups_with_profile_indicators_say_what_to_do(cache_dir, tmp_path
     assert "not block groups" in out.output and "Use --level tract" in out.output
 
 
+@pytest.mark.slow
 def test_block_groups_use_the_detailed_table_indicators_and_build(cache_dir, tmp_path):
     study = tmp_path / "bg"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -507,6 +497,7 @@ def _poly_lons(request):
     return [float(x) for x in poly[1::2]]
 
 
+@pytest.mark.slow
 def test_two_counties_make_one_study(pair):
     study, calls = pair["study"], pair["calls"]
     line = pair["fetch"].output.splitlines()[0]
@@ -541,6 +532,7 @@ def test_two_counties_make_one_study(pair):
     assert hrsa.count("\n") == 3
 
 
+@pytest.mark.slow
 def test_two_counties_project_names_and_cites_both(pair):
     text = (pair["study"] / "project.yml").read_text()
     assert text.splitlines()[0] == (
@@ -564,6 +556,7 @@ def test_two_counties_project_names_and_cites_both(pair):
     assert len(osm["sha256"]) == 3
 
 
+@pytest.mark.slow
 def test_two_counties_rank_need_across_the_region(pair):
     gpkg = gpd.read_file(pair["built"] / "layers.gpkg", layer="units").set_index("unit_id")
     ranked = gpkg["need_pct"].dropna()
@@ -574,6 +567,7 @@ def test_two_counties_rank_need_across_the_region(pair):
     assert {u[:5] for u in gaps["unit_id"]} == {"25019", "25007"}
 
 
+@pytest.mark.slow
 def test_two_counties_rebuild_offline_byte_identically(pair, pair_cache, tmp_path, no_network):
     study, built = pair["study"], pair["built"]
     assert _run(["build", str(study / "project.yml"), "--out", str(tmp_path / "b")]).exit_code == 0
@@ -602,6 +596,7 @@ def test_two_counties_rebuild_offline_byte_identically(pair, pair_cache, tmp_pat
     assert gpd.read_file(again / "units.gpkg").equals(gpd.read_file(study / "units.gpkg"))
 
 
+@pytest.mark.slow
 def test_single_county_cache_keys_are_unchanged(world):
     from assetmap.online.fetch import plan, resolve_county
 
@@ -626,6 +621,7 @@ def test_single_county_cache_keys_are_unchanged(world):
     assert assets.geography == "25019" and assets.query.startswith("assets buffer=2500 tags=")
 
 
+@pytest.mark.slow
 def test_offline_several_counties_lists_all_missing_and_names_the_county(world, no_network):
     # the cache holds Nantucket only: Dukes' Census answers and the union's OSM are missing
     out = _run(["fetch", "--fips", "25019", "--fips", "25007", "--offline", "--hrsa",
@@ -656,6 +652,7 @@ def test_an_unknown_county_among_several_is_named():
     assert out.exit_code == 2 and "'99999' is not a US county FIPS code" in out.output
 
 
+@pytest.mark.slow
 def test_a_county_named_twice_is_fetched_once(world, tmp_path, no_network):
     again = tmp_path / "again"
     out = _run(["fetch", "--county", "Nantucket County, MA", "--fips", "25019", "--hrsa",

@@ -169,6 +169,7 @@ def test_column_and_acs_codes_together_is_an_error(tmp_path):
         load_indicators(yml)
 
 
+@pytest.mark.slow
 def test_study_on_its_own_need_columns_builds_and_cites_them(tmp_path):
     import geopandas as gpd
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 from urllib.parse import parse_qs, urlparse
 
 import geopandas as gpd
@@ -34,20 +33,6 @@ def _ok(rsps):
 
 def _query(call):
     return {k: v[0] for k, v in parse_qs(urlparse(call.request.url).query).items()}
-
-
-@pytest.fixture
-def no_network(monkeypatch):
-    """Any socket use fails, and requests has no answer registered."""
-
-    def refuse(*args, **kwargs):
-        raise OSError("the network is disabled in this test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-    assert len(rsps.calls) == 0
 
 
 def test_reading_pa_is_found_with_its_county(cache_dir):
@@ -450,6 +435,7 @@ def test_a_place_is_found_by_its_census_code(cache_dir):
     assert m.name == "Nantucket CDP, Massachusetts" and m.county.fips == "25019"
 
 
+@pytest.mark.slow
 def test_place_only_keeps_the_tracts_mostly_inside(cdp):
     lines = cdp["fetch"].output.splitlines()
     assert lines[0] == (
@@ -477,6 +463,7 @@ def test_place_only_keeps_the_tracts_mostly_inside(cdp):
     assert "Sconset Day Nursery" not in set(features["name"])  # 5 km east of the tracts
 
 
+@pytest.mark.slow
 def test_place_only_project_records_the_clip(cdp):
     text = (cdp["study"] / "project.yml").read_text()
     lines = text.splitlines()
@@ -507,6 +494,7 @@ def test_place_only_project_records_the_clip(cdp):
     assert "the outline of Nantucket CDP (Census place 2543755)" in shapes["note"]
 
 
+@pytest.mark.slow
 def test_place_only_build_keeps_nearby_services_and_counts_every_row(cdp):
     out = cdp["build"].output
     read, kept, aside = (int(x) for x in re.search(
@@ -519,6 +507,7 @@ def test_place_only_build_keeps_nearby_services_and_counts_every_row(cdp):
     assert not outside["Island Food Pantry"]
 
 
+@pytest.mark.slow
 def test_place_only_rebuilds_offline_byte_identically(cdp, tmp_path, no_network, monkeypatch):
     from assetmap import settings
 

@@ -28,6 +28,7 @@ def hostile_atlas(sample_project):
     return am.Atlas.build(units, assets, name="<script>alert('title')</script>", synthetic=True)
 
 
+@pytest.mark.slow
 def test_html_report_escapes_every_data_string(hostile_atlas, tmp_path):
     paths = hostile_atlas.report(tmp_path)
     html = paths["html"].read_text()
@@ -40,6 +41,7 @@ def test_html_report_escapes_every_data_string(hostile_atlas, tmp_path):
     assert len(re.findall(r"<script", html, flags=re.I)) == 0
 
 
+@pytest.mark.slow
 def test_markdown_report_escapes_markup(hostile_atlas, tmp_path):
     md = hostile_atlas.report(tmp_path)["md"].read_text()
     assert "<img" not in md.replace("\\<img", "")

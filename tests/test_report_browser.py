@@ -14,17 +14,11 @@ import copy
 import pytest
 
 from tests import hostile
-from tests.browser_support import launch_browser, layout_problems, open_map, save_screenshot
+from tests.browser_support import layout_problems, open_map, save_screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TEXT_FIELDS = ("name", "org", "address", "phone", "website", "hours", "source")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launch_browser() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")
