@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     import folium
 
     from assetmap.analysis.access import TravelOptions
-    from assetmap.indicators import IndicatorSet
     from assetmap.anchor.model import Anchor
+    from assetmap.indicators import IndicatorSet
 
 __all__ = ["Atlas"]
 
