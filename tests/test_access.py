@@ -352,3 +352,103 @@ def test_population_weighted_origin_stays_inside_a_concave_unit():
     o = origins(units, finer=arms)
     assert o.within(units.geometry).all()
     assert (o.iloc[0].y - Y0) == pytest.approx(2500.0)
+
+
+# ---------------------------------------------------------------- one travel context per study
+
+
+def _stages(units, assets, acc, **kw):
+    """The travel-measuring stages of Atlas.build after access, with shared keywords."""
+    from assetmap.analysis.overlap import capacity_balance
+
+    return {
+        "overlaps": am.find_overlaps(units, assets, acc, **kw),
+        "balance": capacity_balance(units, acc, context=kw.get("context")),
+        "sites": am.suggest_sites(units, assets, acc, k=2, **kw),
+    }
+
+
+def _assert_same(a, b):
+    """Equal to the last bit, geometries included (compared as WKB)."""
+    import geopandas as gpd
+
+    def plain(df):
+        if not isinstance(df, gpd.GeoDataFrame):
+            return df
+        assert df.crs == b.crs
+        return pd.DataFrame(df).assign(geometry=df.geometry.to_wkb())
+
+    pd.testing.assert_frame_equal(plain(a), plain(b), check_exact=True)
+    assert a.attrs == b.attrs
+
+
+def stage_outputs_with_and_without_context(units, assets, travel=None, origins=None):
+    from assetmap.analysis.context import TravelContext
+
+    units = am.need_index(units) if "need_pct" not in units.columns else units
+    alone = am.access(units, assets, travel=travel, origins=origins)
+    ctx = TravelContext(units, assets, travel=travel, origins=origins)
+    shared = am.access(units, assets, context=ctx)
+    _assert_same(alone, shared)
+    a = _stages(units, assets, alone, travel=travel, origins=origins)
+    b = _stages(units, assets, shared, context=ctx)
+    for key in a:
+        _assert_same(a[key], b[key])
+    pairs = am.analysis.access.catchment_pairs(
+        units, assets, minutes=12, travel=travel, origins=origins
+    )
+    _assert_same(pairs, am.analysis.access.catchment_pairs(units, assets, minutes=12, context=ctx))
+    return a
+
+
+def test_stage_outputs_are_the_same_with_and_without_a_shared_context():
+    s = am.load_sample()
+    out = stage_outputs_with_and_without_context(s.units, s.assets)
+    assert len(out["overlaps"]) and len(out["sites"])  # the comparison compared something
+
+
+def test_shared_context_with_given_origins_gives_the_same_outputs():
+    s = am.load_sample()
+    o = s.units.geometry.to_crs(UTM).representative_point().translate(50, -30).to_crs(4326)
+    stage_outputs_with_and_without_context(s.units, s.assets, origins=o)
+
+
+def test_atlas_build_computes_the_travel_context_once(monkeypatch):
+    import assetmap.analysis.context as context_mod
+
+    calls = {"working_crs": 0, "unit_origins": 0, "pairs": 0}
+
+    def counted(name, fn):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(context_mod, "working_crs", counted("working_crs", context_mod.working_crs))
+    monkeypatch.setattr(
+        context_mod, "unit_origins", counted("unit_origins", context_mod.unit_origins)
+    )
+    real_pairs = context_mod.StraightCosts.pairs
+    monkeypatch.setattr(context_mod.StraightCosts, "pairs", counted("pairs", real_pairs))
+    s = am.load_sample()
+    atlas = am.Atlas.build(s.units, s.assets, siting_k=0)
+    assert calls["working_crs"] == 1
+    assert calls["unit_origins"] == 1
+    # one catchment search per domain, shared by access and the overlaps
+    assert calls["pairs"] == atlas.access["domain"].nunique()
+
+
+def test_a_context_made_for_other_frames_is_refused():
+    from assetmap.analysis.context import TravelContext
+
+    s = am.load_sample()
+    ctx = TravelContext(s.units, s.assets)
+    with pytest.raises(InputError, match="other units"):
+        am.access(s.units.iloc[:10], s.assets, context=ctx)
+    with pytest.raises(InputError, match="other assets"):
+        am.access(s.units, s.assets.iloc[:10], context=ctx)
+    with pytest.raises(InputError, match="other travel"):
+        am.access(s.units, s.assets, context=ctx, travel=TravelOptions(walk_kmh=3.0))
+    with pytest.raises(InputError, match="no assets"):
+        TravelContext(s.units).asset_xy  # noqa: B018

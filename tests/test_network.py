@@ -294,3 +294,13 @@ def test_project_yaml_rejects_unknown_travel_key(tmp_path):
     with pytest.raises(ConfigError, match="travel") as err:
         am.load_project(tmp_path / "study.yml")
     assert "study.yml" in str(err.value)
+
+
+def test_network_stage_outputs_are_the_same_with_and_without_a_shared_context():
+    from tests.test_access import stage_outputs_with_and_without_context
+
+    units, assets = _fixture_units_assets()
+    units["need_pct"] = np.linspace(0, 1, len(units))
+    opt = TravelOptions(mode="walk", graph=OSM)
+    out = stage_outputs_with_and_without_context(units, assets, travel=opt)
+    assert len(out["sites"])
