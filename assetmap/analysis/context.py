@@ -218,7 +218,7 @@ class TravelContext:
             wrong.append("units")
         if assets is not None and (self.assets is None or not _same_assets(self.assets, assets)):
             wrong.append("assets")
-        if travel is not None and not (travel == self.travel and travel.graph is self.travel.graph):
+        if travel is not None and not _same_travel(travel, self.travel):
             wrong.append("travel")
         if origins is not None and origins is not self.origins:
             wrong.append("origins")
@@ -370,6 +370,11 @@ class TravelContext:
         ids = self.asset_ids if key is None else self.asset_ids[self.domain_rows(key)]
         out = pd.DataFrame({"unit_id": self.unit_ids[oi], "asset_id": ids[ak], "minutes": t})
         return out.sort_values(["unit_id", "minutes", "asset_id"], ignore_index=True)
+
+
+def _same_travel(a: TravelOptions, b: TravelOptions) -> bool:
+    # == leaves the graph out: the same compiled graph, or the same file and options
+    return a == b and (a.graph is b.graph or a.as_dict() == b.as_dict())
 
 
 def _same_index(a: pd.Index, b: pd.Index) -> bool:
