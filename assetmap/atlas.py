@@ -195,10 +195,11 @@ class Atlas:
         from assetmap.analysis.access import TravelOptions, access
         from assetmap.analysis.context import TravelContext
         from assetmap.analysis.gaps import find_gaps
-        from assetmap.analysis.need import IndicatorSet, load_indicators, need_index
+        from assetmap.analysis.need import need_index
         from assetmap.analysis.overlap import capacity_balance, find_overlaps, provider_coverage
         from assetmap.analysis.siting import METHOD, suggest_sites
         from assetmap.domains import load_domains
+        from assetmap.indicators import IndicatorSet, load_indicators
 
         doms = domains or load_domains()
         ind = indicators if isinstance(indicators, IndicatorSet) else load_indicators(indicators)
