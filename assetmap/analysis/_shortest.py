@@ -92,7 +92,8 @@ class StreetGraph:
     def _edge_keys(self) -> np.ndarray:
         f = self.forward
         rows = np.repeat(np.arange(f.shape[0], dtype=np.int64), np.diff(f.indptr))
-        return rows * f.shape[0] + f.indices.astype(np.int64)
+        keys: np.ndarray = rows * f.shape[0] + f.indices.astype(np.int64)
+        return keys
 
     @property
     def metres_per_second(self) -> float:

@@ -113,7 +113,8 @@ def gravity_weight(minutes: np.ndarray, beta: float, floor: float) -> np.ndarray
     >>> gravity_weight(np.array([0.5, 2.0, 4.0]), 1.0, 1.0).tolist()
     [1.0, 0.5, 0.25]
     """
-    return np.power(np.maximum(np.asarray(minutes, float), floor), -float(beta))
+    out: np.ndarray = np.power(np.maximum(np.asarray(minutes, float), floor), -float(beta))
+    return out
 
 
 def two_step_fca(

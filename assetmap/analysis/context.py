@@ -240,7 +240,8 @@ class TravelContext:
     def population(self) -> np.ndarray:
         """Residents per unit (missing counts as 0)."""
         pop = pd.to_numeric(self.units["population"], errors="coerce").fillna(0)
-        return pop.to_numpy(float)
+        out: np.ndarray = pop.to_numpy(float)
+        return out
 
     @cached_property
     def unit_geometry(self) -> gpd.GeoSeries:
@@ -299,17 +300,20 @@ class TravelContext:
     @cached_property
     def asset_ids(self) -> np.ndarray:
         """Asset ids as strings."""
-        return self._assets()["asset_id"].astype(str).to_numpy()
+        out: np.ndarray = self._assets()["asset_id"].astype(str).to_numpy()
+        return out
 
     @cached_property
     def asset_names(self) -> np.ndarray:
         """Asset names as strings."""
-        return self._assets()["name"].astype(str).to_numpy()
+        out: np.ndarray = self._assets()["name"].astype(str).to_numpy()
+        return out
 
     @cached_property
     def asset_domains(self) -> np.ndarray:
         """Asset domains as strings."""
-        return self._assets()["domain"].astype(str).to_numpy()
+        out: np.ndarray = self._assets()["domain"].astype(str).to_numpy()
+        return out
 
     def domain_rows(self, key: str) -> np.ndarray:
         """Positions of the assets of one domain."""

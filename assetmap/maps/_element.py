@@ -136,7 +136,7 @@ class StudyLayers(MacroElement):
         self_contained: bool = False,
         js_dir: str | Path | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca.MacroElement is untyped
         self._name = "AssetmapStudy"
         self.spec = spec
         self.spec_json = script_json(spec)

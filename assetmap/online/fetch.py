@@ -73,6 +73,7 @@ __all__ = [
     "FetchResult",
     "Resolved",
     "census_units",
+    "default_indicators",
     "fetch_county",
     "plan",
     "resolve",

@@ -97,7 +97,7 @@ def _column(df: pd.DataFrame, field: str, given: str | None, file: str) -> str:
     norm = {normalise_label(c): c for c in df.columns}
     for alias in _ALIASES[field]:
         if alias in norm:
-            return norm[alias]
+            return str(norm[alias])
     msg = (
         f"no {field} column found (looked for {', '.join(_ALIASES[field])}); name it with "
         f"{field}=..."

@@ -225,11 +225,11 @@ def _find_location(df: pd.DataFrame, cols: dict[str, str]) -> str | None:
     for n in LOCATION_NAMES:
         c = by_name.get(n)
         if c is not None and points_share(df[c].head(500), strict=False) > 0:
-            return c
+            return str(c)
     for c in free:
         sample = df[c][df[c].str.strip() != ""].head(200)
         if len(sample) and points_share(sample, strict=True) >= 0.5:
-            return c
+            return str(c)
     return None
 
 
