@@ -13,8 +13,9 @@ import assetmap as am
 from assetmap._resources import sample_dir
 from assetmap.domains import Domain, load_domains
 from assetmap.errors import InputError, OfflineError
+from assetmap.online.osm import osm_assets
 from assetmap.readers import osm
-from assetmap.readers.osm import OSM_ATTRIBUTION, osm_assets, osm_domain, osm_tags, read_osm_xml
+from assetmap.readers.osm import OSM_ATTRIBUTION, osm_domain, osm_tags, read_osm_xml
 
 OSM = Path(__file__).parent / "fixtures" / "osm" / "bronx_amenities.osm"
 

@@ -146,7 +146,7 @@ def _region(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def fetch_osm_assets(
     units: gpd.GeoDataFrame, key: CacheKey, cache: Cache, *, buffer_m: float
 ) -> Path:
-    from assetmap.readers.osm import osm_assets
+    from assetmap.online.osm import osm_assets
 
     with osmnx_settings(cache):
         try:

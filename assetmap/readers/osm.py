@@ -1,4 +1,4 @@
-"""Community assets from OpenStreetMap, online (Overpass via osmnx) or from an OSM XML file.
+"""Community assets from OpenStreetMap: an OSM XML file, or features already downloaded.
 
 Which features count, and their domain, come from the ``osm_tags`` of each domain in
 ``layers/domains.yml``. Polygons (a clinic drawn as a building) become a point guaranteed
@@ -7,6 +7,7 @@ and every tag (``osm_tags``, a JSON object) so a person can check it on openstre
 OpenStreetMap data are © OpenStreetMap contributors and available under the Open Database
 Licence (ODbL 1.0): the attribution line travels with the assets into the provenance.
 
+The download itself (Overpass via osmnx) is :func:`assetmap.online.osm.osm_assets`;
 osmnx is imported inside the functions, so ``import assetmap`` stays light.
 """
 
@@ -25,14 +26,13 @@ import numpy as np
 import pandas as pd
 
 from assetmap.domains import Domain, load_domains
-from assetmap.errors import InputError, OfflineError
-from assetmap.readers._checks import DEFAULT_BUFFER_M, Rejects, apply_region
+from assetmap.errors import InputError
+from assetmap.readers._checks import Rejects, apply_region
 from assetmap.schema import ASSET_COLUMNS, empty_assets
 
 __all__ = [
     "OSM_ATTRIBUTION",
     "features_to_assets",
-    "osm_assets",
     "osm_domain",
     "osm_tags",
     "read_osm_xml",
@@ -229,80 +229,6 @@ def read_osm_xml(
         buffer_m=buffer_m,
         strict=strict,
         vintage=f"file {p.name}, modified {modified}",
-    )
-
-
-def osm_assets(
-    region: gpd.GeoDataFrame,
-    *,
-    domains: dict[str, Domain] | None = None,
-    buffer_m: float | None = None,
-    source: str = "osm",
-) -> gpd.GeoDataFrame:
-    """Download community assets for a region from OpenStreetMap (Overpass API).
-
-    Features carrying any ``osm_tags`` of the domains are fetched inside the region
-    grown by ``buffer_m`` (a pantry across the border still serves it). Downloads go
-    through osmnx, which caches responses in ``osmnx.settings.cache_folder``.
-
-    Parameters
-    ----------
-    region : geopandas.GeoDataFrame
-        Study units (any CRS).
-    domains : dict of str to Domain, optional
-        Domain definitions (default: ``layers/domains.yml``).
-    buffer_m : float, optional
-        Distance outside the region searched and kept (default 2,500 m).
-    source : str
-        Name of the source for provenance.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        Assets, as :func:`read_osm_xml` returns them.
-
-    Raises
-    ------
-    OfflineError
-        When the Overpass API cannot be reached.
-
-    Examples
-    --------
-    >>> import assetmap as am
-    >>> from assetmap.readers.osm import osm_assets
-    >>> assets = osm_assets(am.load_sample().units)  # doctest: +SKIP
-    """
-    import osmnx as ox
-    from osmnx._errors import InsufficientResponseError
-
-    if region.crs is None:
-        msg = "the region has no CRS; set one (e.g. region.set_crs('EPSG:4326'))"
-        raise InputError(msg)
-    doms = domains or load_domains()
-    buf = DEFAULT_BUFFER_M if buffer_m is None else float(buffer_m)
-    crs = region.estimate_utm_crs()
-    polygon = gpd.GeoSeries([region.to_crs(crs).union_all().buffer(buf)], crs=crs)
-    polygon = polygon.to_crs("EPSG:4326").iloc[0]
-    try:
-        features = ox.features_from_polygon(polygon, tags=osm_tags(doms))
-    except InsufficientResponseError:
-        features = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-    except (ConnectionError, OSError) as exc:
-        msg = (
-            f"cannot reach the Overpass API ({exc}); work offline with an .osm file "
-            "(assetmap.readers.osm.read_osm_xml) or try again later"
-        )
-        raise OfflineError(msg) from exc
-    today = datetime.now(UTC).date().isoformat()
-    return features_to_assets(
-        features,
-        file="Overpass API",
-        source=source,
-        region=region,
-        domains=doms,
-        buffer_m=buf,
-        strict=False,
-        vintage=f"downloaded {today}",
     )
 
 
