@@ -14,7 +14,7 @@ import click
 
 from assetmap.errors import AssetmapError
 
-__all__ = ["guard", "is_quiet", "parse_columns", "parse_sheet", "setup_logging"]
+__all__ = ["column_option", "guard", "is_quiet", "parse_columns", "parse_sheet", "setup_logging"]
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:
@@ -70,3 +70,16 @@ def parse_sheet(value: str) -> str | int:
     (2, 'Services')
     """
     return int(value) if value.isdigit() else value
+
+
+def column_option(help_text: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Return the repeatable ``--column FIELD=COLUMN`` option (parsed by :func:`parse_columns`).
+
+    Examples
+    --------
+    >>> column_option("Map a field to a column.").__name__
+    'decorator'
+    """
+    return click.option(
+        "--column", "column_map", multiple=True, metavar="FIELD=COLUMN", help=help_text
+    )

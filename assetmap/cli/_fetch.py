@@ -139,7 +139,7 @@ def fetch(
     def run() -> None:
         from assetmap.errors import ConfigError
         from assetmap.online.cache import Cache
-        from assetmap.online.fetch import fetch_county, resolve
+        from assetmap.online.fetch import FetchOptions, fetch_county, resolve
 
         if min_share is not None and not place_only:
             msg = "--min-share applies to --place-only studies; add --place-only or leave it out"
@@ -157,23 +157,21 @@ def fetch(
         )
         if where.message and not quiet:
             click.echo(where.message)
-        result = fetch_county(
-            fips=[c.fips for c in where.counties] if where.place is None else None,
-            place=where.place,
-            level=level,
-            year=year,
-            out=out,
-            offline=offline,
-            osm=osm,
-            networks=networks,
-            hrsa=hrsa,
-            hsds=hsds,
+        shared = ("level", "year", "offline", "osm", "networks", "hrsa", "hsds")
+        options = FetchOptions(
+            **{name: ctx.params[name] for name in shared},
             indicators=indicators,
             boundaries=boundaries,
             place_only=place_only,
             min_share=0.5 if min_share is None else min_share,
             cache=store,
             progress=not quiet,
+        )
+        result = fetch_county(
+            fips=[c.fips for c in where.counties] if where.place is None else None,
+            place=where.place,
+            out=out,
+            options=options,
         )
         if quiet:
             return

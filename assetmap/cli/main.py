@@ -10,7 +10,14 @@ from typing import Any
 
 import click
 
-from assetmap.cli._common import guard, is_quiet, parse_columns, parse_sheet, setup_logging
+from assetmap.cli._common import (
+    column_option,
+    guard,
+    is_quiet,
+    parse_columns,
+    parse_sheet,
+    setup_logging,
+)
 from assetmap.cli._fetch import cache, fetch
 from assetmap.readers.registry import kinds_text
 
@@ -103,13 +110,7 @@ def build(ctx: click.Context, project: Path, out: Path) -> None:
     type=click.Path(exists=True, path_type=Path),
     help="Study units, to check positions against the region.",
 )
-@click.option(
-    "--column",
-    "column_map",
-    multiple=True,
-    metavar="FIELD=COLUMN",
-    help="Map a contract field to a column of the file (repeatable).",
-)
+@column_option("Map a contract field to a column of the file (repeatable).")
 @click.option(
     "--rejected",
     "rejected_out",
@@ -178,13 +179,7 @@ def validate(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the geocoded copy (default: FILE's name + _geocoded.csv, beside it).",
 )
-@click.option(
-    "--column",
-    "column_map",
-    multiple=True,
-    metavar="FIELD=COLUMN",
-    help="Name a column: address, city, state, zip, full_address, lat or lon (repeatable).",
-)
+@column_option("Name a column: address, city, state, zip, full_address, lat or lon (repeatable).")
 @click.option(
     "--sheet", help="XLSX sheet: its name or 0-based position (default: first with data)."
 )

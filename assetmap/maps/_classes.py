@@ -16,44 +16,26 @@ import pandas as pd
 
 __all__ = ["CLASSIFIERS", "MISSING_COLOUR", "PALETTES", "Classes", "classify_values"]
 
+
+def _hex(colours: str) -> tuple[str, ...]:
+    """``"ffffcc ffeda0"`` → ``("#ffffcc", "#ffeda0")``: a palette written on one line."""
+    return tuple(f"#{c}" for c in colours.split())
+
+
 #: Sequential palettes of 9 colours, light (low) to dark (high); k classes take k evenly
 #: spaced colours. The ColorBrewer ones (Brewer & Harrower, colorbrewer2.org) and viridis /
 #: cividis (Nuñez et al. 2018, reversed so that darker means more) stay readable with the
 #: common forms of colour blindness and in greyscale print.
 PALETTES: dict[str, tuple[str, ...]] = {
-    "YlOrRd": (
-        "#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c",
-        "#fc4e2a", "#e31a1c", "#bd0026", "#800026",
-    ),
-    "YlGnBu": (
-        "#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4",
-        "#1d91c0", "#225ea8", "#253494", "#081d58",
-    ),
-    "Blues": (
-        "#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6",
-        "#4292c6", "#2171b5", "#08519c", "#08306b",
-    ),
-    "Greens": (
-        "#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476",
-        "#41ab5d", "#238b45", "#006d2c", "#00441b",
-    ),
-    "Purples": (
-        "#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8",
-        "#807dba", "#6a51a3", "#54278f", "#3f007d",
-    ),
-    "Oranges": (
-        "#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c",
-        "#f16913", "#d94801", "#a63603", "#7f2704",
-    ),
-    "viridis": (
-        "#fde725", "#addc30", "#5ec962", "#28ae80", "#21918c",
-        "#2c728e", "#3b528b", "#472d7b", "#440154",
-    ),
-    "cividis": (
-        "#fee838", "#dec958", "#bcae6c", "#9b9476", "#7d7c78",
-        "#61656f", "#434e6c", "#1a386f", "#00224e",
-    ),
-}  # fmt: skip
+    "YlOrRd": _hex("ffffcc ffeda0 fed976 feb24c fd8d3c fc4e2a e31a1c bd0026 800026"),
+    "YlGnBu": _hex("ffffd9 edf8b1 c7e9b4 7fcdbb 41b6c4 1d91c0 225ea8 253494 081d58"),
+    "Blues": _hex("f7fbff deebf7 c6dbef 9ecae1 6baed6 4292c6 2171b5 08519c 08306b"),
+    "Greens": _hex("f7fcf5 e5f5e0 c7e9c0 a1d99b 74c476 41ab5d 238b45 006d2c 00441b"),
+    "Purples": _hex("fcfbfd efedf5 dadaeb bcbddc 9e9ac8 807dba 6a51a3 54278f 3f007d"),
+    "Oranges": _hex("fff5eb fee6ce fdd0a2 fdae6b fd8d3c f16913 d94801 a63603 7f2704"),
+    "viridis": _hex("fde725 addc30 5ec962 28ae80 21918c 2c728e 3b528b 472d7b 440154"),
+    "cividis": _hex("fee838 dec958 bcae6c 9b9476 7d7c78 61656f 434e6c 1a386f 00224e"),
+}
 
 #: Fill of units with no value (no residents, no data, or a suppressed count).
 MISSING_COLOUR = "#a6a6a6"

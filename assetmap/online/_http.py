@@ -424,13 +424,8 @@ def post(
     Returns
     -------
     Download
-
-    Raises
-    ------
-    HTTPStatusError
-        For an HTTP error that is not worth retrying (400, 401, 403, 404, …).
-    FetchError
-        When the passing failures did not pass within the retries.
+        The answer; it raises :class:`HTTPStatusError` and :class:`FetchError` as
+        :func:`download` does.
 
     Examples
     --------
