@@ -11,6 +11,7 @@ checking. Never a reader, the network or the command line.
 Returns: a ``folium.Map`` (or its JSON spec, :func:`map_spec`).
 """
 
+from assetmap.maps._classes import PALETTES
 from assetmap.maps.build import BASEMAPS, make_map, map_spec
 
-__all__ = ["BASEMAPS", "make_map", "map_spec"]
+__all__ = ["BASEMAPS", "PALETTES", "make_map", "map_spec"]
