@@ -7,7 +7,8 @@ Also the suite's guards and sharing:
   fixtures);
 * the browser tests share one headless Chromium (the ``browser`` fixture), closed after
   the last test that uses it;
-* the notebooks are marked ``slow`` (``make check`` leaves the slow tests out).
+* the notebooks and the doctests that build a whole study are marked ``slow``
+  (``make check`` leaves the slow tests out).
 """
 
 from __future__ import annotations
