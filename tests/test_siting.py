@@ -256,42 +256,41 @@ def _hostile_sites_atlas():
 
 
 @pytest.mark.browser
-def test_sites_layer_opens_off_and_its_popups_stay_text(tmp_path):
+def test_sites_layer_opens_off_and_its_popups_stay_text(tmp_path, browser):
     from tests import hostile
-    from tests.browser_support import MAP_JS, launch_browser, open_map
+    from tests.browser_support import MAP_JS, open_map
 
     atlas = _hostile_sites_atlas()
     path = tmp_path / "sites.html"
     atlas.map().save(str(path))
-    with launch_browser() as browser:
-        s = open_map(browser, path)
-        page = s.page
-        assert page.locator(".am-site").count() == 0  # off at start
-        box = page.locator(".am-layers label.am-item", has_text="Suggested new sites")
-        assert box.locator(".am-star").count() == 1  # its star in the layer control
-        box.locator("input").check()
-        assert page.locator(".am-site .am-star").count() == len(atlas.sites)
-        seen = []
-        for marker in page.locator(".am-site").all():
-            marker.dispatch_event("click")
-            popup = page.evaluate(
-                f"""() => {{
-                    const c = {MAP_JS}._popup.getElement()
-                        .querySelector('.leaflet-popup-content');
-                    return {{
-                        text: c.innerText,
-                        markup: c.querySelectorAll('img, script, iframe, svg, style, math, a')
-                            .length,
-                    }};
-                }}"""
-            )
-            assert popup["markup"] == 0
-            words = hostile.collapse(popup["text"])
-            assert "site here would bring" in words and "in high-need neighbourhoods" in words
-            seen.append(words)
-        for name in hostile.HOSTILE:
-            assert any(f"Where {hostile.shown(name)}" in w for w in seen), name
-        box.locator("input").uncheck()
-        assert page.locator(".am-site").count() == 0
-        assert s.dialogs == [] and s.page_errors == [] and s.console_errors == []
-        s.close()
+    s = open_map(browser, path)
+    page = s.page
+    assert page.locator(".am-site").count() == 0  # off at start
+    box = page.locator(".am-layers label.am-item", has_text="Suggested new sites")
+    assert box.locator(".am-star").count() == 1  # its star in the layer control
+    box.locator("input").check()
+    assert page.locator(".am-site .am-star").count() == len(atlas.sites)
+    seen = []
+    for marker in page.locator(".am-site").all():
+        marker.dispatch_event("click")
+        popup = page.evaluate(
+            f"""() => {{
+                const c = {MAP_JS}._popup.getElement()
+                    .querySelector('.leaflet-popup-content');
+                return {{
+                    text: c.innerText,
+                    markup: c.querySelectorAll('img, script, iframe, svg, style, math, a')
+                        .length,
+                }};
+            }}"""
+        )
+        assert popup["markup"] == 0
+        words = hostile.collapse(popup["text"])
+        assert "site here would bring" in words and "in high-need neighbourhoods" in words
+        seen.append(words)
+    for name in hostile.HOSTILE:
+        assert any(f"Where {hostile.shown(name)}" in w for w in seen), name
+    box.locator("input").uncheck()
+    assert page.locator(".am-site").count() == 0
+    assert s.dialogs == [] and s.page_errors == [] and s.console_errors == []
+    s.close()
