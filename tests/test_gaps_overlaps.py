@@ -79,6 +79,47 @@ def test_cluster_of_coinciding_providers_is_an_overlap():
     assert clusters.crs.to_epsg() == 4326
 
 
+def _four_food_places():
+    units = _with_need(squares(6, size=1000), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    pts = [(500, 500, "food"), (560, 520, "food"), (520, 600, "food"), (600, 580, "food")]
+    return units, assets_at(pts)
+
+
+def test_overlap_groups_compare_services_of_one_type():
+    # a pantry, a grocery programme, a SNAP desk and a WIC centre at one place (within
+    # 120 m) are four food services of four types: no two are duplicates
+    units, assets = _four_food_places()
+    assets["service_type"] = ["Food Pantry", "Grocery programme", "SNAP enrolment", "WIC"]
+    acc = am.access(units, assets, only=["food"])
+    ov = am.find_overlaps(units, assets, acc, min_providers=2)
+    assert (ov["kind"] == "cluster").sum() == 0
+    # two pantries (spelt differently) among them are: one group of 2, compared by type
+    assets["service_type"] = ["Food Pantry", "food  pantry", "SNAP enrolment", "WIC"]
+    ov = am.find_overlaps(units, assets, acc, min_providers=2)
+    clusters = ov[ov["kind"] == "cluster"]
+    assert clusters["asset_ids"].tolist() == ["a1;a2"]
+    assert clusters["compared_by"].tolist() == ["service_type"]
+    assert clusters["service_type"].tolist() == ["Food Pantry"]
+    assert "of one type (Food Pantry)" in clusters.iloc[0]["note"]
+
+
+def test_overlap_falls_back_to_domain_and_says_so():
+    # no service_type column: the four form one group, compared by domain
+    units, assets = _four_food_places()
+    acc = am.access(units, assets, only=["food"])
+    ov = am.find_overlaps(units, assets, acc)
+    row = ov[ov["kind"] == "cluster"].iloc[0]
+    assert (row["n_providers"], row["compared_by"], row["service_type"]) == (4, "domain", "")
+    assert "compared by domain" in row["note"]
+    # typed services are not linked through untyped ones: a1, a2 untyped form a pair,
+    # a3 and a4 (two types) none
+    assets["service_type"] = [None, "", "SNAP enrolment", "WIC"]
+    ov = am.find_overlaps(units, assets, acc, min_providers=2)
+    clusters = ov[ov["kind"] == "cluster"]
+    assert clusters["asset_ids"].tolist() == ["a1;a2"]
+    assert clusters["compared_by"].tolist() == ["domain"]
+
+
 def test_gap_thresholds_max_minutes_and_low_supply():
     from assetmap.analysis.access import TravelOptions
 

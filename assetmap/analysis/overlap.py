@@ -3,13 +3,19 @@
 :func:`find_overlaps` returns one row per finding, two kinds:
 
 ``cluster``
-    Same-domain services whose catchments largely coincide. The shared share of two
-    catchments is measured by *area* — two equal discs of the domain's straight-line reach
-    whose centres are ``d`` apart share ``f(d) = 2/pi * (acos(x) - x * sqrt(1 - x**2))``
-    (``x = d / 2r``) of their area — or by *covered population* — the residents within
-    reach of both over those within reach of the smaller (``share_by="population"``, the
-    only choice on a street network). Services sharing at least ``min_share`` (default
-    75%) are linked; linked services form a group when at least ``min_providers`` are.
+    Services of the same kind whose catchments largely coincide. "The same kind" is the
+    asset's ``service_type`` (an HSDS taxonomy code, the OpenStreetMap tag that matched,
+    or a ``service_type`` column of the user's file; compared ignoring case and repeated
+    spaces): a pantry and a SNAP enrolment desk are both food services but not duplicates.
+    Services with no ``service_type`` fall back to their domain, compared only with one
+    another, and the row says so (``compared_by``: ``"service_type"`` or ``"domain"``).
+    The shared share of two catchments is measured by *area* — two equal discs of the
+    domain's straight-line reach whose centres are ``d`` apart share
+    ``f(d) = 2/pi * (acos(x) - x * sqrt(1 - x**2))`` (``x = d / 2r``) of their area —
+    or by *covered population* — the residents within reach of both over those within
+    reach of the smaller (``share_by="population"``, the only choice on a street network).
+    Services sharing at least ``min_share`` (default 75%) are linked; linked services
+    form a group when at least ``min_providers`` are.
 ``over_served``
     Units whose supply per resident (enhanced 2SFCA) ranks in the top ``high_supply`` share
     of the region while their need percentile is below ``low_need`` and at least two
@@ -17,7 +23,10 @@
     nearest *under-served* unit of the same domain (need at or above ``high_need``,
     supply in the bottom ``low_supply``), where it could go.
 
-Columns (EPSG:4326 GeoDataFrame): ``overlap_id``, ``domain``, ``kind``, ``n_providers``,
+Columns (EPSG:4326 GeoDataFrame): ``overlap_id``, ``domain``, ``kind``, ``compared_by``
+(clusters: ``"service_type"`` or ``"domain"``; over-served rows: ``"domain"``, as supply is
+counted per domain), ``service_type`` (the type compared, as first written; empty when
+compared by domain), ``n_providers``,
 ``asset_ids`` and ``names`` (";"-joined), ``unit_id`` (over-served), ``population``
 (residents within reach of the cluster, or of the unit), ``note`` (plain language),
 ``share`` (cluster: smallest share linking two of its services), ``need_pct`` and
@@ -53,12 +62,15 @@ __all__ = [
     "disc_overlap_share",
     "find_overlaps",
     "provider_coverage",
+    "service_type_keys",
 ]
 
 OVERLAP_COLUMNS = [
     "overlap_id",
     "domain",
     "kind",
+    "compared_by",
+    "service_type",
     "n_providers",
     "asset_ids",
     "names",
@@ -118,6 +130,34 @@ def disc_overlap_share(d: np.ndarray | float, r: float) -> np.ndarray:
     return np.asarray(2.0 / np.pi * (np.arccos(x) - x * np.sqrt(1.0 - x**2)))
 
 
+def service_type_keys(assets: pd.DataFrame) -> pd.Series:
+    """Return each asset's service type as compared: casefolded, spaces collapsed.
+
+    ``""`` where the asset has none (no ``service_type`` column, or an empty cell): such
+    assets are compared by domain only.
+
+    Parameters
+    ----------
+    assets : pandas.DataFrame
+        Assets, with or without a ``service_type`` column.
+
+    Returns
+    -------
+    pandas.Series
+        Strings on the index of ``assets``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"service_type": ["Food  Pantry", "food pantry ", None, "WIC"]})
+    >>> service_type_keys(df).tolist()
+    ['food pantry', 'food pantry', '', 'wic']
+    """
+    if "service_type" not in assets.columns:
+        return pd.Series("", index=assets.index, dtype=object)
+    raw = assets["service_type"].astype(object).where(assets["service_type"].notna(), "")
+    return raw.astype(str).str.split().str.join(" ").str.casefold()
+
+
 def find_overlaps(
     units: gpd.GeoDataFrame,
     assets: gpd.GeoDataFrame,
@@ -155,7 +195,9 @@ def find_overlaps(
     min_share : float
         Catchment share two services must have in common to be linked (0–1).
     min_providers : int
-        Smallest group reported as a cluster.
+        Smallest group reported as a cluster. Only services of one ``service_type``
+        (see :func:`service_type_keys`) are linked; services without one are linked
+        with the other services of their domain that have none.
     share_by : {"area", "population"}, optional
         How catchment overlap is measured: "area" (straight line only, the default there)
         or "population" (the default on a street network).
@@ -209,7 +251,16 @@ def find_overlaps(
             continue
         sel = ctx.projected_assets.iloc[at]
         pairs = ctx.pair_table(key, dom.threshold_min)
-        rows += _clusters(units, sel, pairs, pop, dom, key, opt, how, min_share, min_providers)
+        kinds = service_type_keys(sel).to_numpy()
+        for kind in sorted(set(kinds)):
+            part = sel[kinds == kind]
+            if len(part) < max(2, min_providers):
+                continue
+            mine = pairs[pairs["asset_id"].isin(part["asset_id"].astype(str))]
+            typ = _written(part) if kind else ""
+            rows += _clusters(
+                units, part, mine, pop, dom, key, opt, how, min_share, min_providers, typ
+            )
     rows += _over_served(
         units,
         access,
@@ -248,7 +299,9 @@ def _clusters(
     how: str,
     min_share: float,
     min_providers: int,
+    typ: str,
 ) -> list[dict[str, object]]:
+    """Clusters among ``sel``: services of one domain and one type (``typ``, "" for none)."""
     n = len(sel)
     aid = pd.Index(sel["asset_id"].astype(str))
     uid = pd.Index(units.index.astype(str))
@@ -288,24 +341,37 @@ def _clusters(
         covered = np.asarray(cover[members].sum(axis=0)).ravel() > 0
         in_grp = np.isin(link_i, members)
         hull = grp.geometry.union_all().convex_hull.buffer(60)
+        what = (
+            f"{dom.label.lower()} services of one type ({typ})"
+            if typ
+            else f"{dom.label.lower()} services (compared by domain: no service type given)"
+        )
         rows.append(
             {
                 "domain": key,
                 "kind": "cluster",
+                "compared_by": "service_type" if typ else "domain",
+                "service_type": typ,
                 "n_providers": len(members),
                 "asset_ids": ";".join(grp["asset_id"].astype(str)),
                 "names": ";".join(grp["name"].astype(str)),
                 "unit_id": "",
                 "population": float(pop[covered].sum()),
                 "note": (
-                    f"{len(members)} {dom.label.lower()} services within {reach} share "
-                    f"most of their {dom.threshold_min:g}-minute catchments"
+                    f"{len(members)} {what} within {reach} share most of their "
+                    f"{dom.threshold_min:g}-minute catchments"
                 ),
                 "share": float(np.min(share[in_grp])),
                 "geometry": hull,
             }
         )
     return rows
+
+
+def _written(part: pd.DataFrame) -> str:
+    """Return the service type of ``part`` as most often written (first spelling on ties)."""
+    text = part["service_type"].astype(str).str.split().str.join(" ")
+    return str(text.value_counts(sort=True).index[0])
 
 
 def _supply_need(
@@ -539,6 +605,8 @@ def _over_served(
             {
                 "domain": key,
                 "kind": "over_served",
+                "compared_by": "domain",
+                "service_type": "",
                 "n_providers": int(r.over_providers),
                 "asset_ids": "",
                 "names": "",
