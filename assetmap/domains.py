@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,14 @@ from typing import Any
 import yaml
 
 from assetmap._resources import layers_dir
-from assetmap.errors import ConfigError
+from assetmap.errors import ConfigError, InputError
 from assetmap.icons import ICONS, icon_name
 
 __all__ = [
     "Domain",
     "DomainMatcher",
     "Domains",
+    "domain_keys",
     "is_taxonomy_code",
     "load_domains",
     "normalise_label",
@@ -365,3 +367,53 @@ class DomainMatcher:
             if k not in keys:
                 keys.append(k)
         return keys[:n]
+
+
+def domain_keys(counts: Mapping[str, int], domains: Mapping[str, Domain]) -> dict[str, str]:
+    """Map each domain label written on assets to its domain key, as the readers do.
+
+    Labels go through :class:`DomainMatcher` (keys, labels, aliases, taxonomy terms and
+    codes of ``domains.yml``), so ``"Food Pantry"`` and ``"older adults"`` count as the
+    domains a spreadsheet reader would give them. Nothing is dropped without a word: any
+    label that matches no domain raises one error naming every such label and its count.
+
+    Parameters
+    ----------
+    counts : mapping of str to int
+        Each distinct label (``""`` for a missing one) and how many assets carry it.
+    domains : mapping of str to Domain
+
+    Returns
+    -------
+    dict of str to str
+        Label → domain key, for every label of ``counts``.
+
+    Raises
+    ------
+    InputError
+        When a label matches no domain.
+
+    Examples
+    --------
+    >>> domain_keys({"food": 3, "Food Pantry": 1, "older adults": 2}, load_domains())
+    {'food': 'food', 'Food Pantry': 'food', 'older adults': 'older_adults'}
+    """
+    matcher = DomainMatcher(dict(domains))
+    out: dict[str, str] = {}
+    unknown: list[tuple[str, int]] = []
+    for label, n in counts.items():
+        key = label if label in domains else matcher.match(label)
+        if key is None:
+            unknown.append((label, int(n)))
+        else:
+            out[label] = key
+    if unknown:
+        words = ", ".join(f"{w!r} ({n:,})" if w else f"empty ({n:,})" for w, n in unknown)
+        total = sum(n for _, n in unknown)
+        msg = (
+            f"{total:,} assets have a domain that matches no domain of domains.yml: {words}; "
+            f"write one of {', '.join(domains)}, or add the label as an alias in "
+            "layers/domains.yml"
+        )
+        raise InputError(msg, column="domain")
+    return out

@@ -16,7 +16,7 @@ import shapely
 
 from assetmap.errors import InputError
 
-__all__ = ["measure_crs", "origins", "read_units", "validate_units"]
+__all__ = ["check_population", "measure_crs", "origins", "read_units", "validate_units"]
 
 STORE_CRS = "EPSG:4326"
 
@@ -112,7 +112,13 @@ def validate_units(
     Returns
     -------
     geopandas.GeoDataFrame
-        Indexed by string ``unit_id``, in EPSG:4326, population as float (NaN kept).
+        Indexed by string ``unit_id``, in EPSG:4326, population as float.
+
+    Raises
+    ------
+    InputError
+        When a unit's id, geometry or population is missing or wrong; a missing or
+        negative population names the units (:func:`check_population`).
     """
     gdf = gdf.copy()
     if "unit_id" in gdf.columns:
@@ -177,20 +183,80 @@ def validate_units(
             )
         ).replace("", np.nan)
     pop = pd.to_numeric(raw_pop, errors="coerce")
-    bad_pop = pop.isna() & raw_pop.notna() | (pop < 0)
+    column = (names or {}).get("population", "population")
+    bad_pop = pop.isna() & raw_pop.notna()
     if bad_pop.any():
         row = int(np.flatnonzero(bad_pop.to_numpy())[0]) + 2
         value = gdf["population"][bad_pop].iloc[0]
         msg = f"population must be a non-negative number, found {value!r}"
-        column = (names or {}).get("population", "population")
         raise InputError(msg, file=file, row=row, column=column)
     gdf["population"] = pop.astype(float)
+    check_population(gdf, file=file, column=column)
     if "name" not in gdf.columns:
         gdf["name"] = gdf.index
     gdf["name"] = gdf["name"].fillna("").astype(str)
     if not pyproj.CRS(gdf.crs).equals(pyproj.CRS(STORE_CRS)):
         gdf = gdf.to_crs(STORE_CRS)
     return gdf
+
+
+def check_population(
+    units: pd.DataFrame, *, file: str | None = None, column: str = "population"
+) -> None:
+    """Raise unless every unit has a population that is a number of zero or more.
+
+    A missing (NaN) or negative population would otherwise count as no residents and
+    hide a neighbourhood from every finding, so it is refused with the units named.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        Units indexed by ``unit_id`` with a ``population`` column.
+    file : str, optional
+        Named in the error.
+    column : str
+        The population column's name as the user sees it, for the error.
+
+    Raises
+    ------
+    InputError
+        Naming up to five units by id (and name) for each problem, and how many in all.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> units = pd.DataFrame({"name": ["A", "B"], "population": [10.0, float("nan")]},
+    ...                      index=pd.Index(["u1", "u2"], name="unit_id"))
+    >>> try:
+    ...     check_population(units)
+    ... except InputError as err:
+    ...     print(err)  # doctest: +NORMALIZE_WHITESPACE
+    column 'population': 1 unit has no population: 'u2' (B); give each unit its number of
+    residents (0 for a park, cemetery or airport)
+    """
+    if "population" not in units.columns:
+        msg = "units need a 'population' column"
+        raise InputError(msg, file=file, column=column)
+    pop = pd.to_numeric(units["population"], errors="coerce")
+    problems = []
+    for bad, what in ((pop.isna(), "no population"), (pop < 0, "a negative population")):
+        if not bad.any():
+            continue
+        ids = units.index[bad.to_numpy()].astype(str)
+        names = units["name"][bad.to_numpy()].astype(str) if "name" in units.columns else ids
+        shown = ", ".join(
+            f"{i!r} ({n})" if n not in {"", i} else repr(i)
+            for i, n in zip(ids[:5], names[:5], strict=True)
+        )
+        more = f" and {len(ids) - 5:,} more" if len(ids) > 5 else ""
+        verb = "units have" if len(ids) > 1 else "unit has"
+        problems.append(f"{len(ids):,} {verb} {what}: {shown}{more}")
+    if problems:
+        msg = (
+            f"{'; '.join(problems)}; give each unit its number of residents "
+            "(0 for a park, cemetery or airport)"
+        )
+        raise InputError(msg, file=file, column=column)
 
 
 def measure_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:

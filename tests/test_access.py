@@ -279,7 +279,7 @@ def test_status_and_given_origins():
     assets = assets_at([(500, 500, "food")])
     acc = am.access(units, assets, only=["food", "housing"])
     assert set(acc.loc[acc["domain"] == "food", "status"]) == {"ok"}
-    assert set(acc.loc[acc["domain"] == "housing", "status"]) == {"no_service"}
+    assert set(acc.loc[acc["domain"] == "housing", "status"]) == {"not_assessed"}
     o = gpd.GeoSeries([Point(X0 + 500, Y0 + 500), Point(X0 + 1900, Y0 + 500)], crs=UTM)
     o.index = units.index
     acc = am.access(units, assets, only=["food"], origins=o)
@@ -452,3 +452,75 @@ def test_a_context_made_for_other_frames_is_refused():
         am.access(s.units, s.assets, context=ctx, travel=TravelOptions(walk_kmh=3.0))
     with pytest.raises(InputError, match="no assets"):
         TravelContext(s.units).asset_xy  # noqa: B018
+
+
+# --- not assessed, domain labels --------------------------------------------------------
+
+
+def test_domain_below_min_services_is_not_assessed():
+    units = squares(2)
+    # two food services (u1's centre, 1,400 m east of it), one housing service at u2's centre
+    assets = assets_at([(500, 500, "food"), (1900, 500, "food"), (1500, 500, "housing")])
+    acc = am.access(units, assets, only=["food", "housing"], min_services=2)
+    food, housing = (acc[acc["domain"] == d] for d in ("food", "housing"))
+    assert set(food["status"]) == {"ok"}
+    assert food["count_within"].tolist() == [1, 1]
+    # one housing service is fewer than 2: no distance, no count, even for u2 beside it
+    assert set(housing["status"]) == {"not_assessed"}
+    assert housing["nearest_m"].isna().all() and housing["count_within"].tolist() == [0, 0]
+    # with the default (1) the same service is assessed: u2 has it at 0 m
+    acc1 = am.access(units, assets, only=["housing"])
+    assert acc1["status"].tolist() == ["ok", "ok"]
+    assert acc1["count_within"].tolist() == [1, 1]  # 1,000 m * 1.3 / 80 = 16.25 min <= 30
+    with pytest.raises(InputError, match="min_services must be a whole number of 1 or more"):
+        am.access(units, assets, min_services=0)
+
+
+def test_not_assessed_sentences_follow_the_inventory():
+    from assetmap.analysis.access import not_assessed
+    from assetmap.domains import load_domains
+
+    doms = load_domains()
+    sub = {k: doms[k] for k in ("food", "housing", "legal_aid")}
+    assets = pd.DataFrame({"domain": ["food", "food", "food", "legal_aid", "legal_aid"]})
+    assert not_assessed(assets, sub) == {
+        "housing": "The inventory lists no housing and shelter services, so housing and "
+        "shelter gaps are not assessed."
+    }
+    three = not_assessed(assets, sub, min_services=3)
+    assert list(three) == ["housing", "legal_aid"]
+    assert three["legal_aid"] == (
+        "The inventory lists only 2 legal aid services (fewer than 3), so legal aid gaps "
+        "are not assessed."
+    )
+    # an access table that never measured food says so
+    acc = pd.DataFrame({"domain": ["legal_aid"], "status": ["ok"]})
+    assert not_assessed(assets, sub, access=acc)["food"].startswith(
+        "Access to food services was not measured"
+    )
+
+
+def test_domain_labels_are_read_as_the_readers_read_them():
+    units = squares(2)
+    # the CSV reader maps these words; access used to count them as no service at all
+    labels = ["Food Pantry", "older adults", "legal aid", "FOOD"]
+    assets = assets_at([(500, 500, w) for w in labels])
+    acc = am.access(units, assets, only=["food", "older_adults", "legal_aid"])
+    count = acc.set_index(["unit_id", "domain"])["count_within"]
+    # u1's centre holds all four; u2's centre is 1,000 m away: 16.25 min walking
+    assert count["u1", "food"] == 2 and count["u1", "older_adults"] == 1
+    assert count["u1", "legal_aid"] == 1
+    assert count["u2", "food"] == 0  # food threshold 15 min < 16.25
+    assert set(acc["status"]) == {"ok"}
+    assert assets["domain"].tolist() == labels  # the caller's frame is left as it was
+
+
+def test_unknown_domain_labels_are_named_with_their_counts():
+    units = squares(1)
+    assets = assets_at([(0, 0, "bakery"), (0, 0, "food"), (0, 0, "bakery"), (0, 0, "widgets")])
+    assets.loc[3, "domain"] = None
+    with pytest.raises(InputError) as err:
+        am.access(units, assets)
+    text = str(err.value)
+    assert "3 assets have a domain that matches no domain of domains.yml" in text
+    assert "'bakery' (2), empty (1)" in text and "column 'domain'" in text

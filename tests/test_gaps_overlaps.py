@@ -36,6 +36,20 @@ def test_high_need_unit_without_food_is_a_food_gap():
     assert (gaps["domain"] == "primary_care").sum() == 0
 
 
+def test_domain_not_assessed_makes_no_gap():
+    units = _with_need(squares(4, size=2000), [0.9, 1.0, 0.2, 0.8])
+    # one food service near u1 only; no housing service at all
+    assets = assets_at([(1000, 1000, "food")])
+    acc = am.access(units, assets, only=["food", "housing"])
+    gaps = am.find_gaps(units, acc, need_percentile=75)
+    # before: housing made 3 gaps (u1, u2, u4: every high-need unit) out of an empty list
+    assert gaps["domain"].unique().tolist() == ["food"]
+    assert gaps["unit_id"].tolist() == ["u2", "u4"]
+    # with min_services=2 one food service is too few to judge: no gap at all
+    acc2 = am.access(units, assets, only=["food", "housing"], min_services=2)
+    assert am.find_gaps(units, acc2).empty
+
+
 def test_units_without_residents_are_never_gaps():
     units = _with_need(squares(2, size=2000, pops=[0, 1000]), [1.0, 0.9])
     acc = am.access(units, assets_at([(-5000, 0, "food")]), only=["food"])

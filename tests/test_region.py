@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
-from shapely import Polygon
+from shapely import Point, Polygon
 
 import assetmap as am
 from assetmap.errors import InputError
+from assetmap.region import check_population, validate_units
 
 SQUARE = Polygon([(0, 0), (0.01, 0), (0.01, 0.01), (0, 0.01)])
 # A square with a collapsed spike (a common TIGER digitising artefact): invalid.
@@ -57,10 +59,56 @@ def test_zero_area_unit_is_named_by_row(tmp_path: Path) -> None:
 
 
 def test_population_with_thousands_separators(tmp_path: Path) -> None:
-    path = _write(tmp_path, [SQUARE, BOWTIE, SPIKE], ["1,234", " 2\u00a0500 ", ""])
+    path = _write(tmp_path, [SQUARE, BOWTIE, SPIKE], ["1,234", " 2\u00a0500 ", "0"])
     units = am.read_units(path, id="GEOID", name="NAME", population="POP")
-    assert units["population"].iloc[:2].tolist() == [1234.0, 2500.0]
-    assert units["population"].isna().iloc[2]
+    assert units["population"].tolist() == [1234.0, 2500.0, 0.0]
+
+
+def test_empty_population_is_named_by_unit(tmp_path: Path) -> None:
+    # An empty cell used to become NaN and count as nobody: now the unit is named.
+    path = _write(tmp_path, [SQUARE, BOWTIE, SPIKE], ["1,234", "", " "])
+    with pytest.raises(InputError) as err:
+        am.read_units(path, id="GEOID", name="NAME", population="POP")
+    text = str(err.value)
+    assert "units.gpkg" in text and "'POP'" in text
+    assert "2 units have no population: '36005000001' (Tract 1), '36005000002' (Tract 2)" in text
+
+
+def _frame(pops: list[float]) -> gpd.GeoDataFrame:
+    ids = [f"u{i}" for i in range(len(pops))]
+    return gpd.GeoDataFrame(
+        {"name": [f"N{i}" for i in range(len(pops))], "population": pops},
+        geometry=[SQUARE] * len(pops),
+        index=pd.Index(ids, name="unit_id"),
+        crs="EPSG:4326",
+    )
+
+
+def test_nan_and_negative_population_are_named_in_one_error() -> None:
+    with pytest.raises(InputError) as err:
+        validate_units(_frame([10.0, float("nan"), -5.0, 0.0, -1.0]))
+    text = str(err.value)
+    assert "1 unit has no population: 'u1' (N1)" in text
+    assert "2 units have a negative population: 'u2' (N2), 'u4' (N4)" in text
+    assert "column 'population'" in text
+
+
+def test_more_than_five_bad_units_are_counted() -> None:
+    pattern = r"7 units have no population: 'u0' .*'u4' \(N4\) and 2 more"
+    with pytest.raises(InputError, match=pattern):
+        check_population(_frame([float("nan")] * 7))
+
+
+def test_access_refuses_a_frame_with_nan_population() -> None:
+    # A frame built in a notebook skips read_units; access must not count NaN as 0.
+    units = _frame([100.0, float("nan")])
+    assets = gpd.GeoDataFrame(
+        {"asset_id": ["a"], "name": ["Pantry"], "domain": ["food"]},
+        geometry=[Point(0.005, 0.005)],
+        crs="EPSG:4326",
+    )
+    with pytest.raises(InputError, match=r"1 unit has no population: 'u1' \(N1\)"):
+        am.access(units, assets)
 
 
 def test_population_text_that_is_not_a_number(tmp_path: Path) -> None:

@@ -49,8 +49,9 @@ import pandas as pd
 from assetmap.analysis._costs import NetworkCosts
 from assetmap.analysis.context import TravelContext
 from assetmap.analysis.travel import TravelOptions, methods_text, travel_phrase
-from assetmap.domains import Domain, load_domains
+from assetmap.domains import Domain, domain_keys, load_domains
 from assetmap.errors import InputError
+from assetmap.region import check_population
 
 __all__ = [
     "ACCESS_COLUMNS",
@@ -61,8 +62,10 @@ __all__ = [
     "decay_weight",
     "gravity_weight",
     "methods_text",
+    "not_assessed",
     "travel_phrase",
     "two_step_fca",
+    "with_domain_keys",
 ]
 
 ACCESS_COLUMNS = [
@@ -174,6 +177,7 @@ def access(
     measures: Sequence[str] | None = None,
     verbose: bool = False,
     context: TravelContext | None = None,
+    min_services: int = 1,
 ) -> pd.DataFrame:
     """Measure access to each service domain from each unit.
 
@@ -207,6 +211,12 @@ def access(
         The study's travel context (:class:`~assetmap.analysis.context.TravelContext`),
         shared with the other stages so origins and catchments are computed once; made
         here from the arguments above when omitted.
+    min_services : int
+        A domain with fewer services than this in ``assets`` is *not assessed* (default
+        1: only a domain with no service at all). With too few services to judge, "no
+        service within reach" says more about the inventory than about the place, so
+        every row of such a domain gets status ``"not_assessed"`` and no gap is found
+        for it (:func:`assetmap.find_gaps`); :func:`not_assessed` says why.
 
     Returns
     -------
@@ -217,10 +227,19 @@ def access(
         threshold), ``fca_ratio`` (2SFCA supply per ``travel.per`` residents),
         ``e2sfca_ratio`` (enhanced 2SFCA), ``gravity_ratio`` (gravity 2SFCA),
         ``straight_m`` (straight-line metres to the nearest service), ``threshold_min``
-        and ``status``: ``"ok"``, ``"no_service"`` (the domain has no service),
-        ``"unreachable"`` (no service connected to the unit's streets) or
+        and ``status``: ``"ok"``, ``"not_assessed"`` (the domain has fewer than
+        ``min_services`` services), ``"unreachable"`` (no service connected to the
+        unit's streets) or
         ``"off_network"`` (the unit's origin is beyond ``max_snap_m`` of the graph).
         Distances are NaN and counts 0 unless the status is ``"ok"``.
+
+    Raises
+    ------
+    InputError
+        When a unit's population is missing or negative (the units are named), or an
+        asset's domain matches no domain (each unknown label is named with its count).
+        Domain labels are read as the file readers read them: ``"Food Pantry"`` is
+        ``food`` and ``"older adults"`` is ``older_adults`` (:func:`with_domain_keys`).
 
     Examples
     --------
@@ -236,12 +255,23 @@ def access(
     if unknown:
         msg = f"unknown measures {sorted(unknown)}; choose from {', '.join(MEASURES)}"
         raise InputError(msg)
+    if int(min_services) != min_services or min_services < 1:
+        msg = f"min_services must be a whole number of 1 or more, got {min_services!r}"
+        raise InputError(msg)
     keys = list(only) if only is not None else list(doms)
     for key in keys:
         if key not in doms:
             msg = f"unknown domain {key!r}; known: {', '.join(doms)}"
             raise InputError(msg)
-    ctx = TravelContext.resolve(context, units, assets, travel=travel, origins=origins)
+    check_population(units)
+    keyed = with_domain_keys(assets, domains=doms)
+    if context is not None and keyed is not assets:
+        msg = (
+            "context= was made for assets whose domains are written as labels, not keys; "
+            "make it with TravelContext(units, with_domain_keys(assets)) or leave it out"
+        )
+        raise InputError(msg, column="domain")
+    ctx = TravelContext.resolve(context, units, keyed, travel=travel, origins=origins)
     opt = ctx.travel
     it: Sequence[str] = keys
     if verbose:
@@ -251,14 +281,16 @@ def access(
     frames = []
     for key in it:
         minutes = float((thresholds or {}).get(key, doms[key].threshold_min))
-        frames.append(_domain_access(ctx, key, minutes, want))
+        frames.append(_domain_access(ctx, key, minutes, want, int(min_services)))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ACCESS_COLUMNS)
     out.attrs["travel"] = opt.as_dict()
     out.attrs["crs"] = ctx.crs.to_string()
     return out
 
 
-def _domain_access(ctx: TravelContext, key: str, minutes: float, want: set[str]) -> pd.DataFrame:
+def _domain_access(
+    ctx: TravelContext, key: str, minutes: float, want: set[str], min_services: int
+) -> pd.DataFrame:
     n = len(ctx.unit_ids)
     opt = ctx.travel
     sel = ctx.domain_rows(key)
@@ -282,7 +314,7 @@ def _domain_access(ctx: TravelContext, key: str, minutes: float, want: set[str])
         "straight_m": None,
         "threshold_min": np.full(n, minutes),
         "gravity_ratio": np.zeros(n) if "gravity" in want else nan(),
-        "status": np.full(n, "no_service", dtype=object),
+        "status": np.full(n, "not_assessed", dtype=object),
     }
     empty = {
         "nearest_m": nan,
@@ -292,7 +324,7 @@ def _domain_access(ctx: TravelContext, key: str, minutes: float, want: set[str])
         "count_within": lambda: np.zeros(n, np.int64),
         "straight_m": nan,
     }
-    if len(sel) == 0 or n == 0:
+    if len(sel) < min_services or n == 0:
         return _frame(cols, empty)
     a_xy = ctx.asset_xy[sel]
     eng = ctx.engine
@@ -336,6 +368,124 @@ def _frame(cols: dict[str, Any], empty: dict[str, Any]) -> pd.DataFrame:
         if cols[k] is None:
             cols[k] = make()
     return pd.DataFrame(cols)
+
+
+def with_domain_keys(
+    assets: gpd.GeoDataFrame, *, domains: dict[str, Domain] | None = None
+) -> gpd.GeoDataFrame:
+    """Return the assets with every ``domain`` written as a key of ``domains.yml``.
+
+    Labels are matched as the file readers match them (:func:`assetmap.domains.domain_keys`:
+    keys, labels, aliases, taxonomy terms), so an asset frame built by hand with
+    ``"Food Pantry"`` or ``"legal aid"`` is measured with the food and legal aid services,
+    not silently left out. The frame itself is returned, unchanged, when every label is
+    already a key.
+
+    Parameters
+    ----------
+    assets : geopandas.GeoDataFrame
+        Assets with a ``domain`` column.
+    domains : dict of str to Domain, optional
+        The shipped domains when omitted.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    InputError
+        When a label matches no domain: one sentence naming every unknown label and how
+        many assets carry it.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> a = gpd.GeoDataFrame({"domain": ["Food Pantry", "legal aid", "food"]},
+    ...                      geometry=[Point(0, 0)] * 3, crs="EPSG:4326")
+    >>> with_domain_keys(a)["domain"].tolist()
+    ['food', 'legal_aid', 'food']
+    """
+    if "domain" not in assets.columns:
+        msg = "assets need a 'domain' column"
+        raise InputError(msg, column="domain")
+    doms = domains or load_domains()
+    labels = assets["domain"].fillna("").astype(str)
+    if labels.isin(list(doms)).all():
+        return assets
+    mapping = domain_keys(labels.value_counts(sort=False).to_dict(), doms)
+    out = assets.copy()
+    out["domain"] = labels.map(mapping).to_numpy()
+    return out
+
+
+def not_assessed(
+    assets: pd.DataFrame,
+    domains: dict[str, Domain],
+    *,
+    min_services: int = 1,
+    access: pd.DataFrame | None = None,
+) -> dict[str, str]:
+    """Say which domains cannot be assessed, and why, in a sentence a report can print.
+
+    A domain is not assessed when the inventory lists fewer than ``min_services`` of its
+    services (see :func:`access`), or when ``access`` is given and holds no assessed row
+    for it (all ``"not_assessed"``, or none at all).
+
+    Parameters
+    ----------
+    assets : pandas.DataFrame
+        Assets with a ``domain`` column of keys.
+    domains : dict of str to Domain
+    min_services : int
+        Fewest services a domain needs to be assessed.
+    access : pandas.DataFrame, optional
+        The Access table; its ``status`` column, when present, has the last word.
+
+    Returns
+    -------
+    dict of str to str
+        Domain key → sentence, in the order of ``domains``; empty when every domain is
+        assessed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> doms = load_domains()
+    >>> assets = pd.DataFrame({"domain": ["food", "food", "legal_aid"]})
+    >>> na = not_assessed(assets, {k: doms[k] for k in ("food", "housing", "legal_aid")},
+    ...                   min_services=2)
+    >>> list(na)
+    ['housing', 'legal_aid']
+    >>> print(na["legal_aid"])
+    The inventory lists only 1 legal aid service (fewer than 2), so legal aid gaps are not assessed.
+    """
+    counts = assets["domain"].astype(str).value_counts() if "domain" in assets.columns else None
+    out: dict[str, str] = {}
+    for key, dom in domains.items():
+        n = int(counts.get(key, 0)) if counts is not None else 0
+        label = dom.label.lower()
+        tail = f"so {label} gaps are not assessed."
+        if n == 0:
+            out[key] = f"The inventory lists no {label} services, {tail}"
+        elif n < min_services:
+            word = "service" if n == 1 else "services"
+            out[key] = (
+                f"The inventory lists only {n:,} {label} {word} (fewer than {min_services:,}), "
+                f"{tail}"
+            )
+        elif access is not None and not _assessed_in(access, key):
+            out[key] = f"Access to {label} services was not measured, {tail}"
+    return out
+
+
+def _assessed_in(access: pd.DataFrame, key: str) -> bool:
+    """Whether the Access table holds an assessed row of domain ``key``."""
+    rows = access[access["domain"].astype(str) == key]
+    if "status" in rows.columns:
+        rows = rows[rows["status"] != "not_assessed"]
+    return len(rows) > 0
 
 
 def catchment_pairs(

@@ -15,7 +15,10 @@ Management* 8(1)) and
   criteria, 42 CFR Part 5, Appendix A), i.e. ``min_ratio=1000/3500`` when capacity counts
   physicians.
 
-Gaps are ranked within each domain by need, then by the population affected.
+Gaps are ranked within each domain by need, then by the population affected. A domain
+the access table marks ``"not_assessed"`` (fewer services in the inventory than
+``min_services`` of :func:`assetmap.access`, e.g. none at all) makes no gap: an empty
+inventory is not a finding about a place.
 
 :func:`food_access_gaps` — the USDA Food Access Research Atlas definition of low-income,
 low-access areas (Rhone et al. 2017, USDA ERS *Low-Income and Low-Supermarket-Access
@@ -133,7 +136,7 @@ def find_gaps(
         ``need_pct``, ``need_score``, ``nearest_min`` (NaN when no service can be reached),
         ``nearest_asset_id``, ``nearest_name``, ``threshold_min``, ``rank`` (1 is the most
         needy gap of its domain) and ``reason`` ("none_within", "unreachable",
-        "low_supply").
+        "low_supply"). Rows of status ``"not_assessed"`` make no gap.
 
     Examples
     --------
@@ -154,6 +157,8 @@ def find_gaps(
     high = u[(u["need_pct"] >= need_percentile / 100.0) & (u["population"] >= min_population)]
     acc = access[access["unit_id"].astype(str).isin(high.index)].copy()
     if "status" in acc.columns:
+        # a domain with too few services to judge makes no gap (access says why)
+        acc = acc[acc["status"] != "not_assessed"]
         off = acc["status"] == "off_network"
         if off.any():
             log.warning(
