@@ -1,7 +1,8 @@
 """Records of one service listed in several sources, found and merged.
 
 Candidate pairs come only from records within ``max_distance_m`` of each other (blocking
-on space with a KD-tree, never all pairs). Each pair is scored from:
+on space with a KD-tree, never all pairs), plus records up to ``moved_pin_m`` apart that
+share a phone number (a pin moved between sources). Each pair is scored from:
 
 * name similarity: rapidfuzz ``token_set_ratio`` of normalised names (abbreviations
   expanded, "St." / "Saint", "Ctr" / "Center", "&" / "and"; accents, legal suffixes and
@@ -9,16 +10,29 @@ on space with a KD-tree, never all pairs). Each pair is scored from:
   lowered by ``conflict_penalty`` when the names name different kinds of service
   ("Food Pantry" / "Soup Kitchen", see :data:`SERVICE_WORDS`);
 * address similarity (``token_sort_ratio``; 0 when the house numbers differ);
-* phone equality (last ten digits) and distance.
+* phone equality (last ten digits) and distance (0 from ``max_distance_m`` on).
 
-A different domain multiplies the score by ``domain_penalty``. Pairs scoring at least
-``threshold`` are the same service; linked records form clusters (connected components).
-Pairs in ``[review_low, threshold)`` go to a review table.
+Pairs of one domain scoring at least ``threshold`` are the same service, unless a rule
+keeps them apart (the pair's ``reason``); linked records form clusters (connected
+components). The rules, each capping the decision at ``review``:
+
+* ``different programmes``: both names keep words of their own once the shared words
+  and the organisations' words are set aside ("Maple Health Center" / "Maple Medical
+  Clinic" of one organisation at one address), see
+  :func:`assetmap._dedupe_rules.different_programmes`;
+* ``different address``: both addresses are given and name different buildings (a
+  chain's branches share a name and a phone, not an address);
+* ``other domain``: a pair of different domains is never merged; scoring at least
+  ``threshold``, it goes to review (one service filed under two domains);
+* ``names differ``: a pair beyond ``max_distance_m`` (found through its phone) whose names
+  are less than 90 % alike is distinct.
+
+Pairs of one domain in ``[review_low, threshold)`` go to review too.
 
 Scoring is vectorised: the candidate pairs are scored in batches by
 ``rapidfuzz.process.cpdist`` (C++, element-wise over two lists) and numpy, never one pair
-at a time in Python, so 100,000 records dedupe in seconds
-(``benchmarks/bench_dedupe.py``).
+at a time in Python (the rules look only at pairs scoring at least ``threshold``), so
+100,000 records dedupe in seconds (``benchmarks/bench_dedupe.py``).
 """
 
 from __future__ import annotations
@@ -38,6 +52,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from assetmap._dedupe_rules import decide, phone_pairs
 from assetmap.assets import ASSET_COLUMNS
 from assetmap.region import measure_crs
 
@@ -282,11 +297,16 @@ def _features(a: gpd.GeoDataFrame) -> _Features:
     )
 
 
-def _candidate_pairs(f: _Features, max_distance_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of records within ``max_distance_m`` (i < j), from a KD-tree."""
-    pairs = cKDTree(f.xy).query_pairs(max_distance_m, output_type="ndarray")
-    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
+def _candidate_pairs(
+    f: _Features, max_distance_m: float, *, moved_pin_m: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) within ``max_distance_m`` or sharing a phone within ``moved_pin_m``."""
+    near = cKDTree(f.xy).query_pairs(max_distance_m, output_type="ndarray").astype(np.int64)
+    fi, fj = phone_pairs(f.xy, f.phones, beyond_m=max_distance_m, within_m=moved_pin_m)
+    i = np.concatenate([near[:, 0], fi]) if len(near) else fi
+    j = np.concatenate([near[:, 1], fj]) if len(near) else fj
+    order = np.lexsort((j, i))
+    return i[order], j[order]
 
 
 def _pairwise(scorer: Callable[..., float], left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -311,17 +331,19 @@ def _score(
     *,
     max_distance_m: float,
     weights: tuple[float, float, float, float],
-    domain_penalty: float,
     conflict_penalty: float,
     review_low: float = -np.inf,
+    threshold: float = -np.inf,
 ) -> dict[str, np.ndarray]:
     """Score pairs ``(i[k], j[k])``: name, address, phone, distance, then the weighted score.
 
-    A field missing on either side is left out and the remaining weights renormalised.
-    The cheap parts (phone, distance, domains) come first: a pair that cannot reach
-    ``review_low`` even with identical names and addresses is distinct whatever they say,
-    so its name and address are not compared (``name_sim``, ``address_sim`` and ``score``
-    are NaN). At the default thresholds that spares every pair of different domains.
+    A field missing on either side is left out and the remaining weights renormalised;
+    the distance term is 0 from ``max_distance_m`` on. The cheap parts (phone, distance,
+    domains) come first: a pair that cannot reach ``review_low`` (``threshold`` for a pair
+    of different domains, which only goes to review from there) even with identical
+    names and addresses is distinct whatever they say, so its name and address are not
+    compared (``name_sim``, ``address_sim`` and ``score`` are NaN). At the default
+    thresholds that spares most pairs of different domains.
     """
     w_name, w_addr, w_phone, w_dist = weights
     dist = np.hypot(f.xy[i, 0] - f.xy[j, 0], f.xy[i, 1] - f.xy[j, 1])
@@ -329,11 +351,13 @@ def _score(
     has_addr = addr_given[i] & addr_given[j]
     has_phone = (f.phones[i] != 0) & (f.phones[j] != 0)
     phone = np.where(has_phone, (f.phones[i] == f.phones[j]).astype(float), np.nan)
-    factor = np.where(f.domains[i] == f.domains[j], 1.0, domain_penalty)
-    fixed = w_dist * (1.0 - dist / max_distance_m) + w_phone * np.nan_to_num(phone)
+    same_domain = f.domains[i] == f.domains[j]
+    near = np.clip(1.0 - dist / max_distance_m, 0.0, None)
+    fixed = w_dist * near + w_phone * np.nan_to_num(phone)
     den = w_name + w_dist + np.where(has_addr, w_addr, 0.0) + np.where(has_phone, w_phone, 0.0)
-    best = (fixed + w_name + np.where(has_addr, w_addr, 0.0)) / den * factor
-    todo = np.flatnonzero(best >= review_low - 1e-9)
+    best = (fixed + w_name + np.where(has_addr, w_addr, 0.0)) / den
+    need = np.where(same_domain, review_low, max(review_low, threshold))
+    todo = np.flatnonzero(best >= need - 1e-9)
     it, jt = i[todo], j[todo]
     name_t = _pairwise(fuzz.token_set_ratio, f.names[it], f.names[jt])
     org_given = f.orgs != ""
@@ -355,13 +379,14 @@ def _score(
     name, addr, score = (np.full(len(i), np.nan) for _ in range(3))
     name[todo], addr[todo] = name_t, addr_t
     num = fixed[todo] + w_name * name_t + w_addr * np.nan_to_num(addr_t)
-    score[todo] = num / den[todo] * factor[todo]
+    score[todo] = num / den[todo]
     return {
         "distance_m": dist,
         "name_sim": name,
         "address_sim": addr,
         "phone_match": phone,
         "score": score,
+        "same_domain": same_domain,
     }
 
 
@@ -371,7 +396,7 @@ def dedupe(
     max_distance_m: float = 150.0,
     threshold: float = 0.80,
     review_low: float = 0.65,
-    domain_penalty: float = 0.6,
+    moved_pin_m: float = 300.0,
     conflict_penalty: float = 0.6,
     weights: tuple[float, float, float, float] = (0.6, 0.15, 0.15, 0.10),
 ) -> DedupeResult:
@@ -382,14 +407,20 @@ def dedupe(
     assets : geopandas.GeoDataFrame
         Assets (e.g. from :func:`assetmap.combine`).
     max_distance_m : float
-        Records farther apart are never compared (pins of one service rarely differ
-        by more than a block, ~150 m).
+        Records farther apart are compared only when they share a phone number (pins of
+        one service rarely differ by more than a block, ~150 m); the distance term of
+        the score is 0 from here on.
     threshold : float
-        Score (0–1) at or above which a pair is the same service.
+        Score (0–1) at or above which a pair of one domain is the same service, unless a
+        rule of the module docstring keeps it apart (then it goes to review). A pair of
+        different domains is never merged: from ``threshold`` on it goes to review, with
+        the reason ``other domain``.
     review_low : float
-        Pairs scoring from here up to ``threshold`` are listed for review.
-    domain_penalty : float
-        Factor applied to the score when the two records' domains differ.
+        Pairs of one domain scoring from here up to ``threshold`` are listed for review.
+    moved_pin_m : float
+        Records up to this far apart (m) are compared when they share a phone number
+        (a pin moved between sources); their names must be 90 % alike to be matched.
+        At most ``max_distance_m`` turns this off.
     conflict_penalty : float
         Factor applied to the name similarity when both names say what kind of service
         they are and agree on nothing (:func:`conflicting_service_words`): "St. Jerome's
@@ -402,6 +433,8 @@ def dedupe(
     Returns
     -------
     DedupeResult
+        Its ``pairs`` carry ``same_domain`` and ``reason`` (why a pair scoring at least
+        ``threshold`` was not merged; "" otherwise).
 
     Examples
     --------
@@ -427,16 +460,18 @@ def dedupe(
         "max_distance_m": max_distance_m,
         "threshold": threshold,
         "review_low": review_low,
-        "domain_penalty": domain_penalty,
+        "moved_pin_m": moved_pin_m,
         "conflict_penalty": conflict_penalty,
     }
     if n == 0:
-        empty_pairs = pd.DataFrame(columns=["asset_id_a", "asset_id_b", "score", "decision"])
+        empty_pairs = pd.DataFrame(
+            columns=["asset_id_a", "asset_id_b", "score", "same_domain", "decision", "reason"]
+        )
         clusters = pd.DataFrame({"asset_id": [], "cluster_id": []})
         return DedupeResult(a.copy(), clusters, empty_pairs, params, timings)
     f = _features(a)
     lap("features")
-    i, j = _candidate_pairs(f, max_distance_m)
+    i, j = _candidate_pairs(f, max_distance_m, moved_pin_m=moved_pin_m)
     lap("blocking")
     scores = _score(
         f,
@@ -444,13 +479,23 @@ def dedupe(
         j,
         max_distance_m=max_distance_m,
         weights=weights,
-        domain_penalty=domain_penalty,
         conflict_penalty=conflict_penalty,
+        review_low=review_low,
+        threshold=threshold,
+    )
+    decision, reason = decide(
+        f.names,
+        f.orgs,
+        i,
+        j,
+        scores,
+        max_distance_m=max_distance_m,
+        threshold=threshold,
         review_low=review_low,
     )
     lap("scoring")
     score = scores["score"]
-    match = score >= threshold
+    match = decision == "match"
     graph = coo_matrix((np.ones(int(match.sum())), (i[match], j[match])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     cluster_ids = _stable_cluster_ids(f.ids, label)
@@ -458,9 +503,7 @@ def dedupe(
     lap("clustering")
     merged = _merge(a, label, cluster_ids)
     pairs = pd.DataFrame({"asset_id_a": f.ids[i], "asset_id_b": f.ids[j], **scores})
-    pairs["decision"] = np.select(
-        [score >= threshold, score >= review_low], ["match", "review"], "distinct"
-    )
+    pairs["decision"], pairs["reason"] = decision, reason
     order = np.argsort(-score, kind="stable")
     pairs = pairs.iloc[order].reset_index(drop=True)
     lap("merging")

@@ -30,6 +30,7 @@ FLOORS: list[list[str]] = [
     ["assetmap.readers"],
     ["assetmap.online"],
     ["assetmap.assets"],
+    ["assetmap._dedupe_rules"],
     ["assetmap.dedupe"],
     ["assetmap.analysis"],
     ["assetmap.anchor"],

@@ -333,7 +333,9 @@ def test_review_band_and_blocking():
     res = am.dedupe(assets, max_distance_m=150)
     assert (res.pairs["distance_m"] <= 150).all()
     assert set(res.pairs["decision"]) <= {"match", "review", "distinct"}
-    assert res.review["score"].between(0.65, 0.80).all()
+    # the review band, and pairs scoring above it that a rule kept apart (with its reason)
+    band = res.review["score"].between(0.65, 0.80)
+    assert (band | (res.review["score"] >= 0.80) & (res.review["reason"] != "")).all()
     assert res.pairs["score"].dropna().is_monotonic_decreasing
     assert set(res.timings) == {"features", "blocking", "scoring", "clustering", "merging"}
 
@@ -372,8 +374,8 @@ def _reference_scores(assets: gpd.GeoDataFrame, res: am.DedupeResult) -> pd.Seri
         if len(pa) >= 7 and len(pb) >= 7:
             num, den = num + w_phone * (pa[-10:] == pb[-10:]), den + w_phone
         d = xy[ia].distance(xy[ib])
-        num, den = num + w_dist * (1 - d / p["max_distance_m"]), den + w_dist
-        out[(ia, ib)] = num / den * (1.0 if ra["domain"] == rb["domain"] else p["domain_penalty"])
+        num, den = num + w_dist * max(0.0, 1 - d / p["max_distance_m"]), den + w_dist
+        out[(ia, ib)] = num / den  # the domain no longer scales the score: it decides
     return pd.Series(out)
 
 
@@ -385,8 +387,11 @@ def test_vectorised_scores_equal_the_pair_by_pair_formula():
     scored = got.notna()
     assert scored.sum() >= 0.5 * len(got)
     np.testing.assert_allclose(got[scored], ref[got.index[scored]], rtol=1e-6)
-    # pairs left unscored could not have reached the review band
-    assert (ref[got.index[~scored]] < res.params["review_low"]).all()
+    # pairs left unscored could not have reached the review band (the threshold for a pair
+    # of different domains, which only goes to review from there)
+    same = res.pairs.set_index(["asset_id_a", "asset_id_b"])["same_domain"]
+    bar = np.where(same, res.params["review_low"], res.params["threshold"])
+    assert (ref[got.index].to_numpy()[~scored] < bar[~scored.to_numpy()]).all()
     assert (res.pairs.loc[res.pairs["score"].isna(), "decision"] == "distinct").all()
 
 

@@ -1,0 +1,206 @@
+"""Rules that keep apart records a similarity score alone would merge (used by dedupe).
+
+Two questions a score cannot answer well, asked here on normalised text:
+
+* Do two names name different programmes? "Maple Health Center" and "Maple Medical
+  Clinic" of one organisation at one address share the organisation's name, address and
+  phone, so they score as one service; they are two. :func:`different_programmes` drops
+  the words the names share and the organisations' own words, forgives typos, and
+  answers yes when both names keep words of their own.
+* Which rule, if any, keeps a pair apart: :func:`decide`.
+* Which pins beyond the usual blocking distance are worth comparing? A service whose
+  pin moved 150-300 m between sources keeps its name and phone: :func:`phone_pairs`
+  finds the pairs with one phone number within a larger radius, from a KD-tree, never
+  all pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+from scipy.spatial import cKDTree
+
+__all__ = [
+    "PROGRAMME_FILLER",
+    "decide",
+    "different_programmes",
+    "different_programmes_many",
+    "phone_pairs",
+]
+
+#: Words that tell no programme from another (normalised forms).
+PROGRAMME_FILLER = frozenset({"at", "for", "a", "an", "in", "on", "to", "by", "bronx"})
+#: Two leftover words (or leftovers run together) at least this alike are one word typed
+#: twice ("recovry" / "recovery", "foodpantry" / "food pantry").
+_TYPO = 0.8
+_LEFTOVER = 0.6
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """Tell whether ``short`` could abbreviate ``long``: its letters in order, same start."""
+    if len(short) < 2 or len(short) >= len(long) or short[0] != long[0]:
+        return False
+    rest = iter(long)
+    return all(c in rest for c in short)
+
+
+def _twin(word: str, others: list[str]) -> bool:
+    """Tell whether ``word`` has a near twin in ``others`` (a typo or an abbreviation)."""
+    return any(
+        fuzz.ratio(word, v) >= _TYPO * 100 or _abbreviates(word, v) or _abbreviates(v, word)
+        for v in others
+    )
+
+
+def _own_words(name: str, other: set[str], org_words: set[str]) -> list[str]:
+    return [w for w in name.split() if w not in other and w not in org_words]
+
+
+def different_programmes(name_a: str, name_b: str, org_a: str = "", org_b: str = "") -> bool:
+    """Tell whether two normalised names are different programmes of one place.
+
+    The words both names share, the words of either organisation and filler
+    (:data:`PROGRAMME_FILLER`) are set aside; a word with a near twin on the other side
+    (a typo, or an abbreviation: "sr" / "senior") goes too. The names are different
+    programmes when both keep words of their own and those words, run together, are not
+    alike either.
+
+    Examples
+    --------
+    >>> different_programmes("maple hlth ctr", "maple medical clinic")
+    True
+    >>> different_programmes("grace senior ctr", "grace senior meals", "grace church", "")
+    True
+    >>> different_programmes("bronxworks jackson ave pantry", "jackson ave food pantry",
+    ...                      "bronxworks", "bronxworks")
+    False
+    >>> different_programmes("concourse recovry ctr", "concourse recovery ctr")
+    False
+    >>> different_programmes("white plains rd senior ctr", "white plains rd sr ctr")
+    False
+    """
+    wa, wb = set(name_a.split()), set(name_b.split())
+    org_words = set(org_a.split()) | set(org_b.split()) | PROGRAMME_FILLER
+    own_a = _own_words(name_a, wb, org_words)
+    own_b = _own_words(name_b, wa, org_words)
+    if not own_a or not own_b:
+        return False
+    left_a = [w for w in own_a if not _twin(w, own_b)]
+    left_b = [w for w in own_b if not _twin(w, own_a)]
+    if not left_a or not left_b:
+        return False
+    return bool(fuzz.ratio("".join(left_a), "".join(left_b)) < _LEFTOVER * 100)
+
+
+def different_programmes_many(
+    names: np.ndarray, orgs: np.ndarray, i: np.ndarray, j: np.ndarray
+) -> np.ndarray:
+    """Apply :func:`different_programmes` to the pairs ``(i[k], j[k])``, each distinct once.
+
+    Examples
+    --------
+    >>> names = np.array(["maple hlth ctr", "maple medical clinic", "maple hlth ctr"])
+    >>> orgs = np.array(["maple", "maple", ""])
+    >>> different_programmes_many(names, orgs, np.array([0, 0]), np.array([1, 2])).tolist()
+    [True, False]
+    """
+    if len(i) == 0:
+        return np.zeros(0, dtype=bool)
+    keys = pd.DataFrame({"na": names[i], "nb": names[j], "oa": orgs[i], "ob": orgs[j]})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys))
+    answers = np.array([different_programmes(*map(str, u)) for u in uniques], dtype=bool)
+    return np.asarray(answers[codes], dtype=bool)
+
+
+def phone_pairs(
+    xy: np.ndarray, phones: np.ndarray, *, beyond_m: float, within_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) with one phone number, farther than ``beyond_m`` and within ``within_m``.
+
+    ``xy`` are projected coordinates in metres and ``phones`` integers (0: no phone).
+    Each phone number is lifted to its own plane of a 3-D KD-tree, far above the others,
+    so one radius query finds only pairs that share a number: no all-pairs loop, however
+    many records share a switchboard.
+
+    Examples
+    --------
+    >>> xy = np.array([[0.0, 0.0], [200.0, 0.0], [250.0, 0.0], [100.0, 0.0]])
+    >>> i, j = phone_pairs(xy, np.array([5, 5, 0, 5]), beyond_m=150, within_m=300)
+    >>> list(zip(i.tolist(), j.tolist()))
+    [(0, 1)]
+    """
+    has = np.flatnonzero(phones != 0)
+    empty = np.zeros(0, dtype=np.int64)
+    if len(has) < 2 or within_m <= beyond_m:
+        return empty, empty
+    codes = pd.factorize(phones[has])[0].astype(np.float64)
+    span = float(np.ptp(xy[has], axis=0).max()) + 10.0 * within_m
+    pts = np.column_stack([xy[has], codes * span])
+    pairs = cKDTree(pts).query_pairs(within_m, output_type="ndarray")
+    if len(pairs) == 0:
+        return empty, empty
+    a, b = has[pairs[:, 0]], has[pairs[:, 1]]
+    far = np.hypot(*(xy[a] - xy[b]).T) > beyond_m
+    lo, hi = np.minimum(a, b)[far], np.maximum(a, b)[far]
+    return lo.astype(np.int64), hi.astype(np.int64)
+
+
+#: Names of a pair found beyond ``max_distance_m`` (through its phone) must be this alike.
+_FAR_NAME_SIM = 0.9
+#: Addresses less alike than this (0 for different house numbers) are different buildings.
+_SAME_ADDRESS = 0.5
+
+
+def decide(
+    names: np.ndarray,
+    orgs: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    scores: dict[str, np.ndarray],
+    *,
+    max_distance_m: float,
+    threshold: float,
+    review_low: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each pair's decision (``match``, ``review``, ``distinct``) and its ``reason``.
+
+    ``names`` and ``orgs`` are the records' normalised names and organisations, ``scores``
+    the columns :func:`assetmap.dedupe` computes for the pairs ``(i[k], j[k])``
+    (``score``, ``same_domain``, ``distance_m``, ``name_sim``, ``address_sim``). The rules
+    (``names differ``, ``different programmes``, ``different address``, ``other domain``;
+    see :mod:`assetmap.dedupe`) are looked at only for pairs scoring at least
+    ``threshold`` (the only pairs they can change), so the Python part stays small.
+
+    Examples
+    --------
+    >>> names = np.array(["grace senior ctr", "grace senior meals"])
+    >>> orgs = np.array(["grace church", "grace church"])
+    >>> scores = {"score": np.array([0.9]), "same_domain": np.array([True]),
+    ...           "distance_m": np.array([5.0]), "name_sim": np.array([0.95]),
+    ...           "address_sim": np.array([1.0])}
+    >>> decision, reason = decide(names, orgs, np.array([0]), np.array([1]), scores,
+    ...                           max_distance_m=150, threshold=0.8, review_low=0.65)
+    >>> decision.tolist(), reason.tolist()
+    (['review'], ['different programmes'])
+    """
+    score, same = scores["score"], scores["same_domain"]
+    with np.errstate(invalid="ignore"):
+        high = score >= threshold
+        band = score >= review_low
+        far = scores["distance_m"] > max_distance_m
+        names_differ = far & band & ~(scores["name_sim"] >= _FAR_NAME_SIM)
+        elsewhere = high & (scores["address_sim"] < _SAME_ADDRESS)
+    programmes = np.zeros(len(i), dtype=bool)
+    k = np.flatnonzero(high)
+    programmes[k] = different_programmes_many(names, orgs, i[k], j[k])
+    kept = names_differ | programmes | elsewhere
+    match = high & same & ~kept
+    review = ~match & ((same & band & ~names_differ) | (~same & high & ~kept))
+    decision = np.select([match, review], ["match", "review"], "distinct")
+    reason = np.select(
+        [names_differ, programmes, elsewhere, high & ~same],
+        ["names differ", "different programmes", "different address", "other domain"],
+        "",
+    )
+    return decision.astype(object), reason.astype(object)
