@@ -577,3 +577,112 @@ def test_read_assets_knows_an_hsds_json_file_from_geojson(tmp_path):
     a = am.read_assets(path)  # no kind: the file is recognised as HSDS, not GeoJSON
     assert a["name"].tolist() == ["Hub Pantry"]
     assert a.attrs["source_info"]["name"].startswith("Open Referral HSDS")
+
+
+# --------------------------------------------------------------------------- as published
+
+
+def _same_as_bronx_v3(a):
+    assert a["source_id"].tolist() == list(EXPECTED)
+    got = a.set_index("source_id")
+    for sal, (name, domain, _, _) in EXPECTED.items():
+        assert (got.loc[sal, "name"], got.loc[sal, "domain"]) == (name, domain)
+    rej = am.rejected_rows(a)
+    assert len(rej) == 1 and "'Bronx Warmline' has no location" in rej["problem"].iloc[0]
+
+
+def test_tables_in_a_data_subfolder_named_by_datapackage(tmp_path, region):
+    a = read_hsds(HSDS / "bronx_v3_data", region=region)
+    _same_as_bronx_v3(a)
+    r = am.rejected_rows(a).iloc[0]
+    assert (r["file"], r["row"]) == (str(HSDS / "bronx_v3_data" / "data" / "services.csv"), 14)
+    assert a.attrs["source_info"]["name"] == "Open Referral HSDS 3.0 directory 'bronx_v3_data'"
+    # zipped, with and without a top folder, and found by read_assets on its own
+    pkg = copy_pkg(tmp_path / "src", "bronx_v3_data")
+    top = shutil.make_archive(str(tmp_path / "top"), "zip", pkg.parent)
+    flat = shutil.make_archive(str(tmp_path / "flat"), "zip", pkg)
+    for archive in (top, flat):
+        z = am.read_assets(archive, region=region)
+        _same_as_bronx_v3(z)
+        assert am.rejected_rows(z)["file"].iloc[0].endswith("data/services.csv")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["./data/services.csv", "data\\services.csv", "/data/services.csv", "data/./services.csv",
+     ["data/services.csv"], "https://example.org/hsds/data/services.csv?download=1"],
+)  # fmt: skip
+def test_datapackage_paths_as_publishers_write_them(tmp_path, path):
+    pkg = copy_pkg(tmp_path, "bronx_v3_data")
+    (pkg / "data" / "services.csv").rename(pkg / "data" / "svc_export.csv")
+    meta = json.loads((pkg / "datapackage.json").read_text())
+    for r in meta["resources"]:
+        if r["name"] == "service":  # found through its resource name and path
+            r["path"] = json.loads(json.dumps(path).replace("services.csv", "svc_export.csv"))
+        if r["name"] == "location":  # a name that says nothing: the path's stem does
+            r["name"] = "hsds-export-2"
+    (pkg / "datapackage.json").write_text(json.dumps(meta))
+    a = read_hsds(pkg)
+    assert len(a) == 14
+    assert am.rejected_rows(a)["file"].iloc[0] == str(pkg / "data" / "svc_export.csv")
+
+
+def test_datapackage_naming_a_missing_services_file(tmp_path):
+    pkg = copy_pkg(tmp_path, "bronx_v3_data")
+    (pkg / "data" / "services.csv").unlink()
+    with pytest.raises(InputError, match="lists the services table at 'data/services.csv'") as e:
+        read_hsds(pkg)
+    assert e.value.file == str(pkg)
+
+
+def test_broken_references_are_kept_and_reported(tmp_path, region, caplog):
+    pkg = copy_pkg(tmp_path)
+    edit(pkg, "services.csv", 2, "organization_id", "org-gone")  # svc-01, sal-01
+    edit(pkg, "services.csv", 3, "organization_id", "org-gone")  # svc-02, sal-02
+    edit(pkg, "phones.csv", 3, "service_id", "svc-99")  # ph-02, svc-02's phone
+    edit(pkg, "addresses.csv", 2, "location_id", "loc-99")  # adr-01, loc-01's address
+    with caplog.at_level("WARNING"):
+        a = read_hsds(pkg, region=region)
+    got = a.set_index("source_id")
+    assert len(a) == 14  # nothing lost: the two services are kept
+    assert got.loc["sal-01", "org"] == "" and got.loc["sal-02", "org"] == ""
+    assert got.loc["sal-03", "org"] == "St. Silas Church"
+    assert got.loc["sal-02", "phone"] == ""  # ph-02 names svc-99, its organization is gone
+    assert got.loc["sal-01", "address"] == "PO Box 100, Bronx, NY 10454"  # the postal one
+    warn = pd.DataFrame(a.attrs["warnings"])
+    assert warn[["file", "row", "column", "value"]].values.tolist() == [
+        [str(pkg / "services.csv"), 2, "organization_id", "org-gone"],
+        [str(pkg / "services.csv"), 3, "organization_id", "org-gone"],
+        [str(pkg / "phones.csv"), 3, "service_id", "svc-99"],
+        [str(pkg / "addresses.csv"), 2, "location_id", "loc-99"],
+    ]
+    assert warn["problem"].iloc[0] == (
+        "organization_id 'org-gone' matches no organization (no organization has it); "
+        "the service is kept with no organization"
+    )
+    assert "the phone is not used" in warn["problem"].iloc[2]
+    assert len(am.rejected_rows(a)) == 1  # the warnings are not rows set aside
+    text = caplog.text
+    assert "2 row(s) of " in text and "organization_id that matches nothing (org-gone)" in text
+    # a service_at_location naming a missing location is set aside, counted with its id
+    edit(pkg, "service_at_locations.csv", 6, "location_id", "loc-99")
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        b = read_hsds(pkg, region=region)
+    assert len(b) == 13 and len(am.rejected_rows(b)) == 2
+    assert "1 service_at_location row(s) name a location_id that matches nothing (loc-99)" in (
+        caplog.text
+    )
+
+
+def test_json_service_with_an_unknown_organization_id(tmp_path):
+    services = _json_services()
+    del services[0]["organization"]
+    services[0]["organization_id"] = "o-missing"
+    pkg = tmp_path / "api"
+    pkg.mkdir()
+    (pkg / "services.json").write_text(json.dumps(services))
+    a = read_hsds(pkg)
+    assert a["org"].tolist() == [""]
+    (w,) = a.attrs["warnings"]
+    assert (w["row"], w["column"], w["value"]) == (1, "organization_id", "o-missing")

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import io
 import json
+import posixpath
 import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -147,11 +149,7 @@ def load_tables(pkg: Package) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
             raise InputError(msg, file=pkg.display(member)) from exc
         if not isinstance(meta, dict):
             meta = {}
-    resources = {
-        str(r.get("name", "")).lower(): str(r["path"]).lower()
-        for r in meta.get("resources") or []
-        if isinstance(r, dict) and isinstance(r.get("path"), str)
-    }
+    resources = _resources(meta, pkg)
     tables: dict[str, pd.DataFrame] = {}
     for table, names in TABLES.items():
         found = _find_member(pkg, names, resources)
@@ -175,8 +173,7 @@ def load_tables(pkg: Package) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
         if pkg.single:
             json_file = next(iter(pkg.files.values()))
         if json_file is None:
-            msg = "no services table (services.csv) or services.json in the package"
-            raise InputError(msg, file=str(pkg.path))
+            raise _no_services(pkg, resources)
         tables = _tables_from_json(pkg, json_file)
         layout = "3.x JSON"
     version = str(meta.get("version") or "")
@@ -210,7 +207,46 @@ def _licence(meta: dict[str, Any]) -> str:
     return str(lic)
 
 
+def _resources(meta: dict[str, Any], pkg: Package) -> dict[str, str]:
+    r"""Return the paths of the tables ``datapackage.json`` lists, by name and file stem.
+
+    Paths are read as the Frictionless Data spec writes them: relative to the descriptor
+    (``data/services.csv``, ``./data/services.csv``, a Windows ``data\services.csv``), a
+    list of parts (the first is taken) or a URL (matched by its file name).
+    """
+    out: dict[str, str] = {}
+    for r in meta.get("resources") or []:
+        if not isinstance(r, dict):
+            continue
+        path = r.get("path")
+        if isinstance(path, list):
+            path = next((q for q in path if isinstance(q, str)), None)
+        if not isinstance(path, str) or not path.strip():
+            continue
+        text = unquote(path.strip().replace("\\", "/")).lower()
+        if "://" in text:
+            found = _by_file_name(pkg, PurePosixPath(text.split("?")[0]).name)
+            rel = found or PurePosixPath(text.split("?")[0]).name
+        else:  # datapackage.json sits at the package's root, where pkg.files starts
+            rel = posixpath.normpath(text.lstrip("/"))
+        for key in (str(r.get("name", "")).lower(), PurePosixPath(rel).stem):
+            if key and key not in out:
+                out[key] = rel
+    return out
+
+
+def _by_file_name(pkg: Package, name: str) -> str | None:
+    """Return the key of the shallowest member called ``name`` (any folder), or None."""
+    hits = [k for k in pkg.files if PurePosixPath(k).name == name]
+    return min(hits, key=lambda k: (k.count("/"), k)) if hits else None
+
+
 def _find_member(pkg: Package, names: tuple[str, ...], resources: dict[str, str]) -> str | None:
+    """Find a table: as ``datapackage.json`` lists it, else by its usual file name.
+
+    The usual names are looked for beside the package's root first, then in any
+    subfolder (shallowest first), as packages that keep their tables in ``data/`` do.
+    """
     for name in names:
         path = resources.get(name)
         if path is not None and path in pkg.files:
@@ -218,7 +254,29 @@ def _find_member(pkg: Package, names: tuple[str, ...], resources: dict[str, str]
     for name in names:
         if f"{name}.csv" in pkg.files:
             return pkg.files[f"{name}.csv"]
+    for name in names:
+        key = _by_file_name(pkg, f"{name}.csv")
+        if key is not None:
+            return pkg.files[key]
     return None
+
+
+def _no_services(pkg: Package, resources: dict[str, str]) -> InputError:
+    """Return the error for a package with no services table, naming what it holds."""
+    listed = resources.get("services") or resources.get("service")
+    if listed is not None:
+        msg = (
+            f"datapackage.json lists the services table at {listed!r}, but the package has "
+            "no such file; check the path (relative to datapackage.json) or add the file"
+        )
+    else:
+        csvs = sorted(k for k in pkg.files if k.endswith(".csv"))[:8]
+        seen = f"; it holds {', '.join(csvs)}" if csvs else ""
+        msg = (
+            "no services table (services.csv) or services.json in the package, nor one "
+            f"named in datapackage.json{seen}"
+        )
+    return InputError(msg, file=str(pkg.path))
 
 
 def _read_csv(pkg: Package, member: str) -> pd.DataFrame:

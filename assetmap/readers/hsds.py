@@ -47,6 +47,7 @@ from assetmap.domains import (
 )
 from assetmap.errors import InputError
 from assetmap.readers._checks import Rejects, apply_region, points_from_table
+from assetmap.readers._hsds_refs import log_warnings, reference_warnings
 from assetmap.readers._hsds_tables import Package, Record, load_tables
 from assetmap.readers._hsds_text import address_text, hours_text, sector_of
 from assetmap.schema import ASSET_COLUMNS, REJECTED_COLUMNS
@@ -56,7 +57,7 @@ __all__ = ["read_hsds"]
 log = logging.getLogger(__name__)
 
 #: Extra columns kept on each asset.
-EXTRA_COLUMNS = ["taxonomy", "location_name"]
+EXTRA_COLUMNS = ["taxonomy", "location_name", "service_type"]
 #: Service statuses (HSDS 3: active, inactive, defunct, temporarily closed) that mean the
 #: service is not running now; spelling variants are read alike ("Temporarily_Closed").
 CLOSED_STATUSES = ("inactive", "defunct", "temporarily closed", "closed", "permanently closed")
@@ -119,13 +120,20 @@ def read_hsds(
     -------
     geopandas.GeoDataFrame
         Assets in EPSG:4326, ``source_id`` the ``service_at_location`` id, plus
-        ``taxonomy`` (the service's terms) and ``location_name``. Records set aside are in
-        ``attrs["rejected"]`` (see :func:`assetmap.rejected_rows`), each naming the table,
-        row and column to fix: links to missing services or locations, closed services,
-        virtual or unplaced locations, missing or impossible coordinates, taxonomy terms
-        that match no domain, and services with no location at all. Records read
+        ``taxonomy`` (the service's terms), ``location_name`` and ``service_type`` (the
+        code, else the name, of the term that gave the domain: overlaps compare services of
+        one type). Records set aside are in ``attrs["rejected"]`` (see
+        :func:`assetmap.rejected_rows`), each naming the table, row and column to fix:
+        links to missing services or locations, closed services, virtual or unplaced
+        locations, missing or impossible coordinates, taxonomy terms that match no domain,
+        and services with no location at all. Records read
         (``service_at_location`` rows plus services no row places) = kept + set aside.
-        ``attrs["source_info"]`` describes the package for the provenance.
+        References that match nothing (a service's ``organization_id``, a phone's
+        ``service_id``, …) are in ``attrs["warnings"]``, same columns, one per row
+        holding one (the service is kept with no organization; the phone is not used),
+        and summed up in the log with their ids. ``attrs["where"]`` names the location
+        row of each asset. ``attrs["source_info"]`` describes the package for the
+        provenance.
 
     Examples
     --------
@@ -146,6 +154,10 @@ def read_hsds(
     problems = _Problems(name, str(p), strict)
     rows, n_in = directory.assets(problems)
     out = _place(rows, problems, region, buffer_m)
+    where = [
+        {"file": str(r["_file"]), "row": int(r["_row"]), "column": f"{r['_at']}latitude"}
+        for r in (problems.where[k] for k in out.index)
+    ]
     out["source"] = name
     out["asset_id"] = name + ":" + out["source_id"].astype(str)
     out = out[[*ASSET_COLUMNS, *EXTRA_COLUMNS, "geometry"]].reset_index(drop=True)
@@ -155,9 +167,32 @@ def read_hsds(
         raise AssertionError(msg)
     if len(rejected):
         log.warning("%s: %d of %d records set aside (see rejected rows)", p, len(rejected), n_in)
+        _log_broken_links(p, rejected)
+    warnings = reference_warnings(tables, name)
+    log_warnings(str(p), warnings)
     info["name"] = f"{info['name']} directory {name!r}"
-    out.attrs = {"rejected": rejected.to_dict("records"), "source_info": info}
+    out.attrs = {
+        "rejected": rejected.to_dict("records"),
+        "warnings": warnings,
+        "where": where,
+        "source_info": info,
+    }
     return out
+
+
+def _log_broken_links(p: Path, rejected: pd.DataFrame) -> None:
+    """Log the service_at_location rows set aside for a missing service or location."""
+    broken = rejected[rejected["problem"].str.contains("is not the id of any", regex=False)]
+    for column, group in broken.groupby("column", sort=True):
+        ids = sorted(set(group["value"].astype(str)))
+        shown = ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
+        log.warning(
+            "%s: %d service_at_location row(s) name a %s that matches nothing (%s); set aside",
+            p,
+            len(group),
+            column,
+            shown,
+        )
 
 
 # --------------------------------------------------------------------------- problems
@@ -386,7 +421,7 @@ class _Directory:
             problem = f"location {lid!r} is virtual (online or by phone): nothing to put on a map"
             problems.at(key, loc, "location_type", "virtual", problem)
             return None
-        domain, terms = self._domain(key, svc, said, problems)
+        domain, terms, kind = self._domain(key, svc, said, problems)
         if domain is None:
             return None
         problems.where[key] = loc
@@ -410,11 +445,13 @@ class _Directory:
             "last_verified": svc.get("assured_date") or svc.get("last_modified", "")[:10],
             "taxonomy": terms,
             "location_name": loc.get("name", ""),
+            "service_type": kind,
         }
 
     def _domain(
         self, key: int, svc: Record, said: str, problems: _Problems
-    ) -> tuple[str | None, str]:
+    ) -> tuple[str | None, str, str]:
+        """Domain, the terms read (labels) and the service type (the matching term's code)."""
         links = self.links.get(said, []) + self.links.get(svc.get("id", ""), [])
         labels, dangling = [], None
         for link in links:
@@ -428,7 +465,7 @@ class _Directory:
             labels.append(_term_label(term))
             domain = self._term_domain(term)
             if domain is not None:
-                return domain, "; ".join(labels)
+                return domain, "; ".join(labels), _term_type(term)
         name = svc.get("name", "")
         known = [lk for lk in links if lk["_term"] in self.term or is_taxonomy_code(lk["_term"])]
         if dangling is not None and not known:
@@ -460,7 +497,7 @@ class _Directory:
             else:
                 col = "code" if first.get("code") else ("name" if "name" in first else "term")
                 problems.at(key, first, col, _term_name(first), problem)
-        return None, "; ".join(labels)
+        return None, "; ".join(labels), ""
 
     def _term_domain(self, term: Record) -> str | None:
         """Domain of a term from its code, id, name, then its parents (at most 8 up)."""
@@ -511,6 +548,12 @@ def _entity(text: str) -> str:
 
 def _term_name(term: Record) -> str:
     return str(term.get("name") or term.get("term") or "")
+
+
+def _term_type(term: Record) -> str:
+    """Return the service type a term gives: its code (``BD-1800.2000``), else its name."""
+    code = str(term.get("code") or (term["id"] if is_taxonomy_code(term.get("id")) else ""))
+    return code.upper() if is_taxonomy_code(code.upper()) else (code or _term_name(term))
 
 
 def _term_label(term: Record) -> str:
