@@ -13,6 +13,7 @@ import pandas as pd
 
 __all__ = [
     "ASSET_COLUMNS",
+    "OPTIONAL_COLUMNS",
     "REJECTED_COLUMNS",
     "SECTORS",
     "empty_assets",
@@ -36,6 +37,14 @@ ASSET_COLUMNS = [
     "last_verified",
     "outside_region",
 ]
+
+#: Columns an Assets frame may have, with what they mean. ``service_type`` is the kind of
+#: service within the domain (an HSDS taxonomy code, the OpenStreetMap tag value that
+#: matched, or a ``service_type`` column of the user's file); overlaps compare services of
+#: one type, and services without one by their domain.
+OPTIONAL_COLUMNS = {
+    "service_type": "the kind of service within the domain (taxonomy code, OSM tag, or as written)",
+}
 
 #: Allowed values of ``sector``.
 SECTORS = (

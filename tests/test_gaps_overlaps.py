@@ -309,3 +309,38 @@ def test_capacity_balance_pairs_over_with_nearest_under_served():
     over = ov[ov["kind"] == "over_served"].iloc[0]
     assert over["unit_id"] == "u1" and over["partner_unit_id"] == "u9"
     assert "Unit 9, 8.0 km away" in over["note"]
+
+
+def test_readers_carry_the_service_type(tmp_path):
+    from pathlib import Path
+
+    from assetmap.readers.hsds import read_hsds
+    from assetmap.readers.osm import osm_service_type
+
+    # HSDS: the code of the term that gave the domain (tests/fixtures/hsds/bronx_v3);
+    # a term with no code gives its name (tt-08, Senior Centers)
+    hsds = read_hsds(Path(__file__).parent / "fixtures" / "hsds" / "bronx_v3")
+    kind = hsds.set_index("source_id")["service_type"]
+    assert kind["sal-01"] == kind["sal-03"] == "BD-1800.2000"  # two food pantries
+    assert kind["sal-02"] == "BD-5000.8300"  # a soup kitchen: food, another type
+    assert kind["sal-08"] == "ND-6500"  # YZ-9999 matched no domain, ND-6500 did
+    assert kind["sal-11"] == "Senior Centers"
+    # OSM: the value of the most specific tag of the domain
+    tags = {"amenity": "social_facility", "social_facility": "food_bank"}
+    assert osm_service_type(tags, "food") == "food_bank"
+    assert osm_service_type({"amenity": "food_bank"}, "food") == "food_bank"
+    assert osm_service_type({"amenity": "social_facility"}, "food") == ""
+    # CSV: a service_type column beside the domain column, or one named in the column map
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "Name,Domain,Service Type,Program,Latitude,Longitude\n"
+        "A,food,Food Pantry,pantry,40.85,-73.90\n"
+        "B,food,SNAP,snap,40.851,-73.90\n"
+    )
+    assert am.read_assets(path)["service_type"].tolist() == ["Food Pantry", "SNAP"]
+    mapped = am.read_assets(path, columns={"service_type": "Program"})
+    assert mapped["service_type"].tolist() == ["pantry", "snap"]
+    # a lone "Service Type" column is still the domain column (the sample's layout)
+    path.write_text("Name,Service Type,Latitude,Longitude\nA,Food Pantry,40.85,-73.90\n")
+    alone = am.read_assets(path)
+    assert alone["domain"].tolist() == ["food"] and "service_type" not in alone.columns

@@ -90,9 +90,9 @@ def contract_fields(
     Returns
     -------
     geopandas.GeoDataFrame
-        The contract's columns, then ``other_domains`` (when a cell named several) and
-        the file's other columns (renamed ``<name>_original`` when named like a contract
-        field), then the geometry.
+        The contract's columns, then ``other_domains`` (when a cell named several),
+        ``service_type`` (when ``cols`` names its column) and the file's other columns
+        (renamed ``<name>_original`` when named like one of those), then the geometry.
     """
     out = gpd.GeoDataFrame(index=gdf.index, geometry=gdf.geometry, crs="EPSG:4326")
     for field in ASSET_COLUMNS:
@@ -109,11 +109,14 @@ def contract_fields(
     out["asset_id"] = source + ":" + out["source_id"]
     _set_capacity(out, cols, rejects, ok)
     extra = ["other_domains"] if "other_domains" in out.columns else []
+    if "service_type" in cols:  # optional: the kind of service within the domain
+        out["service_type"] = clean_text(gdf[cols["service_type"]])
+        extra.append("service_type")
     for c in gdf.columns:
         if c in cols.values() or c == gdf.geometry.name:
             continue
         # a file's own column named like a contract field (e.g. "source") is kept, renamed
-        name = f"{c}_original" if c in ASSET_COLUMNS or c == "other_domains" else c
+        name = f"{c}_original" if c in [*ASSET_COLUMNS, *extra] else c
         out[name] = gdf[c]
         extra.append(name)
     return out[ASSET_COLUMNS + extra + ["geometry"]]

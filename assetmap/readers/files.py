@@ -54,6 +54,9 @@ COMMON_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "org": ("org", "organization", "organisation", "agency", "agency name", "provider"),
     "domain": ("domain", "service type", "category", "type", "service category"),
+    # the finer kind of service (overlaps compare services of one type); a "service type"
+    # column is the domain's when the file has no other domain column
+    "service_type": ("service type", "program type", "service subtype", "subcategory"),
     "sector": ("sector", "org type", "organization type"),
     "address": ("address", "street address", "full address", "location address"),
     "phone": ("phone", "telephone", "phone number", "tel"),

@@ -34,6 +34,7 @@ __all__ = [
     "OSM_ATTRIBUTION",
     "features_to_assets",
     "osm_domain",
+    "osm_service_type",
     "osm_tags",
     "read_osm_xml",
 ]
@@ -152,6 +153,50 @@ def osm_domain(tags: Mapping[str, object], domains: dict[str, Domain] | None = N
     return best
 
 
+def osm_service_type(
+    tags: Mapping[str, object], domain: str, domains: dict[str, Domain] | None = None
+) -> str:
+    """Return the kind of service an OSM feature is: the value of its most specific tag.
+
+    The first tag of the domain's ``osm_tags`` that the feature carries with a value that
+    is not only a family (``amenity=social_facility``); its value, so ``amenity=food_bank``
+    and ``social_facility=food_bank`` are one type. Overlaps compare services of one type.
+
+    Parameters
+    ----------
+    tags : mapping
+        The feature's tags.
+    domain : str
+        The domain :func:`osm_domain` gave the feature.
+    domains : dict of str to Domain, optional
+        Domain definitions (default: ``layers/domains.yml``).
+
+    Returns
+    -------
+    str
+        The tag's value, or ``""`` when no tag of the domain matches.
+
+    Examples
+    --------
+    >>> osm_service_type({"amenity": "social_facility", "social_facility": "soup_kitchen"},
+    ...                  "food")
+    'soup_kitchen'
+    >>> osm_service_type({"amenity": "food_bank"}, "food")
+    'food_bank'
+    """
+    doms = domains or load_domains()
+    if domain not in doms:
+        return ""
+    keys = {k for d in doms.values() for k in d.osm_tags}
+    for tag, spec in doms[domain].osm_tags.items():
+        parts = _tag_parts(tags.get(tag))
+        hit = parts if spec is True else [p for p in parts if p in _values(spec)]
+        specific = [h for h in hit if h not in keys]
+        if specific:
+            return specific[0]
+    return ""
+
+
 def _tag_parts(value: object) -> list[str]:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
@@ -193,9 +238,10 @@ def read_osm_xml(
     Returns
     -------
     geopandas.GeoDataFrame
-        Assets in EPSG:4326 with ``source_id`` (``node/123``, ``way/45``) and ``osm_tags``
-        (JSON). Features set aside are in ``attrs["rejected"]``: their ``row`` is their
-        position among the matching features and ``value`` names the OSM element.
+        Assets in EPSG:4326 with ``source_id`` (``node/123``, ``way/45``), ``service_type``
+        (see :func:`osm_service_type`) and ``osm_tags`` (JSON). Features set aside are in
+        ``attrs["rejected"]``: their ``row`` is their position among the matching features
+        and ``value`` names the OSM element.
         ``attrs["source_info"]`` carries the ODbL attribution.
 
     Examples
@@ -274,6 +320,7 @@ def features_to_assets(
     }
     if len(features) == 0:
         out = empty_assets()
+        out["service_type"] = pd.Series(dtype=object)
         out["osm_tags"] = pd.Series(dtype=object)
         out.attrs = {"rejected": [], "source_info": info}
         return out
@@ -313,7 +360,8 @@ def features_to_assets(
     gdf["outside_region"] = apply_region(gdf, ok, region, buffer_m, rejects, "geometry")
     gdf["source"] = source
     gdf["asset_id"] = source + ":" + gdf["source_id"]
-    kept = gdf[ok.to_numpy()][[*ASSET_COLUMNS, "osm_tags", "geometry"]].reset_index(drop=True)
+    cols = [*ASSET_COLUMNS, "service_type", "osm_tags", "geometry"]
+    kept = gdf[ok.to_numpy()][cols].reset_index(drop=True)
     rejected = rejects.frame()
     if len(rejected):
         log.warning("%s: %d of %d features set aside", file, len(rejected), len(feats))
@@ -363,6 +411,7 @@ def _fields(
                 "capacity": float(capacity) if capacity == capacity else np.nan,
                 "source_id": oid,
                 "last_verified": get(tags, "check_date", "survey:date"),
+                "service_type": osm_service_type(tags, domain, doms) if domain else "",
                 "osm_tags": json.dumps(
                     {k: str(v) for k, v in sorted(tags.items())}, ensure_ascii=False
                 ),
