@@ -99,6 +99,27 @@ def test_greedy_picks_worked_by_hand(units, access):
     assert at.distance(Point(X0 + 5000, Y0 + 500)) < 0.01
 
 
+def test_sites_below_min_reach_are_flagged_and_not_findings(units, access):
+    from types import SimpleNamespace
+
+    from assetmap.maps._sites import sites_spec
+    from assetmap.report._sites import site_rows
+
+    # the picks bring 7,000, 1,500 and 3,000 residents (worked above): the default
+    # minimum of 500 flags none; a minimum of 2,000 flags S1 (1,500), which stays listed
+    sites = suggest_sites(units, _assets(), access, k=3, spaces=_spaces())
+    assert sites["below_min_reach"].tolist() == [False, False, False]
+    sites = suggest_sites(units, _assets(), access, k=3, spaces=_spaces(), min_reach=2000)
+    assert sites["below_min_reach"].tolist() == [False, True, False]
+    # the report and the map leave S1 out
+    rows = site_rows(SimpleNamespace(sites=sites), "food")
+    assert [r["name"] for r in rows] == ["at Clinic", "at Shelter <b>One</b>"]
+    spec = sites_spec(sites, am.load_domains(), unit_names={})
+    assert spec is not None and len(spec["rows"]) == 2
+    with pytest.raises(InputError, match="min_reach"):
+        suggest_sites(units, _assets(), access, min_reach=-1)
+
+
 def test_stops_when_no_one_is_left_and_k_limits(units, access):
     more = suggest_sites(units, _assets(), access, k=10, spaces=_spaces())
     assert len(more) == 3  # everyone reached after three picks

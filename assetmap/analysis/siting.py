@@ -24,7 +24,10 @@ residents of units with **no service of the domain within its threshold** (``cou
   residents, ties broken by the most not-yet-reached residents, then by kind (a hospital
   space, then a partner's site, then a neighbourhood point: existing places first), then
   by candidate id, so results are deterministic; mark the units it reaches as reached;
-  repeat up to ``k`` times or until no candidate reaches anyone new.
+  repeat up to ``k`` times or until no candidate reaches anyone new;
+* **minimum reach**: a pick that brings fewer than ``min_reach`` residents (default 500)
+  newly within reach is kept in the table with ``below_min_reach`` true, and is not a
+  finding: the report and the map leave it out (a site for 56 people is not a plan).
 
 Greedy covering is the classic heuristic for this problem: the residents reached are a
 monotone submodular function of the chosen sites, so the high-need residents reached by
@@ -62,6 +65,7 @@ SITE_COLUMNS = [
     "reached_ids",
     "share_of_gap_residents",
     "threshold_min",
+    "below_min_reach",
 ]
 
 #: Kinds of candidate site, in the order that breaks ties (existing places first).
@@ -101,6 +105,7 @@ def suggest_sites(
     domains: dict[str, Domain] | None = None,
     only: Sequence[str] | None = None,
     context: TravelContext | None = None,
+    min_reach: float = 500.0,
 ) -> gpd.GeoDataFrame:
     """Suggest up to ``k`` new sites per domain that would reach the most unserved residents.
 
@@ -136,6 +141,9 @@ def suggest_sites(
         The study's travel context, shared with :func:`assetmap.analysis.access` (its
         working CRS, unit origins and, on a street network, the origins already snapped);
         made from ``units``, ``travel`` and ``origins`` when omitted.
+    min_reach : float, default 500
+        Fewest residents a site must bring newly within reach to be a finding; sites
+        below it stay in the table with ``below_min_reach`` true (0 flags none).
 
     Returns
     -------
@@ -147,7 +155,8 @@ def suggest_sites(
         (residents newly within reach), ``units_reached`` and ``reached_ids`` (the units
         newly within reach, ids joined by ``;``), ``share_of_gap_residents`` (share of
         the domain's residents without a service in reach who are reached by this and
-        the earlier picks, 0–1) and ``threshold_min``. A domain with no unserved
+        the earlier picks, 0–1), ``threshold_min`` and ``below_min_reach`` (fewer than
+        ``min_reach`` new residents: not a finding). A domain with no unserved
         residents gives no row.
 
     Raises
@@ -169,6 +178,9 @@ def suggest_sites(
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 0:
         msg = f"k must be a whole number of sites, 0 or more, got {k!r}"
+        raise InputError(msg)
+    if not min_reach >= 0:
+        msg = f"min_reach must be a number of residents, 0 or more, got {min_reach!r}"
         raise InputError(msg)
     if not 0 <= need_percentile <= 100:
         msg = f"need_percentile must be between 0 and 100, got {need_percentile}"
@@ -208,6 +220,7 @@ def suggest_sites(
     if not frames:
         return empty_sites()
     out = pd.concat(frames, ignore_index=True)
+    out["below_min_reach"] = out["new_residents"].astype(float) < float(min_reach)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs).to_crs("EPSG:4326")
 
 

@@ -115,8 +115,11 @@ def sites_spec(
     dict or None
         ``name``, ``show`` (False: off at start), ``symbol`` (a grey star for the layer
         control), ``popup`` (its kind) and ``rows``: ``[lon, lat, popup values, tooltip,
-        marker]`` per site; None when there is no site.
+        marker]`` per site; None when there is no site. Sites flagged
+        ``below_min_reach`` (too few residents to be a finding) are left out.
     """
+    if sites is not None and "below_min_reach" in sites.columns:
+        sites = sites[~sites["below_min_reach"].astype(bool)]
     if sites is None or sites.empty or "domain" not in sites.columns:
         return None
     rows = []

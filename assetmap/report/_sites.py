@@ -25,8 +25,14 @@ SITE_KINDS = {
 
 
 def site_rows(atlas: Atlas, key: str) -> list[dict[str, Any]]:
-    """Return the suggested new sites of one domain, ranked, in words for the report."""
+    """Return the suggested new sites of one domain, ranked, in words for the report.
+
+    Sites flagged ``below_min_reach`` (see :func:`assetmap.suggest_sites`) are not
+    findings and are left out; they stay in ``sites.csv``.
+    """
     sites = atlas.sites
+    if "below_min_reach" in sites.columns:
+        sites = sites[~sites["below_min_reach"].astype(bool)]
     if not len(sites) or "domain" not in sites.columns:
         return []
     mine = sites[sites["domain"].astype(str) == key].sort_values("rank")
