@@ -10,10 +10,11 @@ the map, the report and the layer export read. Nothing here draws or writes by i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from assetmap.indicators import IndicatorSet
 
 __all__ = ["Atlas"]
+
+log = logging.getLogger(__name__)
 
 
 def _stored_origins(units: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
@@ -72,6 +75,17 @@ _REVIEW_COLUMNS = (
 
 def _no_review() -> pd.DataFrame:
     return pd.DataFrame(columns=list(_REVIEW_COLUMNS))
+
+
+_Frame = TypeVar("_Frame", pd.DataFrame, gpd.GeoDataFrame)
+
+
+def _without(frame: _Frame, domains: Iterable[str]) -> _Frame:
+    """Return ``frame`` without the rows of the given domains (kept whole when it has none)."""
+    if "domain" not in frame.columns or frame.empty:
+        return frame
+    out: _Frame = frame[~frame["domain"].astype(str).isin(list(domains))].reset_index(drop=True)
+    return out
 
 
 @dataclass
@@ -154,6 +168,7 @@ class Atlas:
         synthetic: bool = False,
         provenance: dict[str, Any] | None = None,
         siting_k: int = 3,
+        min_services: int = 1,
     ) -> Atlas:
         """Run the flow once: need index, access, gaps, overlaps and suggested sites.
 
@@ -179,6 +194,12 @@ class Atlas:
         siting_k : int
             New sites suggested per domain (:func:`assetmap.analysis.siting.suggest_sites`);
             0 suggests none.
+        min_services : int
+            A domain with fewer services than this is *not assessed* (default 1: only a
+            domain with no service): no gap, no coverage figure and no suggested site is
+            made for it, a warning is logged, and the report and map say so (see
+            :func:`assetmap.analysis.access.not_assessed`). The project YAML sets it
+            under ``gaps: {min_services: 1}``.
 
         Returns
         -------
@@ -192,7 +213,7 @@ class Atlas:
         >>> bool(atlas.gaps["domain"].isin(atlas.domains).all())
         True
         """
-        from assetmap.analysis.access import TravelOptions, access
+        from assetmap.analysis.access import TravelOptions, access, not_assessed
         from assetmap.analysis.context import TravelContext
         from assetmap.analysis.gaps import find_gaps
         from assetmap.analysis.need import need_index
@@ -207,7 +228,10 @@ class Atlas:
         u = need_index(units, ind)
         # one travel context per study: CRS, origins and catchments computed once
         ctx = TravelContext(u, assets, travel=opt, origins=_stored_origins(u))
-        acc = access(u, assets, domains=doms, context=ctx)
+        acc = access(u, assets, domains=doms, context=ctx, min_services=min_services)
+        skipped = not_assessed(assets, doms, min_services=min_services, access=acc)
+        for sentence in skipped.values():
+            log.warning(sentence)
         gaps = find_gaps(u, acc, need_percentile=need_percentile)
         balance = capacity_balance(u, acc, context=ctx)
         ov = find_overlaps(u, assets, acc, domains=doms, context=ctx, balance=balance)
@@ -222,12 +246,16 @@ class Atlas:
             domains=doms,
             context=ctx,
         )
+        if skipped:  # "no service within reach" of an empty list is not a finding
+            coverage = _without(coverage, skipped)
+            sites = _without(sites, skipped)
         prov = dict(provenance or {})
         params = dict(prov.get("parameters", {}))
         params.update(
             {
                 "travel": opt.as_dict(),
                 "need_percentile": need_percentile,
+                "min_services": min_services,
                 "thresholds_min": {k: d.threshold_min for k, d in doms.items()},
                 "indicators": ind.source,
                 "siting": {"k": siting_k, "method": METHOD},
@@ -255,6 +283,26 @@ class Atlas:
             balance=balance,
             sites=sites,
         )
+
+    @property
+    def not_assessed(self) -> dict[str, str]:
+        """Domains not assessed, each with the sentence saying why, in domain order.
+
+        A domain is not assessed when the inventory lists fewer services than the
+        build's ``min_services`` (1 unless set), or when the access table holds no
+        assessed row of it (:func:`assetmap.analysis.access.not_assessed`).
+
+        Examples
+        --------
+        >>> import assetmap as am
+        >>> am.load_sample().build().not_assessed  # doctest: +SKIP
+        {}
+        """
+        from assetmap.analysis.access import not_assessed
+
+        params = self.provenance.get("parameters", {}) if self.provenance else {}
+        least = int(params.get("min_services", 1))
+        return not_assessed(self.assets, self.domains, min_services=least, access=self.access)
 
     @property
     def travel(self) -> dict[str, Any]:

@@ -84,6 +84,8 @@ class Project:
         As configured.
     siting_k : int
         New sites suggested per domain (``siting: {k: 3}``; 0 for none).
+    min_services : int
+        Fewest services a domain needs to be assessed (``gaps: {min_services: 1}``).
     """
 
     name: str
@@ -100,6 +102,7 @@ class Project:
     synthetic: bool = False
     provenance: dict[str, Any] = field(default_factory=dict)
     siting_k: int = 3
+    min_services: int = 1
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -125,6 +128,7 @@ class Project:
             synthetic=self.synthetic,
             provenance=self.provenance,
             siting_k=self.siting_k,
+            min_services=self.min_services,
         )
         atlas.rejected = self.rejected
         atlas.dedupe_review = self.dedupe.review
@@ -235,7 +239,17 @@ def load_project(path: str | Path) -> Project:
         synthetic=bool(cfg.get("synthetic", False)),
         provenance=provenance,
         siting_k=siting_k,
+        min_services=_min_services(gcfg, p),
     )
+
+
+def _min_services(gcfg: dict[str, Any], p: Path) -> int:
+    """Read ``gaps: {min_services: N}``: the fewest services a domain needs to be assessed."""
+    value = gcfg.get("min_services", 1)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"{p}: gaps: min_services must be a whole number of 1 or more, got {value!r}"
+        raise ConfigError(msg)
+    return value
 
 
 def _read_config(p: Path) -> dict[str, Any]:

@@ -153,3 +153,71 @@ def test_each_gap_domain_says_what_the_hospital_brings_nearby(sample_atlas, tmp_
     md = paths["md"].read_text()
     assert md.count("#### What the hospital brings nearby") == len(gap_domains)
     assert "- Teaching Kitchen (teaching kitchen; Tue-Thu 13:00-19:00) is within reach of" in md
+
+
+# --- domains the inventory cannot speak for ----------------------------------------------
+
+
+def _food_and_care_atlas(*, min_services: int = 1) -> am.Atlas:
+    """Six Bronx squares (tests/_atlas_fixture.py) and five services: 3 food, 2 primary care."""
+    from tests._atlas_fixture import _assets, _units
+
+    assets = _assets(hostile=False, crowd=0)
+    assets = assets[assets["domain"].isin(["food", "primary_care"])].iloc[:5]
+    return am.Atlas.build(
+        _units(hostile=False), assets, name="Five services", min_services=min_services
+    )
+
+
+def test_domains_without_services_make_no_finding(caplog, tmp_path):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="assetmap.atlas"):
+        atlas = _food_and_care_atlas()
+    assert atlas.assets["domain"].value_counts().to_dict() == {"food": 3, "primary_care": 2}
+    others = [k for k in atlas.domains if k not in ("food", "primary_care")]
+    assert list(atlas.not_assessed) == others  # nine domains, in file order
+    housing = (
+        "The inventory lists no housing and shelter services, so housing and shelter gaps "
+        "are not assessed."
+    )
+    assert atlas.not_assessed["housing"] == housing
+    # the build says so: one warning per domain, from the library's logger
+    warned = [r.getMessage() for r in caplog.records if r.name == "assetmap.atlas"]
+    assert housing in warned and len(warned) == len(others)
+    # no gap, coverage row or suggested site for a domain with nothing in the inventory
+    assert set(atlas.gaps["domain"]) <= {"food", "primary_care"}
+    assert set(atlas.coverage["domain"]) <= {"food", "primary_care"}
+    assert set(atlas.sites["domain"]) <= {"food", "primary_care"}
+    assert set(atlas.access.loc[atlas.access["domain"] == "housing", "status"]) == {"not_assessed"}
+    facts = report_facts(atlas)
+    labels = [atlas.domains[k].label.lower() for k in others]
+    for f in facts["summary"]:
+        assert not any(label in f["text"].lower() for label in labels), f["text"]
+    assert facts["not_assessed"] == list(atlas.not_assessed.values())
+    row = next(r for r in facts["domains"] if r["key"] == "housing")
+    assert (row["services"], row["served_share"], row["gaps"]) == (0, "not assessed", "—")
+    paths = atlas.report(tmp_path, figures=False, pdf=False)
+    md = paths["md"].read_text()
+    html = paths["html"].read_text()
+    assert f"- *{housing}*" in md
+    assert f'<p class="not-assessed">{housing}</p>' in html
+    assert "residents live more than a 20-minute walk from any housing" not in md
+    assert "No high-need neighbourhood lacks a housing" not in md
+    csv = paths["domains_csv"].read_text()
+    assert "housing,Housing and shelter,20,0,not assessed,not assessed,—,not assessed,—,0" in csv
+
+
+def test_too_few_services_to_judge(caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="assetmap.atlas"):
+        atlas = _food_and_care_atlas(min_services=3)
+    # 3 food services are enough; 2 primary care services are not
+    assert atlas.not_assessed["primary_care"] == (
+        "The inventory lists only 2 primary care services (fewer than 3), so primary care "
+        "gaps are not assessed."
+    )
+    assert "food" not in atlas.not_assessed
+    assert set(atlas.gaps["domain"]) <= {"food"}
+    assert atlas.provenance["parameters"]["min_services"] == 3

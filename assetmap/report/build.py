@@ -41,8 +41,10 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``summary`` (citable sentences), ``domains`` (per-domain table rows),
-        ``top_gaps``, ``overlaps``, ``anchor``, ``methods``, ``sources``, ``citation``.
+        ``summary`` (citable sentences), ``not_assessed`` (one sentence per domain the
+        inventory cannot speak for: no finding is made of it), ``domains`` (per-domain
+        table rows), ``top_gaps``, ``overlaps``, ``anchor``, ``methods``, ``sources``,
+        ``citation``.
     """
     u = atlas.units
     pop = pd.to_numeric(u["population"], errors="coerce").fillna(0)
@@ -57,18 +59,23 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     asset_src = "synthetic asset inventory" if atlas.synthetic else "the study's asset inventory"
     method_access = travel_phrase(travel)
     high_need = residential & (u["need_pct"] >= need_p / 100)
-    rows = [_domain_row(atlas, key, pop, residential) for key in atlas.domains]
-    summary = _summary(atlas, rows, high_need, pop, n_res, need_p, acs, asset_src, method_access)
+    skipped = atlas.not_assessed
+    rows = [_domain_row(atlas, key, pop, residential, skipped.get(key)) for key in atlas.domains]
+    assessed = [r for r in rows if not r["not_assessed"]]
+    summary = _summary(
+        atlas, assessed, high_need, pop, n_res, need_p, acs, asset_src, method_access
+    )
     ind_keys = _indicator_keys(atlas)
     return {
         "title": atlas.name,
         "synthetic": atlas.synthetic,
         "summary": summary,
+        "not_assessed": list(skipped.values()),
         "domains": rows,
         "top_gaps": _top_need(atlas, residential, ind_keys),
         "indicator_labels": [atlas.indicators.indicators[k].label for k in ind_keys],
         "overlaps": _overlap_rows(atlas),
-        "coverage": _coverage_facts(atlas),
+        "coverage": _coverage_facts(atlas, skipped),
         "balance": _balance_facts(atlas),
         "anchor": anchor_facts(atlas, high_need, pop),
         "methods": _methods(atlas, walk, circ, need_p),
@@ -82,9 +89,17 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     }
 
 
-def _domain_row(atlas: Atlas, key: str, pop: pd.Series, residential: pd.Series) -> dict[str, Any]:
-    """One domain's row of the report: services, reach, gaps, clusters, sites."""
+def _domain_row(
+    atlas: Atlas, key: str, pop: pd.Series, residential: pd.Series, skipped: str | None = None
+) -> dict[str, Any]:
+    """One domain's row of the report: services, reach, gaps, clusters, sites.
+
+    A domain not assessed (``skipped``: the sentence saying why) shows its services and
+    that sentence, and no figure of reach or gaps.
+    """
     dom = atlas.domains[key]
+    if skipped:
+        return _not_assessed_row(atlas, key, skipped)
     res = residential.to_numpy()
     acc = atlas.access[atlas.access["domain"] == key].set_index("unit_id")
     acc = acc.reindex(atlas.units.index.astype(str))
@@ -98,6 +113,7 @@ def _domain_row(atlas: Atlas, key: str, pop: pd.Series, residential: pd.Series) 
     return {
         "key": key,
         "label": dom.label,
+        "not_assessed": "",
         "threshold": f"{dom.threshold_min:g}",
         "services": int((atlas.assets["domain"] == key).sum()),
         "served_share": fmt_pct(100 * served[res].mean()) if res.any() else "—",
@@ -125,6 +141,32 @@ def _domain_row(atlas: Atlas, key: str, pop: pd.Series, residential: pd.Series) 
             }
             for g in gaps.head(10).itertuples()
         ],
+    }
+
+
+def _not_assessed_row(atlas: Atlas, key: str, sentence: str) -> dict[str, Any]:
+    """Return the row of a domain not assessed: its services and why, no reach or gaps."""
+    dom = atlas.domains[key]
+    return {
+        "key": key,
+        "label": dom.label,
+        "not_assessed": sentence,
+        "threshold": f"{dom.threshold_min:g}",
+        "services": int((atlas.assets["domain"] == key).sum()),
+        "served_share": "not assessed",
+        "unserved_pop": "—",
+        "unserved_pop_raw": None,
+        "gaps": "—",
+        "gap_pop": "—",
+        "gap_pop_raw": None,
+        "median_min": "—",
+        "clusters": 0,
+        "cluster_notes": [],
+        "sites": [],
+        "hospital_near": None,
+        "figure": "",
+        "figure_path": "",
+        "gap_rows": [],
     }
 
 
@@ -178,11 +220,12 @@ def _label(atlas: Atlas, key: object) -> str:
     return atlas.domains[str(key)].label if str(key) in atlas.domains else str(key)
 
 
-def _coverage_facts(atlas: Atlas) -> list[dict[str, str]]:
+def _coverage_facts(atlas: Atlas, skipped: dict[str, str]) -> list[dict[str, str]]:
     cols = ["pop_0", "pop_1", "pop_2plus", "pop_3plus", "need_pop_0", "low_need_pop_2plus"]
     return [
         {"label": _label(atlas, r["domain"]), **{c: fmt_int(float(r[c])) for c in cols}}
         for _, r in atlas.coverage.iterrows()
+        if str(r["domain"]) not in skipped
     ]
 
 
@@ -273,18 +316,20 @@ def _summary(
     else:
         out += gap_findings
     hrsn = [r for r in rows if atlas.domains[r["key"]].hrsn]
-    worst = max(hrsn or rows, key=lambda r: r["unserved_pop_raw"])
-    out.append(
-        {
-            "text": (
-                f"{worst['unserved_pop']} residents live more than a {worst['threshold']}-minute "
-                f"walk from any {worst['label'].lower()} service, the largest such population "
-                "among the health-related social needs domains."
-            ),
-            "source": f"{need_src}; {asset_src}",
-            "method": method,
-        }
-    )
+    if hrsn or rows:  # none when no domain could be assessed
+        worst = max(hrsn or rows, key=lambda r: r["unserved_pop_raw"])
+        among = "the health-related social needs domains" if hrsn else "the domains assessed"
+        out.append(
+            {
+                "text": (
+                    f"{worst['unserved_pop']} residents live more than a "
+                    f"{worst['threshold']}-minute walk from any {worst['label'].lower()} "
+                    f"service, the largest such population among {among}."
+                ),
+                "source": f"{need_src}; {asset_src}",
+                "method": method,
+            }
+        )
     n_clusters = int((atlas.overlaps["kind"] == "cluster").sum()) if len(atlas.overlaps) else 0
     if n_clusters:
         prov_in = int(atlas.overlaps.loc[atlas.overlaps["kind"] == "cluster", "n_providers"].sum())
@@ -444,6 +489,8 @@ def write_report(
 
         (out / "figures").mkdir(exist_ok=True)
         for row in facts["domains"]:
+            if row["not_assessed"]:
+                continue
             png = domain_figure(atlas, row["key"])
             (out / "figures" / f"{row['key']}.png").write_bytes(png)
             row["figure"] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
@@ -460,6 +507,11 @@ def write_report(
     return paths
 
 
+def _rounded(value: float | None) -> int | str:
+    """Return a whole number for the CSV, or "not assessed" for a domain not assessed."""
+    return "not assessed" if value is None else round(value)
+
+
 def _write_report_tables(facts: dict[str, Any], out: Path) -> dict[str, Path]:
     """Write the report's own tables as CSV, for pasting into applications."""
     dom = pd.DataFrame(
@@ -470,9 +522,9 @@ def _write_report_tables(facts: dict[str, Any], out: Path) -> dict[str, Path]:
                 "threshold_min": r["threshold"],
                 "services": r["services"],
                 "residential_units_served_pct": r["served_share"],
-                "residents_without_service": round(r["unserved_pop_raw"]),
+                "residents_without_service": _rounded(r["unserved_pop_raw"]),
                 "gap_units": r["gaps"],
-                "residents_in_gaps": round(r["gap_pop_raw"]),
+                "residents_in_gaps": _rounded(r["gap_pop_raw"]),
                 "median_nearest": r["median_min"],
                 "clusters": r["clusters"],
             }
