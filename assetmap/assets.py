@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from assetmap.errors import InputError
+from assetmap.readers.files import assets_from_frame
+from assetmap.readers.positions import position_warnings
 from assetmap.readers.registry import find_format
 from assetmap.schema import (
     ASSET_COLUMNS,
@@ -35,13 +37,14 @@ __all__ = [
     "empty_assets",
     "read_assets",
     "rejected_rows",
+    "warning_rows",
 ]
 
 log = logging.getLogger(__name__)
 
 
 def read_assets(
-    path: str | Path,
+    path: str | Path | pd.DataFrame,
     *,
     kind: str | None = None,
     columns: dict[str, str] | None = None,
@@ -55,7 +58,11 @@ def read_assets(
 
     Parameters
     ----------
-    path : str or Path
+    path : str, Path, geopandas.GeoDataFrame or pandas.DataFrame
+        A frame already in memory is validated as a file would be: a GeoDataFrame by
+        its geometry (it needs a CRS), a DataFrame by its latitude/longitude (or one
+        location) columns; messages name its rows as a spreadsheet of it would (row 2 is
+        the first) and the file as ``<GeoDataFrame 'frame'>``. Or a file:
         CSV (or tab-, semicolon- or pipe-delimited text), XLSX, GeoJSON, GeoPackage,
         Shapefile or GeoParquet; an Open Referral HSDS package (folder or zip, see
         :func:`assetmap.readers.hsds.read_hsds`); an OpenStreetMap XML file (``.osm``,
@@ -101,7 +108,10 @@ def read_assets(
     geopandas.GeoDataFrame
         Assets in EPSG:4326. Rows set aside are in ``attrs["rejected"]`` (see
         :func:`rejected_rows`) with file, row, column and problem; kept plus rejected
-        equals rows read.
+        equals rows read. Rows kept but worth a look are in ``attrs["warnings"]`` (see
+        :func:`warning_rows`, same columns): positions that look swapped or lie far
+        from all the others (:func:`assetmap.readers.positions.position_warnings`),
+        and for HSDS, references that match nothing.
 
     Examples
     --------
@@ -111,19 +121,85 @@ def read_assets(
     >>> sorted(assets.columns)[:3]
     ['address', 'asset_id', 'capacity']
     """
-    p = Path(path)
-    if not p.exists():
-        msg = "file not found"
-        raise InputError(msg, file=str(path))
-    return find_format(p, kind=kind).load(
-        p,
-        columns=columns,
+    if isinstance(path, pd.DataFrame):
+        out = _read_frame(path, kind, columns, source, region, buffer_m, strict, options)
+    else:
+        p = Path(path)
+        if not p.exists():
+            msg = "file not found"
+            raise InputError(msg, file=str(path))
+        out = find_format(p, kind=kind).load(
+            p,
+            columns=columns,
+            source=source,
+            region=region,
+            buffer_m=buffer_m,
+            strict=strict,
+            **options,
+        )
+    _add_position_warnings(out, region)
+    return out
+
+
+def _read_frame(
+    frame: pd.DataFrame,
+    kind: str | None,
+    columns: dict[str, str] | None,
+    source: str | None,
+    region: gpd.GeoDataFrame | None,
+    buffer_m: float | None,
+    strict: bool,
+    options: dict[str, Any],
+) -> gpd.GeoDataFrame:
+    """Validate a frame in memory (see :func:`read_assets`)."""
+    unknown = sorted(set(options) - {"domain", "domains"})
+    if kind is not None or unknown:
+        what = f"kind={kind!r}" if kind is not None else f"options {unknown}"
+        msg = f"{what}: not for a frame in memory, which takes only domain= and domains="
+        raise InputError(msg, file=f"<{type(frame).__name__}>")
+    return assets_from_frame(
+        frame,
         source=source,
+        columns=columns,
         region=region,
         buffer_m=buffer_m,
         strict=strict,
-        **options,
+        domain=options.get("domain"),
+        domains=options.get("domains"),
     )
+
+
+def _add_position_warnings(assets: gpd.GeoDataFrame, region: gpd.GeoDataFrame | None) -> None:
+    """Add the positions to check to ``attrs["warnings"]`` and log them by row."""
+    found = position_warnings(assets, region=region)
+    if not len(found):
+        return
+    records = found[REJECTED_COLUMNS].to_dict("records")
+    assets.attrs["warnings"] = [*(assets.attrs.get("warnings") or []), *records]
+    for r in records:
+        log.warning("%s, row %s, column %r: %s", r["file"], r["row"], r["column"], r["problem"])
+
+
+def warning_rows(assets: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return the rows kept with a warning (``attrs["warnings"]``), as a table.
+
+    Parameters
+    ----------
+    assets : geopandas.GeoDataFrame
+        Assets as :func:`read_assets` returns them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per warning, columns :data:`REJECTED_COLUMNS`; the rows they name are
+        among the assets.
+
+    Examples
+    --------
+    >>> warning_rows(empty_assets()).columns.tolist()
+    ['source', 'file', 'row', 'column', 'value', 'problem']
+    """
+    return pd.DataFrame(list(assets.attrs.get("warnings") or []), columns=REJECTED_COLUMNS)
 
 
 def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
@@ -131,9 +207,9 @@ def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
 
     Asset ids are made unique by prefixing the source name when two sources use the same
     id; ``source`` and ``source_id`` keep where each row came from. Rejected rows of every
-    source are stacked in ``attrs["rejected"]``, and the description readers give of their
-    source (``attrs["source_info"]``: name, vintage, licence, attribution) in
-    ``attrs["sources"]``.
+    source are stacked in ``attrs["rejected"]``, their warnings in ``attrs["warnings"]``,
+    and the description readers give of their source (``attrs["source_info"]``: name,
+    vintage, licence, attribution) in ``attrs["sources"]``.
 
     Parameters
     ----------
@@ -161,6 +237,11 @@ def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
             raise InputError(msg)
     rejected = [rejected_rows(f) for f in frames]
     rejected = [r for r in rejected if len(r)]
+    warnings = [w for f in frames for w in warning_rows(f).to_dict("records")]
+    wheres = [f.attrs.get("where") for f in frames]
+    aligned = all(
+        isinstance(w, list) and len(w) == len(f) for w, f in zip(wheres, frames, strict=True)
+    )
     plain = []
     for f in frames:
         g = f.to_crs("EPSG:4326")
@@ -180,6 +261,9 @@ def combine(sources: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
         infos += [i for i in f.attrs.get("sources") or [] if i not in infos]
     out.attrs = {
         "rejected": [rec for r in rejected for rec in r.to_dict("records")],
+        "warnings": warnings,
         "sources": infos,
     }
+    if aligned:
+        out.attrs["where"] = [rec for w in wheres for rec in (w or [])]
     return out

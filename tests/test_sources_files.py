@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -228,3 +229,101 @@ def test_row_with_extra_field_is_named(tmp_path):
     with pytest.raises(InputError) as exc:
         am.read_assets(p)
     assert exc.value.row == 3 and "6 fields but the header has 5" in str(exc.value)
+
+
+# --------------------------------------------------------------------------- positions
+
+POSITIONS = Path(__file__).parent / "fixtures" / "positions" / "pantries.csv"
+
+
+def test_swapped_and_far_rows_are_named_and_kept():
+    # Worked by hand (tests/fixtures/positions/README.md). For row 7 the other rows'
+    # median is (40.825, -73.915); exchanged, (40.835, -73.905) is 0.01° of latitude
+    # (1.112 km) and 0.01° of longitude at 40.83° N (0.842 km) away: 1.4 km. For row 8 the
+    # others' median is (40.825, -73.905); Springfield, IL is 1,338 km from it on a sphere
+    # of 6,371 km (pyproj's ellipsoid: 1,342 km). All rows lie a median 2.8 km from the
+    # median point (40.82, -73.91) (row 5, Delta: 2.224 km north, 1.684 km east), so rows
+    # beyond max(10 × 2.8, 50) = 50 km are far.
+    a = am.read_assets(POSITIONS)
+    assert len(a) == 7 and am.rejected_rows(a).empty  # nothing set aside: both are kept
+    w = am.assets.warning_rows(a)
+    assert w[["row", "column", "value"]].values.tolist() == [
+        [7, "lat", "-73.905000, 40.835000"],
+        [8, "lat", "39.781700, -89.650100"],
+    ]
+    assert w["problem"].iloc[0].startswith("latitude and longitude look swapped")
+    assert "exchanged it is 1.4 km from it" in w["problem"].iloc[0]
+    assert "1,338 km from the median of the other rows" in w["problem"].iloc[1]
+    assert "a median 2.8 km from it (flagged beyond 50 km" in w["problem"].iloc[1]
+
+
+def test_position_warnings_thresholds_and_small_lists():
+    from assetmap.readers.positions import position_warnings
+
+    def pts(lonlat):
+        lon, lat = zip(*lonlat, strict=True)
+        return gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+    bronx = [(-73.91, 40.81), (-73.90, 40.82), (-73.92, 40.83), (-73.89, 40.84)]
+    # 40 km north (0.36° of latitude = 40.0 km) is under 50 km: no warning; 60 km is
+    assert position_warnings(pts([*bronx, (-73.91, 40.825 + 0.36)])).empty
+    far = position_warnings(pts([*bronx, (-73.91, 40.825 + 0.54)]))
+    assert far["row"].tolist() == [6] and "60 km from the median" in far["problem"].iloc[0]
+    assert position_warnings(pts([*bronx, (-73.91, 40.825 + 0.54)]), far_km=70).empty
+    # three rows: no median test, but the region test still names a swap
+    three = pts([(-73.91, 40.81), (-73.90, 40.82), (40.83, -73.92)])
+    assert position_warnings(three).empty
+    region = gpd.GeoDataFrame(
+        geometry=[Polygon([(-74, 40.7), (-73.8, 40.7), (-73.8, 40.9), (-74, 40.9)])],
+        crs="EPSG:4326",
+    )
+    w = position_warnings(three, region=region)
+    assert w["row"].tolist() == [4] and "exchanged it falls inside" in w["problem"].iloc[0]
+
+
+def test_validate_prints_the_warnings_and_keeps_the_rows(tmp_path):
+    from click.testing import CliRunner
+
+    from assetmap.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["validate", str(POSITIONS)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert f"{POSITIONS}, row 7, column 'lat': warning (kept): latitude and longitude" in (
+        res.output
+    )
+    assert any(ln.startswith(f"{POSITIONS}, row 8, column 'lat': warning (kept)") for ln in lines)
+    assert lines[-1] == "7 rows read = 7 kept + 0 set aside. 2 kept with a warning to check."
+    js = json.loads(CliRunner().invoke(cli, ["validate", str(POSITIONS), "--json"]).output)
+    assert [w["row"] for w in js["warnings"]] == [7, 8] and js["kept"] == 7
+
+
+# --------------------------------------------------------------------------- in memory
+
+
+def test_read_assets_takes_a_geodataframe_and_a_dataframe(tmp_path, region):
+    lat, lon = _pt(region)
+    gdf = gpd.GeoDataFrame(
+        {"name": ["Pantry A", "Clinic B", "Nowhere"], "domain": ["food", "Clinic", "food"]},
+        geometry=[Point(lon, lat), Point(lon + 0.001, lat), None],
+        crs="EPSG:4326",
+    )
+    a = am.read_assets(gdf, source="mine", region=region)
+    assert a["asset_id"].tolist() == ["mine:row2", "mine:row3"]
+    assert a["domain"].tolist() == ["food", "primary_care"]
+    (r,) = am.rejected_rows(a).to_dict("records")
+    assert (r["file"], r["row"], r["column"]) == ("<GeoDataFrame 'mine'>", 4, "geometry")
+    # projected frames are brought to EPSG:4326
+    b = am.read_assets(gdf.iloc[:2].to_crs(32618))
+    assert b.geometry.x.round(6).tolist() == a.geometry.x.round(6).tolist()
+    # a plain DataFrame by its coordinate columns
+    df = pd.DataFrame({"Program Name": ["P"], "Category": ["food"], "lat": [lat], "lon": [lon]})
+    c = am.read_assets(df)
+    assert (c["name"].iloc[0], c.geometry.y.iloc[0]) == ("P", pytest.approx(lat))
+    # an Assets frame read again gives the same assets
+    again = am.read_assets(a, source="mine")
+    assert again[["name", "domain"]].values.tolist() == a[["name", "domain"]].values.tolist()
+    with pytest.raises(InputError, match="has no CRS"):
+        am.read_assets(gdf.set_crs(None, allow_override=True))
+    with pytest.raises(InputError, match="not for a frame in memory"):
+        am.read_assets(gdf, kind="csv")

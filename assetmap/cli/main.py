@@ -141,7 +141,7 @@ def validate(
     """Check an asset FILE (or HSDS folder) and list every problem by row and column."""
 
     def run() -> None:
-        from assetmap.assets import read_assets, rejected_rows
+        from assetmap.assets import read_assets, rejected_rows, warning_rows
         from assetmap.region import read_units
 
         columns = parse_columns(column_map)
@@ -154,14 +154,20 @@ def validate(
         if encoding is not None:
             options["encoding"] = encoding
         assets = read_assets(file, kind=kind, columns=columns or None, region=region, **options)
-        rej = rejected_rows(assets)
+        rej, warn = rejected_rows(assets), warning_rows(assets)
         if as_json:
-            click.echo(json.dumps({"kept": len(assets), "rejected": rej.to_dict("records")}))
+            records = {"rejected": rej.to_dict("records"), "warnings": warn.to_dict("records")}
+            click.echo(json.dumps({"kept": len(assets), **records}, default=str))
         else:
             for r in rej.itertuples():
                 click.echo(f"{r.file}, row {r.row}, column {r.column!r}: {r.problem}")
+            for r in warn.itertuples():
+                click.echo(
+                    f"{r.file}, row {r.row}, column {r.column!r}: warning (kept): {r.problem}"
+                )
             click.echo(
                 f"{len(assets) + len(rej)} rows read = {len(assets)} kept + {len(rej)} set aside."
+                + (f" {len(warn)} kept with a warning to check." if len(warn) else "")
             )
         if rejected_out:
             rej.to_csv(rejected_out, index=False, lineterminator="\n")

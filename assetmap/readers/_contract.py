@@ -49,8 +49,9 @@ def finish(
     out["outside_region"] = apply_region(out, ok, region, buffer_m, rejects, geom_col)
     kept = out[ok.to_numpy()].copy()
     rej = rejects.frame().sort_values(["row"], kind="stable").drop_duplicates("row")
+    where = [{"file": rejects.file, "row": int(r), "column": geom_col} for r in kept.index]
     kept = kept.reset_index(drop=True)
-    kept.attrs = {"rejected": rej.to_dict("records")}
+    kept.attrs = {"rejected": rej.to_dict("records"), "where": where}
     if len(kept) + len(rej) != n_in:  # pragma: no cover - an invariant, kept loud
         msg = f"internal error: {n_in} rows read, {len(kept)} kept, {len(rej)} set aside"
         raise AssertionError(msg)

@@ -32,6 +32,7 @@ from assetmap.readers.coords import LOCATION_NAMES, points_share
 __all__ = [
     "COMMON_NAMES",
     "DEFAULT_BUFFER_M",
+    "assets_from_frame",
     "assets_from_table",
     "read_spatial_assets",
     "read_table",
@@ -347,6 +348,88 @@ def assets_from_table(
     return finish(df, pts, ok, cols, rejects, n_in, region, buffer_m, domain, domains, geom_col)
 
 
+def assets_from_frame(
+    frame: pd.DataFrame,
+    *,
+    source: str | None = None,
+    columns: dict[str, str] | None = None,
+    region: gpd.GeoDataFrame | None = None,
+    buffer_m: float | None = None,
+    strict: bool = False,
+    domain: str | None = None,
+    domains: dict[str, Domain] | None = None,
+) -> gpd.GeoDataFrame:
+    """Validate a frame already in memory into Assets, as if it had been read from a file.
+
+    A GeoDataFrame is read like a spatial file (its geometry, which needs a CRS); a plain
+    DataFrame like a table (latitude/longitude columns or one location column). Row
+    numbers in messages count as a spreadsheet would show the frame written out: row 2
+    is its first row.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or geopandas.GeoDataFrame
+    source : str, optional
+        Name of the source, the prefix of ``asset_id`` (default ``"frame"``).
+    columns, region, buffer_m, strict, domain, domains
+        As in :func:`assetmap.read_assets`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Assets; rows set aside in ``attrs["rejected"]``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"name": ["A", "B"], "domain": ["food", "food"],
+    ...                    "lat": [40.81, None], "lon": [-73.91, -73.92]})
+    >>> a = assets_from_frame(df, source="mine")
+    >>> a["asset_id"].tolist(), a.attrs["rejected"][0]["row"]
+    (['mine:row2'], 3)
+    """
+    name = source or "frame"
+    file = f"<{type(frame).__name__} {name!r}>"
+    rejects = Rejects(name, file, strict)
+    if _has_geometry(frame):
+        gdf = gpd.GeoDataFrame(frame.copy())
+        if gdf.crs is None:
+            msg = "the GeoDataFrame has no CRS; set one (gdf.set_crs('EPSG:4326') for lon/lat)"
+            raise InputError(msg, file=file, column="geometry")
+        if len(gdf) == 0:
+            msg = "the frame has no rows"
+            raise InputError(msg, file=file)
+        df, pts, ok = _spatial_frame(gdf, rejects)
+        cols = _find_columns(df, columns, file)
+        return finish(
+            df, pts, ok, cols, rejects, len(df), region, buffer_m, domain, domains, "geometry"
+        )
+    table = pd.DataFrame(frame).drop(columns=["geometry"], errors="ignore")
+    table = table.astype(object).where(table.notna(), "").astype(str)
+    table.columns = [str(c) for c in table.columns]
+    table.index = pd.RangeIndex(2, len(table) + 2, name="row")
+    return assets_from_table(
+        table,
+        file=file,
+        source=name,
+        columns=columns,
+        region=region,
+        buffer_m=buffer_m,
+        strict=strict,
+        domain=domain,
+        domains=domains,
+    )
+
+
+def _has_geometry(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is a GeoDataFrame with an active geometry holding something."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return False
+    try:
+        return bool(frame.geometry.notna().any())
+    except AttributeError:  # a GeoDataFrame with no active geometry column
+        return False
+
+
 def _read_spatial(
     path: Path, rejects: Rejects, *, layer: str | None
 ) -> tuple[pd.DataFrame, gpd.GeoSeries, pd.Series]:
@@ -372,6 +455,13 @@ def _read_spatial(
             "longitude/latitude) so positions are not guessed"
         )
         raise InputError(msg, file=file, column="geometry")
+    return _spatial_frame(gdf, rejects)
+
+
+def _spatial_frame(
+    gdf: gpd.GeoDataFrame, rejects: Rejects
+) -> tuple[pd.DataFrame, gpd.GeoSeries, pd.Series]:
+    """Attributes as text, a point per feature, and the mask of usable geometries."""
     gdf = gdf.to_crs("EPSG:4326")
     gdf.index = pd.RangeIndex(2, len(gdf) + 2, name="row")
     geom = gdf.geometry
