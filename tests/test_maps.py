@@ -122,6 +122,30 @@ def test_one_layer_per_domain_present_in_file_order(atlas, spec):
     assert spec["assetFields"][:3] == ["lon", "lat", "name"]
 
 
+def test_domains_not_assessed_are_greyed_lines_of_the_layer_control(atlas, spec):
+    # the tiny atlas lists food, housing and primary care only: the other 8 are not assessed
+    assert all(d["why"] == "" for d in spec["domains"])
+    greyed = spec["notAssessed"]
+    others = [k for k in atlas.domains if k not in ("food", "housing", "primary_care")]
+    assert [d["key"] for d in greyed] == others
+    legal = next(d for d in greyed if d["name"] == "Legal aid")
+    assert legal["why"] == (
+        "The inventory lists no legal aid services, so legal aid gaps are not assessed."
+    )
+    assert spec["text"]["notAssessed"] == "not assessed"
+    # no popup line pretends to measure them: only the three domains of the inventory
+    labels = {spec["domainLabels"][n[0]] for row in spec["units"]["near"] for n in row}
+    assert labels == {"Food", "Housing and shelter", "Primary care"}
+    # a domain with services but too few to judge keeps its layer, with the reason
+    few = dataclasses.replace(
+        atlas, provenance={**atlas.provenance, "parameters": {"min_services": 3}}
+    )
+    care = domain(map_spec(few), "primary_care")
+    assert len(care["rows"]) == 3 and care["why"] == ""
+    housing = domain(map_spec(few), "housing")
+    assert housing["why"].startswith("The inventory lists only 2 housing and shelter services")
+
+
 def test_need_index_and_each_indicator_are_switchable_choropleths(spec):
     columns = [c["column"] for c in spec["choropleths"]]
     assert columns == ["need_pct", *INDICATORS]

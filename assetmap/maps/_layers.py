@@ -220,8 +220,9 @@ def nearest_spec(
     near_names = _column(frame, "nearest_name")
     asset_ids = _column(frame, "nearest_asset_id")
     minutes = _column(frame, "nearest_min")
-    for uid, dom, name, aid, mins in zip(
-        frame["unit_id"], frame["domain"], near_names, asset_ids, minutes, strict=True
+    limits = _column(frame, "threshold_min")
+    for uid, dom, name, aid, mins, limit in zip(
+        frame["unit_id"], frame["domain"], near_names, asset_ids, minutes, limits, strict=True
     ):
         if is_missing(name) and names is not None and not is_missing(aid):
             name = names.get(str(aid))
@@ -289,6 +290,7 @@ def domain_specs(
     domains: Mapping[str, Domain],
     *,
     cluster_over: int = CLUSTER_OVER,
+    not_assessed: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Describe one layer of markers per service domain present in ``assets``.
 
@@ -307,14 +309,20 @@ def domain_specs(
         The study's domains.
     cluster_over : int, default 50
         Cluster a domain with more markers than this.
+    not_assessed : mapping of str to str, optional
+        Domains not assessed and why (:attr:`assetmap.Atlas.not_assessed`): their layer
+        carries the reason in ``why`` and is shown greyed as "not assessed"
+        (:func:`not_assessed_specs` lists those with no service at all).
 
     Returns
     -------
     list of dict
         ``key``, ``name`` (layer name), ``label``, ``colour``, ``ink``, ``pin``,
-        ``cluster`` and ``rows`` (see :func:`asset_rows`), one per domain drawn.
+        ``cluster``, ``rows`` (see :func:`asset_rows`) and ``why`` (the escaped reason a
+        domain is not assessed, else ``""``), one per domain drawn.
     """
     out = []
+    skipped = dict(not_assessed or {})
     keys = assets["domain"].astype(str).to_numpy() if "domain" in assets.columns else None
     for key, label, fill in domains_drawn(assets, domains):
         assert keys is not None  # domains_drawn found a domain column
@@ -334,6 +342,53 @@ def domain_specs(
                 ),
                 "cluster": len(rows) > cluster_over,
                 "rows": rows,
+                "why": text(skipped.get(key, "")),
+            }
+        )
+    return out
+
+
+def not_assessed_specs(
+    drawn: Sequence[Mapping[str, Any]],
+    domains: Mapping[str, Domain],
+    not_assessed: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Describe the domains not assessed that have no layer: greyed lines of the control.
+
+    Parameters
+    ----------
+    drawn : sequence of dict
+        The layers of :func:`domain_specs` (their ``key`` is left out here).
+    domains : mapping of str to Domain
+    not_assessed : mapping of str to str
+        Domain key → why it is not assessed (:attr:`assetmap.Atlas.not_assessed`).
+
+    Returns
+    -------
+    list of dict
+        ``key``, ``name``, ``pin`` and ``why`` (escaped), in the order of ``domains``.
+
+    Examples
+    --------
+    >>> from assetmap.domains import load_domains
+    >>> out = not_assessed_specs([], load_domains(), {"housing": "No <b>housing</b>."})
+    >>> out[0]["name"], out[0]["why"]
+    ('Housing and shelter', 'No &lt;b&gt;housing&lt;/b&gt;.')
+    """
+    shown = {str(d["key"]) for d in drawn}
+    out = []
+    for key, dom in domains.items():
+        if key not in not_assessed or css_key(key) in shown:
+            continue
+        fill = colour(dom.colour)
+        out.append(
+            {
+                "key": css_key(key),
+                "name": text(dom.label),
+                "pin": pin_html(fill, dom.label, dom.icon).replace(
+                    'class="am-pin"', 'class="am-pin" aria-hidden="true"'
+                ),
+                "why": text(not_assessed[key]),
             }
         )
     return out

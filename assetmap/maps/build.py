@@ -87,6 +87,7 @@ TEXT = {
     "titleLabel": "Map title",
     "legendLabel": "Legend",
     "footerLabel": "Sources and method",
+    "notAssessed": "not assessed",
 }
 
 
@@ -250,12 +251,20 @@ def map_spec(
         notes.setdefault(uid, []).extend(lines)
     assets = _wgs84(atlas.assets, "atlas.assets")
     domain_order = _domain_order(atlas)
+    skipped = atlas.not_assessed
+    acc = atlas.access
+    if skipped and acc is not None and "domain" in acc.columns:  # greyed in the control
+        acc = acc[~acc["domain"].astype(str).isin(list(skipped))]
     near, near_names = layers.nearest_spec(
-        atlas.access, unit_ids, domain_order, gaps=atlas.gaps, names=_asset_names(assets)
+        acc, unit_ids, domain_order, gaps=atlas.gaps, names=_asset_names(assets)
     )
     unit_part = layers.units_spec(units, geoms, need_words=need_words, notes=notes, near=near)
     domains = layers.domain_specs(
-        assets, display_geometry(assets), atlas.domains, cluster_over=cluster_over
+        assets,
+        display_geometry(assets),
+        atlas.domains,
+        cluster_over=cluster_over,
+        not_assessed=skipped,
     )
     overlaps = None
     if over is not None and not over.empty:
@@ -274,6 +283,7 @@ def map_spec(
         "nearNames": near_names,
         "assetFields": list(layers.ASSET_FIELDS),
         "domains": domains,
+        "notAssessed": layers.not_assessed_specs(domains, atlas.domains, skipped),
         "gaps": layers.gaps_spec(unit_ids, unit_part["name"], gap_lines),
         "overlaps": overlaps,
     }

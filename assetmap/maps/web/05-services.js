@@ -38,12 +38,16 @@
       tip: function (r) { return "<bdi>" + (r[name] || noName) + "</bdi>"; },
     });
     ctx.map.addLayer(layer);
-    return { name: d.name, layer: layer, id: "domain-" + d.key, symbol: d.pin, count: d.rows.length, spec: d, popup: popup };
+    return { name: d.name, layer: layer, id: "domain-" + d.key, symbol: d.pin, count: d.rows.length, spec: d, popup: popup, why: d.why };
   }
 
   AM.services = function (ctx) {
     ctx.spec.domains.forEach(function (d) {
       ctx.state.domains.push(domainLayer(ctx, d));
+    });
+    // Domains with no service to show: a greyed line of the control, no layer.
+    ctx.state.notAssessed = (ctx.spec.notAssessed || []).map(function (d) {
+      return { name: d.name, layer: L.layerGroup(), id: "domain-" + d.key, symbol: d.pin, count: 0, why: d.why };
     });
   };
 })();

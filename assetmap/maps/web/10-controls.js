@@ -44,6 +44,15 @@
     input.setAttribute("data-layer", it.id);
     var count = it.count !== undefined ? ' <span class="am-count">' + it.count + "</span>" : "";
     el("span", "am-item-text", lab).innerHTML = (it.symbol || "") + '<span class="am-name">' + it.name + "</span>" + count;
+    // A domain the inventory cannot speak for: greyed, said in words, the reason on hover.
+    if (it.why) {
+      lab.className += " am-not-assessed";
+      el("span", "am-note", lab).textContent = ctx.T.notAssessed;
+      var reason = document.createElement("span");
+      reason.innerHTML = it.why; // escaped in Python: entities only, no markup
+      lab.title = reason.textContent;
+      if (!it.count) input.disabled = true;
+    }
     input.addEventListener("change", function () {
       if (g.radio) {
         g.items.forEach(function (o) {

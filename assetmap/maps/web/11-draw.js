@@ -40,7 +40,7 @@
     var groups = [
       { id: "base", title: T.groupBase, radio: true, items: layers.bases },
       { id: "need", title: T.groupNeed, radio: true, items: AM.needItems(ctx) },
-      { id: "services", title: T.groupServices, items: ctx.state.domains },
+      { id: "services", title: T.groupServices, items: ctx.state.domains.concat(ctx.state.notAssessed || []) },
       { id: "findings", title: T.groupFindings, items: layers.findings },
       { id: "hospital", title: T.groupHospital, items: layers.hospital },
       { id: "own", title: T.groupOwn, items: own },
