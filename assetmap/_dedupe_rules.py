@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
 __all__ = [
+    "ABBREVIATIONS",
     "PROGRAMME_FILLER",
     "decide",
     "different_programmes",
@@ -29,12 +30,58 @@ __all__ = [
     "phone_pairs",
 ]
 
+#: Words written one way before names are compared ("Saint" / "St." -> "st", "Center" ->
+#: "ctr", "Sr." -> "senior"); :func:`assetmap.dedupe.normalise_name` applies it.
+ABBREVIATIONS = {
+    "saint": "st",
+    "street": "st",
+    "center": "ctr",
+    "centre": "ctr",
+    "cntr": "ctr",
+    "and": "and",
+    "avenue": "ave",
+    "av": "ave",
+    "boulevard": "blvd",
+    "road": "rd",
+    "place": "pl",
+    "east": "e",
+    "west": "w",
+    "north": "n",
+    "south": "s",
+    "community": "cmty",
+    "comm": "cmty",
+    "health": "hlth",
+    "services": "svc",
+    "service": "svc",
+    "svcs": "svc",
+    "association": "assn",
+    "assoc": "assn",
+    "department": "dept",
+    "program": "prog",
+    "mount": "mt",
+    "fort": "ft",
+    "neighborhood": "nbhd",
+    "neighbourhood": "nbhd",
+    "parkway": "pkwy",
+    "plaza": "plz",
+    "office": "ofc",
+    "sr": "senior",
+    "snr": "senior",
+}
+#: The long forms of each short one ("ctr" -> "center", "centre", "cntr").
+_LONG: dict[str, list[str]] = {}
+for _long, _short in ABBREVIATIONS.items():
+    if _long != _short:
+        _LONG.setdefault(_short, []).append(_long)
+
 #: Words that tell no programme from another (normalised forms).
 PROGRAMME_FILLER = frozenset({"at", "for", "a", "an", "in", "on", "to", "by", "bronx"})
 #: Two leftover words (or leftovers run together) at least this alike are one word typed
 #: twice ("recovry" / "recovery", "foodpantry" / "food pantry").
 _TYPO = 0.8
 _LEFTOVER = 0.6
+#: Letters two names may differ by (spaces aside) and still be one name mistyped.
+_TYPO_LETTERS = 4
 
 
 def _abbreviates(short: str, long: str) -> bool:
@@ -45,16 +92,51 @@ def _abbreviates(short: str, long: str) -> bool:
     return all(c in rest for c in short)
 
 
+def _alike(a: str, b: str) -> bool:
+    """Tell whether two words are one word typed twice (a typo, an abbreviation)."""
+    if _abbreviates(a, b) or _abbreviates(b, a):
+        return True
+    forms_a, forms_b = [a, *_LONG.get(a, [])], [b, *_LONG.get(b, [])]
+    return any(fuzz.ratio(x, y) >= _TYPO * 100 for x in forms_a for y in forms_b)
+
+
 def _twin(word: str, others: list[str]) -> bool:
-    """Tell whether ``word`` has a near twin in ``others`` (a typo or an abbreviation)."""
-    return any(
-        fuzz.ratio(word, v) >= _TYPO * 100 or _abbreviates(word, v) or _abbreviates(v, word)
-        for v in others
-    )
+    """Tell whether ``word`` has a near twin in ``others``."""
+    return any(_alike(word, v) for v in others)
+
+
+def _middles(a: str, b: str) -> tuple[str, str]:
+    """Drop the spaces, common start and common end of two strings; return the rest."""
+    a, b = a.replace(" ", ""), b.replace(" ", "")
+    k = 0
+    while k < min(len(a), len(b)) and a[k] == b[k]:
+        k += 1
+    a, b = a[k:], b[k:]
+    k = 0
+    while k < min(len(a), len(b)) and a[-1 - k] == b[-1 - k]:
+        k += 1
+    return a[: len(a) - k], b[: len(b) - k]
+
+
+def _words_differ(name_a: str, name_b: str, org_a: str, org_b: str) -> bool:
+    wa, wb = set(name_a.split()), set(name_b.split())
+    org_words = set(org_a.split()) | set(org_b.split()) | PROGRAMME_FILLER
+    own_a = _own_words(name_a, wb, org_words)
+    own_b = _own_words(name_b, wa, org_words)
+    if not own_a or not own_b:
+        return False
+    left_a = [w for w in own_a if not _twin(w, own_b)]
+    left_b = [w for w in own_b if not _twin(w, own_a)]
+    if not left_a or not left_b:
+        return False
+    return bool(fuzz.ratio("".join(left_a), "".join(left_b)) < _LEFTOVER * 100)
 
 
 def _own_words(name: str, other: set[str], org_words: set[str]) -> list[str]:
-    return [w for w in name.split() if w not in other and w not in org_words]
+    """Words of ``name`` not in ``other`` and not (a typo of) a word of ``org_words``."""
+    own = [w for w in name.split() if w not in other and w not in org_words]
+    orgs = sorted(org_words - PROGRAMME_FILLER)
+    return [w for w in own if not any(fuzz.ratio(w, v) >= _TYPO * 100 for v in orgs)]
 
 
 def different_programmes(name_a: str, name_b: str, org_a: str = "", org_b: str = "") -> bool:
@@ -62,9 +144,11 @@ def different_programmes(name_a: str, name_b: str, org_a: str = "", org_b: str =
 
     The words both names share, the words of either organisation and filler
     (:data:`PROGRAMME_FILLER`) are set aside; a word with a near twin on the other side
-    (a typo, or an abbreviation: "sr" / "senior") goes too. The names are different
-    programmes when both keep words of their own and those words, run together, are not
-    alike either.
+    (a typo, or an abbreviation: "prog" / "porgram", "sr" / "senior") goes too. The names
+    are different programmes when both keep words of their own and those words, run
+    together, are not alike either; and when, with spaces dropped and their common start
+    and end set aside, the names differ by more than four letters (so a space typed in
+    the wrong place, "ironwoodsoup kitchen", is no new programme).
 
     Examples
     --------
@@ -77,20 +161,15 @@ def different_programmes(name_a: str, name_b: str, org_a: str = "", org_b: str =
     False
     >>> different_programmes("concourse recovry ctr", "concourse recovery ctr")
     False
-    >>> different_programmes("white plains rd senior ctr", "white plains rd sr ctr")
+    >>> different_programmes("white plains rd sr ctr", "white plains rd seniors ctr")
+    False
+    >>> different_programmes("ironwoodsoup kitchen", "ironwood soup kitchen", "", "ironwood")
     False
     """
-    wa, wb = set(name_a.split()), set(name_b.split())
-    org_words = set(org_a.split()) | set(org_b.split()) | PROGRAMME_FILLER
-    own_a = _own_words(name_a, wb, org_words)
-    own_b = _own_words(name_b, wa, org_words)
-    if not own_a or not own_b:
+    if not _words_differ(name_a, name_b, org_a, org_b):
         return False
-    left_a = [w for w in own_a if not _twin(w, own_b)]
-    left_b = [w for w in own_b if not _twin(w, own_a)]
-    if not left_a or not left_b:
-        return False
-    return bool(fuzz.ratio("".join(left_a), "".join(left_b)) < _LEFTOVER * 100)
+    mid_a, mid_b = _middles(name_a, name_b)
+    return len(mid_a) + len(mid_b) > _TYPO_LETTERS
 
 
 def different_programmes_many(
@@ -191,6 +270,12 @@ def decide(
         far = scores["distance_m"] > max_distance_m
         names_differ = far & band & ~(scores["name_sim"] >= _FAR_NAME_SIM)
         elsewhere = high & (scores["address_sim"] < _SAME_ADDRESS)
+    k = np.flatnonzero(names_differ)  # a space typed in the wrong place is no other name
+    if len(k):
+        run_a = [str(x).replace(" ", "") for x in names[i[k]]]
+        run_b = [str(x).replace(" ", "") for x in names[j[k]]]
+        run = process.cpdist(run_a, run_b, scorer=fuzz.ratio, dtype=np.float64) / 100.0
+        names_differ[k[run >= _FAR_NAME_SIM]] = False
     programmes = np.zeros(len(i), dtype=bool)
     k = np.flatnonzero(high)
     programmes[k] = different_programmes_many(names, orgs, i[k], j[k])

@@ -25,7 +25,7 @@ components). The rules, each capping the decision at ``review``:
 * ``other domain``: a pair of different domains is never merged; scoring at least
   ``threshold``, it goes to review (one service filed under two domains);
 * ``names differ``: a pair beyond ``max_distance_m`` (found through its phone) whose names
-  are less than 90 % alike is distinct.
+  are less than 90 % alike (as words, or run together without spaces) is distinct.
 
 Pairs of one domain in ``[review_low, threshold)`` go to review too.
 
@@ -52,7 +52,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from assetmap._dedupe_rules import decide, phone_pairs
+from assetmap._dedupe_rules import ABBREVIATIONS, decide, phone_pairs
 from assetmap.assets import ASSET_COLUMNS
 from assetmap.region import measure_crs
 
@@ -65,40 +65,7 @@ __all__ = [
     "normalise_name",
 ]
 
-_ABBREV = {
-    "saint": "st",
-    "street": "st",
-    "center": "ctr",
-    "centre": "ctr",
-    "cntr": "ctr",
-    "and": "and",
-    "avenue": "ave",
-    "av": "ave",
-    "boulevard": "blvd",
-    "road": "rd",
-    "place": "pl",
-    "east": "e",
-    "west": "w",
-    "north": "n",
-    "south": "s",
-    "community": "cmty",
-    "comm": "cmty",
-    "health": "hlth",
-    "services": "svc",
-    "service": "svc",
-    "svcs": "svc",
-    "association": "assn",
-    "assoc": "assn",
-    "department": "dept",
-    "program": "prog",
-    "mount": "mt",
-    "fort": "ft",
-    "neighborhood": "nbhd",
-    "neighbourhood": "nbhd",
-    "parkway": "pkwy",
-    "plaza": "plz",
-    "office": "ofc",
-}
+_ABBREV = ABBREVIATIONS
 _DROP = {"inc", "llc", "ltd", "corp", "co", "the", "of", "nyc", "ny"}
 #: Words that say what kind of service a name is (normalised, singular). Two names that
 #: both carry such words but share none ("St. Jerome's Food Pantry" / "St. Jerome's Soup

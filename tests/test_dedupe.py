@@ -423,3 +423,145 @@ def test_normalise_name():
 def test_empty_input():
     res = am.dedupe(am.assets.empty_assets())
     assert len(res.merged) == 0 and len(res.clusters) == 0
+
+
+# --- the hard cases of issue 12 -------------------------------------------------------
+
+
+def _records(*rows: tuple[str, str, str, str, str, float, float]) -> gpd.GeoDataFrame:
+    """Assets from ``(name, org, domain, address, phone, east_m, north_m)`` rows."""
+    df = pd.DataFrame(rows, columns=["name", "org", "domain", "address", "phone", "x", "y"])
+    gdf = gpd.GeoDataFrame(
+        df.drop(columns=["x", "y"]),
+        geometry=gpd.points_from_xy(X0 + df["x"], Y0 + df["y"]),
+        crs=UTM,
+    ).to_crs("EPSG:4326")
+    gdf["asset_id"] = [f"r{k}" for k in range(len(gdf))]
+    gdf["source"] = ["partners", "211", "osm", "partners"][: len(gdf)]
+    for col in ("sector", "website", "hours", "source_id", "last_verified"):
+        gdf[col] = ""
+    gdf["capacity"] = np.nan
+    gdf["outside_region"] = False
+    return gdf
+
+
+def _pair(res: am.DedupeResult, a: str = "r0", b: str = "r1") -> pd.Series:
+    p = res.pairs
+    hit = p[((p["asset_id_a"] == a) & (p["asset_id_b"] == b))
+            | ((p["asset_id_a"] == b) & (p["asset_id_b"] == a))]  # fmt: skip
+    assert len(hit) == 1, hit
+    return hit.iloc[0]
+
+
+# distance term of a pair 10 m apart at the default 150 m: 0.1 * (1 - 10/150)
+NEAR_10 = 0.1 * (1 - 10 / 150)
+
+
+def test_two_programmes_of_one_organisation_at_one_address_stay_apart():
+    # "grace senior ctr" / "grace senior meals": token_set = ratio("grace senior",
+    # "grace senior ctr") = 2*12/(12+16) = 6/7; one organisation lifts it to
+    # 0.5*6/7 + 0.5 = 13/14; address and phone agree: 0.6*13/14 + 0.15 + 0.15 + NEAR_10
+    res = am.dedupe(_records(
+        ("Grace Senior Center", "Grace Church", "older_adults", "12 Boston Road",
+         "718-555-0300", 0.0, 0.0),
+        ("Grace Senior Meals", "Grace Church", "older_adults", "12 Boston Road",
+         "(718) 555-0300", 10.0, 0.0),
+    ))  # fmt: skip
+    pair = _pair(res)
+    assert pair["score"] == pytest.approx(0.6 * 13 / 14 + 0.3 + NEAR_10, abs=1e-4)  # 0.9505
+    assert (pair["decision"], pair["reason"]) == ("review", "different programmes")
+    assert len(res.merged) == 2
+    # "maple hlth ctr" / "maple medical clinic": token_set = 2*9/(14+20) = 9/17 (the
+    # sorted strings share "maple " and three letters); one organisation: 13/17
+    res = am.dedupe(_records(
+        ("Maple Health Center", "Maple Community Services", "primary_care", "40 Jerome Ave",
+         "718-555-0301", 0.0, 0.0),
+        ("Maple Medical Clinic", "Maple Community Services", "primary_care", "40 Jerome Avenue",
+         "718-555-0301", 10.0, 0.0),
+    ))  # fmt: skip
+    pair = _pair(res)
+    assert pair["score"] == pytest.approx(0.6 * 13 / 17 + 0.3 + NEAR_10, abs=1e-4)  # 0.8522
+    assert (pair["decision"], pair["reason"]) == ("review", "different programmes")
+
+
+def test_one_programme_written_two_ways_still_merges():
+    res = am.dedupe(_records(
+        ("Grace Senior Center", "Grace Church", "older_adults", "12 Boston Road",
+         "718-555-0300", 0.0, 0.0),
+        ("GRACE SR. CTR", "", "older_adults", "12 Boston Rd", "", 10.0, 0.0),
+    ))  # fmt: skip
+    pair = _pair(res)
+    # the same normalised name and address, no phone on one side: (0.6 + 0.15 + NEAR_10)
+    # over the weights given (0.6 + 0.15 + 0.1)
+    assert pair["score"] == pytest.approx((0.75 + NEAR_10) / 0.85, abs=1e-4)  # 0.9922
+    assert (pair["decision"], pair["reason"]) == ("match", "")
+    assert len(res.merged) == 1
+
+
+def test_branches_of_a_chain_are_not_duplicates():
+    # same name, organisation and phone, different house numbers 60 m apart: address 0,
+    # so 0.6 + 0 + 0.15 + 0.1 * (1 - 60/150) = 0.81, above the threshold, kept apart
+    res = am.dedupe(_records(
+        ("Harbor Family Health Center", "Harbor Health", "primary_care", "100 Webster Ave",
+         "718-555-0310", 0.0, 0.0),
+        ("Harbor Family Health Center", "Harbor Health", "primary_care", "160 Webster Ave",
+         "718-555-0310", 60.0, 0.0),
+    ))  # fmt: skip
+    pair = _pair(res)
+    assert pair["address_sim"] == 0.0
+    assert pair["score"] == pytest.approx(0.81, abs=1e-4)
+    assert (pair["decision"], pair["reason"]) == ("review", "different address")
+    assert len(res.merged) == 2
+
+
+def test_moved_pin_with_the_same_name_and_phone_merges():
+    # 220 m apart, beyond the 150 m blocking: found through the shared phone, distance
+    # term 0: (0.6 + 0.15 + 0.15 + 0) / 1 = 0.9
+    rows = [
+        ("Cedar Food Pantry", "", "food", "12 Boston Road", "718-555-0320", 0.0, 0.0),
+        ("CEDAR FOOD PANTRY", "", "food", "12 Boston Rd", "(718) 555-0320", 220.0, 0.0),
+        # another programme on the agency's switchboard, 200 m the other way
+        ("Cedar Youth Center", "", "childcare", "90 Tremont Ave", "7185550320", -200.0, 0.0),
+        # the same service without a phone, 220 m away: never compared
+        ("Cedar Food Pantry", "", "food", "12 Boston Road", "", 0.0, 220.0),
+    ]
+    res = am.dedupe(_records(*rows))
+    pair = _pair(res)
+    assert pair["distance_m"] == pytest.approx(220.0, abs=0.5)
+    assert pair["score"] == pytest.approx(0.9, abs=1e-4)
+    assert pair["decision"] == "match"
+    assert _pair(res, "r0", "r2")["decision"] == "distinct"
+    ids = set(zip(res.pairs["asset_id_a"], res.pairs["asset_id_b"], strict=True))
+    assert ids == {("r0", "r1"), ("r0", "r2")}  # r1-r2 420 m; r3 has no phone
+    assert sorted(res.merged["n_records"]) == [1, 1, 2]
+    # with moved_pin_m at the blocking distance nothing beyond 150 m is compared
+    off = am.dedupe(_records(*rows), moved_pin_m=150)
+    assert len(off.pairs) == 0 and len(off.merged) == 4
+
+
+def test_one_service_filed_under_two_domains_goes_to_review():
+    # identical but for the domain, 10 m apart: 0.6 + 0.15 + 0.15 + NEAR_10 = 0.99333
+    res = am.dedupe(_records(
+        ("Linden Community Fridge", "", "food", "5 Prospect Ave", "718-555-0330", 0.0, 0.0),
+        ("Linden Community Fridge", "", "older_adults", "5 Prospect Ave", "718-555-0330",
+         10.0, 0.0),
+    ))  # fmt: skip
+    pair = _pair(res)
+    assert pair["score"] == pytest.approx(0.9 + NEAR_10, abs=1e-4)
+    assert not pair["same_domain"]
+    assert (pair["decision"], pair["reason"]) == ("review", "other domain")
+    assert len(res.merged) == 2 and len(res.review) == 1
+
+
+def test_precision_and_recall_per_hard_case():
+    from tests._dedupe_cases import case_scores, make_cases
+
+    assets, truth = make_cases(20)
+    res = am.dedupe(assets)
+    table = case_scores(truth, res)
+    print(table.round(3).to_string())
+    assert table.loc["overall", "precision"] >= 0.95
+    assert table.loc["overall", "recall"] >= 0.95
+    assert (table["precision"] >= 0.95).all(), table
+    assert (table["recall"] >= 0.9).all(), table
+    assert (table.drop("overall")["true_pairs"] > 0).all()
