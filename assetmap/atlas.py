@@ -11,7 +11,7 @@ the map, the report and the layer export read. Nothing here draws or writes by i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -77,12 +77,24 @@ def _no_review() -> pd.DataFrame:
     return pd.DataFrame(columns=list(_REVIEW_COLUMNS))
 
 
+def _warn_not_assessed(
+    assets: gpd.GeoDataFrame, domains: dict[str, Domain], acc: pd.DataFrame, least: int
+) -> dict[str, str]:
+    """Log one warning per domain not assessed and return them with their reasons."""
+    from assetmap.analysis.access import not_assessed
+
+    skipped = not_assessed(assets, domains, min_services=least, access=acc)
+    for sentence in skipped.values():
+        log.warning(sentence)
+    return skipped
+
+
 _Frame = TypeVar("_Frame", pd.DataFrame, gpd.GeoDataFrame)
 
 
-def _without(frame: _Frame, domains: Iterable[str]) -> _Frame:
+def _without(frame: _Frame, domains: Collection[str]) -> _Frame:
     """Return ``frame`` without the rows of the given domains (kept whole when it has none)."""
-    if "domain" not in frame.columns or frame.empty:
+    if not domains or "domain" not in frame.columns or frame.empty:
         return frame
     out: _Frame = frame[~frame["domain"].astype(str).isin(list(domains))].reset_index(drop=True)
     return out
@@ -213,7 +225,7 @@ class Atlas:
         >>> bool(atlas.gaps["domain"].isin(atlas.domains).all())
         True
         """
-        from assetmap.analysis.access import TravelOptions, access, not_assessed
+        from assetmap.analysis.access import TravelOptions, access
         from assetmap.analysis.context import TravelContext
         from assetmap.analysis.gaps import find_gaps
         from assetmap.analysis.need import need_index
@@ -229,9 +241,7 @@ class Atlas:
         # one travel context per study: CRS, origins and catchments computed once
         ctx = TravelContext(u, assets, travel=opt, origins=_stored_origins(u))
         acc = access(u, assets, domains=doms, context=ctx, min_services=min_services)
-        skipped = not_assessed(assets, doms, min_services=min_services, access=acc)
-        for sentence in skipped.values():
-            log.warning(sentence)
+        skipped = _warn_not_assessed(assets, doms, acc, min_services)
         gaps = find_gaps(u, acc, need_percentile=need_percentile)
         balance = capacity_balance(u, acc, context=ctx)
         ov = find_overlaps(u, assets, acc, domains=doms, context=ctx, balance=balance)
@@ -246,9 +256,8 @@ class Atlas:
             domains=doms,
             context=ctx,
         )
-        if skipped:  # "no service within reach" of an empty list is not a finding
-            coverage = _without(coverage, skipped)
-            sites = _without(sites, skipped)
+        # "no service within reach" of an empty list is not a finding
+        coverage, sites = _without(coverage, skipped), _without(sites, skipped)
         prov = dict(provenance or {})
         params = dict(prov.get("parameters", {}))
         params.update(
