@@ -304,3 +304,64 @@ def test_network_stage_outputs_are_the_same_with_and_without_a_shared_context():
     opt = TravelOptions(mode="walk", graph=OSM)
     out = stage_outputs_with_and_without_context(units, assets, travel=opt)
     assert len(out["sites"])
+
+
+# --------------------------------------------------------------------------- which ways
+
+MIXED = FIX / "mixed_ways.osm"
+LON_M = 84.15  # 0.001° of longitude at 40.83° N: 6,371,009 m × cos(40.83°) × π / 180 000
+LAT_M = 111.19  # 0.001° of latitude
+
+
+def _ways(G):
+    out = set()
+    for _, _, d in G.edges(data=True):
+        ids = d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]]
+        out.update(int(i) for i in ids)
+    return out
+
+
+def _compressed(tmp_path, how):
+    import bz2
+    import gzip
+
+    data = MIXED.read_bytes()
+    if how == "osm":
+        return MIXED
+    path = tmp_path / f"mixed_ways.osm.{how}"
+    path.write_bytes(bz2.compress(data) if how == "bz2" else gzip.compress(data))
+    return path
+
+
+@pytest.mark.parametrize("how", ["osm", "bz2", "gz"])
+def test_only_highway_ways_a_mode_may_use_become_edges(tmp_path, how, caplog):
+    path = _compressed(tmp_path, how)
+    with caplog.at_level("INFO", logger="assetmap.analysis.network"):
+        walk = graph_from_file(path, mode="walk")
+    # walk: Alpha Avenue (101), the footway (102) and the parking aisle (106); never the
+    # grass outline (103), the untagged way (104), the motorway (105) nor the private
+    # footway (107)
+    assert _ways(walk) == {101, 102, 106}
+    assert not {5, 6, 8, 10} & set(walk.nodes)
+    # every way both ways on foot: 2 × (3 × 84.15 + 111.19) m
+    total = sum(d["length"] for _, _, d in walk.edges(data=True))
+    assert total == pytest.approx(2 * (3 * LON_M + LAT_M), abs=0.5)
+    assert "7 ways read: 3 kept, 2 no highway tag, 1 highway=motorway, 1 access=private" in (
+        caplog.text
+    )
+    drive = graph_from_file(path, mode="drive")
+    assert _ways(drive) == {101, 105}  # the avenue and the motorway (one way: 1 -> 10)
+    total = sum(d["length"] for _, _, d in drive.edges(data=True))
+    assert total == pytest.approx(2 * 2 * LON_M + LON_M, abs=0.5)
+
+
+def test_osm_file_with_no_street_and_pbf_are_named(tmp_path):
+    text = MIXED.read_text()
+    only_grass = tmp_path / "grass.osm"
+    only_grass.write_text(text.replace('k="highway"', 'k="was_highway"'))
+    with pytest.raises(InputError, match="no street usable for mode 'walk'.*7 no highway tag"):
+        graph_from_file(only_grass)
+    pbf = tmp_path / "extract.osm.pbf"
+    pbf.write_bytes(b"\x00")
+    with pytest.raises(InputError, match="osmium cat"):
+        graph_from_file(pbf)

@@ -32,11 +32,17 @@ Examples
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
 import os
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from assetmap.analysis._shortest import (
     NearestResult,
@@ -61,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DRIVE_KMH",
     "MODES",
+    "WAY_FILTERS",
     "NearestResult",
     "StreetGraph",
     "add_travel_times",
@@ -70,6 +77,7 @@ __all__ = [
     "load_street_graph",
     "nearest_times",
     "pairs_within",
+    "way_refused",
 ]
 
 log = logging.getLogger(__name__)
@@ -83,12 +91,17 @@ def graph_from_file(path: str | Path, *, mode: str = "walk") -> nx.MultiDiGraph:
     Parameters
     ----------
     path : str or Path
-        ``.osm`` / ``.xml`` (OpenStreetMap XML, e.g. from a JOSM or Overpass export) or
-        ``.graphml`` (saved with :func:`osmnx.save_graphml`, e.g. by
-        :func:`assetmap.online.streets.fetch_graph`).
+        ``.osm`` / ``.xml`` (OpenStreetMap XML, e.g. from a JOSM or Overpass export),
+        compressed or not (``.osm.bz2``, ``.osm.gz``), or ``.graphml`` (saved with
+        :func:`osmnx.save_graphml`, e.g. by :func:`assetmap.online.streets.fetch_graph`).
     mode : {"walk", "drive"}
-        For OSM XML: walking ignores one-way restrictions (ways become bidirectional) and
-        drops motorways; driving keeps one-ways and drops footways, paths and steps.
+        For OSM XML, only ``highway`` ways the mode may use become edges, by osmnx's own
+        ``walk`` / ``drive`` network filters (:data:`WAY_FILTERS`): landuse outlines,
+        buildings and untagged ways never do; walking also drops motorways and ways
+        tagged ``foot=no`` or ``access=private``, driving footways, paths, steps, service
+        roads and ways tagged ``motor_vehicle=no``. Walking ignores one-way restrictions
+        (ways become bidirectional); driving keeps them. The ways left out are counted
+        by reason in the log (INFO).
 
     Returns
     -------
@@ -102,7 +115,7 @@ def graph_from_file(path: str | Path, *, mode: str = "walk") -> nx.MultiDiGraph:
 
     Examples
     --------
-    >>> G = graph_from_file("streets.graphml", mode="walk")  # doctest: +SKIP
+    >>> G = graph_from_file("streets.osm.bz2", mode="walk")  # doctest: +SKIP
     """
     import osmnx as ox
 
@@ -111,14 +124,30 @@ def graph_from_file(path: str | Path, *, mode: str = "walk") -> nx.MultiDiGraph:
     if not p.exists():
         msg = "street graph file not found; save one with assetmap.online.streets.fetch_graph"
         raise InputError(msg, file=str(path))
-    suffix = p.suffix.lower()
+    name = p.name.lower()
+    if name.endswith(".pbf"):
+        msg = (
+            "OSM PBF files are not read; convert it to OSM XML first, e.g. "
+            "`osmium cat extract.osm.pbf -o extract.osm.bz2`"
+        )
+        raise InputError(msg, file=str(path))
     try:
-        if suffix == ".graphml":
+        if name.endswith(".graphml"):
             G = ox.load_graphml(p)
-        elif suffix in {".osm", ".xml"}:
-            G = ox.graph_from_xml(p, bidirectional=mode == "walk", retain_all=True)
+        elif name.endswith(_OSM_SUFFIXES):
+            with tempfile.TemporaryDirectory(prefix="assetmap-osm-") as tmp:
+                streets = Path(tmp) / "streets.osm"
+                counts = _street_ways(p, streets, mode)
+                _log_ways(p, mode, counts)
+                if not counts.get("kept"):
+                    msg = f"the file holds no street usable for mode {mode!r} ({_said(counts)})"
+                    raise InputError(msg, file=str(path))
+                G = ox.graph_from_xml(streets, bidirectional=mode == "walk", retain_all=True)
         else:
-            msg = "a street graph must be an .osm (OSM XML) or a .graphml file"
+            msg = (
+                "a street graph must be an .osm (OSM XML; .osm.bz2 and .osm.gz too) or a "
+                ".graphml file"
+            )
             raise InputError(msg, file=str(path))
     except InputError:
         raise
@@ -130,6 +159,124 @@ def graph_from_file(path: str | Path, *, mode: str = "walk") -> nx.MultiDiGraph:
         msg = f"the street graph has no street usable for mode {mode!r}"
         raise InputError(msg, file=str(path))
     return G
+
+
+#: File names read as OpenStreetMap XML (compressed with bzip2 or gzip, or not).
+_OSM_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.gz", ".xml.bz2", ".xml.gz")
+
+#: osmnx's Overpass network filters (``osmnx._overpass._get_network_filter``, osmnx 2.x,
+#: with its default ``["access"!~"private"]``): a way is kept when it has a ``highway``
+#: tag and none of these tags matches its pattern (an unanchored regular expression, as
+#: Overpass's ``!~`` reads it).
+WAY_FILTERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "walk": (
+        ("area", "yes"),
+        ("access", "private"),
+        (
+            "highway",
+            "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|"
+            "raceway|razed|rest_area|services",
+        ),
+        ("foot", "no"),
+        ("service", "private"),
+    ),
+    "drive": (
+        ("area", "yes"),
+        ("access", "private"),
+        (
+            "highway",
+            "abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|"
+            "escalator|footway|no|path|pedestrian|planned|platform|proposed|raceway|razed|"
+            "rest_area|service|services|steps|track",
+        ),
+        ("motor_vehicle", "no"),
+        ("motorcar", "no"),
+        ("service", "alley|driveway|emergency_access|parking|parking_aisle|private"),
+    ),
+}
+
+
+def way_refused(tags: dict[str, str], mode: str) -> str | None:
+    """Return why ``mode`` cannot use a way with these tags, or None when it can.
+
+    Examples
+    --------
+    >>> way_refused({"landuse": "grass"}, "walk")
+    'no highway tag'
+    >>> foot = {"highway": "footway"}
+    >>> way_refused(foot, "walk") is None, way_refused(foot, "drive")
+    (True, 'highway=footway')
+    """
+    if "highway" not in tags:
+        return "no highway tag"
+    for key, pattern in WAY_FILTERS[mode]:
+        value = tags.get(key)
+        if value is not None and re.search(pattern, value):
+            return f"{key}={value}"
+    return None
+
+
+def _open_osm(p: Path) -> IO[bytes] | gzip.GzipFile:
+    name = p.name.lower()
+    if name.endswith(".bz2"):
+        return bz2.open(p, "rb")
+    if name.endswith(".gz"):
+        return gzip.open(p, "rb")
+    return p.open("rb")
+
+
+def _elements(p: Path) -> Iterator[ET.Element]:
+    """Yield the top-level elements (node, way, relation) of an OSM XML file, streamed."""
+    with _open_osm(p) as f:
+        root: ET.Element | None = None
+        for event, elem in ET.iterparse(f, events=("start", "end")):
+            if root is None:
+                root = elem
+            elif event == "end" and elem.tag in ("node", "way", "relation"):
+                yield elem
+                root.clear()  # keep memory flat on a county extract
+
+
+def _street_ways(src: Path, dest: Path, mode: str) -> dict[str, int]:
+    """Write the ways ``mode`` may use, and their nodes, to ``dest``; count the others.
+
+    Two streamed passes over ``src``: the first picks the ways and the nodes they use,
+    the second writes them (plain XML, which osmnx reads).
+    """
+    counts: dict[str, int] = {}
+    ways: set[str] = set()
+    nodes: set[str] = set()
+    for elem in _elements(src):
+        if elem.tag != "way":
+            continue
+        tags = {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")}
+        reason = way_refused(tags, mode)
+        counts[reason or "kept"] = counts.get(reason or "kept", 0) + 1
+        if reason is None:
+            ways.add(elem.get("id", ""))
+            nodes.update(nd.get("ref", "") for nd in elem.iter("nd"))
+    if not ways:
+        return counts
+    with dest.open("wb") as out:
+        out.write(b'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n')
+        for elem in _elements(src):
+            keep = nodes if elem.tag == "node" else ways if elem.tag == "way" else ()
+            if elem.get("id", "") in keep:
+                elem.tail = "\n"
+                out.write(ET.tostring(elem, encoding="utf-8", xml_declaration=False))
+        out.write(b"</osm>\n")
+    return counts
+
+
+def _said(counts: dict[str, int]) -> str:
+    """``2 ways: 1 no highway tag, 1 highway=motorway`` (the ways read, by reason)."""
+    total = sum(counts.values())
+    parts = [f"{n} {why}" for why, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return f"{total} way{'s' if total != 1 else ''} read: {', '.join(parts) or 'none'}"
+
+
+def _log_ways(p: Path, mode: str, counts: dict[str, int]) -> None:
+    log.info("%s: street ways for %s mode, %s", p, mode, _said(counts))
 
 
 def load_street_graph(
