@@ -344,3 +344,49 @@ def test_readers_carry_the_service_type(tmp_path):
     path.write_text("Name,Service Type,Latitude,Longitude\nA,Food Pantry,40.85,-73.90\n")
     alone = am.read_assets(path)
     assert alone["domain"].tolist() == ["food"] and "service_type" not in alone.columns
+
+
+def test_shown_minutes_agree_with_the_gap():
+    import pandas as pd
+
+    from assetmap.analysis.summary import minutes_shown
+    from assetmap.maps._layers import gap_lines, nearest_spec
+
+    # against 15 minutes: 15.2 is beyond (a gap), shown "15.2", not "15"; 14.8 is within
+    # and shown "15", which reads as within; 15.04 is beyond and rounds up to "15.1";
+    # far from the threshold whole minutes; 14.55 against 14.6 is within: "14.5", not "15"
+    assert minutes_shown(15.2, 15) == "15.2"
+    assert minutes_shown(14.8, 15) == "15"
+    assert minutes_shown(15.04, 15) == "15.1"
+    assert minutes_shown(15.0, 15) == "15"  # at the threshold is within (count_within)
+    assert minutes_shown(22.6, 15) == "23"
+    assert minutes_shown(14.55, 14.6) == "14.5"
+    assert minutes_shown(float("nan"), 15) is None
+    # the map: childcare 15.2 (a gap) beside older adults 14.8 (not)
+    acc = pd.DataFrame(
+        {
+            "unit_id": ["u1", "u1"],
+            "domain": ["childcare", "older_adults"],
+            "nearest_min": [15.2, 14.8],
+            "nearest_name": ["Day care", "Senior center"],
+            "threshold_min": [15.0, 15.0],
+        }
+    )
+    gaps = acc.iloc[:1].assign(population=1200)
+    spec, _ = nearest_spec(acc, ["u1"], ["childcare", "older_adults"], gaps=gaps)
+    assert [(m, g) for _, _, m, g in spec[0]] == [("15.2", 1), ("15", 0)]
+    line = gap_lines(gaps, am.load_domains())["u1"][0]
+    assert "nearest childcare and family service 15.2 min walk" in line
+
+
+def test_median_nearest_is_population_weighted():
+    from assetmap.analysis.summary import weighted_median
+
+    # residents 1,000 at 5 min, 1,000 at 10 min, 3,000 at 30 min: half (2,500) are within
+    # 30 min but not within 10 (2,000): the weighted median is 30 (unweighted: 10)
+    assert weighted_median(np.array([5.0, 10.0, 30.0]), np.array([1000, 1000, 3000])) == 30
+    # no service in reach counts as farthest; more than half there: none in reach (NaN)
+    assert weighted_median(np.array([5.0, np.nan]), np.array([1000, 1000])) == 5
+    assert np.isnan(weighted_median(np.array([5.0, np.nan]), np.array([1000, 1001])))
+    # units without residents do not count
+    assert weighted_median(np.array([1.0, 20.0]), np.array([0, 10])) == 20

@@ -33,9 +33,10 @@ compared by domain), ``n_providers``,
 ``supply_per_1000`` (over-served unit), ``partner_unit_id``, ``partner_name`` and
 ``partner_km`` (the under-served unit nearest to it, straight line), ``geometry``.
 
-:func:`provider_coverage` (per domain: how many residents have 0, 1, 2, 3+ providers
-within reach, split by need) and :func:`capacity_balance` (over-served and under-served
-units side by side) give the tables behind those findings.
+:func:`provider_coverage` (from :mod:`assetmap.analysis.coverage`; per domain: how many
+residents have 0, 1, 2, 3+ providers within reach, split by need) and
+:func:`capacity_balance` (over-served and under-served units side by side) give the
+tables behind those findings.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from assetmap.analysis.context import TravelContext
+from assetmap.analysis.coverage import COVERAGE_COLUMNS, provider_coverage
 from assetmap.analysis.need import percentile_rank
 from assetmap.analysis.travel import TravelOptions
 from assetmap.domains import Domain, load_domains
@@ -86,19 +88,6 @@ OVERLAP_COLUMNS = [
     "geometry",
 ]
 
-COVERAGE_COLUMNS = [
-    "domain",
-    "threshold_min",
-    "population",
-    "pop_0",
-    "pop_1",
-    "pop_2plus",
-    "pop_3plus",
-    "need_pop",
-    "need_pop_0",
-    "need_pop_2plus",
-    "low_need_pop_2plus",
-]
 
 BALANCE_COLUMNS = [
     "domain",
@@ -488,76 +477,6 @@ def capacity_balance(
     return out.sort_values(
         ["domain", "over_supply_per_1000"], ascending=[True, False], ignore_index=True
     )
-
-
-def provider_coverage(
-    units: gpd.GeoDataFrame,
-    access: pd.DataFrame,
-    *,
-    need_percentile: float = 75.0,
-    need_column: str = "need_pct",
-) -> pd.DataFrame:
-    """Residents by number of providers within reach, per domain, against need.
-
-    Parameters
-    ----------
-    units : geopandas.GeoDataFrame
-        Units with population (and the need column for the need split).
-    access : pandas.DataFrame
-        Access long table (``count_within`` at each domain's threshold).
-    need_percentile : float
-        Units at or above this need percentile (0–100) are "high need".
-    need_column : str
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`COVERAGE_COLUMNS`, one row per domain: residents with no provider within
-        the threshold (``pop_0``), one, two or more, three or more; the same for high-need
-        units (``need_pop``, ``need_pop_0``, ``need_pop_2plus``) and ``low_need_pop_2plus``
-        (residents below the need line with two or more providers: duplicated service where
-        it is least needed).
-
-    Examples
-    --------
-    >>> import assetmap as am
-    >>> s = am.load_sample()
-    >>> units = am.need_index(s.units)
-    >>> cov = provider_coverage(units, am.access(units, s.assets))
-    >>> bool((cov["pop_0"] + cov["pop_1"] + cov["pop_2plus"] == cov["population"]).all())
-    True
-    """
-    pop = pd.to_numeric(units["population"], errors="coerce").fillna(0)
-    pop.index = units.index.astype(str)
-    need = (
-        pd.to_numeric(units[need_column], errors="coerce").set_axis(pop.index)
-        if need_column in units.columns
-        else pd.Series(np.nan, index=pop.index)
-    )
-    high = (need >= need_percentile / 100.0).to_numpy()
-    rows = []
-    for key, grp in access.groupby("domain", sort=False):
-        g = grp.set_index("unit_id").reindex(pop.index)
-        c = g["count_within"].fillna(0).to_numpy()
-        p = pop.to_numpy()
-        rows.append(
-            {
-                "domain": key,
-                "threshold_min": float(g["threshold_min"].dropna().iloc[0])
-                if g["threshold_min"].notna().any()
-                else np.nan,
-                "population": p.sum(),
-                "pop_0": p[c == 0].sum(),
-                "pop_1": p[c == 1].sum(),
-                "pop_2plus": p[c >= 2].sum(),
-                "pop_3plus": p[c >= 3].sum(),
-                "need_pop": p[high].sum(),
-                "need_pop_0": p[high & (c == 0)].sum(),
-                "need_pop_2plus": p[high & (c >= 2)].sum(),
-                "low_need_pop_2plus": p[~high & (c >= 2) & ~np.isnan(need.to_numpy())].sum(),
-            }
-        )
-    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
 
 
 def _over_served(

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from assetmap.analysis.summary import minutes_shown
 from assetmap.maps._classes import Classes
 from assetmap.maps._geometry import DECIMALS, features, lat_lon_bounds, point_on_surface
-from assetmap.maps._html import colour, fmt_int, fmt_minutes, ink_for, is_missing, pin_html, text
+from assetmap.maps._html import colour, fmt_int, ink_for, is_missing, pin_html, text
 from assetmap.maps._panels import NeedScale, choropleth_legend
 from assetmap.maps._popups import POPUPS
 
@@ -232,7 +233,7 @@ def nearest_spec(
             pos = seen.setdefault(label, len(strings))
             if pos == len(strings):
                 strings.append(label)
-        m = fmt_minutes(mins)
+        m = minutes_shown(mins, limit)  # one decimal where whole minutes cross the threshold
         out[where[uid]].append(
             [rank[dom], pos, None if m is None else m, int((uid, dom) in gap_keys)]
         )
@@ -400,7 +401,7 @@ def _label(domains: Mapping[str, Domain], key: object) -> str:
 
 
 def _gap_line(row: Mapping[str, Any], label: str, travel_word: str) -> str:
-    minutes = fmt_minutes(row.get("nearest_min"))
+    minutes = minutes_shown(row.get("nearest_min"), row.get("threshold_min"))
     service = f"{label.lower()} service"
     where = (
         f"nearest {text(service)} {minutes} min {travel_word}"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from assetmap.analysis.access import methods_text, travel_phrase
+from assetmap.analysis.summary import MEDIAN_NEAREST, minutes_shown, weighted_median
 from assetmap.report._anchor import anchor_facts, hospital_near
 from assetmap.report._format import fmt_int, fmt_min, fmt_pct, fmt_value, ordinal
 from assetmap.report._sites import site_finding, site_rows, siting_method, travel_word
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from assetmap.atlas import Atlas
 
 __all__ = ["md_escape", "ordinal", "render_report", "report_facts", "write_report"]
+
 
 SUGGESTED_CITATION = (
     "assetmap developers. assetmap: community asset mapping for population health "
@@ -79,6 +81,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
         "balance": _balance_facts(atlas),
         "anchor": anchor_facts(atlas, high_need, pop),
         "methods": _methods(atlas, walk, circ, need_p),
+        "median_note": MEDIAN_NEAREST,
         "travel_word": travel_word(travel),
         "sources": _sources(atlas, acs),
         "quality": prov.get("asset_counts", {}),
@@ -109,7 +112,8 @@ def _domain_row(
     clusters = atlas.overlaps[
         (atlas.overlaps["domain"] == key) & (atlas.overlaps["kind"] == "cluster")
     ]
-    nearest = acc["nearest_min"][res]
+    nearest = pd.to_numeric(acc["nearest_min"], errors="coerce")[res]
+    median = weighted_median(nearest.to_numpy(float), pop[res].to_numpy(float))
     return {
         "key": key,
         "label": dom.label,
@@ -122,7 +126,7 @@ def _domain_row(
         "gaps": len(gaps),
         "gap_pop": fmt_int(float(gaps["population"].sum())),
         "gap_pop_raw": float(gaps["population"].sum()),
-        "median_min": fmt_min(float(nearest.median())) if len(nearest) else "—",
+        "median_min": fmt_min(median) if len(nearest) else "—",
         "clusters": len(clusters),
         "cluster_notes": [str(n) for n in clusters["note"]],
         "sites": site_rows(atlas, key),
@@ -136,7 +140,7 @@ def _domain_row(
                 "unit_id": str(g.unit_id),
                 "population": fmt_int(g.population),
                 "need": ordinal(100 * g.need_pct),
-                "nearest": fmt_min(g.nearest_min),
+                "nearest": _near(g.nearest_min, g.threshold_min),
                 "nearest_name": str(g.nearest_name) or "—",
             }
             for g in gaps.head(10).itertuples()
@@ -168,6 +172,12 @@ def _not_assessed_row(atlas: Atlas, key: str, sentence: str) -> dict[str, Any]:
         "figure_path": "",
         "gap_rows": [],
     }
+
+
+def _near(value: float, threshold: float) -> str:
+    """Minutes of a gap row as the map shows them (see :mod:`assetmap.analysis.summary`)."""
+    shown = minutes_shown(value, threshold)
+    return "none in reach" if shown is None else f"{shown} min"
 
 
 def _indicator_keys(atlas: Atlas) -> list[str]:
