@@ -76,10 +76,9 @@ for _long, _short in ABBREVIATIONS.items():
 
 #: Words that tell no programme from another (normalised forms).
 PROGRAMME_FILLER = frozenset({"at", "for", "a", "an", "in", "on", "to", "by", "bronx"})
-#: Two leftover words (or leftovers run together) at least this alike are one word typed
-#: twice ("recovry" / "recovery", "foodpantry" / "food pantry").
+#: Two words at least this alike (rapidfuzz ``ratio``) are one word typed twice
+#: ("recovry" / "recovery", "helath" / "health").
 _TYPO = 0.8
-_LEFTOVER = 0.6
 #: Letters two names may differ by (spaces aside) and still be one name mistyped.
 _TYPO_LETTERS = 4
 
@@ -120,16 +119,13 @@ def _middles(a: str, b: str) -> tuple[str, str]:
 
 def _words_differ(name_a: str, name_b: str, org_a: str, org_b: str) -> bool:
     wa, wb = set(name_a.split()), set(name_b.split())
-    org_words = set(org_a.split()) | set(org_b.split()) | PROGRAMME_FILLER
-    own_a = _own_words(name_a, wb, org_words)
-    own_b = _own_words(name_b, wa, org_words)
+    own_a = _own_words(name_a, wb, set(org_b.split()) | PROGRAMME_FILLER)
+    own_b = _own_words(name_b, wa, set(org_a.split()) | PROGRAMME_FILLER)
     if not own_a or not own_b:
         return False
     left_a = [w for w in own_a if not _twin(w, own_b)]
     left_b = [w for w in own_b if not _twin(w, own_a)]
-    if not left_a or not left_b:
-        return False
-    return bool(fuzz.ratio("".join(left_a), "".join(left_b)) < _LEFTOVER * 100)
+    return bool(left_a) and bool(left_b)
 
 
 def _own_words(name: str, other: set[str], org_words: set[str]) -> list[str]:
@@ -142,13 +138,14 @@ def _own_words(name: str, other: set[str], org_words: set[str]) -> list[str]:
 def different_programmes(name_a: str, name_b: str, org_a: str = "", org_b: str = "") -> bool:
     """Tell whether two normalised names are different programmes of one place.
 
-    The words both names share, the words of either organisation and filler
-    (:data:`PROGRAMME_FILLER`) are set aside; a word with a near twin on the other side
+    The words both names share, filler (:data:`PROGRAMME_FILLER`) and the words of the
+    *other* record's organisation ("BronxWorks Jackson Ave Pantry" of BronxWorks is
+    "Jackson Ave Food Pantry") are set aside; a word with a near twin on the other side
     (a typo, or an abbreviation: "prog" / "porgram", "sr" / "senior") goes too. The names
-    are different programmes when both keep words of their own and those words, run
-    together, are not alike either; and when, with spaces dropped and their common start
-    and end set aside, the names differ by more than four letters (so a space typed in
-    the wrong place, "ironwoodsoup kitchen", is no new programme).
+    are different programmes when both keep words of their own, and when, with spaces
+    dropped and their common start and end set aside, they differ by more than four
+    letters (so a space typed in the wrong place, "ironwoodsoup kitchen", is no new
+    programme).
 
     Examples
     --------

@@ -565,3 +565,24 @@ def test_precision_and_recall_per_hard_case():
     assert (table["precision"] >= 0.95).all(), table
     assert (table["recall"] >= 0.9).all(), table
     assert (table.drop("overall")["true_pairs"] > 0).all()
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "org_a", "org_b", "different"),
+    [
+        ("maple hlth ctr", "maple medical clinic", "maple cmty svc", "maple cmty svc", True),
+        ("grace senior ctr", "grace senior meals", "grace church", "", True),
+        ("briarwood career ctr", "briarwood career closet", "", "", True),  # "ctr" ≠ "closet"
+        # one name carries the other record's organisation: the same programme
+        ("bronxworks jackson ave pantry", "jackson ave food pantry", "", "bronxworks", False),
+        # another place, the same kind: the organisation is only A's, so it counts
+        ("kenwood dental clinic", "oakwood dental clinic", "kenwood church", "", True),
+        ("dunmore meal porgram", "dunmore meal prog", "", "", False),  # a typo of "program"
+        ("clearwaterh ealth ctr", "clearwater hlth ctr", "", "", False),  # a space moved
+        ("lakeview family hlth ctr", "lakeview family hlth", "", "", False),  # one word more
+    ],
+)
+def test_different_programmes(a, b, org_a, org_b, different):
+    from assetmap._dedupe_rules import different_programmes
+
+    assert different_programmes(a, b, org_a, org_b) is different
