@@ -161,10 +161,13 @@ class DedupeResult:
     clusters : pandas.DataFrame
         ``asset_id``, ``cluster_id``: records of one service share a ``cluster_id``.
     pairs : pandas.DataFrame
-        Every candidate pair with its scores and decision (``match``, ``review``,
-        ``distinct``), best first. Pairs that could not reach the review band whatever
-        their names (at the defaults, pairs of different domains) are ``distinct`` with
-        ``name_sim``, ``address_sim`` and ``score`` left NaN.
+        Every candidate pair with its scores, ``same_domain``, decision (``match``,
+        ``review``, ``distinct``) and ``reason`` (the rule that kept a pair scoring at
+        least the threshold apart: ``different programmes``, ``different address``,
+        ``other domain``, or ``names differ`` for a far pair; "" otherwise), best first.
+        Pairs that could not reach the review band whatever their names (for a pair of
+        two domains: the threshold) are ``distinct`` with ``name_sim``, ``address_sim``
+        and ``score`` left NaN.
     params : dict
         The thresholds used.
     timings : dict
@@ -180,7 +183,7 @@ class DedupeResult:
 
     @property
     def review(self) -> pd.DataFrame:
-        """Borderline pairs a person should look at."""
+        """Pairs a person should look at: borderline scores, and pairs a rule kept apart."""
         return self.pairs[self.pairs["decision"] == "review"]
 
 
