@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
 from assetmap._resources import sample_dir
 from assetmap.analysis.need import load_indicators
+from assetmap.analysis.overlap import service_type_keys
 
 
 def test_units_are_the_bronx_ntas_with_acs_columns(sample_project):
@@ -57,3 +59,59 @@ def test_inventory_arrives_from_two_sources_and_is_merged(sample_project):
     assert (
         len(merged) == sum(len(s) for s in sample_project.sources) - (merged["n_records"] - 1).sum()
     )
+
+
+def _sample_csv(name: str, index: str) -> pd.DataFrame:
+    table = pd.read_csv(sample_dir() / name, dtype=str, keep_default_na=False)
+    return table.set_index(index)
+
+
+def test_sample_services_carry_their_service_type(sample_project):
+    assets = sample_project.assets
+    assert assets["service_type"].str.len().gt(0).all()
+    partners = _sample_csv("assets_partners.csv", "ID")["Program Type"]
+    rows_211 = _sample_csv("assets_211.csv", "record_id")["subcategory"]
+    planted = json.loads((sample_dir() / "planted.json").read_text())
+    # the 211 copy of a service listed in both files writes its type in lower case
+    for dup in planted["duplicates"]:
+        assert partners[dup["partners_id"]].lower() == rows_211[dup["record_id"]]
+    # the planted food cluster is five food services but not five of one kind
+    food = planted["clusters"][0]
+    assert food["domain"] == "food"
+    assert food["service_types"] == {
+        "Food pantry": 2,
+        "Grocery program": 1,
+        "SNAP enrollment": 1,
+        "WIC": 1,
+    }
+    assert sorted(partners[food["ids"]]) == [
+        "Food pantry",
+        "Food pantry",
+        "Grocery program",
+        "SNAP enrollment",
+        "WIC",
+    ]
+
+
+def test_no_sample_overlap_group_mixes_service_types(sample_atlas):
+    ov = sample_atlas.overlaps
+    clusters = ov[ov["kind"] == "cluster"]
+    assert len(clusters) > 0
+    assert clusters["compared_by"].eq("service_type").all()
+    kinds = service_type_keys(sample_atlas.assets).set_axis(sample_atlas.assets["asset_id"])
+    for row in clusters.itertuples():
+        members = row.asset_ids.split(";")
+        assert kinds[members].nunique() == 1, row.names
+        assert kinds[members].iloc[0] == " ".join(row.service_type.lower().split())
+    grouped = {m for ids in clusters["asset_ids"] for m in ids.split(";")}
+    planted = json.loads((sample_dir() / "planted.json").read_text())
+    food, behavioral = planted["clusters"][0], planted["clusters"][1]
+    # two pantries, a grocery programme, a SNAP desk and a WIC centre: no group of three
+    assert not grouped & {f"partners:{i}" for i in food["ids"]}
+    # the planted behavioural-health cluster keeps its three harm-reduction programs
+    # (within 124.2 m; a 25-minute walk reaches 25 x 80 m / 1.3 = 1,538 m, and two such
+    # discs 124 m apart share 95% of their area, over the 75% that links them)
+    assert behavioral["service_types"]["Harm reduction"] == 3
+    partners = _sample_csv("assets_partners.csv", "ID")["Program Type"]
+    harm = sorted(f"partners:{i}" for i in behavioral["ids"] if partners[i] == "Harm reduction")
+    assert harm in [sorted(ids.split(";")) for ids in clusters["asset_ids"]]

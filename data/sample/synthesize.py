@@ -20,7 +20,8 @@ estimates) is read. Outputs:
 Planted structure: six high-poverty residential NTAs with no food and no primary-care
 asset (nor any within a buffer around them), four tight clusters of same-domain providers,
 60 services listed in both files with small differences, and two church buildings that
-each host two unrelated programs at the same address.
+each host two unrelated programs at the same address. Every service carries its type (the
+kind of program: pantry, SNAP desk, WIC centre ...) in ``Program Type`` / ``subcategory``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import json
 import math
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -162,6 +164,64 @@ PROGRAMS = {
                      "Seniors Club", "Senior Lunch & Activity Center"],
 }  # fmt: skip
 
+#: The kind of service each program is, written in `Program Type` / `subcategory`: what
+#: overlaps compare (a pantry and a SNAP enrolment desk are both food, not duplicates).
+#: Deterministic: derived from the program, no random draw (the other columns stay as
+#: they were). Every program of PROGRAMS and of CHURCHES has one (checked at start-up).
+PROGRAM_TYPES = {
+    # food
+    "Community Pantry": "Food pantry", "Food Pantry": "Food pantry",
+    "Food Shelf": "Food pantry", "Emergency Food Program": "Food pantry",
+    "Soup Kitchen": "Hot meals", "Hot Meals Program": "Hot meals",
+    "Community Fridge": "Community fridge", "Nutrition & WIC Center": "WIC",
+    "SNAP Enrollment Desk": "SNAP enrollment", "Family Grocery Program": "Grocery program",
+    # housing
+    "Housing Help Desk": "Housing navigation", "Housing Navigation Center": "Housing navigation",
+    "Rental Assistance Program": "Rental assistance",
+    "Eviction Prevention Project": "Eviction prevention", "Drop-In Center": "Drop-in center",
+    "Family Shelter": "Shelter",
+    # transportation
+    "Medical Rides Program": "Medical rides", "Senior Van Service": "Senior van",
+    "Travel Training Program": "Travel training", "Transit Access Desk": "Transit access",
+    # utilities
+    "Energy Assistance Desk": "Energy assistance (HEAP)",
+    "HEAP Enrollment Center": "Energy assistance (HEAP)",
+    "Weatherization Program": "Weatherization", "Utility Bill Help Desk": "Utility bill help",
+    # safety
+    "Family Safety Center": "Family safety center",
+    "Domestic Violence Advocacy Program": "Domestic violence advocacy",
+    "Victim Services Office": "Victim services", "Crisis Center": "Crisis center",
+    "Safe Home Project": "Safe home",
+    # primary care: every program here is a primary-care practice
+    "Family Health Center": "Primary care", "Community Health Center": "Primary care",
+    "Primary Care Clinic": "Primary care", "Pediatric & Family Medicine": "Primary care",
+    "Medical Practice": "Primary care", "Health & Wellness Center": "Primary care",
+    # behavioral health
+    "Counseling Center": "Counseling", "Mental Health Clinic": "Mental health clinic",
+    "Behavioral Health Services": "Mental health clinic",
+    "Recovery Center": "Substance use recovery", "Harm Reduction Program": "Harm reduction",
+    "Peer Support Center": "Peer support", "Recovery Circle": "Peer support",
+    # legal aid
+    "Legal Services Clinic": "General legal services",
+    "Legal Assistance Project": "General legal services", "Tenant Legal Help": "Tenant legal help",
+    "Immigration Legal Clinic": "Immigration legal services",
+    "Benefits & Legal Advocacy": "Benefits advocacy",
+    # employment
+    "Career Center": "Job search and placement",
+    "Workforce Development Center": "Job search and placement",
+    "Employment Services": "Job search and placement", "Job Training Program": "Job training",
+    "Youth Jobs Program": "Youth employment",
+    # childcare
+    "Early Learning Center": "Child care", "Child Care Center": "Child care",
+    "Day Care": "Child care", "Head Start": "Head Start",
+    "Family Services Center": "Family support",
+    "After-School & Family Program": "After-school program",
+    # older adults
+    "Senior Center": "Older adult center", "Older Adult Center": "Older adult center",
+    "Seniors Club": "Older adult center", "Senior Lunch & Activity Center": "Older adult center",
+    "Aging Services Program": "Aging services case management",
+}  # fmt: skip
+
 HOURS = {
     "food": ["Tue & Thu 10:00-14:00", "Sat 9:00-12:00", "Mon, Wed, Fri 11:00-13:30",
              "Wed 16:00-19:00", "Daily 12:00-14:00"],
@@ -274,13 +334,16 @@ SECTOR_WEIGHTS = {
     "other": 1.5,
 }
 
-#: The two church buildings, each hosting two unrelated programs (partners file).
+#: The two church buildings, each hosting two unrelated programs (partners file):
+#: (domain, program name, program of PROGRAM_TYPES).
 CHURCHES = (
-    ("St. Aurelia Parish", (("food", "St. Aurelia Community Pantry"),
-                            ("legal_aid", "St. Aurelia Immigration Legal Clinic"))),
+    ("St. Aurelia Parish", (("food", "St. Aurelia Community Pantry", "Community Pantry"),
+                            ("legal_aid", "St. Aurelia Immigration Legal Clinic",
+                             "Immigration Legal Clinic"))),
     ("Lantern Hill Fellowship Church", (("childcare", "Lantern Hill After-School & Family "
-                                         "Program"),
-                                        ("behavioral_health", "Lantern Hill Recovery Circle"))),
+                                         "Program", "After-School & Family Program"),
+                                        ("behavioral_health", "Lantern Hill Recovery Circle",
+                                         "Recovery Circle"))),
 )  # fmt: skip
 
 #: Street names and ZIP codes by Bronx community district (first four NTA characters).
@@ -392,6 +455,15 @@ def check_wording(path: Path) -> None:
         unknown = [w for w in words if normalise(w) not in known]
         if unknown:
             raise ValueError(f"{path.name}: {key} does not know {unknown}")
+
+
+def check_program_types() -> None:
+    """Fail if a program (of PROGRAMS or CHURCHES) has no service type."""
+    programs = {p for names in PROGRAMS.values() for p in names}
+    programs |= {p for _, entries in CHURCHES for _, _, p in entries}
+    missing = sorted(programs - set(PROGRAM_TYPES))
+    if missing:
+        raise ValueError(f"programs without a service type in PROGRAM_TYPES: {missing}")
 
 
 # ----------------------------------------------------------------------------- space
@@ -506,8 +578,13 @@ class Service:
     path: str
     hours: str
     capacity: int | None
+    program: str = ""  # a key of PROGRAM_TYPES
     role: str = "regular"  # regular, cluster-N, church-N
     source: str = ""  # partners, 211, both
+
+    @property
+    def service_type(self) -> str:
+        return PROGRAM_TYPES[self.program]
 
 
 class Factory:
@@ -538,7 +615,8 @@ class Factory:
             weights[[o.sector == "health_system" for o in candidates]] *= 0.3
         return candidates[int(self.rng.choice(len(candidates), p=weights / weights.sum()))]
 
-    def program_name(self, domain: str, org: Org, unit_id: str) -> str:
+    def program_name(self, domain: str, org: Org, unit_id: str) -> tuple[str, str]:
+        """A new program name and the program (a key of PROGRAMS) it is made from."""
         for _ in range(200):
             program = pick(self.rng, PROGRAMS[domain])
             place = pick(self.rng, self.places(unit_id))
@@ -552,7 +630,7 @@ class Factory:
                 name = f"{place} {program}"
             if name.lower() not in self.names:
                 self.names.add(name.lower())
-                return name
+                return name, program
         raise RuntimeError(f"cannot find a new name for {domain} in {unit_id}")
 
     def address(self, unit_id: str) -> str:
@@ -614,12 +692,13 @@ class Factory:
         unit_id: str,
         *,
         name: str | None = None,
+        program: str = "",
         address: str | None = None,
         role: str = "regular",
         source: str = "",
     ) -> Service:
         if name is None:
-            name = self.program_name(domain, org, unit_id)
+            name, program = self.program_name(domain, org, unit_id)
         else:
             self.names.add(name.lower())
         service = Service(
@@ -635,6 +714,7 @@ class Factory:
             path=f"{org.slug}/{slugify(name.removeprefix(org.brand))}",
             hours=self.hours(domain),
             capacity=self.capacity(domain),
+            program=program,
             role=role,
             source=source,
         )
@@ -678,11 +758,11 @@ def make_services(rng: np.random.Generator, units: Units) -> Factory:
     orgs_by_name = {o.name: o for o in ORGS}
     for number, (church, programs) in enumerate(CHURCHES, start=1):
         org = orgs_by_name[church]
-        domains = [d for d, _ in programs]
+        domains = [d for d, _, _ in programs]
         strictest = next((d for d in domains if d in GAP_DOMAINS), domains[0])
         x, y, unit_id = factory.place(strictest)
         address = factory.address(unit_id)
-        for domain, name in programs:
+        for domain, name, program in programs:
             factory.add(
                 domain,
                 org,
@@ -690,6 +770,7 @@ def make_services(rng: np.random.Generator, units: Units) -> Factory:
                 y,
                 unit_id,
                 name=name,
+                program=program,
                 address=address,
                 role=f"church-{number}",
                 source="partners",
@@ -772,13 +853,16 @@ def shifted(rng: np.random.Generator, units: Units, service: Service) -> tuple[f
 # ----------------------------------------------------------------------------- rows
 
 
+#: `Service Type` is the domain in everyday words; `Program Type` / `subcategory` the kind
+#: of service within it (names a reader finds as ``service_type``, not as the domain).
 PARTNER_COLUMNS = [
-    "ID", "Organization", "Program Name", "Service Type", "Sector", "Street Address", "Phone",
-    "Website", "Hours", "Capacity", "Latitude", "Longitude", "Last Verified",
+    "ID", "Organization", "Program Name", "Service Type", "Program Type", "Sector",
+    "Street Address", "Phone", "Website", "Hours", "Capacity", "Latitude", "Longitude",
+    "Last Verified",
 ]  # fmt: skip
 COLUMNS_211 = [
-    "record_id", "agency_name", "service_name", "category", "address", "phone", "url", "lat",
-    "lng", "updated",
+    "record_id", "agency_name", "service_name", "category", "subcategory", "address", "phone",
+    "url", "lat", "lng", "updated",
 ]  # fmt: skip
 
 
@@ -796,6 +880,7 @@ def partner_row(rng: np.random.Generator, service: Service) -> dict[str, Any]:
         "Organization": service.org.name,
         "Program Name": service.name,
         "Service Type": style_case(rng, word, (6, 3, 1)),
+        "Program Type": service.service_type,
         "Sector": service.org.sector,
         "Street Address": service.address,
         "Phone": "" if regular and rng.random() < 0.05 else phone_text(service.phone, "paren"),
@@ -825,6 +910,7 @@ def row_211(
         "agency_name": org_variant(rng, service.org.name) if duplicate else service.org.name,
         "service_name": name_variant(rng, service.name) if duplicate else service.name,
         "category": style_case(rng, word, (5, 2, 3)),
+        "subcategory": service.service_type.lower(),  # the same words, as 211 writes them
         "address": abbreviate(service.address),
         "phone": phone_text(service.phone, pick(rng, ["dots", "dots", "dashes", "plus"])),
         "url": "" if rng.random() < 0.3 else url,
@@ -1131,6 +1217,7 @@ def verify(
                 "unit_id": plan.unit_id,
                 "source": plan.source,
                 "ids": sorted(rows[index[s.key]][id_column] for s in members),
+                "service_types": dict(sorted(Counter(s.service_type for s in members).items())),
                 "max_pairwise_m": round(spread, 1),
                 "centre": {"latitude": lat, "longitude": lon},
             }
@@ -1196,6 +1283,7 @@ def gap_facts(units: Units, points: Mapping[str, np.ndarray]) -> list[dict[str, 
 
 def main() -> int:
     check_wording(DOMAINS_YML)
+    check_program_types()
     rng = np.random.default_rng(SEED)
     units = prepare_units(HERE / "units.geojson")
 
