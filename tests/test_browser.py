@@ -71,11 +71,11 @@ def markers(page, key):
 
 
 def unit_paths(page):
-    """Filled unit polygons drawn (the need choropleth), by their fill colour."""
+    """Filled unit polygons drawn (a choropleth; hatched ones outlined darker), by fill."""
     return page.evaluate(
         "() => [...document.querySelectorAll('path.leaflet-interactive')]"
         ".filter((p) => p.getAttribute('fill') !== 'none'"
-        " && p.getAttribute('stroke') === '#555555')"
+        " && ['#555555', '#222222'].includes(p.getAttribute('stroke')))"
         ".map((p) => p.getAttribute('fill'))"
     )
 
@@ -426,6 +426,43 @@ def test_hospital_layers_read_in_words_and_hide_small_counts(opened, saved, atla
         "() => [...document.querySelectorAll('.am-positions')].map((e) => e.offsetWidth)"
     )
     assert sorted(sizes) == sorted(r[4] for r in _positions_rows(atlas))
+    assert_clean(s)
+
+
+def test_unreliable_estimates_hatched_and_unranked_units_say_why(opened, tmp_path):
+    from tests.test_maps import shaky_atlas
+
+    atlas = shaky_atlas()
+    path = tmp_path / "shaky.html"
+    atlas.map().save(str(path))
+    s = opened(path)
+    page = s.page
+    page.locator(".am-sub > summary").click()
+    layer_box(page, "Households without a vehicle").check()
+    # Fordham (4%, CV 0.30) and Melrose (CV 1.69) hatched; the others plain
+    hatched = page.locator("path[fill^='url(#am-weak-']")
+    assert hatched.count() == 2
+    assert page.locator("svg pattern[id^='am-weak-']").count() == 2  # dark and white stripes
+    legend = page.locator(".am-legend-need").inner_text()
+    assert "estimate unreliable (CV > 30%)" in legend
+    words = hover_text(page, *unit_centre(atlas, "36005000106"), "Melrose")
+    assert "Households without a vehicle: 24.0% (highest 25%) estimate unreliable (CV > 30%)" in (
+        " ".join(words.split())
+    )
+    words = hover_text(page, *unit_centre(atlas, "36005000101"), "Concourse")
+    assert "not ranked: fewer than 100 residents" in words
+    assert "9.0%" not in words  # its estimate is not shown as if it were ranked
+    save_screenshot(page, tmp_path, "unreliable-hatched")
+    # on the need index, Melrose's popup says its ranking rests on an unreliable estimate
+    layer_box(page, "Need percentile").check()
+    page.mouse.click(*container_point(page, *unit_centre(atlas, "36005000106")))
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = " ".join(popup.inner_text().split())
+    assert (
+        "Its need ranking rests on 1 unreliable estimate (CV > 30%): Households without a "
+        "vehicle." in text
+    )
     assert_clean(s)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
+from assetmap.analysis.need import need_index
 from assetmap.analysis.siting import suggest_sites
 from assetmap.errors import OfflineError
 from assetmap.icons import icon_svg
@@ -314,7 +315,7 @@ def test_unit_popup_data_nearest_service_per_domain(atlas, spec):
     assert units["name"][i] == atlas.units.loc[gap["unit_id"], "name"]
     assert units["pop"][i] == f"{atlas.units.loc[gap['unit_id'], 'population']:,}"
     park = unit_pos(atlas, atlas.units.index[atlas.units["population"] == 0][0])
-    assert units["need"][park] == "no residents / no data"
+    assert units["need"][park] == "not ranked: no residents"
     top = atlas.units["need_pct"].idxmax()
     assert units["need"][unit_pos(atlas, top)] == "100th percentile (highest 20%)"
 
@@ -592,6 +593,110 @@ def test_many_assets_in_a_domain_are_clustered_with_the_library_loaded():
     html = m.get_root().render()
     assert "leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js" in html
     assert "leaflet.markercluster@1.5.3/dist/MarkerCluster.css" in html
+
+
+# --- unreliable estimates and units not ranked ------------------------------------------------
+
+
+def shaky_atlas():
+    """The tiny atlas with Concourse at 50 residents and Melrose's no-vehicle count unsure.
+
+    Worked by hand (ACS proportion formula, margins at 90%): Melrose has 720 of 3,000
+    households without a vehicle, p = 0.24, margin 2,000 on the count, so the CV is
+    sqrt(2000² - 0.24² x 60²) / 3000 / 1.645 / 0.24 = 1.689 > 0.30. Fordham's 4% estimates
+    (120 of 3,000, margins 60) are already unreliable: 60 x sqrt(1 - 0.04²) / 3000 / 1.645 /
+    0.04 = 0.3037. Concourse, with fewer than 100 residents, is not ranked.
+    """
+    atlas = tiny_atlas()
+    units = atlas.units.copy()
+    units.loc[units["name"] == "Concourse", "population"] = 50
+    units.loc[units["name"] == "Melrose", "B08201_002M"] = 2000.0
+    return dataclasses.replace(atlas, units=need_index(units, atlas.indicators))
+
+
+@pytest.fixture(scope="module")
+def shaky():
+    atlas = shaky_atlas()
+    return atlas, map_spec(atlas)
+
+
+def test_unreliable_estimates_are_hatched_in_their_choropleth(shaky):
+    atlas, spec = shaky
+    pos = {atlas.units.loc[uid, "name"]: i for i, uid in enumerate(atlas.units.index)}
+    cv = atlas.units["no_vehicle_cv"]
+    assert cv["36005000104"] == pytest.approx(0.3037, abs=1e-4)
+    assert cv["36005000106"] == pytest.approx(1.6886, abs=1e-4)
+    car = next(c for c in spec["choropleths"] if c["column"] == "no_vehicle")
+    marked = {name for name, i in pos.items() if car["weak"][i]}
+    assert marked == {"Fordham", "Melrose"}
+    # 4 ranked units (Concourse too small, Crotona Park empty) in 4 classes: 4% 14% 19% 24%
+    assert [car["cls"][pos[n]] for n in ("Fordham", "Tremont", "Mott Haven", "Melrose")] == [
+        0,
+        1,
+        2,
+        3,
+    ]
+    # stripes dark on the light classes (#ffffcc, #feb24c), white on the dark ones
+    assert car["colours"] == ["#ffffcc", "#feb24c", "#fc4e2a", "#800026"]
+    assert car["hatch"] == ["#1a1a1a", "#1a1a1a", "#ffffff", "#ffffff"]
+    assert car["weakWords"] == "estimate unreliable (CV &gt; 30%)"
+    assert "am-swatch-unreliable" in car["legend"]
+    assert "estimate unreliable (CV &gt; 30%)" in car["legend"]
+    # the need index is no estimate: nothing hatched, nothing in its legend
+    need = spec["choropleths"][0]
+    assert need["weak"] == [] and "unreliable" not in need["legend"]
+    # an indicator with no unreliable estimate has no hatch either
+    assert not atlas.units["snap_unreliable"].any()
+    snap = next(c for c in spec["choropleths"] if c["column"] == "snap")
+    assert snap["weak"] == [] and snap["hatch"] == [] and "unreliable" not in snap["legend"]
+
+
+def test_units_not_ranked_are_grey_and_say_why(shaky):
+    atlas, spec = shaky
+    ids = list(atlas.units.index)
+    concourse, park = ids.index("36005000101"), ids.index("36005000105")
+    assert atlas.units.loc["36005000101", "no_vehicle"] == 9.0  # kept, but not classed
+    for c in spec["choropleths"]:
+        assert c["cls"][concourse] == -1, c["column"]
+        assert not c["weak"] or c["weak"][concourse] == 0
+    units = spec["units"]
+    assert units["notRanked"][concourse] == "not ranked: fewer than 100 residents"
+    assert units["need"][concourse] == "not ranked: fewer than 100 residents"
+    assert units["notRanked"][park] == "not ranked: no residents"
+    assert units["notRanked"][ids.index("36005000102")] == ""
+    assert "no residents / no data / not ranked" in spec["choropleths"][0]["legend"]
+
+
+def test_a_ranking_resting_on_unreliable_estimates_says_so(shaky):
+    atlas, spec = shaky
+    ids = list(atlas.units.index)
+    rests = spec["units"]["restsOn"]
+    assert rests[ids.index("36005000106")] == (
+        "Its need ranking rests on 1 unreliable estimate (CV &gt; 30%): "
+        "Households without a vehicle."
+    )
+    assert rests[ids.index("36005000104")] == (
+        "Its need ranking rests on 4 unreliable estimates (CV &gt; 30%): Below the poverty "
+        "level; No health insurance; Aged 65 and over; Households without a vehicle."
+    )
+    assert rests[ids.index("36005000101")] == ""  # not ranked: it rests on nothing
+    fields = [f[1:3] for f in spec["popups"]["neighbourhood"]["fields"]]
+    assert ["restsOn", "p-rests-on"] in fields
+
+
+def test_reliability_words_escape_labels_and_name_missing_estimates():
+    from assetmap.indicators import Indicator
+    from assetmap.maps._reliability import not_ranked_words, rests_on_words
+
+    inds = {"x": Indicator("x", "<b>X</b>"), "y": Indicator("y", "Y & Z")}
+    units = pd.DataFrame(
+        {"not_ranked": ["no estimate for x, y", ""], "unreliable_indicators": ["", "y"]}
+    )
+    assert not_ranked_words(units, inds) == [
+        "not ranked: no estimate for &lt;b&gt;X&lt;/b&gt;; Y &amp; Z",
+        "",
+    ]
+    assert rests_on_words(units, inds)[1].endswith(": Y &amp; Z.")
 
 
 # --- geometry, size and determinism ---------------------------------------------------------

@@ -26,6 +26,7 @@ from assetmap.maps._geometry import DECIMALS, features, lat_lon_bounds, point_on
 from assetmap.maps._html import colour, fmt_int, ink_for, is_missing, pin_html, text
 from assetmap.maps._panels import NeedScale, choropleth_legend
 from assetmap.maps._popups import POPUPS
+from assetmap.maps._reliability import not_ranked_words, rests_on_words
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -62,6 +63,8 @@ ASSET_FIELDS = ("lon", "lat", *POPUPS["service"].keys)
 
 GAP_STYLE = {"color": "#111111", "weight": 3, "dashArray": "6 4", "fill": False}
 CLUSTER_STYLE = {"color": "#5e3c99", "weight": 2, "fillColor": "#5e3c99", "fillOpacity": 0.18}
+#: Stripes of a hatched unit on a class colour: dark on light fills, light on dark ones.
+HATCH_INK = {"#000000": "#1a1a1a", "#ffffff": "#ffffff"}
 OVER_SERVED_STYLE = {"color": "#0b4f8a", "weight": 2.5, "dashArray": "2 5", "fill": False}
 
 
@@ -87,6 +90,7 @@ def units_spec(
     need_words: Sequence[str],
     notes: Mapping[str, list[str]],
     near: Sequence[list[list[Any]]],
+    indicators: Any = None,
 ) -> dict[str, Any]:
     """Describe the units once: polygons, names, residents, need in words, notes.
 
@@ -102,12 +106,17 @@ def units_spec(
         Escaped extra lines per unit id (its gaps, over-served services).
     near : sequence of list
         Per unit, from :func:`nearest_spec`.
+    indicators : IndicatorSet, optional
+        The study's indicators: their labels and CV threshold name, per unit, why it is
+        not ranked (``notRanked``) and the unreliable estimates its need ranking rests on
+        (``restsOn``); see :mod:`assetmap.maps._reliability`.
 
     Returns
     -------
     dict
         ``fc`` (GeoJSON, feature ids = positions), ``name``, ``pop``, ``need``, ``flags``,
-        ``near``, ``notes``, ``point`` and ``bounds`` lists, one entry per unit.
+        ``near``, ``notes``, ``notRanked``, ``restsOn``, ``point`` and ``bounds`` lists,
+        one entry per unit.
     """
     ids = [str(i) for i in units.index]
     names = [text(n) or text(uid) for n, uid in zip(_column(units, "name"), ids, strict=True)]
@@ -123,6 +132,8 @@ def units_spec(
         "flags": flags,
         "near": list(near),
         "notes": [notes.get(uid, []) for uid in ids],
+        "notRanked": not_ranked_words(units, indicators),
+        "restsOn": rests_on_words(units, indicators),
         "point": point_on_surface(geoms),
         "bounds": lat_lon_bounds(geoms),
     }
@@ -137,6 +148,8 @@ def choropleth_spec(
     vintage: str,
     show: bool = False,
     opacity: float = 0.65,
+    unreliable: Sequence[int] = (),
+    unreliable_words: str = "",
 ) -> dict[str, Any]:
     """Describe one choropleth of the units: class and value in words of each unit, legend.
 
@@ -156,7 +169,14 @@ def choropleth_spec(
         Shown when the map opens.
     opacity : float, default 0.65
         Fill opacity of a unit with data.
+    unreliable : sequence of int, optional
+        1 per unit whose estimate is unreliable (hatched over its class colour, in
+        stripes of ``hatch[class]`` that read on it), else 0; empty when none is.
+    unreliable_words : str
+        Escaped words of the hatch in the legend and tooltips ("estimate unreliable
+        (CV &gt; 30%)").
     """
+    weak = [int(u) for u in unreliable] if any(unreliable) else []
     return {
         "id": css_key(column),
         "column": column,
@@ -167,9 +187,14 @@ def choropleth_spec(
         "val": [text(scale.value_words(v)) for v in values.to_numpy()],
         "words": list(classes.words),
         "colours": list(classes.colours),
-        "legend": choropleth_legend(scale, classes, vintage=vintage),
+        "legend": choropleth_legend(
+            scale, classes, vintage=vintage, unreliable=unreliable_words if weak else ""
+        ),
         "show": show,
         "opacity": opacity,
+        "weak": weak,
+        "weakWords": unreliable_words if weak else "",
+        "hatch": [HATCH_INK[ink_for(c)] for c in classes.colours] if weak else [],
     }
 
 

@@ -199,7 +199,9 @@ def _row(swatch: str, label: str) -> str:
     return f'<div class="am-row">{swatch}<span>{label}</span></div>'
 
 
-def choropleth_legend(scale: NeedScale, classes: Classes, *, vintage: str) -> str:
+def choropleth_legend(
+    scale: NeedScale, classes: Classes, *, vintage: str, unreliable: str = ""
+) -> str:
     """Return the legend of one choropleth: what it shows, each class in words, the vintage.
 
     Parameters
@@ -210,6 +212,9 @@ def choropleth_legend(scale: NeedScale, classes: Classes, *, vintage: str) -> st
         Its classes.
     vintage : str
         Escaped source and vintage of the data.
+    unreliable : str
+        Escaped words of the hatched units ("estimate unreliable (CV &gt; 30%)"), or
+        ``""`` when none is hatched.
 
     Examples
     --------
@@ -229,7 +234,9 @@ def choropleth_legend(scale: NeedScale, classes: Classes, *, vintage: str) -> st
     for fill, label in zip(classes.colours, scale.class_labels(classes), strict=True):
         parts.append(_row(f'<span class="am-swatch" style="background:{fill}"></span>', label))
     missing = f'<span class="am-swatch" style="background:{MISSING_COLOUR}"></span>'
-    parts.append(_row(missing, "no residents / no data"))
+    parts.append(_row(missing, "no residents / no data / not ranked"))
+    if unreliable:
+        parts.append(_row('<span class="am-swatch am-swatch-unreliable"></span>', unreliable))
     return "".join(parts)
 
 

@@ -242,10 +242,11 @@ POPUPS: dict[str, Popup] = {
             Field("Residents", "pop"),
             Field("Need", "need"),
             Field("", "shading", "pair"),
+            Field("", "restsOn", "p-rests-on"),
             Field("Nearest service ({travel})", "near", "section"),
             Field("", "notes", "p-notes"),
         ),
-        given=("name", "pop", "need", "shading", "near", "notes"),
+        given=("name", "pop", "need", "shading", "restsOn", "near", "notes"),
     ),
     "area": Popup(
         _name(),
@@ -290,7 +291,7 @@ def popups_spec(*, travel: str = "walk") -> dict[str, dict[str, Any]]:
 
     Examples
     --------
-    >>> popups_spec()["neighbourhood"]["fields"][3][0]
+    >>> popups_spec()["neighbourhood"]["fields"][4][0]
     'Nearest service (walk)'
     """
     return {kind: popup.spec(travel=travel) for kind, popup in POPUPS.items()}

@@ -41,6 +41,7 @@ from assetmap.maps._panels import (
     travel_word,
 )
 from assetmap.maps._popups import popups_spec
+from assetmap.maps._reliability import cv_words, not_ranked_words, ranked_values, unreliable_marks
 from assetmap.maps._sites import sites_spec
 
 if TYPE_CHECKING:
@@ -252,13 +253,10 @@ def map_spec(
     assets = _wgs84(atlas.assets, "atlas.assets")
     domain_order = _domain_order(atlas)
     skipped = atlas.not_assessed
-    acc = atlas.access
-    if skipped and acc is not None and "domain" in acc.columns:  # greyed in the control
-        acc = acc[~acc["domain"].astype(str).isin(list(skipped))]
-    near, near_names = layers.nearest_spec(
-        acc, unit_ids, domain_order, gaps=atlas.gaps, names=_asset_names(assets)
+    near, near_names = _nearest(atlas, assets, unit_ids, domain_order)
+    unit_part = layers.units_spec(
+        units, geoms, need_words=need_words, notes=notes, near=near, indicators=atlas.indicators
     )
-    unit_part = layers.units_spec(units, geoms, need_words=need_words, notes=notes, near=near)
     domains = layers.domain_specs(
         assets,
         display_geometry(assets),
@@ -314,23 +312,51 @@ def _choropleths(
     palette: str,
     show: str,
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Return the choropleths of ``columns`` and each unit's need in words."""
+    """Return the choropleths of ``columns`` and each unit's need in words.
+
+    An indicator's units not ranked on it are left unclassed (the missing colour) and its
+    unreliable estimates hatched; a unit with no need class says why it is not ranked.
+    """
     vintage = need_vintage(atlas.provenance or {})
-    choropleths, need_words = [], ["no residents / no data"] * len(units)
+    weak_words = cv_words(atlas.indicators)
+    unranked = not_ranked_words(units, atlas.indicators)
+    choropleths = []
+    need_words = [w or "no residents / no data" for w in unranked]
     for column in columns:
-        classes = classify_values(units[column], method=classify, k=k, palette_name=palette)
+        values = ranked_values(units, column, atlas.indicators)
+        classes = classify_values(values, method=classify, k=k, palette_name=palette)
         scale = need_scale(column, atlas.indicators)
         choropleths.append(
             layers.choropleth_spec(
-                column, units[column], classes, scale, vintage=vintage, show=column == show
+                column,
+                values,
+                classes,
+                scale,
+                vintage=vintage,
+                show=column == show,
+                unreliable=unreliable_marks(units, column, atlas.indicators),
+                unreliable_words=weak_words,
             )
         )
         if column == "need_pct":
             need_words = [
                 f"{text(scale.value_words(v))} ({classes.words[c]})" if c >= 0 else w
-                for v, c, w in zip(units[column], classes.yb, need_words, strict=True)
+                for v, c, w in zip(values, classes.yb, need_words, strict=True)
             ]
     return choropleths, need_words
+
+
+def _nearest(
+    atlas: Atlas, assets: gpd.GeoDataFrame, unit_ids: list[str], domain_order: list[str]
+) -> tuple[list[list[list[Any]]], list[str]]:
+    """Each unit's nearest service per assessed domain (those not assessed are greyed)."""
+    skipped = atlas.not_assessed
+    acc = atlas.access
+    if skipped and acc is not None and "domain" in acc.columns:
+        acc = acc[~acc["domain"].astype(str).isin(list(skipped))]
+    return layers.nearest_spec(
+        acc, unit_ids, domain_order, gaps=atlas.gaps, names=_asset_names(assets)
+    )
 
 
 def _hospital_and_sites(

@@ -9,11 +9,14 @@
     var layer = L.geoJSON(null, {
       style: function (f) {
         var k = c.cls[f.id];
+        var weak = k >= 0 && c.weak && c.weak[f.id];
+        var fill = k >= 0 ? c.colours[k] : spec.missingColour;
         return {
-          fillColor: k >= 0 ? c.colours[k] : spec.missingColour,
-          fillOpacity: k >= 0 ? c.opacity : 0.4,
-          color: "#555555",
-          weight: 0.6,
+          // an unreliable estimate: its class colour hatched, and a firmer outline
+          fillColor: weak ? "url(#" + AM.stripes(ctx, fill, c.hatch[k]) + ")" : fill,
+          fillOpacity: weak ? Math.max(c.opacity, 0.8) : k >= 0 ? c.opacity : 0.4,
+          color: weak ? "#222222" : "#555555",
+          weight: weak ? 1.2 : 0.6,
         };
       },
     });
