@@ -30,6 +30,9 @@ CENSUS = re.compile(
 TRACT_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_tract_500k.zip"
 BG_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_bg_500k.zip"
 PLACE_ZIP = "https://www2.census.gov/geo/tiger/GENZ2023/shp/cb_2023_25_place_500k.zip"
+DECENNIAL = re.compile(r"https://api\.census\.gov/data/2020/dec/pl(\?|$)")
+BLOCK_ZIP = "https://www2.census.gov/geo/tiger/TIGER2020/TABBLOCK20/tl_2020_25_tabblock20.zip"
+BG2020_ZIP = "https://www2.census.gov/geo/tiger/TIGER2020/BG/tl_2020_25_bg.zip"
 OVERPASS = "https://overpass-api.de/api/interpreter"
 OVERPASS_STATUS = "https://overpass-api.de/api/status"
 HRSA = (
@@ -38,7 +41,7 @@ HRSA = (
 )
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def shapefile_zip(name: str) -> bytes:
     """The zip of a shapefile made from one of the boundary GeoJSON fixtures."""
     gdf = gpd.read_file(FIX / f"{name}.geojson")
@@ -222,6 +225,40 @@ def census_callback(request):  # noqa: ANN001, ANN201 - a responses callback
     return 200, {"Content-Type": "application/json;charset=utf-8"}, text
 
 
+def decennial_callback(request, *, refuse: tuple[str, ...] = ()):  # noqa: ANN001, ANN201
+    """Answer like api.census.gov's 2020/dec/pl: P1_001N of the blocks (or block groups)
+    of counties 25019 and 25007 (block groups: 25007 only); a level in ``refuse`` gets
+    the API's HTTP 400 for a geography it does not publish."""
+    q = {k: v[0] for k, v in parse_qs(urlparse(request.url).query).items()}
+    if q.get("key") != KEY:
+        html = (FIX / "invalid_key.html").read_text(encoding="utf-8")
+        return 200, {"Content-Type": "text/html;charset=utf-8"}, html
+    level = q["for"].split(":")[0]
+    if level in refuse:
+        return 400, {"Content-Type": "text/plain"}, "error: unknown/unsupported geography heirarchy"
+    where = dict(p.split(":", 1) for p in q.get("in", "").split(" ") if ":" in p)
+    short = {"block": "block", "block group": "bg"}.get(level, level)
+    path = FIX / f"dec_pl_2020_{short}_{where.get('state', '')}{where.get('county', '')}.json"
+    if q.get("get") != "P1_001N" or not path.is_file():
+        return 204, {}, ""
+    return 200, {"Content-Type": "application/json;charset=utf-8"}, path.read_text()
+
+
+def register_blocks(rsps: responses.RequestsMock, *, refuse: tuple[str, ...] = ()) -> None:
+    """The 2020 Census block populations and the state's 2020 TIGER/Line blocks; with
+    ``refuse=("block",)`` the API refuses blocks, and the block-group fallback (its
+    populations and the 2020 TIGER/Line block groups) is served instead."""
+    rsps.add_callback(
+        responses.GET, DECENNIAL, callback=lambda r: decennial_callback(r, refuse=refuse)
+    )
+    if "block" in refuse:
+        rsps.get(BG2020_ZIP, body=shapefile_zip("tl_2020_25_bg"), content_type="application/zip")
+    else:
+        rsps.get(
+            BLOCK_ZIP, body=shapefile_zip("tl_2020_25_tabblock20"), content_type="application/zip"
+        )
+
+
 def overpass_callback(request):  # noqa: ANN001, ANN201 - a responses callback
     """Answer Overpass queries: street networks and features."""
     query = parse_qs(request.body if isinstance(request.body, str) else request.body.decode())
@@ -230,11 +267,13 @@ def overpass_callback(request):  # noqa: ANN001, ANN201 - a responses callback
     return 200, {"Content-Type": "application/json"}, (FIX / name).read_text(encoding="utf-8")
 
 
-def register_census(rsps: responses.RequestsMock) -> None:
-    """The Census API (both datasets) and the two boundary zips (both counties' units)."""
+def register_census(rsps: responses.RequestsMock, *, refuse: tuple[str, ...] = ()) -> None:
+    """The Census API (both ACS datasets and the 2020 block populations), the two boundary
+    zips (both counties' units) and the 2020 blocks (:func:`register_blocks`)."""
     rsps.add_callback(responses.GET, CENSUS, callback=census_callback)
     rsps.get(TRACT_ZIP, body=shapefile_zip("cb_2023_25_tract_500k"), content_type="application/zip")
     rsps.get(BG_ZIP, body=shapefile_zip("cb_2023_25_bg_500k"), content_type="application/zip")
+    register_blocks(rsps, refuse=refuse)
 
 
 def register_place(rsps: responses.RequestsMock) -> None:

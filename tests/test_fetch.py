@@ -190,9 +190,11 @@ def test_offline_without_cache_lists_every_missing_entry(cache_dir, tmp_path, no
         ["fetch", "--county", "Nantucket County, MA", "--out", str(tmp_path / "s"), "--offline"]
     )
     assert out.exit_code == 2
-    assert out.output.startswith("error: Offline, and 8 download(s) for county 25019")
+    assert out.output.startswith("error: Offline, and 10 download(s) for county 25019")
     for words in ("acs5 tract", "acs5-profile tract", "cb tract", "cb block-group",
-                  "assets buffer=2500", "walk network", "drive network"):  # fmt: skip
+                  "assets buffer=2500", "walk network", "drive network",
+                  "census 2020 25019: dec-pl block",
+                  "tiger 2020 25: tiger tabblock20"):  # fmt: skip
         assert words in out.output
     assert not (tmp_path / "s").exists()
 
@@ -689,5 +691,153 @@ def test_counties_as_lists_in_python_and_names_of_many(tmp_path):
     from assetmap.online.fetch import plan
 
     keys = [k for k, _ in plan(resolve(fips=["42011", "25019"]).counties)]
-    assert [k.geography for k in keys if k.source == "tiger"] == ["42", "42", "25", "25"]
+    tiger = [k.geography for k in keys if k.source == "tiger"]  # boundaries, then 2020 blocks
+    assert tiger == ["42", "42", "25", "25", "42", "25"]
     assert {k.geography for k in keys if k.source == "osm"} == {"25019+42011"}
+
+
+# --- population points: 2020 Census blocks of Dukes County (25007, three tracts) ---------
+
+# The fixture's blocks (tests/fixtures/census/make_blocks.py): tract 2001 has 640 + 0 +
+# 1,710 residents (the empty block is dropped), 2002 has 1,180 + 2,075, 2003 955 + 1,240;
+# the Barnstable block in the state's file is not read.
+DUKES_POINTS = (
+    b"unit_id,population,longitude,latitude\n"
+    b"25007200100,640,-70.5650000,41.3600000\n"
+    b"25007200100,1710,-70.5500000,41.3900000\n"
+    b"25007200200,1180,-70.5000000,41.3600000\n"
+    b"25007200200,2075,-70.5000000,41.3900000\n"
+    b"25007200300,955,-70.4400000,41.3600000\n"
+    b"25007200300,1240,-70.4400000,41.3900000\n"
+)
+# The fallback: the block groups' 2020 populations at their own internal points.
+DUKES_GROUP_POINTS = (
+    b"unit_id,population,longitude,latitude\n"
+    b"25007200100,640,-70.5640000,41.3590000\n"
+    b"25007200100,1710,-70.5510000,41.3890000\n"
+    b"25007200200,1180,-70.5010000,41.3590000\n"
+    b"25007200200,2075,-70.4990000,41.3910000\n"
+    b"25007200300,955,-70.4410000,41.3590000\n"
+    b"25007200300,1240,-70.4390000,41.3910000\n"
+)
+ONLY_UNITS = {"osm": False, "networks": False}
+
+
+def _points_source(project):
+    cfg = yaml.safe_load(project.read_text())
+    return cfg, next(s for s in cfg["sources"] if s["name"].startswith("US Census Bureau, 2020"))
+
+
+def test_block_points_are_written_assigned_and_cited(cache_dir, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    with responses.RequestsMock() as rsps:
+        register_census(rsps)
+        result = fetch_county(fips="25007", out=tmp_path / "s", **ONLY_UNITS)
+        asked = [c.request.url for c in rsps.calls if "dec/pl" in c.request.url]
+    csv = tmp_path / "s" / "population_points.csv"
+    assert csv.read_bytes() == DUKES_POINTS
+    assert result.files["population_points"] == csv
+    pts = result.points.points
+    assert pts.groupby("unit_id")["population"].sum().to_dict() == {
+        "25007200100": 2350,
+        "25007200200": 3255,
+        "25007200300": 2195,
+    }
+    assert pts.crs == "EPSG:4326" and result.points.levels == {"25007": "block"}
+    # every point lies inside its tract
+    units = result.units.geometry
+    assert all(units[u].contains(g) for u, g in zip(pts["unit_id"], pts.geometry, strict=True))
+    assert len(asked) == 1 and "for=block%3A%2A" in asked[0] and "tract%3A%2A" in asked[0]
+    cfg, source = _points_source(result.project)
+    assert cfg["population_points"] == {"path": "population_points.csv"}
+    assert source["note"] == (
+        "Residents are placed at the internal points of their 2020 Census blocks: 7,800 "
+        "people in 6 blocks (P1_001N)."
+    )
+    assert source["url"][1].endswith("TIGER2020/TABBLOCK20/tl_2020_25_tabblock20.zip")
+    assert "key=REDACTED" in source["url"][0]
+    acs = cfg["sources"][0]
+    assert len(acs["url"]) == 3 and not any("dec/pl" in u for u in acs["url"])  # ACS only
+    # the key is in no file of the study or the cache, nor in the log
+    assert "dec/pl?get=P1_001N" in caplog.text and KEY not in caplog.text
+    for p in [*(tmp_path / "s").rglob("*"), *cache_dir.rglob("*")]:
+        if p.is_file():
+            assert KEY.encode() not in p.read_bytes(), p
+
+
+def test_offline_rebuilds_the_points_byte_identically(cache_dir, tmp_path, monkeypatch):
+    with responses.RequestsMock() as rsps:
+        register_census(rsps)
+        fetch_county(fips="25007", out=tmp_path / "a", **ONLY_UNITS)
+    monkeypatch.delenv("CENSUS_API_KEY")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        again = fetch_county(fips="25007", out=tmp_path / "b", offline=True, **ONLY_UNITS)
+        assert len(rsps.calls) == 0
+    for name in ("population_points.csv", "project.yml"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()
+    assert again.points.levels == {"25007": "block"}
+
+
+def test_block_group_study_assigns_blocks_by_twelve_digits(cache_dir, tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_census(rsps)
+        result = fetch_county(fips="25007", out=tmp_path / "bg", level="block-group", **ONLY_UNITS)
+    lines = result.files["population_points"].read_text().splitlines()
+    assert lines[1:3] == [
+        "250072001001,640,-70.5650000,41.3600000",
+        "250072001002,1710,-70.5500000,41.3900000",
+    ]
+    assert len(lines) == 7
+
+
+def test_refused_blocks_fall_back_to_block_groups_and_say_so(cache_dir, tmp_path, caplog):
+    with responses.RequestsMock() as rsps:
+        register_census(rsps, refuse=("block",))
+        out = _run(["fetch", "--fips", "25007", "--out", str(tmp_path / "s"), "--no-osm",
+                    "--no-networks"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    said = (
+        "The Census Bureau did not give the 2020 Census blocks of Dukes County, MA (25007), "
+        "so its residents are placed at its 2020 block groups' internal points instead."
+    )
+    assert said in out.output
+    assert (tmp_path / "s" / "population_points.csv").read_bytes() == DUKES_GROUP_POINTS
+    cfg, source = _points_source(tmp_path / "s" / "project.yml")
+    assert source["note"] == (
+        "Residents are placed at the internal points of their 2020 Census block groups: "
+        f"7,800 people in 6 block groups (P1_001N). {said}"
+    )
+    assert source["url"][1].endswith("TIGER2020/BG/tl_2020_25_bg.zip")
+    assert "HTTP 400" in caplog.text  # the refusal itself, in the log
+    # offline, the fallback is rebuilt from the cache: the same bytes
+    again = fetch_county(fips="25007", out=tmp_path / "t", offline=True, **ONLY_UNITS)
+    assert again.points.levels == {"25007": "block-group"}
+    for name in ("population_points.csv", "project.yml"):
+        assert (tmp_path / "t" / name).read_bytes() == (tmp_path / "s" / name).read_bytes()
+
+
+def test_a_block_group_study_without_blocks_says_its_units_own_points(cache_dir, tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_census(rsps, refuse=("block",))
+        result = fetch_county(fips="25007", out=tmp_path / "s", level="block-group", **ONLY_UNITS)
+    assert not (tmp_path / "s" / "population_points.csv").exists()
+    cfg, source = _points_source(result.project)
+    assert "population_points" not in cfg
+    assert source["note"] == (
+        "Residents are placed at each unit's own point (nothing finer was fetched). The "
+        "Census Bureau did not give the 2020 Census blocks of Dukes County, MA (25007), so "
+        "its residents are placed at each unit's own point."
+    )
+
+
+def test_no_points_asks_nothing_and_writes_nothing(cache_dir, tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        register_census(rsps)
+        out = _run(["fetch", "--fips", "25007", "--out", str(tmp_path / "s"), "--no-osm",
+                    "--no-networks", "--no-points"])  # fmt: skip
+        asked = [c.request.url for c in rsps.calls]
+    assert out.exit_code == 0, out.output
+    assert not any("dec/pl" in u or "TIGER2020" in u for u in asked)
+    assert not (tmp_path / "s" / "population_points.csv").exists()
+    assert "population_points" not in (tmp_path / "s" / "project.yml").read_text()
+    assert "Residents are placed" not in out.output

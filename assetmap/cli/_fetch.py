@@ -78,6 +78,12 @@ __all__ = ["cache", "fetch"]
     show_default=True,
     help="Walk and drive street networks (osmnx).",
 )
+@click.option(
+    "--points/--no-points",
+    default=True,
+    show_default=True,
+    help="Population points: 2020 Census block populations at the blocks' internal points.",
+)
 @click.option("--hrsa", is_flag=True, help="Add HRSA health center sites (primary care).")
 @click.option(
     "--hsds",
@@ -118,6 +124,7 @@ def fetch(
     offline: bool,
     osm: bool,
     networks: bool,
+    points: bool,
     hrsa: bool,
     hsds: str | None,
     indicators: Path | None,
@@ -157,7 +164,7 @@ def fetch(
         )
         if where.message and not quiet:
             click.echo(where.message)
-        shared = ("level", "year", "offline", "osm", "networks", "hrsa", "hsds")
+        shared = ("level", "year", "offline", "osm", "networks", "points", "hrsa", "hsds")
         options = FetchOptions(
             **{name: ctx.params[name] for name in shared},
             indicators=indicators,
@@ -190,6 +197,8 @@ def fetch(
         )
         if result.clip is not None:
             click.echo(result.clip.summary(words, result.label))
+        if result.points is not None:
+            click.echo(result.points.summary)
         for role, path in result.files.items():
             click.echo(f"  {role:<12} {path}")
         click.echo(f"Next: assetmap build {result.project} --out {result.folder / 'out'}")

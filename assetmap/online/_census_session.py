@@ -119,7 +119,8 @@ def _parse(url: str, params: Mapping[str, str]) -> _Asked:
         query = f"{name} {level} " + ",".join(fields[1:])
     else:
         query = f"{name} {level} " + "&".join(f"{k}={v}" for k, v in sorted(params.items()))
-    what = f"ACS {year} {ds} {level}s of {geography}"
+    survey = f"ACS {year} {ds}" if dataset.startswith("acs/") else f"{year} Census {dataset}"
+    what = f"{survey} {level}s of {geography}"
     return _Asked(None, CacheKey("census", year, geography, query, "json"), what)
 
 

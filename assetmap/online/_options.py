@@ -33,6 +33,10 @@ class FetchOptions:
     origins : bool
         For tracts, population-weighted origins (``origin_lon`` / ``origin_lat``) from
         their block groups.
+    points : bool
+        Population points: the 2020 Census population of every block (P1, through the
+        Census API) at its TIGER/Line internal point, written as
+        ``population_points.csv`` (block groups when the blocks are refused, said so).
     indicators : path, optional
         An ``indicators.yml`` whose variables are fetched; the level's shipped one when
         omitted (:func:`default_indicators`).
@@ -77,6 +81,7 @@ class FetchOptions:
     year: int = 2023
     boundaries: str = "cb"
     origins: bool = True
+    points: bool = True
     indicators: str | Path | None = None
     osm: bool = True
     networks: bool = True

@@ -10,7 +10,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
@@ -19,6 +19,9 @@ from assetmap.online.cache import atomic_path, atomic_write_bytes
 from assetmap.online.counties import County
 from assetmap.online.places import PlaceClip, PlaceMatch
 from assetmap.readers import hrsa
+
+if TYPE_CHECKING:
+    from assetmap.online._points import PopulationPoints
 
 __all__ = [
     "fetch_command",
@@ -166,10 +169,13 @@ def write_project(
     place: PlaceMatch | None = None,
     place_records: list[dict[str, Any]] | None = None,
     clip: PlaceClip | None = None,
+    points: tuple[PopulationPoints, list[dict[str, Any]]] | None = None,
 ) -> Path:
     """Write ``project.yml``: the study of one county or several, citing every download.
 
-    ``options`` gives the level, vintage and boundaries of the units.
+    ``options`` gives the level, vintage and boundaries of the units; ``points`` where
+    the residents were placed, with the manifests of the downloads used (a source of
+    its own, whose note says how, a fallback included).
     """
     import yaml
 
@@ -202,6 +208,10 @@ def write_project(
         },
         "indicators": "indicators.yml" if "indicators" in files else "default",
     }
+    if "population_points" in files:
+        cfg["population_points"] = {"path": "population_points.csv"}
+    if points is not None:
+        sources.append(_points_source(*points))
     if description:
         cfg["description"] = _one_line(description)
     if assets:
@@ -301,6 +311,18 @@ def _sources(
     if "hsds" in files:
         sources.append(_source("Open Referral HSDS feed", "as downloaded", "", recs("hsds")))
     return sources
+
+
+def _points_source(points: PopulationPoints, recs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the ``sources:`` entry of the population points, saying how they were placed."""
+    return _source(
+        "US Census Bureau, 2020 Census Redistricting Data (P.L. 94-171, Census Data API) "
+        "and 2020 TIGER/Line blocks",
+        "2020 Census",
+        "public domain",
+        recs,
+        note=_one_line(points.summary),
+    )
 
 
 def _name_and_description(

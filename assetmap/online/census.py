@@ -63,6 +63,7 @@ __all__ = [
     "census_key",
     "fetch_acs",
     "read_acs_json",
+    "table_rows",
 ]
 
 log = logging.getLogger(__name__)

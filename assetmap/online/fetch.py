@@ -8,6 +8,9 @@ zip and share::
                         water_only, and population-weighted origins (origin_lon/lat)
     assets_osm.geojson  OpenStreetMap services of every domain, region plus a buffer
     assets_hrsa.csv     HRSA health center sites in the county (with ``hrsa=True``)
+    population_points.csv
+                        where residents live: 2020 Census block populations at the
+                        blocks' internal points (block groups when blocks are refused)
     hsds.zip            an Open Referral HSDS feed (with ``hsds=URL``; an HSDS 3 API's
                         pages are gathered into hsds/services.json instead)
     walk.graphml        street networks for walk/drive travel (with ``networks=True``)
@@ -51,7 +54,7 @@ from typing import Any
 import geopandas as gpd
 
 from assetmap import settings
-from assetmap.online import _study
+from assetmap.online import _points, _study
 from assetmap.online._lists import hsds_key, list_files, osm_files, osm_keys, region_tag
 from assetmap.online._options import FetchOptions, default_indicators, options_from
 from assetmap.online._resolve import Resolved, resolve, resolve_county
@@ -105,6 +108,9 @@ class FetchResult:
         How the units were cut down to the place (with ``place_only=True``).
     counties : list of County
         Every county of the study, ``county`` first.
+    points : PopulationPoints or None
+        Where the residents were placed and how (``points.summary``); None with
+        ``points=False``.
     """
 
     county: County
@@ -116,6 +122,7 @@ class FetchResult:
     place: PlaceMatch | None = None
     clip: PlaceClip | None = None
     counties: list[County] = field(default_factory=list)
+    points: _points.PopulationPoints | None = None
 
     def __post_init__(self) -> None:
         if not self.counties:
@@ -161,14 +168,14 @@ def plan(
     --------
     >>> c = resolve_county(fips="25019")
     >>> [k.source for k, _ in plan(c, networks=False)]
-    ['census', 'census', 'tiger', 'census', 'tiger', 'osm']
+    ['census', 'census', 'tiger', 'census', 'tiger', 'census', 'tiger', 'osm']
     >>> both = resolve(fips=["25019", "25007"]).counties
-    >>> [k.geography for k, _ in plan(both, networks=False, origins=False)]
+    >>> [k.geography for k, _ in plan(both, networks=False, origins=False, points=False)]
     ['25019', '25019', '25', '25007', '25007', '25007+25019']
     """
     opts = options_from(options, overrides, caller="plan")
     codes = [c.fips for c in as_counties(county)]
-    keys = region_keys(codes, opts, place)
+    keys = region_keys(codes, opts, place) + _points.plan_keys(codes, opts)
     region = region_tag(
         place,
         level=opts.level,
@@ -274,9 +281,11 @@ def fetch_county(
     folder = Path(out) if out is not None else Path("studies") / default_out
     steps = plan(counties, place=clip_place, options=opts)
     if opts.offline:
+        steps = _points.offline_keys(steps, codes, opts, c)
         require_cached(steps, c, codes, opts, clip_place)
-    units, files, clip = _gather(counties, folder, [k for k, _ in steps], opts, clip_place)
-    records = _records(c, [k for k, _ in steps])
+    units, files, clip, points = _gather(counties, folder, [k for k, _ in steps], opts, clip_place)
+    own = {k for k, _ in _points.plan_keys(codes, opts)} | set(points.keys if points else ())
+    records = _records(c, [k for k, _ in steps if k not in own])
     place_records = _records(c, found.place.keys if found.place is not None else ())
     if opts.indicators is not None:  # the study keeps its own copy, so the folder stands alone
         files["indicators"] = atomic_write_bytes(
@@ -291,6 +300,7 @@ def fetch_county(
         place=found.place,
         place_records=place_records,
         clip=clip,
+        points=None if points is None else (points, _records(c, points.keys)),
     )
     return FetchResult(
         counties[0],
@@ -302,6 +312,7 @@ def fetch_county(
         found.place,
         clip,
         counties,
+        points,
     )
 
 
@@ -331,11 +342,11 @@ def _gather(
     keys: list[CacheKey],
     options: FetchOptions,
     place: str | None,
-) -> tuple[gpd.GeoDataFrame, dict[str, Path], PlaceClip | None]:
+) -> tuple[gpd.GeoDataFrame, dict[str, Path], PlaceClip | None, _points.PopulationPoints | None]:
     """Fetch the units and the lists into ``folder``, a progress bar over the three steps.
 
-    Returns the units, the files written by role and how the units were cut down to
-    ``place`` (None without one).
+    Returns the units, the files written by role, how the units were cut down to
+    ``place`` (None without one) and where their residents live (None without points).
     """
     from tqdm import tqdm
 
@@ -351,6 +362,14 @@ def _gather(
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     files["units"] = _study.write_units(units, folder / "units.gpkg")
+    points = None
+    if options.points:
+        points = _points.fetch_points([k.fips for k in counties], units, options)
+        log.info("%s", points.summary)
+        if len(points.points):
+            files["population_points"] = _points.write_points_csv(
+                points.points, folder / "population_points.csv"
+            )
     bar.set_description("OpenStreetMap")
     osm = [k for k in keys if k.source == "osm"]
     files.update(
@@ -371,7 +390,7 @@ def _gather(
     files.update(lists)
     bar.update()
     bar.close()
-    return units, files, clip
+    return units, files, clip, points
 
 
 def _records(cache: Cache, keys: Iterable[CacheKey]) -> list[dict[str, Any]]:

@@ -41,10 +41,14 @@ __all__ = [
     "boundary_key",
     "boundary_url",
     "fetch_boundaries",
+    "fetch_internal_points",
     "fetch_place",
+    "internal_points_key",
+    "internal_points_url",
     "place_key",
     "place_url",
     "read_boundaries",
+    "read_internal_points",
     "read_place",
 ]
 
@@ -247,11 +251,12 @@ def _cached_zip(
     cache: Cache | None,
     offline: bool,
     progress: bool,
+    explain_404: bool = True,
 ) -> Path:
     """Return the cached zip of ``key``, downloaded (validated, then cached) when missing.
 
     ``url`` is called only to download; a 404 says the ``file`` of that vintage is not
-    published yet.
+    published yet (with ``explain_404=False``, the HTTP error is raised as it is).
     """
     cache = cache or Cache()
     path = cache.get(key)
@@ -264,7 +269,7 @@ def _cached_zip(
     try:
         got = download(where, what=what, validate=_validate_zip, progress=progress)
     except HTTPStatusError as exc:
-        if exc.status == 404:
+        if exc.status == 404 and explain_404:
             msg = (
                 f"The Census Bureau has no {file} at {where}: that vintage is not "
                 "published yet. Choose an earlier --year."
@@ -369,3 +374,141 @@ def fetch_place(
         progress=progress,
     )
     return read_place(str(path), geoid)
+
+
+#: The vintage of the block and block-group internal points (the 2020 Census blocks).
+POINTS_YEAR = 2020
+_POINT_FIELDS = {  # level: (the file's GEOID, latitude, longitude and county fields)
+    "block": ("GEOID20", "INTPTLAT20", "INTPTLON20", "COUNTYFP20"),
+    "block-group": ("GEOID", "INTPTLAT", "INTPTLON", "COUNTYFP"),
+}
+
+
+def internal_points_url(state: str, *, level: str = "block") -> str:
+    """URL of the state's 2020 TIGER/Line blocks (or block groups), with internal points.
+
+    Examples
+    --------
+    >>> internal_points_url("25")
+    'https://www2.census.gov/geo/tiger/TIGER2020/TABBLOCK20/tl_2020_25_tabblock20.zip'
+    >>> internal_points_url("25", level="block-group")
+    'https://www2.census.gov/geo/tiger/TIGER2020/BG/tl_2020_25_bg.zip'
+    """
+    if level == "block":
+        base = settings.tiger_url.rstrip("/")
+        return f"{base}/TIGER{POINTS_YEAR}/TABBLOCK20/tl_{POINTS_YEAR}_{state}_tabblock20.zip"
+    return boundary_url(state, level=level, year=POINTS_YEAR, kind="tiger")
+
+
+def internal_points_key(state: str, *, level: str = "block") -> CacheKey:
+    """Cache key of :func:`internal_points_url` (block groups: the TIGER/Line boundary file).
+
+    Examples
+    --------
+    >>> internal_points_key("25").describe()
+    'tiger 2020 25: tiger tabblock20'
+    """
+    if level == "block":
+        return CacheKey("tiger", str(POINTS_YEAR), state, "tiger tabblock20", "zip")
+    return boundary_key(state, level=level, year=POINTS_YEAR, kind="tiger")
+
+
+def read_internal_points(path: str, county: str, *, level: str = "block") -> pd.DataFrame:
+    """Read the internal points of one county's blocks (or block groups) from a TIGER zip.
+
+    Only the GEOID and the internal point are read, only of the county's rows (a state's
+    block file is large): no geometry.
+
+    Parameters
+    ----------
+    path : str
+        The state's ``tl_2020_SS_tabblock20.zip`` (or ``tl_2020_SS_bg.zip``).
+    county : str
+        Five-digit county FIPS code.
+    level : {"block", "block-group"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``GEOID`` (15 digits for blocks, 12 for block groups), sorted;
+        ``longitude`` and ``latitude`` (EPSG:4269 as published, which is EPSG:4326 to
+        within a metre in the US).
+
+    Examples
+    --------
+    >>> read_internal_points("tl_2020_25_tabblock20.zip", "25019")  # doctest: +SKIP
+    """
+    import pyogrio
+
+    if level not in _POINT_FIELDS:
+        msg = f"internal points are read for 'block' or 'block-group', not {level!r}"
+        raise ConfigError(msg)
+    geoid, lat, lon, cty = _POINT_FIELDS[level]
+    try:
+        df = pyogrio.read_dataframe(
+            path,  # the filter's field must be read too, or OGR matches nothing
+            columns=[geoid, lat, lon, cty],
+            where=f"{cty} = '{county[2:]}'",
+            read_geometry=False,
+        )
+    except Exception as exc:
+        msg = f"cannot read the TIGER/Line file {path} ({exc}); run `assetmap cache clear`"
+        raise FetchError(msg) from exc
+    ids = df[geoid].astype(str)
+    out = pd.DataFrame(
+        {
+            "longitude": pd.to_numeric(df[lon], errors="coerce").to_numpy(),
+            "latitude": pd.to_numeric(df[lat], errors="coerce").to_numpy(),
+        },
+        index=pd.Index(ids.to_numpy(), name="GEOID"),
+    )
+    bad = out.index[out.isna().any(axis=1) | ~ids.str.startswith(county).to_numpy()]
+    if len(bad):
+        msg = f"the TIGER/Line file {path} has unreadable internal points for {list(bad)[:5]}"
+        raise FetchError(msg)
+    return out.sort_index()
+
+
+def fetch_internal_points(
+    county: str,
+    *,
+    level: str = "block",
+    cache: Cache | None = None,
+    offline: bool = False,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Download (or read from the cache) the internal points of a county's 2020 blocks.
+
+    The state's TIGER/Line file is downloaded once and cached, like the boundary files.
+
+    Parameters
+    ----------
+    county : str
+        Five-digit county FIPS code.
+    level : {"block", "block-group"}
+    cache, offline, progress
+        As in :func:`fetch_boundaries`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`read_internal_points`.
+
+    Raises
+    ------
+    HTTPStatusError
+        When the Census Bureau has no such file (404) or refuses it.
+    """
+    state = county[:2]
+    words = "blocks" if level == "block" else "block groups"
+    path = _cached_zip(
+        internal_points_key(state, level=level),
+        lambda: internal_points_url(state, level=level),
+        what=f"{POINTS_YEAR} TIGER/Line {words} of state {state}",
+        file=f"{POINTS_YEAR} TIGER/Line {words} file",
+        cache=cache,
+        offline=offline,
+        progress=progress,
+        explain_404=False,
+    )
+    return read_internal_points(str(path), county, level=level)
