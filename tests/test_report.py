@@ -221,3 +221,89 @@ def test_too_few_services_to_judge(caplog):
     assert "food" not in atlas.not_assessed
     assert set(atlas.gaps["domain"]) <= {"food"}
     assert atlas.provenance["parameters"]["min_services"] == 3
+
+
+# --- indicators, unreliable estimates and units not ranked --------------------------------
+
+
+def test_methods_list_every_indicator_with_its_acs_tables(sample_atlas):
+    from assetmap.report._need import acs_tables, indicator_rows
+
+    facts = report_facts(sample_atlas)
+    rows = {r["key"]: r for r in facts["indicators"]}
+    assert list(rows) == list(sample_atlas.indicators.indicators)  # every one, in file order
+    assert rows["poverty_150"] == {
+        "key": "poverty_150",
+        "label": "Below 150% of the poverty level",
+        "tables": "B06012",
+        "variables": "B06012_002 + B06012_003 / B06012_001",
+        "universe": "people for whom poverty status is determined",
+        "direction": "higher = more need",
+        "theme": "socioeconomic",
+    }
+    assert rows["uninsured"]["tables"] == "DP03, DP02"  # numerator's table, then universe's
+    assert acs_tables(["B08201_002", "B19001_001", "S1701_C01_001"]) == [
+        "B08201",
+        "B19001",
+        "S1701",
+    ]
+    svi = {r["key"]: r for r in indicator_rows(am.load_indicators("svi2018"))}
+    assert svi["pci"]["tables"] == "units file" and svi["pci"]["variables"] == "column EP_PCI"
+    assert svi["pci"]["direction"] == "lower = more need"
+    # the sentence that sends readers to Methods now finds them there
+    assert "listed under Methods" in facts["summary"][0]["method"]
+    methods = " ".join(facts["methods"])
+    assert "coefficient of variation is above 30%" in methods
+    assert "fewer than 100 residents" in methods
+
+
+def test_units_not_ranked_are_listed_with_the_reason(sample_atlas):
+    nr = report_facts(sample_atlas)["not_ranked"]
+    rows = {r["unit_id"]: r for r in nr["rows"]}
+    assert rows["BX2891"] == {
+        "name": "Pelham Bay Park",
+        "unit_id": "BX2891",
+        "population": "57",
+        "reason": "fewer than 100 residents",
+    }
+    assert rows["BX2791"]["population"] == "26"  # Bronx Park
+    units = sample_atlas.units
+    assert nr["empty"] == int((units["population"] == 0).sum())
+    # a unit missing estimates is named with the indicators' labels, not their keys
+    lacking = units.index[units["not_ranked"].str.startswith("no estimate")]
+    for uid in lacking:
+        assert rows[uid]["reason"].startswith("no estimate for ")
+        assert "_" not in rows[uid]["reason"]
+    assert set(rows) == set(units.index[~units["not_ranked"].isin(["", "no residents"])])
+    top = {t["unit_id"] for t in report_facts(sample_atlas)["top_gaps"]}
+    assert not top & set(rows)
+
+
+@pytest.mark.slow
+def test_top_need_table_marks_unreliable_estimates(sample_project, tmp_path):
+    """West Farms (BX0601): 5,384 of 6,977 households without a vehicle, p = 0.7717.
+
+    With a margin of 5,000 on the count (409 on the universe): sqrt(5000² - p² x 409²) /
+    6977 = 0.7152, CV = 0.7152 / 1.645 / 0.7717 = 0.563 > 0.30: unreliable. Its value and
+    its rank are unchanged; the table marks it and names it under the table.
+    """
+    units = sample_project.units.copy()
+    units.loc["BX0601", "B08201_002M"] = 5000.0
+    atlas = am.Atlas.build(units, sample_project.assets, name="Shaky", synthetic=True)
+    assert atlas.units.loc["BX0601", "no_vehicle_cv"] == pytest.approx(0.563, abs=1e-3)
+    facts = report_facts(atlas)
+    (west,) = [t for t in facts["top_gaps"] if t["unit_id"] == "BX0601"]
+    marks = {label: (value, flag) for label, value, flag in west["indicators"]}
+    assert marks["Households without a vehicle"] == ("77.2%", "unreliable")
+    assert marks["Below the poverty level"][1] == ""
+    assert west["rests_on"] == "Households without a vehicle"
+    paths = atlas.report(tmp_path, figures=False, pdf=False)
+    md = paths["md"].read_text()
+    assert "| 77.2% (unreliable) |" in md
+    assert "- West Farms (BX0601): Households without a vehicle" in md
+    assert "- Pelham Bay Park (BX2891), 57 residents: fewer than 100 residents" in md
+    assert "| Below the poverty level | B06012 | B06012\\_002 / B06012\\_001 |" in md
+    html = paths["html"].read_text()
+    assert '77.2% <span class="unreliable">(unreliable)</span>' in html
+    assert "<li>Pelham Bay Park (BX2891), 57 residents: fewer than 100 residents</li>" in html
+    assert "<td>Below the poverty level</td><td>B06012</td>" in html

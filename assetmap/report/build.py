@@ -18,7 +18,14 @@ import pandas as pd
 from assetmap.analysis.access import methods_text, travel_phrase
 from assetmap.analysis.summary import MEDIAN_NEAREST, minutes_shown, weighted_median
 from assetmap.report._anchor import anchor_facts, hospital_near
-from assetmap.report._format import fmt_int, fmt_min, fmt_pct, fmt_value, ordinal
+from assetmap.report._format import fmt_int, fmt_min, fmt_pct, ordinal
+from assetmap.report._need import (
+    indicator_keys,
+    indicator_rows,
+    not_ranked_facts,
+    reliability_method,
+    top_need,
+)
 from assetmap.report._sites import site_finding, site_rows, siting_method, travel_word
 
 if TYPE_CHECKING:
@@ -45,8 +52,10 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     dict
         ``summary`` (citable sentences), ``not_assessed`` (one sentence per domain the
         inventory cannot speak for: no finding is made of it), ``domains`` (per-domain
-        table rows), ``top_gaps``, ``overlaps``, ``anchor``, ``methods``, ``sources``,
-        ``citation``.
+        table rows), ``top_gaps`` (the ten ranked neighbourhoods of highest need, their
+        unreliable estimates marked), ``not_ranked`` (units not ranked and why),
+        ``indicators`` (each with its ACS tables, universe and direction), ``overlaps``,
+        ``anchor``, ``methods``, ``sources``, ``citation``.
     """
     u = atlas.units
     pop = pd.to_numeric(u["population"], errors="coerce").fillna(0)
@@ -67,15 +76,17 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     summary = _summary(
         atlas, assessed, high_need, pop, n_res, need_p, acs, asset_src, method_access
     )
-    ind_keys = _indicator_keys(atlas)
+    ind_keys = indicator_keys(atlas)
     return {
         "title": atlas.name,
         "synthetic": atlas.synthetic,
         "summary": summary,
         "not_assessed": list(skipped.values()),
         "domains": rows,
-        "top_gaps": _top_need(atlas, residential, ind_keys),
+        "top_gaps": top_need(atlas, residential, ind_keys),
         "indicator_labels": [atlas.indicators.indicators[k].label for k in ind_keys],
+        "not_ranked": not_ranked_facts(atlas),
+        "indicators": indicator_rows(atlas.indicators),
         "overlaps": _overlap_rows(atlas),
         "coverage": _coverage_facts(atlas, skipped),
         "balance": _balance_facts(atlas),
@@ -178,39 +189,6 @@ def _near(value: float, threshold: float) -> str:
     """Minutes of a gap row as the map shows them (see :mod:`assetmap.analysis.summary`)."""
     shown = minutes_shown(value, threshold)
     return "none in reach" if shown is None else f"{shown} min"
-
-
-def _indicator_keys(atlas: Atlas) -> list[str]:
-    """Return the (up to four) indicators shown beside the highest-need neighbourhoods."""
-    u = atlas.units
-    keys = [k for k in ("poverty_100", "uninsured", "no_vehicle", "limited_english") if k in u]
-    if not keys:  # the study's own indicators (e.g. CDC SVI columns): the first four
-        keys = [k for k in atlas.indicators.indicators if k in u][:4]
-    return keys
-
-
-def _top_need(atlas: Atlas, residential: pd.Series, ind_keys: list[str]) -> list[dict[str, Any]]:
-    """Return the ten residential neighbourhoods of highest need, with their gaps."""
-    top = atlas.units[residential].sort_values("need_pct", ascending=False).head(10)
-    inds = atlas.indicators.indicators
-    out = []
-    for uid, r in top.iterrows():
-        doms = atlas.gaps.loc[atlas.gaps["unit_id"] == uid, "domain"]
-        out.append(
-            {
-                "name": str(r["name"]),
-                "unit_id": str(uid),
-                "population": fmt_int(float(r["population"])),
-                "need": ordinal(100 * r["need_pct"]),
-                "indicators": [
-                    (inds[k].label, fmt_value(float(r[k]), inds[k].unit))
-                    + (("unreliable",) if bool(r.get(f"{k}_unreliable", False)) else ("",))
-                    for k in ind_keys
-                ],
-                "gap_domains": ", ".join(atlas.domains[d].label for d in doms) or "none",
-            }
-        )
-    return out
 
 
 def _overlap_rows(atlas: Atlas) -> list[dict[str, str]]:
@@ -375,8 +353,8 @@ def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]
         f"Need: each indicator (listed below) {source}, "
         "percentile-ranked across residential neighbourhoods as "
         "(rank − 1)/(N − 1), summed within themes and overall, and ranked again (CDC/ATSDR "
-        "Social Vulnerability Index method). Estimates with a coefficient of variation "
-        "above 30% are marked unreliable.",
+        "Social Vulnerability Index method).",
+        reliability_method(atlas.indicators),
         methods_text(t)[0],
         f"Thresholds (minutes of travel that count as nearby): {thresholds}.",
         methods_text(t)[1],
