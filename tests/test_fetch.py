@@ -101,10 +101,15 @@ def test_fetch_writes_a_study_that_builds(world):
         "assets_hrsa.csv",
         "assets_osm.geojson",
         "drive.graphml",
+        "population_points.csv",
         "project.yml",
         "units.gpkg",
         "walk.graphml",
     ]
+    points = pd.read_csv(study / "population_points.csv", dtype={"unit_id": str})
+    # tract 9502.01's blocks: 990 (south) and 1,870 (north) residents in 2020
+    assert points.groupby("unit_id")["population"].sum()["25019950201"] == 2860
+    assert len(points) == 8 and "25019990000" not in set(points["unit_id"])  # water: nobody
     units = am.read_units(study / "units.gpkg")
     assert units.loc["25019950201", "population"] == 2900
     assert (
@@ -152,7 +157,8 @@ def test_offline_fetch_rebuilds_the_folder_from_the_cache(world, tmp_path, no_ne
     again = tmp_path / "again"
     out = _run(["fetch", "--fips", "25019", "--out", str(again), "--hrsa", "--offline"])
     assert out.exit_code == 0, out.output
-    for name in ("project.yml", "assets_osm.geojson", "assets_hrsa.csv", "walk.graphml"):
+    for name in ("project.yml", "assets_osm.geojson", "assets_hrsa.csv", "walk.graphml",
+                 "population_points.csv"):  # fmt: skip
         assert (again / name).read_bytes() == (study / name).read_bytes(), name
     a, b = gpd.read_file(study / "units.gpkg"), gpd.read_file(again / "units.gpkg")
     assert a.equals(b)
@@ -163,7 +169,7 @@ def test_project_reads_census_units_from_the_cache(world, tmp_path, no_network):
     study = world["study"]
     cfg = yaml.safe_load((study / "project.yml").read_text())
     cfg["units"] = {"census": {"county": "Nantucket County, MA", "level": "tract", "year": 2023}}
-    for a in cfg["assets"]:
+    for a in [*cfg["assets"], cfg["population_points"]]:
         a["path"] = str(study / a["path"])
     p = tmp_path / "cached.yml"
     p.write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -519,8 +525,11 @@ def test_two_counties_make_one_study(pair):
     # one state: its boundary files are downloaded once; each county's ACS tables
     urls = [r.url for r in calls]
     assert urls.count(TRACT_ZIP) == 1 and urls.count(BG_ZIP) == 1
-    assert sum("county%3A007" in u for u in urls) == 3
-    assert sum("county%3A019" in u for u in urls) == 3
+    assert sum("county%3A007" in u for u in urls) == 4  # 3 ACS tables, 2020 blocks
+    assert sum("county%3A019" in u for u in urls) == 4
+    assert sum("TIGER2020/TABBLOCK20" in u for u in urls) == 1  # the state's blocks once
+    points = pd.read_csv(study / "population_points.csv", dtype={"unit_id": str})
+    assert points["unit_id"].str[:5].value_counts().to_dict() == {"25019": 8, "25007": 6}
     # OpenStreetMap: one request for services and one per network, for the union
     posts = [r for r in calls if r.method == "POST"]
     assert len(posts) == 3
@@ -563,7 +572,7 @@ def test_two_counties_rank_need_across_the_region(pair):
     gpkg = gpd.read_file(pair["built"] / "layers.gpkg", layer="units").set_index("unit_id")
     ranked = gpkg["need_pct"].dropna()
     assert len(ranked) == 7  # the land tracts of both counties, ranked together
-    assert sorted(ranked.round(6)) == [round(i / 6, 6) for i in range(7)]
+    assert sorted(ranked.round(4)) == [round(i / 6, 4) for i in range(7)]  # CDC: 4 decimals
     assert ranked.idxmax() == "25007200200"  # the neediest tract is in Dukes
     gaps = pd.read_csv(pair["built"] / "gaps.csv", dtype={"unit_id": str})
     assert {u[:5] for u in gaps["unit_id"]} == {"25019", "25007"}
@@ -578,7 +587,7 @@ def test_two_counties_rebuild_offline_byte_identically(pair, pair_cache, tmp_pat
     # the units read from the cache by the recorded line: the same outputs
     cfg = yaml.safe_load((study / "project.yml").read_text())
     cfg["units"] = _census_line((study / "project.yml").read_text())["units"]
-    for a in cfg["assets"]:
+    for a in [*cfg["assets"], cfg["population_points"]]:
         a["path"] = str(study / a["path"])
     p = tmp_path / "cached.yml"
     p.write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -631,13 +640,14 @@ def test_offline_several_counties_lists_all_missing_and_names_the_county(world, 
     assert out.exit_code == 2
     first = out.output.splitlines()[0]
     assert first.startswith(
-        "error: Offline, and 6 download(s) for counties 25019 and 25007 are not in the cache "
+        "error: Offline, and 7 download(s) for counties 25019 and 25007 are not in the cache "
     )
     assert "(among them the Census data or boundaries of Dukes County, MA (25007)); run" in first
     assert "run `assetmap fetch --fips 25019 --fips 25007 --level tract --year 2023`" in first
     missing = [x.removeprefix("  - ") for x in out.output.splitlines()[1:]]
-    assert len(missing) == 6
+    assert len(missing) == 7
     assert sum(m.startswith("census 2023 25007: ") for m in missing) == 3
+    assert sum(m.startswith("census 2020 25007: dec-pl block") for m in missing) == 1
     assert sum(m.startswith("osm current 25007+25019: ") for m in missing) == 3
     assert not any(m.startswith(("census 2023 25019", "tiger")) for m in missing)  # cached
 

@@ -518,7 +518,7 @@ def test_place_only_rebuilds_offline_byte_identically(cdp, tmp_path, no_network,
     assert _run(["build", str(study / "project.yml"), "--out", str(tmp_path / "b")]).exit_code == 0
     cfg = yaml.safe_load((study / "project.yml").read_text())
     cfg["units"] = _census_line((study / "project.yml").read_text())["units"]
-    for a in cfg["assets"]:
+    for a in [*cfg["assets"], cfg["population_points"]]:
         a["path"] = str(study / a["path"])
     p = tmp_path / "cached.yml"
     p.write_text(yaml.safe_dump(cfg, sort_keys=False))

@@ -246,12 +246,10 @@ def fetch_points(
     unit_id = pd.Series([str(g)[: _PREFIX[options.level]] for g in rows.index], index=rows.index)
     inside = unit_id.isin(units.index.astype(str))
     outside = int(rows.loc[~inside, "population"].sum())
-    if outside:
-        cut = units.attrs.get("place_clip") is not None
-        notes.append(
-            f"{outside:,} residents of the counties live outside the study's units"
-            + (" (cut down to the place) and are left out." if cut else " and are left out.")
-        )
+    if outside and units.attrs.get("place_clip") is not None:  # cut down to a place
+        log.info("%s residents of the counties live outside the place's units", f"{outside:,}")
+    elif outside:
+        notes.append(f"{outside:,} residents of the counties lie in none of the study's units.")
     rows = rows[inside.to_numpy()]
     points = gpd.GeoDataFrame(
         {

@@ -210,8 +210,8 @@ def write_project(
     }
     if "population_points" in files:
         cfg["population_points"] = {"path": "population_points.csv"}
-    if points is not None:
-        sources.append(_points_source(*points))
+    if points is not None:  # beside the other Census sources, before the place lookup
+        sources.insert(2, _points_source(*points))
     if description:
         cfg["description"] = _one_line(description)
     if assets:
