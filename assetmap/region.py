@@ -16,7 +16,16 @@ import shapely
 
 from assetmap.errors import InputError
 
-__all__ = ["check_population", "measure_crs", "origins", "read_units", "validate_units"]
+__all__ = [
+    "POINT_COLUMNS",
+    "check_population",
+    "check_population_points",
+    "measure_crs",
+    "origins",
+    "read_population_points",
+    "read_units",
+    "validate_units",
+]
 
 STORE_CRS = "EPSG:4326"
 
@@ -377,3 +386,179 @@ def _population_weighted(
             k = int(np.argmin(np.hypot(cand["x"] - row["x"], cand["y"] - row["y"])))
             out.iloc[pos] = shapely.Point(cand["x"].iloc[k], cand["y"].iloc[k])
     return out
+
+
+#: Columns of a Population points frame (besides the point geometry).
+POINT_COLUMNS = ["unit_id", "population"]
+
+
+def read_population_points(
+    path: str | Path,
+    *,
+    units: pd.DataFrame | None = None,
+    unit_id: str = "unit_id",
+    population: str = "population",
+    longitude: str = "longitude",
+    latitude: str = "latitude",
+    layer: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read population points: where the residents of each unit live, finer than the units.
+
+    A CSV gives one row per point with its unit, residents, longitude and latitude
+    (EPSG:4326); any spatial file GDAL reads gives point geometries (polygons, such as
+    blocks, stand at their inside point).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    units : pandas.DataFrame, optional
+        The study's units (index ``unit_id``): every point must name one of them.
+    unit_id, population, longitude, latitude : str
+        Column names in the file (``longitude``/``latitude`` for a CSV only).
+    layer : str, optional
+        Layer of a multi-layer file (GeoPackage).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Population points: ``unit_id`` (string), ``population`` (float), point geometry
+        in EPSG:4326, one row per point in file order.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or lacks a column, or a row has no coordinates, a
+        missing or negative population, or a unit not among ``units`` (the row is named).
+
+    Examples
+    --------
+    >>> from assetmap._resources import sample_dir
+    >>> pts = read_population_points(sample_dir() / "population_points.csv")
+    >>> pts.columns.tolist(), str(pts.crs)
+    (['unit_id', 'population', 'geometry'], 'EPSG:4326')
+    """
+    p = Path(path)
+    if not p.exists():
+        msg = "file not found"
+        raise InputError(msg, file=str(path))
+    if p.suffix.lower() in {".csv", ".txt"}:
+        frame = _points_csv(p, unit_id, population, longitude, latitude)
+    else:
+        try:
+            frame = gpd.read_file(p, layer=layer) if layer else gpd.read_file(p)
+        except Exception as exc:
+            msg = f"cannot read as a spatial file ({exc})"
+            raise InputError(msg, file=str(path)) from exc
+        if frame.crs is None:
+            msg = "the file has no coordinate reference system; save it with one (EPSG:4326)"
+            raise InputError(msg, file=str(path))
+        for col in (unit_id, population):
+            if col not in frame.columns:
+                msg = f"no {col!r} column; name the column with unit_id= or population="
+                raise InputError(msg, file=str(path), column=col)
+        geom = frame.geometry.to_crs(STORE_CRS)
+        geom = geom.where(geom.geom_type == "Point", geom.representative_point())
+        frame = gpd.GeoDataFrame(
+            {"unit_id": frame[unit_id], "population": frame[population]}, geometry=geom
+        )
+    return check_population_points(frame, units=units, file=str(path))
+
+
+def _points_csv(p: Path, unit_id: str, population: str, lon: str, lat: str) -> gpd.GeoDataFrame:
+    try:
+        df = pd.read_csv(p, dtype={unit_id: str})
+    except Exception as exc:
+        msg = f"cannot read as CSV ({exc})"
+        raise InputError(msg, file=str(p)) from exc
+    for col in (unit_id, population, lon, lat):
+        if col not in df.columns:
+            msg = f"no {col!r} column; a points CSV has unit_id, population, longitude, latitude"
+            raise InputError(msg, file=str(p), column=col)
+    x = pd.to_numeric(df[lon], errors="coerce")
+    y = pd.to_numeric(df[lat], errors="coerce")
+    bad = x.isna() | y.isna() | ~x.between(-180, 180) | ~y.between(-90, 90)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2  # 1-based, after the header
+        msg = f"{int(bad.sum()):,} row(s) have no valid longitude/latitude in degrees"
+        raise InputError(msg, file=str(p), row=row, column=lon)
+    return gpd.GeoDataFrame(
+        {"unit_id": df[unit_id], "population": df[population]},
+        geometry=gpd.points_from_xy(x, y),
+        crs=STORE_CRS,
+    )
+
+
+def check_population_points(
+    points: gpd.GeoDataFrame, *, units: pd.DataFrame | None = None, file: str | None = None
+) -> gpd.GeoDataFrame:
+    """Return the population points checked against the contract (a copy, EPSG:4326).
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        ``unit_id``, ``population`` and point geometry with a CRS.
+    units : pandas.DataFrame, optional
+        The study's units (index ``unit_id``); every point must name one.
+    file : str, optional
+        Named in errors.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``unit_id`` (string), ``population`` (float), point geometry in EPSG:4326.
+
+    Raises
+    ------
+    InputError
+        Naming the first bad row (1-based, as in the file after its header) and column.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> pts = gpd.GeoDataFrame({"unit_id": ["a"], "population": [-1]},
+    ...                        geometry=[Point(0, 0)], crs="EPSG:4326")
+    >>> try:
+    ...     check_population_points(pts)
+    ... except InputError as err:
+    ...     print(err)  # doctest: +NORMALIZE_WHITESPACE
+    row 2, column 'population': 1 point(s) have a missing or negative population; give
+    each point its residents (0 or more)
+    """
+    if points.crs is None:
+        msg = "population points need a CRS; set one with GeoDataFrame.set_crs"
+        raise InputError(msg, file=file, column="geometry")
+    for col in POINT_COLUMNS:
+        if col not in points.columns:
+            msg = f"population points need a {col!r} column"
+            raise InputError(msg, file=file, column=col)
+    pop = pd.to_numeric(points["population"], errors="coerce")
+    problems = (
+        (pop.isna() | (pop < 0), "population", "a missing or negative population",
+         "give each point its residents (0 or more)"),
+        (points.geometry.isna() | (points.geom_type != "Point"), "geometry",
+         "no point geometry", "give each a longitude and latitude"),
+        (points["unit_id"].isna(), "unit_id", "no unit", "give each the unit_id it lies in"),
+    )
+    for bad, col, what, todo in problems:
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+            msg = f"{int(bad.sum()):,} point(s) have {what}; {todo}"
+            raise InputError(msg, file=file, row=row, column=col)
+    ids = points["unit_id"].astype(str)
+    if units is not None:
+        unknown = ~ids.isin(pd.Index(units.index.astype(str)))
+        if unknown.any():
+            names = ids[unknown].value_counts()
+            shown = ", ".join(f"{k!r} ({v:,})" for k, v in names.head(5).items())
+            row = int(np.flatnonzero(unknown.to_numpy())[0]) + 2
+            msg = (
+                f"{int(unknown.sum()):,} point(s) name units that are not in the study: "
+                f"{shown}; drop them or fix their unit_id"
+            )
+            raise InputError(msg, file=file, row=row, column="unit_id")
+    return gpd.GeoDataFrame(
+        {"unit_id": ids.to_numpy(), "population": pop.to_numpy(float)},
+        geometry=points.geometry.to_crs(STORE_CRS).to_numpy(),
+        crs=STORE_CRS,
+    )

@@ -524,3 +524,94 @@ def test_unknown_domain_labels_are_named_with_their_counts():
     text = str(err.value)
     assert "3 assets have a domain that matches no domain of domains.yml" in text
     assert "'bakery' (2), empty (1)" in text and "column 'domain'" in text
+
+
+# ---------------------------------------------------------------- population points
+
+
+def _two_point_study():
+    """One unit (1,000 residents) whose centroid lies 1,000 m east of one pantry.
+
+    900 residents live 200 m east of the pantry, 100 live 2,000 m east (EPSG:32618).
+    """
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    x0, y0 = 500_000.0, 4_500_000.0
+    units = gpd.GeoDataFrame(
+        {"name": ["U"], "population": [1000.0]},
+        geometry=[box(x0 - 100, y0 - 500, x0 + 2100, y0 + 500)],
+        index=pd.Index(["u"], name="unit_id"),
+        crs="EPSG:32618",
+    )
+    assets = gpd.GeoDataFrame(
+        {"asset_id": ["p"], "name": ["Pantry"], "domain": ["food"]},
+        geometry=[Point(x0, y0)],
+        crs="EPSG:32618",
+    )
+    points = gpd.GeoDataFrame(
+        {"unit_id": ["u", "u"], "population": [900.0, 100.0]},
+        geometry=[Point(x0 + 200, y0), Point(x0 + 2000, y0)],
+        crs="EPSG:32618",
+    )
+    return units, assets, points
+
+
+def test_population_points_weight_nearest_and_count_residents_beyond():
+    units, assets, points = _two_point_study()
+    acc = am.access(units, assets, only=["food"], points=points).iloc[0]
+    # 80 m/min walking, circuity 1.3: 15 min reach 923 m straight. 200 m -> 260 m, 3.25 min;
+    # 2,000 m -> 2,600 m, 32.5 min. Weighted by residents (0.9, 0.1):
+    assert acc["nearest_m"] == pytest.approx(0.9 * 260 + 0.1 * 2600, abs=1e-3)  # 494
+    assert acc["nearest_min"] == pytest.approx(494 / 80, abs=1e-5)  # 6.175
+    assert acc["straight_m"] == pytest.approx(0.9 * 200 + 0.1 * 2000, abs=1e-3)  # 380
+    assert acc["count_within"] == pytest.approx(0.9)
+    assert acc["population_beyond"] == pytest.approx(100)
+    # 2SFCA: the pantry's catchment holds the 900: R = 1/900; A = 0.9 * R per resident
+    assert acc["fca_ratio"] == pytest.approx(0.9 / 900 * 1000)
+    assert acc["nearest_asset_id"] == "p"
+    assert acc["status"] == "ok"
+
+
+def test_without_points_the_unit_centroid_carries_everyone():
+    units, assets, _ = _two_point_study()
+    acc = am.access(units, assets, only=["food"]).iloc[0]
+    # centroid 1,000 m east: 1,300 m, 16.25 min > 15: nobody within reach
+    assert acc["nearest_m"] == pytest.approx(1300, abs=1e-6)
+    assert acc["nearest_min"] == pytest.approx(16.25)
+    assert acc["count_within"] == 0 and acc["count_within"].dtype.kind == "i"
+    assert acc["population_beyond"] == 1000
+    assert acc["fca_ratio"] == 0
+
+
+def test_gaps_and_coverage_count_residents_at_points():
+    import geopandas as gpd
+
+    from assetmap.analysis.context import TravelContext
+    from assetmap.analysis.coverage import provider_coverage
+
+    units, assets, points = _two_point_study()
+    units = units.assign(need_pct=0.9)
+    ctx = TravelContext(units, assets, points=points)
+    acc = am.access(units, assets, only=["food"], context=ctx)
+    gaps = am.find_gaps(units, acc)
+    assert gaps[["unit_id", "population", "population_beyond"]].values.tolist() == [
+        ["u", 1000.0, 100.0]
+    ]
+    cov = provider_coverage(units, acc, context=ctx).iloc[0]
+    assert (cov["pop_0"], cov["pop_1"], cov["need_pop_0"]) == (100, 900, 100)
+    # a hall 200 m from the 100 beyond reach (the unit's centroid, 1,000 m off, is too far)
+    hall = gpd.GeoDataFrame(
+        {"space_id": ["h"], "name": ["Hall"], "hosts": [""]},
+        geometry=[points.geometry.iloc[1]],
+        crs="EPSG:32618",
+    ).translate(-200, 0)
+    spaces = gpd.GeoDataFrame(
+        {"space_id": ["h"], "name": ["Hall"], "hosts": [""]},
+        geometry=hall.geometry,
+        crs="EPSG:32618",
+    )
+    sites = am.suggest_sites(units, assets, acc, k=1, context=ctx, min_reach=0, spaces=spaces)
+    assert sites[["candidate_id", "new_residents", "units_reached"]].values.tolist() == [
+        ["h", 100.0, 1]
+    ]

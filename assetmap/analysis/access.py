@@ -30,11 +30,22 @@ Measures (one row per unit × domain):
   Medicine* 16(1); Luo & Wang 2003): the same two steps with a power decay
   ``w = max(t, floor) ** -beta`` (``t`` in minutes), over the catchment.
 
+Where residents live: with population points (``points=``, or the context's), travel is
+measured from every point, each carrying its share of its unit's residents, and a unit's
+figures are population-weighted over its points: ``nearest_m``, ``nearest_min``,
+``straight_m``, ``count_within`` and the catchment ratios are the means of its points'
+values weighted by residents (the nearest over the points that reach a service at all),
+``nearest_asset_id`` names the service nearest to the largest share of its residents, and
+``population_beyond`` counts the residents at points with no service within the threshold.
+Without points each unit has one origin carrying its whole population (then
+``population_beyond`` is the population or 0).
+
 Supply ``S_j`` is the service's ``capacity`` when positive, else 1; demand ``P_i`` is the
-unit's population. Ratios are expressed per ``TravelOptions.per`` residents (1,000). The
-catchment values equal those of PySAL ``access`` (``Access.two_stage_fca``,
-``enhanced_two_stage_fca`` with ``step_fn`` zones, ``two_stage_fca`` with
-``weights.gravity(1, -beta, floor)``) on the same costs; tests check it to 1e-9.
+residents at origin ``i`` (a population point, or the unit). Ratios are expressed per
+``TravelOptions.per`` residents (1,000). The catchment values equal those of PySAL
+``access`` (``Access.two_stage_fca``, ``enhanced_two_stage_fca`` with ``step_fn`` zones,
+``two_stage_fca`` with ``weights.gravity(1, -beta, floor)``) on the same costs; tests
+check it to 1e-9.
 """
 
 from __future__ import annotations
@@ -82,6 +93,7 @@ ACCESS_COLUMNS = [
     "threshold_min",
     "gravity_ratio",
     "status",
+    "population_beyond",
 ]
 
 #: Measures :func:`access` can compute; the others are left NaN when a subset is asked.
@@ -178,6 +190,7 @@ def access(
     verbose: bool = False,
     context: TravelContext | None = None,
     min_services: int = 1,
+    points: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Measure access to each service domain from each unit.
 
@@ -202,6 +215,10 @@ def access(
     origins : geopandas.GeoSeries, optional
         One point per unit on the units' index, e.g. population-weighted origins from
         :func:`assetmap.region.origins` with ``finer=`` block groups.
+    points : geopandas.GeoDataFrame, optional
+        Population points (``unit_id``, ``population``, point geometry; see
+        :func:`assetmap.region.read_population_points`): travel is measured from where
+        residents live, several points per unit (see the module docstring).
     measures : sequence of str, optional
         Subset of :data:`MEASURES` to compute (all when omitted); the columns of the
         others are NaN.
@@ -226,12 +243,17 @@ def access(
         ``nearest_asset_id``, ``nearest_name``, ``count_within`` (services within the
         threshold), ``fca_ratio`` (2SFCA supply per ``travel.per`` residents),
         ``e2sfca_ratio`` (enhanced 2SFCA), ``gravity_ratio`` (gravity 2SFCA),
-        ``straight_m`` (straight-line metres to the nearest service), ``threshold_min``
-        and ``status``: ``"ok"``, ``"not_assessed"`` (the domain has fewer than
-        ``min_services`` services), ``"unreachable"`` (no service connected to the
-        unit's streets) or
+        ``straight_m`` (straight-line metres to the nearest service), ``threshold_min``,
+        ``population_beyond`` (residents with no service within the threshold: at
+        population points beyond it, or the whole unit without points; NaN when not
+        assessed or not counted) and ``status``: ``"ok"``, ``"not_assessed"`` (the
+        domain has fewer than ``min_services`` services), ``"unreachable"`` (no service
+        connected to the unit's streets) or
         ``"off_network"`` (the unit's origin is beyond ``max_snap_m`` of the graph).
-        Distances are NaN and counts 0 unless the status is ``"ok"``.
+        Distances are NaN and counts 0 unless the status is ``"ok"``. With population
+        points every figure is population-weighted over the unit's points (so
+        ``count_within`` is a mean, not a whole number) and the status is ``"ok"`` when
+        any point is.
 
     Raises
     ------
@@ -271,7 +293,9 @@ def access(
             "make it with TravelContext(units, with_domain_keys(assets)) or leave it out"
         )
         raise InputError(msg, column="domain")
-    ctx = TravelContext.resolve(context, units, keyed, travel=travel, origins=origins)
+    ctx = TravelContext.resolve(
+        context, units, keyed, travel=travel, origins=origins, points=points
+    )
     opt = ctx.travel
     it: Sequence[str] = keys
     if verbose:
@@ -292,82 +316,112 @@ def _domain_access(
     ctx: TravelContext, key: str, minutes: float, want: set[str], min_services: int
 ) -> pd.DataFrame:
     n = len(ctx.unit_ids)
+    m = len(ctx.point_unit)
     opt = ctx.travel
     sel = ctx.domain_rows(key)
 
     def nan() -> np.ndarray:
         return np.full(n, np.nan)
 
-    def blank() -> np.ndarray:
-        return np.full(n, "", dtype=object)
-
     cols: dict[str, Any] = {
         "unit_id": ctx.unit_ids,
         "domain": np.full(n, key, dtype=object),
-        "nearest_m": None,
-        "nearest_min": None,
-        "nearest_asset_id": None,
-        "nearest_name": None,
-        "count_within": None,
+        "nearest_m": nan(),
+        "nearest_min": nan(),
+        "nearest_asset_id": np.full(n, "", dtype=object),
+        "nearest_name": np.full(n, "", dtype=object),
+        "count_within": np.zeros(n, float if ctx.has_points else np.int64),
         "fca_ratio": np.zeros(n) if "fca" in want else nan(),
         "e2sfca_ratio": np.zeros(n) if "e2sfca" in want else nan(),
-        "straight_m": None,
+        "straight_m": nan(),
         "threshold_min": np.full(n, minutes),
         "gravity_ratio": np.zeros(n) if "gravity" in want else nan(),
         "status": np.full(n, "not_assessed", dtype=object),
-    }
-    empty = {
-        "nearest_m": nan,
-        "nearest_min": nan,
-        "nearest_asset_id": blank,
-        "nearest_name": blank,
-        "count_within": lambda: np.zeros(n, np.int64),
-        "straight_m": nan,
+        "population_beyond": nan(),
     }
     if len(sel) < min_services or n == 0:
-        return _frame(cols, empty)
-    a_xy = ctx.asset_xy[sel]
+        return pd.DataFrame(cols)
     eng = ctx.engine
     handle: Any = ctx.destinations(key)
     status = eng.o_status.copy()
     near = "nearest" in want or isinstance(eng, NetworkCosts)
     if near:
-        m, t, j = eng.nearest(handle)
-        ok = j >= 0
-        status[(status == "ok") & ~ok] = "unreachable"
+        dist, t, j = eng.nearest(handle)
+        status[(status == "ok") & (j < 0)] = "unreachable"
         if "nearest" in want:
-            cols["nearest_m"], cols["nearest_min"] = m, t
-            jj = np.where(ok, j, 0)
-            cols["nearest_asset_id"] = np.where(ok, ctx.asset_ids[sel][jj], "")
-            cols["nearest_name"] = np.where(ok, ctx.asset_names[sel][jj], "")
-            diff = ctx.origin_xy - a_xy[jj]
-            cols["straight_m"] = np.where(ok, np.hypot(diff[:, 0], diff[:, 1]), np.nan)
-    cols["status"] = status
+            _nearest_columns(ctx, cols, sel, dist, t, j)
+    cols["status"] = _unit_status(ctx, status)
+    counts: np.ndarray | None = None
     catch = want & {"fca", "e2sfca", "gravity"}
     if catch or (isinstance(eng, NetworkCosts) and "count" in want):
         oi, ak, tt = ctx.pairs(key, minutes)
         if "count" in want:
-            cols["count_within"] = np.bincount(oi, minlength=n).astype(np.int64)
-        supply, pop = ctx.supply[sel], ctx.population
+            counts = np.bincount(oi, minlength=m).astype(np.int64)
+        supply, pop = ctx.supply[sel], ctx.point_population
         if "fca" in want:
-            cols["fca_ratio"] = two_step_fca(oi, ak, np.ones(len(tt)), pop, supply, n) * opt.per
+            a = two_step_fca(oi, ak, np.ones(len(tt)), pop, supply, m)
+            cols["fca_ratio"] = ctx.unit_mean(a) * opt.per
         if "e2sfca" in want:
             w = decay_weight(tt, minutes, opt.decay_weights)
-            cols["e2sfca_ratio"] = two_step_fca(oi, ak, w, pop, supply, n) * opt.per
+            cols["e2sfca_ratio"] = ctx.unit_mean(two_step_fca(oi, ak, w, pop, supply, m)) * opt.per
         if "gravity" in want:
             w = gravity_weight(tt, opt.gravity_beta, opt.gravity_floor_min)
-            cols["gravity_ratio"] = two_step_fca(oi, ak, w, pop, supply, n) * opt.per
+            a = two_step_fca(oi, ak, w, pop, supply, m)
+            cols["gravity_ratio"] = ctx.unit_mean(a) * opt.per
     elif "count" in want:
-        cols["count_within"] = eng.count(handle, minutes, after_nearest=near)
-    return _frame(cols, empty)
-
-
-def _frame(cols: dict[str, Any], empty: dict[str, Any]) -> pd.DataFrame:
-    """Build the long table, columns not computed filled with their empty value."""
-    for k, make in empty.items():
-        if cols[k] is None:
-            cols[k] = make()
+        counts = eng.count(handle, minutes, after_nearest=near)
+    if counts is not None:
+        cols["count_within"] = ctx.unit_mean(counts) if ctx.has_points else counts
+        beyond = (counts == 0) & (status != "off_network")
+        cols["population_beyond"] = np.bincount(
+            ctx.point_unit, weights=np.where(beyond, ctx.point_population, 0.0), minlength=n
+        )
     return pd.DataFrame(cols)
+
+
+def _nearest_columns(
+    ctx: TravelContext,
+    cols: dict[str, Any],
+    sel: np.ndarray,
+    dist: np.ndarray,
+    t: np.ndarray,
+    j: np.ndarray,
+) -> None:
+    """Fill the nearest-service columns per unit from the nearest service of each point.
+
+    Distances and times are the population-weighted mean over the unit's points that
+    reach a service; the named service is the one nearest to most of its residents.
+    """
+    ok = j >= 0
+    jj = np.where(ok, j, 0)
+    diff = ctx.point_xy - ctx.asset_xy[sel][jj]
+    straight = np.where(ok, np.hypot(diff[:, 0], diff[:, 1]), np.nan)
+    cols["nearest_m"] = ctx.unit_mean(dist, where=ok)
+    cols["nearest_min"] = ctx.unit_mean(t, where=ok)
+    cols["straight_m"] = ctx.unit_mean(straight, where=ok)
+    if ctx.has_points:  # the service nearest to the largest share of the unit's residents
+        by = pd.DataFrame({"u": ctx.point_unit[ok], "j": j[ok], "w": ctx.point_share[ok]})
+        top = by.groupby(["u", "j"], sort=True)["w"].sum().reset_index()
+        top = top.sort_values(["u", "w"], ascending=[True, False], kind="stable")
+        top = top.drop_duplicates("u")
+        u_ok = np.zeros(len(ctx.unit_ids), dtype=bool)
+        u_ok[top["u"].to_numpy()] = True
+        jj = np.zeros(len(ctx.unit_ids), np.int64)
+        jj[top["u"].to_numpy()] = top["j"].to_numpy()
+        ok = u_ok
+    cols["nearest_asset_id"] = np.where(ok, ctx.asset_ids[sel][jj], "")
+    cols["nearest_name"] = np.where(ok, ctx.asset_names[sel][jj], "")
+
+
+def _unit_status(ctx: TravelContext, status: np.ndarray) -> np.ndarray:
+    """Each unit's status from its points': ok when any point is, else unreachable if any."""
+    if not ctx.has_points:
+        return status
+    n = len(ctx.unit_ids)
+    out = np.full(n, "off_network", dtype=object)
+    for word in ("unreachable", "ok"):  # the later word wins
+        out[np.bincount(ctx.point_unit, weights=status == word, minlength=n) > 0] = word
+    return out
 
 
 def with_domain_keys(
@@ -496,6 +550,7 @@ def catchment_pairs(
     travel: TravelOptions | None = None,
     origins: gpd.GeoSeries | None = None,
     context: TravelContext | None = None,
+    points: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Every unit–asset pair within a travel time, as a long cost table.
 
@@ -513,6 +568,9 @@ def catchment_pairs(
         One point per unit (see :func:`access`).
     context : TravelContext, optional
         The study's travel context (see :func:`access`), made for these ``assets``.
+    points : geopandas.GeoDataFrame, optional
+        Population points (see :func:`access`): a unit pairs with an asset when any of
+        its points is within ``minutes``, at the nearest such point's time.
 
     Returns
     -------
@@ -527,5 +585,7 @@ def catchment_pairs(
     >>> bool((pairs["minutes"] <= 10).all())
     True
     """
-    ctx = TravelContext.resolve(context, units, assets, travel=travel, origins=origins)
+    ctx = TravelContext.resolve(
+        context, units, assets, travel=travel, origins=origins, points=points
+    )
     return ctx.pair_table(None, minutes)

@@ -1,11 +1,13 @@
 """The travel context of a study: computed once, shared by every stage that measures travel.
 
 Access, overlaps, capacity balance and siting all measure from the same places with the
-same rule: the study's working CRS (metres), one origin per unit (where its residents
-are taken to live), the services' coordinates and supply, and per domain the services
-prepared for the travel engine (a KD-tree, or the services snapped to the street graph)
-with the origin–service pairs within the domain's threshold. A :class:`TravelContext`
-holds all of it, each part computed the first time a stage asks for it and kept after.
+same rule: the study's working CRS (metres), where residents live (the study's
+population points, several per unit; or one origin per unit, its own inside point carrying
+its whole population, when no points are given), the services' coordinates and supply, and
+per domain the services prepared for the travel engine (a KD-tree, or the services snapped
+to the street graph) with the point–service pairs within the domain's threshold. A
+:class:`TravelContext` holds all of it, each part computed the first time a stage asks
+for it and kept after.
 
 :meth:`assetmap.Atlas.build` makes one per study and hands it to every stage with
 ``context=``; each stage function still works alone in a notebook without it (it then
@@ -37,7 +39,7 @@ import shapely
 from assetmap.analysis._costs import NetworkCosts, StraightCosts, point_xy
 from assetmap.analysis.travel import TravelOptions
 from assetmap.errors import InputError
-from assetmap.region import measure_crs
+from assetmap.region import check_population_points, measure_crs
 from assetmap.region import origins as unit_origins
 
 __all__ = ["TravelContext", "origin_points", "working_crs"]
@@ -144,10 +146,18 @@ class TravelContext:
         The travel rule (straight line by default, or walk/drive on a street graph).
     origins : geopandas.GeoSeries, optional
         One point per unit on the units' index, instead of the units' own inside points.
+    points : geopandas.GeoDataFrame, optional
+        Population points (``unit_id``, ``population``, point geometry): where each unit's
+        residents live (blocks, tax lots, a grid). Travel is then measured from every
+        point, and each unit's population is shared among its points in proportion to
+        their ``population`` (the unit's own count stays the total, so figures add up to
+        the units'). A unit with residents but no populated point, or with no residents,
+        keeps its single origin. Without points, each unit's origin carries its whole
+        population.
 
     Attributes
     ----------
-    units, assets, travel, origins
+    units, assets, travel, origins, points
         As given (``travel`` filled with the default).
     crs : pyproj.CRS
         The working CRS, in metres (:func:`working_crs`).
@@ -155,9 +165,11 @@ class TravelContext:
     Notes
     -----
     Everything else is computed the first time it is asked for, then kept: the unit
-    origins (:attr:`origin_xy`), the units' projected geometry and inside points, the
-    services' coordinates and supply, the travel engine, and per domain the services
-    prepared for the engine and the pairs within each threshold (:meth:`pairs`).
+    origins (:attr:`origin_xy`), the points travel is measured from (:attr:`point_xy`,
+    :attr:`point_unit`, :attr:`point_population`, :attr:`point_share`), the units'
+    projected geometry and inside points, the services' coordinates and supply, the travel
+    engine, and per domain the services prepared for the engine and the pairs within each
+    threshold (:meth:`pairs`).
     A context belongs to one ``units`` / ``assets`` / ``travel``: a stage given a context
     made for other frames raises :class:`~assetmap.errors.InputError`.
     """
@@ -169,12 +181,15 @@ class TravelContext:
         *,
         travel: TravelOptions | None = None,
         origins: gpd.GeoSeries | None = None,
+        points: gpd.GeoDataFrame | None = None,
     ) -> None:
         _check_frames(units, assets)
         self.units = units
         self.assets = assets
         self.travel = travel or TravelOptions()
         self.origins = origins
+        self.points = None if points is None else check_population_points(points, units=units)
+        self._given_points = points
         self.crs = working_crs(units)
         self._destinations: dict[str, Any] = {}
         self._pairs: dict[tuple[str | None, float], Pairs] = {}
@@ -188,6 +203,7 @@ class TravelContext:
         *,
         travel: TravelOptions | None = None,
         origins: gpd.GeoSeries | None = None,
+        points: gpd.GeoDataFrame | None = None,
     ) -> TravelContext:
         """Return ``context`` after checking it fits the frames, or a new one when None.
 
@@ -197,11 +213,12 @@ class TravelContext:
         Raises
         ------
         InputError
-            When ``context`` was made for other units, assets, travel options or origins.
+            When ``context`` was made for other units, assets, travel options, origins or
+            points.
         """
         if context is None:
-            return cls(units, assets, travel=travel, origins=origins)
-        context.check(units, assets, travel=travel, origins=origins)
+            return cls(units, assets, travel=travel, origins=origins, points=points)
+        context.check(units, assets, travel=travel, origins=origins, points=points)
         return context
 
     def check(
@@ -211,6 +228,7 @@ class TravelContext:
         *,
         travel: TravelOptions | None = None,
         origins: gpd.GeoSeries | None = None,
+        points: gpd.GeoDataFrame | None = None,
     ) -> None:
         """Raise :class:`~assetmap.errors.InputError` unless the context fits these frames."""
         wrong = []
@@ -222,10 +240,12 @@ class TravelContext:
             wrong.append("travel")
         if origins is not None and origins is not self.origins:
             wrong.append("origins")
+        if points is not None and points is not self._given_points:
+            wrong.append("points")
         if wrong:
             msg = (
                 f"context= was made for other {', '.join(wrong)}; make one with "
-                "TravelContext(units, assets, travel=..., origins=...) or leave context out"
+                "TravelContext(units, assets, travel=..., points=...) or leave context out"
             )
             raise InputError(msg)
 
@@ -262,6 +282,81 @@ class TravelContext:
         if self.origins is None and not _all_points(self.units):
             return point_xy(self.centres)
         return origin_points(self.units, self.crs, self.origins)
+
+    @property
+    def has_points(self) -> bool:
+        """Whether travel is measured from population points rather than unit origins."""
+        return self.points is not None
+
+    @cached_property
+    def _point_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        n = len(self.unit_ids)
+        if self.points is None:
+            return self.origin_xy, np.arange(n), self.population, np.ones(n)
+        pts = self.points
+        pos = pd.Index(self.unit_ids).get_indexer(pts["unit_id"].astype(str))
+        w = pts["population"].to_numpy(float)
+        total = np.bincount(pos, weights=w, minlength=n)
+        placed = (total > 0) & (self.population > 0)
+        keep = np.flatnonzero((w > 0) & placed[pos])
+        keep = keep[np.argsort(pos[keep], kind="stable")]
+        g = pts.geometry.iloc[keep].to_crs(self.crs)
+        alone = np.flatnonzero(~placed)  # no residents, or none placed: the unit's origin
+        xy = np.vstack([point_xy(g), self.origin_xy[alone]]).reshape(-1, 2)
+        unit = np.concatenate([pos[keep], alone]).astype(np.intp)
+        share = np.concatenate([w[keep] / total[pos[keep]], np.ones(len(alone))])
+        order = np.argsort(unit, kind="stable")
+        xy, unit, share = xy[order], unit[order], share[order]
+        return xy, unit, self.population[unit] * share, share
+
+    @property
+    def point_xy(self) -> np.ndarray:
+        """Where travel is measured from (``m × 2``, :attr:`crs`): the population points.
+
+        The unit origins (:attr:`origin_xy`) when no points were given.
+        """
+        return self._point_arrays[0]
+
+    @property
+    def point_unit(self) -> np.ndarray:
+        """Each point's unit (position among the units)."""
+        return self._point_arrays[1]
+
+    @property
+    def point_population(self) -> np.ndarray:
+        """Residents at each point: its unit's population times :attr:`point_share`."""
+        return self._point_arrays[2]
+
+    @property
+    def point_share(self) -> np.ndarray:
+        """Each point's share of its unit's residents (the shares of a unit add up to 1)."""
+        return self._point_arrays[3]
+
+    def unit_mean(self, values: np.ndarray, *, where: np.ndarray | None = None) -> np.ndarray:
+        """Population-weighted mean per unit of a value per point.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            One value per point (:attr:`point_xy`).
+        where : numpy.ndarray of bool, optional
+            Points that count; a unit with none gets NaN.
+
+        Returns
+        -------
+        numpy.ndarray
+            One value per unit: ``sum(share * value) / sum(share)`` over its points, the
+            value itself when each unit has one point (no population points given).
+        """
+        v = np.asarray(values, float)
+        if not self.has_points:
+            return v if where is None else np.where(where, v, np.nan)
+        w = self.point_share if where is None else np.where(where, self.point_share, 0.0)
+        n = len(self.unit_ids)
+        num = np.bincount(self.point_unit, weights=w * np.where(w > 0, v, 0.0), minlength=n)
+        den = np.bincount(self.point_unit, weights=w, minlength=n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den > 0, num / den, np.nan)
 
     # ------------------------------------------------------------------------ assets
 
@@ -323,15 +418,15 @@ class TravelContext:
 
     @cached_property
     def engine(self) -> StraightCosts | NetworkCosts:
-        """The travel engine over every unit origin."""
+        """The travel engine over every point (:attr:`point_xy`)."""
         if self.travel.mode == "straight":
-            return StraightCosts(self.origin_xy, self.travel)
-        return NetworkCosts(self.origin_xy, self.crs, self.travel)
+            return StraightCosts(self.point_xy, self.travel)
+        return NetworkCosts(self.point_xy, self.crs, self.travel)
 
     def engine_for(self, rows: np.ndarray) -> StraightCosts | NetworkCosts:
-        """Return the travel engine over some of the unit origins (positions ``rows``)."""
+        """Return the travel engine over some of the points (positions ``rows``)."""
         if self.travel.mode == "straight":
-            return StraightCosts(self.origin_xy[rows], self.travel)
+            return StraightCosts(self.point_xy[rows], self.travel)
         eng = self.engine
         assert isinstance(eng, NetworkCosts)
         return eng.subset(rows)
@@ -343,7 +438,7 @@ class TravelContext:
         return self._destinations[key]
 
     def pairs(self, key: str | None, minutes: float) -> Pairs:
-        """Every origin–service pair of a domain within ``minutes`` (once per threshold).
+        """Every point–service pair of a domain within ``minutes`` (once per threshold).
 
         Parameters
         ----------
@@ -355,7 +450,8 @@ class TravelContext:
         Returns
         -------
         origin, service, minutes : numpy.ndarray
-            Unit position, service position (among the domain's assets, see
+            Point position (:attr:`point_xy`; the unit's position when no population
+            points were given), service position (among the domain's assets, see
             :meth:`domain_rows`; among all assets for ``key=None``) and travel time.
         """
         k = (key, float(minutes))
@@ -366,14 +462,19 @@ class TravelContext:
         return self._pairs[k]
 
     def pair_table(self, key: str | None, minutes: float) -> pd.DataFrame:
-        """Return :meth:`pairs` as a table: ``unit_id``, ``asset_id``, ``minutes``.
+        """Return :meth:`pairs` per unit as a table: ``unit_id``, ``asset_id``, ``minutes``.
 
-        Sorted by unit, then time, then asset.
+        A unit and a service pair when any of the unit's points is within ``minutes`` of
+        it, at the time of the nearest such point. Sorted by unit, then time, then asset.
         """
         oi, ak, t = self.pairs(key, minutes)
         ids = self.asset_ids if key is None else self.asset_ids[self.domain_rows(key)]
-        out = pd.DataFrame({"unit_id": self.unit_ids[oi], "asset_id": ids[ak], "minutes": t})
-        return out.sort_values(["unit_id", "minutes", "asset_id"], ignore_index=True)
+        unit = self.unit_ids[self.point_unit[oi]]
+        out = pd.DataFrame({"unit_id": unit, "asset_id": ids[ak], "minutes": t})
+        out = out.sort_values(["unit_id", "minutes", "asset_id"], ignore_index=True)
+        if self.has_points:
+            out = out.drop_duplicates(["unit_id", "asset_id"], ignore_index=True)
+        return out
 
 
 def _same_travel(a: TravelOptions, b: TravelOptions) -> bool:

@@ -2,13 +2,22 @@
 
 The table behind "residents with no provider within reach" and "duplicated service where
 it is least needed"; :mod:`assetmap.analysis.overlap` re-exports it.
+
+Given the study's travel context with population points, residents are counted where they
+live: each point's residents by the number of providers within reach of that point, so a
+neighbourhood can be part reached, part not.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from assetmap.analysis.context import TravelContext
 
 __all__ = ["COVERAGE_COLUMNS", "provider_coverage"]
 
@@ -33,6 +42,7 @@ def provider_coverage(
     *,
     need_percentile: float = 75.0,
     need_column: str = "need_pct",
+    context: TravelContext | None = None,
 ) -> pd.DataFrame:
     """Residents by number of providers within reach, per domain, against need.
 
@@ -45,6 +55,12 @@ def provider_coverage(
     need_percentile : float
         Units at or above this need percentile (0–100) are "high need".
     need_column : str
+    context : TravelContext, optional
+        The travel context ``access`` was measured with; when it has population points
+        (:attr:`~assetmap.analysis.context.TravelContext.has_points`) the residents of
+        each point are counted by the providers within reach of that point, at the
+        access table's thresholds. Without it, or without points, each unit's residents
+        count by its ``count_within``.
 
     Returns
     -------
@@ -72,11 +88,18 @@ def provider_coverage(
         else pd.Series(np.nan, index=pop.index)
     )
     high = (need >= need_percentile / 100.0).to_numpy()
+    known = ~np.isnan(need.to_numpy())
+    p = pop.to_numpy()
+    points = context is not None and context.has_points
+    if context is not None and points:
+        at = context.point_unit
+        p, high, known = context.point_population, high[at], known[at]
     rows = []
     for key, grp in access.groupby("domain", sort=False):
         g = grp.set_index("unit_id").reindex(pop.index)
         c = g["count_within"].fillna(0).to_numpy()
-        p = pop.to_numpy()
+        if context is not None and points:
+            c = _point_counts(context, str(key), g)
         rows.append(
             {
                 "domain": key,
@@ -91,7 +114,18 @@ def provider_coverage(
                 "need_pop": p[high].sum(),
                 "need_pop_0": p[high & (c == 0)].sum(),
                 "need_pop_2plus": p[high & (c >= 2)].sum(),
-                "low_need_pop_2plus": p[~high & (c >= 2) & ~np.isnan(need.to_numpy())].sum(),
+                "low_need_pop_2plus": p[~high & (c >= 2) & known].sum(),
             }
         )
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+def _point_counts(context: TravelContext, key: str, rows: pd.DataFrame) -> np.ndarray:
+    """Count the providers within reach of each point (0 where the domain is not assessed)."""
+    m = len(context.point_unit)
+    status = rows["status"] if "status" in rows.columns else pd.Series("ok", index=rows.index)
+    t = pd.to_numeric(rows["threshold_min"], errors="coerce").dropna()
+    if not len(t) or not status.isin(["ok", "unreachable"]).any():
+        return np.zeros(m, np.int64)
+    oi, _, _ = context.pairs(key, float(t.iloc[0]))
+    return np.bincount(oi, minlength=m).astype(np.int64)

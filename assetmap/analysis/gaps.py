@@ -15,6 +15,12 @@ Management* 8(1)) and
   criteria, 42 CFR Part 5, Appendix A), i.e. ``min_ratio=1000/3500`` when capacity counts
   physicians.
 
+Measured where people live: when access was measured from population points (its
+``population_beyond`` column), a high-need unit is also a gap when *some* of its residents
+have no service within the threshold, and the gap reports how many
+(``population_beyond``), not all or none. Without points a unit's residents are all
+within reach or all beyond it, and ``population_beyond`` is its population.
+
 Gaps are ranked within each domain by need, then by the population affected. A domain
 the access table marks ``"not_assessed"`` (fewer services in the inventory than
 ``min_services`` of :func:`assetmap.access`, e.g. none at all) makes no gap: an empty
@@ -75,6 +81,7 @@ GAP_COLUMNS = [
     "threshold_min",
     "rank",
     "reason",
+    "population_beyond",
 ]
 
 #: Extra columns of :func:`food_access_gaps` rows.
@@ -135,8 +142,12 @@ def find_gaps(
         One row per gap: ``unit_id``, ``name``, ``domain``, ``population``,
         ``need_pct``, ``need_score``, ``nearest_min`` (NaN when no service can be reached),
         ``nearest_asset_id``, ``nearest_name``, ``threshold_min``, ``rank`` (1 is the most
-        needy gap of its domain) and ``reason`` ("none_within", "unreachable",
-        "low_supply"). Rows of status ``"not_assessed"`` make no gap.
+        needy gap of its domain), ``reason`` ("none_within", "unreachable",
+        "low_supply") and ``population_beyond`` (the unit's residents with no service
+        within reach: from the access table's population points, else the whole
+        population of a "none_within" or "unreachable" gap and 0 for "low_supply"; with
+        ``max_minutes`` the whole population too). Rows of status ``"not_assessed"``
+        make no gap.
 
     Examples
     --------
@@ -167,8 +178,15 @@ def find_gaps(
             )
             acc = acc[~off]
     dom = acc["domain"].astype(str)
+    beyond = (
+        pd.to_numeric(acc["population_beyond"], errors="coerce")
+        if "population_beyond" in acc.columns and max_minutes is None
+        else None
+    )
     if max_minutes is None:
         none = acc["count_within"] == 0
+        if beyond is not None:  # population points: some of the unit's residents beyond
+            none |= beyond > 0
     else:
         limit = dom.map(_per_domain(max_minutes, dom)).astype(float)
         none = ~(acc["nearest_min"] <= limit)
@@ -182,7 +200,10 @@ def find_gaps(
         low = ~none & (acc[ratio_column] < floor)
         reason[low] = "low_supply"
     acc["reason"] = reason
-    gaps = acc[reason != ""].join(high, on="unit_id")
+    gaps = acc[reason != ""].drop(columns="population_beyond", errors="ignore")
+    gaps = gaps.join(high, on="unit_id")
+    whole = gaps["population"].where(gaps["reason"] != "low_supply", 0.0)
+    gaps["population_beyond"] = whole if beyond is None else beyond.reindex(gaps.index)
     gaps = gaps.sort_values(
         ["domain", "need_pct", "population", "unit_id"], ascending=[True, False, False, True]
     )
@@ -390,6 +411,7 @@ def food_access_gaps(
     )
     rows["domain"] = domain
     rows["reason"] = "usda_lila"
+    rows["population_beyond"] = rows["pop_beyond"]
     rows = rows.reset_index().sort_values(
         ["pop_beyond", "unit_id"], ascending=[False, True], ignore_index=True
     )

@@ -10,7 +10,9 @@ residents of units with **no service of the domain within its threshold** (``cou
 * **demand**: residential units (population > 0) with no service of the domain in reach,
   weighted by residents; *high need* when the unit's need percentile is at or above the
   gap percentile (``need_percentile``, as :func:`assetmap.find_gaps`). Units off the street
-  network (network modes) are not assessed, as for gaps;
+  network (network modes) are not assessed, as for gaps. With population points (the
+  context's), demand is the residents at the points of those units that have no service
+  within the threshold (a unit can be part reached), each point weighted by its residents;
 * **candidates**: (a) the origin point of every residential unit (the point access is
   measured from: "in <neighbourhood>"); (b) the hospital's shareable spaces that could
   host the domain, or that have no ``hosts`` list ("at <space>"); (c) existing services of
@@ -201,27 +203,46 @@ def suggest_sites(
     pop = pd.to_numeric(units["population"], errors="coerce").fillna(0).to_numpy(float)
     need = pd.to_numeric(units["need_pct"], errors="coerce").to_numpy(float)
     high = (pop > 0) & (need >= need_percentile / 100.0)
+    at, p_pop = ctx.point_unit, ctx.point_population  # the units themselves without points
     frames = []
     for key in _domain_order(access, domains, only):
         rows = access[access["domain"].astype(str) == key]
         minutes = _threshold(rows, key, domains)
         unserved = rows["count_within"].fillna(0) == 0
+        if ctx.has_points and "population_beyond" in rows.columns:
+            unserved |= pd.to_numeric(rows["population_beyond"], errors="coerce") > 0
         if "status" in rows.columns:
             unserved &= rows["status"] != "off_network"
         # pandas hashes the ids: numpy's isin sorts object arrays (100x slower on 5,000 units)
         gap_ids = rows.loc[unserved, "unit_id"].astype(str)
-        demand = np.flatnonzero(pd.Index(ids).isin(gap_ids) & (pop > 0))
+        wanted = pd.Index(ids).isin(gap_ids)[at] & (p_pop > 0)
+        if ctx.has_points:  # only the points with no service in reach
+            wanted &= _beyond(ctx, key, minutes)
+        demand = np.flatnonzero(wanted)
         if len(demand) == 0:
             continue
         cands = _candidates(key, units, ids, pop, xy, crs, assets, spaces)
-        picks = _greedy(ctx, demand, pop, high, cands, minutes, k)
+        picks = _greedy(ctx, demand, p_pop, high[at], cands, minutes, k)
         if picks:
-            frames.append(_rows(key, picks, cands, ids, pop, high, demand, minutes))
+            frames.append(_rows(key, picks, cands, ids, (at, p_pop), high, demand, minutes))
     if not frames:
         return empty_sites()
     out = pd.concat(frames, ignore_index=True)
     out["below_min_reach"] = out["new_residents"].astype(float) < float(min_reach)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs).to_crs("EPSG:4326")
+
+
+def _beyond(ctx: TravelContext, key: str, minutes: float) -> np.ndarray:
+    """Points with no service of the domain within ``minutes`` (the context's assets)."""
+    if ctx.assets is None:
+        msg = (
+            "a travel context with population points needs the assets to find who is beyond "
+            "reach; make it with TravelContext(units, assets, points=...)"
+        )
+        raise InputError(msg)
+    oi, _, _ = ctx.pairs(key, minutes)
+    out: np.ndarray = np.bincount(oi, minlength=len(ctx.point_unit)) == 0
+    return out
 
 
 def _domain_order(
@@ -327,7 +348,11 @@ def _greedy(
     minutes: float,
     k: int,
 ) -> list[tuple[int, np.ndarray]]:
-    """Return the greedy picks: (candidate position, positions in ``demand`` newly reached)."""
+    """Return the greedy picks: (candidate position, positions in ``demand`` newly reached).
+
+    ``demand`` holds positions of the context's points (the units without points);
+    ``pop`` and ``high`` are given per point.
+    """
     if cands.empty:
         return []
     eng = ctx.engine_for(demand)
@@ -370,17 +395,19 @@ def _rows(
     picks: list[tuple[int, np.ndarray]],
     cands: pd.DataFrame,
     ids: np.ndarray,
-    pop: np.ndarray,
+    points: tuple[np.ndarray, np.ndarray],
     high: np.ndarray,
     demand: np.ndarray,
     minutes: float,
 ) -> pd.DataFrame:
+    at, pop = points
     total = float(pop[demand].sum())
     reached = 0.0
     rows = []
     for rank, (c, new) in enumerate(picks, start=1):
-        units = demand[new]
-        n_all = float(pop[units].sum())
+        reached_points = demand[new]
+        units = np.unique(at[reached_points])
+        n_all = float(pop[reached_points].sum())
         reached += n_all
         rows.append(
             {
@@ -390,7 +417,9 @@ def _rows(
                 "candidate_id": str(cands.at[c, "candidate_id"]),
                 "name": str(cands.at[c, "name"]),
                 "new_residents": n_all,
-                "new_high_need_residents": float(pop[units][high[units]].sum()),
+                "new_high_need_residents": float(
+                    pop[reached_points][high[at[reached_points]]].sum()
+                ),
                 "units_reached": len(units),
                 "reached_ids": ";".join(sorted(ids[units])),
                 "share_of_gap_residents": reached / total if total else 0.0,

@@ -68,7 +68,7 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
     need_p = float(prov.get("parameters", {}).get("need_percentile", 75))
     acs = _acs_vintage(prov)
     asset_src = "synthetic asset inventory" if atlas.synthetic else "the study's asset inventory"
-    method_access = travel_phrase(travel)
+    method_access = f"{travel_phrase(travel)}; {_placed(prov)}"
     high_need = residential & (u["need_pct"] >= need_p / 100)
     skipped = atlas.not_assessed
     rows = [_domain_row(atlas, key, pop, residential, skipped.get(key)) for key in atlas.domains]
@@ -120,6 +120,10 @@ def _domain_row(
     served = (acc["count_within"].fillna(0) > 0).to_numpy()
     gaps = atlas.gaps[atlas.gaps["domain"] == key]
     unserved_pop = float(pop[res & ~served].sum())
+    gap_pop = float(gaps["population"].sum())
+    if _has_points(atlas):  # residents at the population points beyond reach
+        unserved_pop = float(acc["population_beyond"].fillna(0)[res].sum())
+        gap_pop = float(gaps["population_beyond"].sum())
     clusters = atlas.overlaps[
         (atlas.overlaps["domain"] == key) & (atlas.overlaps["kind"] == "cluster")
     ]
@@ -135,8 +139,8 @@ def _domain_row(
         "unserved_pop": fmt_int(unserved_pop),
         "unserved_pop_raw": unserved_pop,
         "gaps": len(gaps),
-        "gap_pop": fmt_int(float(gaps["population"].sum())),
-        "gap_pop_raw": float(gaps["population"].sum()),
+        "gap_pop": fmt_int(gap_pop),
+        "gap_pop_raw": gap_pop,
         "median_min": fmt_min(median) if len(nearest) else "—",
         "clusters": len(clusters),
         "cluster_notes": [str(n) for n in clusters["note"]],
@@ -290,10 +294,7 @@ def _summary(
             continue
         gap_findings.append(
             {
-                "text": (
-                    f"{r['gaps']} high-need neighbourhoods ({r['gap_pop']} residents) have no "
-                    f"{r['label'].lower()} service within a {r['threshold']}-minute walk."
-                ),
+                "text": _gap_text(atlas, r),
                 "source": f"{need_src}; {asset_src}",
                 "method": method,
             }
@@ -335,6 +336,29 @@ def _summary(
     if site is not None and len(out) > 5 and len(gap_findings) > 1:
         out.remove(gap_findings[1])
     return out[:5]
+
+
+def _gap_text(atlas: Atlas, r: dict[str, Any]) -> str:
+    """Return the gap finding: residents beyond reach (at population points when given)."""
+    who = (
+        f"{r['gap_pop']} residents of {r['gaps']} high-need neighbourhoods have"
+        if _has_points(atlas)
+        else f"{r['gaps']} high-need neighbourhoods ({r['gap_pop']} residents) have"
+    )
+    return f"{who} no {r['label'].lower()} service within a {r['threshold']}-minute walk."
+
+
+def _has_points(atlas: Atlas) -> bool:
+    """Whether access was measured from population points (several per unit)."""
+    return "population_points" in atlas.provenance.get("parameters", {})
+
+
+def _placed(prov: dict[str, Any]) -> str:
+    """How residents were placed, for the method line of sentences that count them."""
+    pts = prov.get("parameters", {}).get("population_points")
+    if not isinstance(pts, dict):
+        return "residents placed at one inside point per neighbourhood"
+    return f"residents placed at {int(pts.get('points', 0)):,} points: {pts.get('description')}"
 
 
 def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]:

