@@ -371,3 +371,83 @@ def test_the_packages_own_errors_become_one_sentence(cache_dir, monkeypatch, rai
         fetch_acs("25019", variables=["B01001_001"])
     assert words in str(err.value) and "\n" not in str(err.value)
     assert err.value.__suppress_context__  # no traceback from inside the package
+
+
+# --- 2020 Census block populations (P1_001N of 2020/dec/pl) -------------------------------
+
+DEC_URL = "https://api.census.gov/data/2020/dec/pl"
+
+
+def _dec(rsps, **kw):
+    from tests._census_mocks import DECENNIAL, decennial_callback
+
+    rsps.add_callback(responses.GET, DECENNIAL, callback=lambda r: decennial_callback(r, **kw))
+
+
+def test_reads_block_populations_by_fifteen_digit_geoid():
+    from assetmap.online._decennial import read_decennial_json
+
+    text = (
+        '[["P1_001N","state","county","tract","block"],["640","25","007","200100","1000"],'
+        '["0","25","007","200100","1001"],["1710",25,7,200100,1002]]'
+    )
+    pop = read_decennial_json(text)
+    assert pop.to_dict() == {"250072001001000": 640, "250072001001001": 0, "250072001001002": 1710}
+    groups = read_decennial_json(
+        '[["P1_001N","state","county","tract","block group"],["955","25","007","200300","1"]]'
+    )
+    assert groups.to_dict() == {"250072003001": 955}
+    for bad in (
+        '[["P1_001N","state","county","tract","block"],["-1","25","007","200100","1000"]]',
+        '[["P1_001N","state","county","tract","block"],["x","25","007","200100","1000"]]',
+        '[["NAME","state","county","tract","block"],["B","25","007","200100","1000"]]',
+    ):
+        with pytest.raises(ValueError, match="P1_001N"):
+            read_decennial_json(bad)
+
+
+def test_block_populations_cached_then_offline_and_keyless(cache_dir, caplog, monkeypatch):
+    from assetmap.online._decennial import decennial_key, fetch_decennial_population
+
+    caplog.set_level(logging.DEBUG)
+    with responses.RequestsMock() as rsps:
+        _dec(rsps)
+        pop = fetch_decennial_population("25007")
+        assert len(rsps.calls) == 1
+    assert int(pop.sum()) == 7800 and pop["250072001001001"] == 0 and len(pop) == 7
+    monkeypatch.delenv("CENSUS_API_KEY")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        again = fetch_decennial_population("25007", offline=True)
+        assert len(rsps.calls) == 0
+    assert again.equals(pop)
+    [entry] = Cache(cache_dir).entries(source="census")
+    assert entry["url"].startswith(DEC_URL) and "key=REDACTED" in entry["url"]
+    assert Cache(cache_dir).get(decennial_key("25007")) is not None
+    assert KEY not in caplog.text and "key=REDACTED" in caplog.text
+    for p in cache_dir.rglob("*"):
+        if p.is_file():
+            assert KEY.encode() not in p.read_bytes(), p
+    with pytest.raises(MissingFromCache, match="2020 Census population of county 25019"):
+        fetch_decennial_population("25019", offline=True)
+
+
+def test_block_populations_refused_or_empty_raise_the_http_error(cache_dir, monkeypatch):
+    from assetmap.online._decennial import fetch_decennial_population
+    from assetmap.online._http import HTTPStatusError
+
+    with responses.RequestsMock() as rsps:
+        _dec(rsps, refuse=("block",))
+        with pytest.raises(HTTPStatusError) as err:
+            fetch_decennial_population("25007")
+    assert err.value.status == 400 and KEY not in err.value.url
+    with responses.RequestsMock() as rsps:
+        _dec(rsps)
+        with pytest.raises(HTTPStatusError) as err:
+            fetch_decennial_population("25019", level="block-group")  # no such answer: 204
+    assert err.value.status == 204
+    monkeypatch.setenv("CENSUS_API_KEY", "wrong-key-123456")
+    with responses.RequestsMock() as rsps:
+        _dec(rsps)
+        with pytest.raises(ConfigError, match="did not accept the API key"):
+            fetch_decennial_population("25007")  # a wrong key is no fallback: it stops
+    assert Cache(cache_dir).entries() == []

@@ -851,3 +851,46 @@ def test_no_points_asks_nothing_and_writes_nothing(cache_dir, tmp_path):
     assert not (tmp_path / "s" / "population_points.csv").exists()
     assert "population_points" not in (tmp_path / "s" / "project.yml").read_text()
     assert "Residents are placed" not in out.output
+
+
+def test_a_missing_block_file_also_falls_back(cache_dir, tmp_path):
+    from tests._census_mocks import (
+        BG2020_ZIP,
+        BLOCK_ZIP,
+        CENSUS,
+        DECENNIAL,
+        census_callback,
+        decennial_callback,
+        shapefile_zip,
+    )
+
+    with responses.RequestsMock() as rsps:
+        rsps.add_callback(responses.GET, CENSUS, callback=census_callback)
+        rsps.add_callback(responses.GET, DECENNIAL, callback=decennial_callback)
+        rsps.get(TRACT_ZIP, body=shapefile_zip("cb_2023_25_tract_500k"))
+        rsps.get(BG_ZIP, body=shapefile_zip("cb_2023_25_bg_500k"))
+        rsps.get(BLOCK_ZIP, status=404, body="<html>Not Found</html>")
+        rsps.get(BG2020_ZIP, body=shapefile_zip("tl_2020_25_bg"))
+        result = fetch_county(fips="25007", out=tmp_path / "s", **ONLY_UNITS)
+    assert result.points.levels == {"25007": "block-group"}
+    assert result.files["population_points"].read_bytes() == DUKES_GROUP_POINTS
+
+
+def test_units_before_2020_get_no_block_points_and_say_why(cache_dir):
+    from assetmap.online import _points
+    from assetmap.online.fetch import FetchOptions, plan, resolve_county
+
+    assert not [k for k, _ in plan(resolve_county(fips="25007"), year=2019) if k.vintage == "2020"]
+    units = gpd.GeoDataFrame(
+        {"population": [1]}, index=pd.Index(["25007200100"], name="unit_id"),
+        geometry=gpd.points_from_xy([-70.56], [41.36]), crs="EPSG:4326",
+    )  # fmt: skip
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        got = _points.fetch_points(["25007"], units, FetchOptions(year=2019))
+        assert len(rsps.calls) == 0
+    assert len(got.points) == 0 and got.levels == {"25007": "none"}
+    assert got.summary == (
+        "Residents are placed at each unit's own point (nothing finer was fetched). The 2020 "
+        "Census blocks do not nest in the 2019 units of Dukes County, MA (25007) (2010 "
+        "tracts), so its residents are placed at each unit's own point."
+    )

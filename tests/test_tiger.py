@@ -125,3 +125,39 @@ def test_progress_bars_stay_quiet_when_not_a_terminal(cache_dir, capsys):
         fetch_boundaries("25019", year=2023, progress=True)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+# --- 2020 internal points of blocks and block groups ---------------------------------------
+
+
+def test_internal_points_of_one_county_without_geometry(cache_dir):
+    from assetmap.online.tiger import fetch_internal_points
+    from tests._census_mocks import BG2020_ZIP, BLOCK_ZIP
+
+    with responses.RequestsMock() as rsps:
+        rsps.get(BLOCK_ZIP, body=shapefile_zip("tl_2020_25_tabblock20"))
+        rsps.get(BG2020_ZIP, body=shapefile_zip("tl_2020_25_bg"))
+        blocks = fetch_internal_points("25007")
+        groups = fetch_internal_points("25007", level="block-group")
+    assert blocks.index.tolist()[:2] == ["250072001001000", "250072001001001"]
+    assert len(blocks) == 7 and blocks.index.str.startswith("25007").all()  # no Barnstable
+    # "+41.3600000" and "-070.5650000" as published
+    assert blocks.loc["250072001001000"].tolist() == [-70.565, 41.36]
+    assert groups.loc["250072003002"].tolist() == [-70.439, 41.391] and len(groups) == 6
+    offline = fetch_internal_points("25019", offline=True)  # the state's file, cached once
+    assert len(offline) == 9
+    with pytest.raises(MissingFromCache, match="TIGER/Line blocks of state 44"):
+        fetch_internal_points("44007", offline=True)
+
+
+def test_missing_internal_points_file_is_the_http_error_for_the_fallback(cache_dir):
+    from assetmap.online._http import HTTPStatusError
+    from assetmap.online.tiger import fetch_internal_points
+    from tests._census_mocks import BLOCK_ZIP
+
+    with responses.RequestsMock() as rsps:
+        rsps.get(BLOCK_ZIP, status=404, body="<html>Not Found</html>")
+        with pytest.raises(HTTPStatusError) as err:
+            fetch_internal_points("25007")
+    assert err.value.status == 404
+    assert Cache(cache_dir).entries() == []

@@ -57,6 +57,7 @@ from assetmap import settings
 from assetmap.online import _points, _study
 from assetmap.online._lists import hsds_key, list_files, osm_files, osm_keys, region_tag
 from assetmap.online._options import FetchOptions, default_indicators, options_from
+from assetmap.online._points import PopulationPoints
 from assetmap.online._resolve import Resolved, resolve, resolve_county
 from assetmap.online._units import (
     as_counties,
@@ -74,6 +75,7 @@ from assetmap.online.places import PlaceClip, PlaceMatch
 __all__ = [
     "FetchOptions",
     "FetchResult",
+    "PopulationPoints",
     "Resolved",
     "census_units",
     "default_indicators",
@@ -122,7 +124,7 @@ class FetchResult:
     place: PlaceMatch | None = None
     clip: PlaceClip | None = None
     counties: list[County] = field(default_factory=list)
-    points: _points.PopulationPoints | None = None
+    points: PopulationPoints | None = None
 
     def __post_init__(self) -> None:
         if not self.counties:
@@ -342,7 +344,7 @@ def _gather(
     keys: list[CacheKey],
     options: FetchOptions,
     place: str | None,
-) -> tuple[gpd.GeoDataFrame, dict[str, Path], PlaceClip | None, _points.PopulationPoints | None]:
+) -> tuple[gpd.GeoDataFrame, dict[str, Path], PlaceClip | None, PopulationPoints | None]:
     """Fetch the units and the lists into ``folder``, a progress bar over the three steps.
 
     Returns the units, the files written by role, how the units were cut down to
