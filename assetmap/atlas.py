@@ -100,6 +100,40 @@ def _without(frame: _Frame, domains: Collection[str]) -> _Frame:
     return out
 
 
+def _parameters(
+    prov: dict[str, Any],
+    opt: Any,
+    need_percentile: float,
+    min_services: int,
+    doms: dict[str, Domain],
+    ind: Any,
+    siting_k: int,
+) -> dict[str, Any]:
+    """Return the run's parameters for provenance: the given ones, then this build's."""
+    from assetmap.analysis.siting import METHOD
+
+    params = dict(prov.get("parameters", {}))
+    params.update(
+        {
+            "travel": opt.as_dict(),
+            "need_percentile": need_percentile,
+            "min_services": min_services,
+            "thresholds_min": {k: d.threshold_min for k, d in doms.items()},
+            "indicators": ind.source,
+            "siting": {"k": siting_k, "method": METHOD},
+        }
+    )
+    return params
+
+
+def _points_parameters(points: gpd.GeoDataFrame | None) -> dict[str, Any]:
+    """How residents were placed: the number of population points and their description."""
+    if points is None:
+        return {}
+    desc = str(points.attrs.get("description") or "population points")
+    return {"population_points": {"points": len(points), "description": desc}}
+
+
 @dataclass
 class Atlas:
     """A study: need, assets, access, gaps, overlaps and the hospital's own assets.
@@ -181,6 +215,7 @@ class Atlas:
         provenance: dict[str, Any] | None = None,
         siting_k: int = 3,
         min_services: int = 1,
+        points: gpd.GeoDataFrame | None = None,
     ) -> Atlas:
         """Run the flow once: need index, access, gaps, overlaps and suggested sites.
 
@@ -212,6 +247,14 @@ class Atlas:
             made for it, a warning is logged, and the report and map say so (see
             :func:`assetmap.analysis.access.not_assessed`). The project YAML sets it
             under ``gaps: {min_services: 1}``.
+        points : geopandas.GeoDataFrame, optional
+            Population points (``unit_id``, ``population``, point geometry): where each
+            unit's residents live (:func:`assetmap.region.read_population_points`).
+            Access, gaps, coverage and sites then count residents at the points; without
+            them each unit's inside point carries its whole population. Their
+            ``attrs["description"]`` (e.g. "tax-lot population estimates aggregated to
+            100 m cells (councilcount 0.11.4, 2023)") is how the report says residents
+            were placed.
 
         Returns
         -------
@@ -230,7 +273,7 @@ class Atlas:
         from assetmap.analysis.gaps import find_gaps
         from assetmap.analysis.need import need_index
         from assetmap.analysis.overlap import capacity_balance, find_overlaps, provider_coverage
-        from assetmap.analysis.siting import METHOD, suggest_sites
+        from assetmap.analysis.siting import suggest_sites
         from assetmap.domains import load_domains
         from assetmap.indicators import IndicatorSet, load_indicators
 
@@ -239,13 +282,13 @@ class Atlas:
         opt = travel or TravelOptions()
         u = need_index(units, ind)
         # one travel context per study: CRS, origins and catchments computed once
-        ctx = TravelContext(u, assets, travel=opt, origins=_stored_origins(u))
+        ctx = TravelContext(u, assets, travel=opt, origins=_stored_origins(u), points=points)
         acc = access(u, assets, domains=doms, context=ctx, min_services=min_services)
         skipped = _warn_not_assessed(assets, doms, acc, min_services)
         gaps = find_gaps(u, acc, need_percentile=need_percentile)
         balance = capacity_balance(u, acc, context=ctx)
         ov = find_overlaps(u, assets, acc, domains=doms, context=ctx, balance=balance)
-        coverage = provider_coverage(u, acc, need_percentile=need_percentile)
+        coverage = provider_coverage(u, acc, need_percentile=need_percentile, context=ctx)
         sites = suggest_sites(
             u,
             assets,
@@ -259,17 +302,8 @@ class Atlas:
         # "no service within reach" of an empty list is not a finding
         coverage, sites = _without(coverage, skipped), _without(sites, skipped)
         prov = dict(provenance or {})
-        params = dict(prov.get("parameters", {}))
-        params.update(
-            {
-                "travel": opt.as_dict(),
-                "need_percentile": need_percentile,
-                "min_services": min_services,
-                "thresholds_min": {k: d.threshold_min for k, d in doms.items()},
-                "indicators": ind.source,
-                "siting": {"k": siting_k, "method": METHOD},
-            }
-        )
+        params = _parameters(prov, opt, need_percentile, min_services, doms, ind, siting_k)
+        params.update(_points_parameters(points))
         if anchor is not None:
             from assetmap.anchor.measures import measure_anchor
 

@@ -43,7 +43,7 @@ from assetmap.domains import Domain, load_domains, safe_load_yaml
 from assetmap.errors import ConfigError
 from assetmap.indicators import IndicatorSet, load_indicators
 from assetmap.provenance import file_record, library_version
-from assetmap.region import read_units
+from assetmap.region import read_population_points, read_units
 
 __all__ = ["Project", "load_project"]
 
@@ -58,6 +58,7 @@ _KNOWN_KEYS = {
     "travel",
     "gaps",
     "siting",
+    "population_points",
     "dedupe",
     "sources",
     "description",
@@ -86,6 +87,9 @@ class Project:
         New sites suggested per domain (``siting: {k: 3}``; 0 for none).
     min_services : int
         Fewest services a domain needs to be assessed (``gaps: {min_services: 1}``).
+    points : geopandas.GeoDataFrame or None
+        Population points (``population_points: {path: points.csv}``): where residents
+        live inside each unit; None to measure from each unit's inside point.
     """
 
     name: str
@@ -103,6 +107,7 @@ class Project:
     provenance: dict[str, Any] = field(default_factory=dict)
     siting_k: int = 3
     min_services: int = 1
+    points: gpd.GeoDataFrame | None = None
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -129,6 +134,7 @@ class Project:
             provenance=self.provenance,
             siting_k=self.siting_k,
             min_services=self.min_services,
+            points=self.points,
         )
         atlas.rejected = self.rejected
         atlas.dedupe_review = self.dedupe.review
@@ -213,6 +219,7 @@ def load_project(path: str | Path) -> Project:
         )
         inputs += anchor_files
     travel = _travel(cfg.get("travel"), p, inputs=inputs)
+    points = _points(cfg.get("population_points"), p, units=units, inputs=inputs)
     gcfg = cfg.get("gaps") or {}
     siting_k = _siting_k(cfg.get("siting"), p)
     provenance = {
@@ -240,7 +247,34 @@ def load_project(path: str | Path) -> Project:
         provenance=provenance,
         siting_k=siting_k,
         min_services=_min_services(gcfg, p),
+        points=points,
     )
+
+
+def _points(
+    value: Any, p: Path, *, units: gpd.GeoDataFrame, inputs: list[dict[str, Any]]
+) -> gpd.GeoDataFrame | None:
+    """Read ``population_points: {path: points.csv, description: ...}`` (None when absent).
+
+    Other keys (``unit_id``, ``population``, ``longitude``, ``latitude``, ``layer``) name
+    the file's columns, as for :func:`assetmap.region.read_population_points`.
+    """
+    if value is None:
+        return None
+    cfg = dict(_mapping(value, "population_points", p))
+    if "path" not in cfg:
+        msg = f"{p}: population_points needs a path (e.g. population_points: {{path: points.csv}})"
+        raise ConfigError(msg)
+    path = _resolve(p.parent, str(cfg.pop("path")))
+    description = str(cfg.pop("description", "") or f"population points ({path.name})")
+    known = {"unit_id", "population", "longitude", "latitude", "layer"}
+    if set(cfg) - known:
+        msg = f"{p}: unknown keys under population_points {sorted(set(cfg) - known)}"
+        raise ConfigError(msg)
+    points = read_population_points(path, units=units, **{k: str(v) for k, v in cfg.items()})
+    points.attrs["description"] = description
+    inputs.append(file_record(path, role="population_points"))
+    return points
 
 
 def _min_services(gcfg: dict[str, Any], p: Path) -> int:
