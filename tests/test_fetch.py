@@ -765,6 +765,7 @@ def test_block_points_are_written_assigned_and_cited(cache_dir, tmp_path, caplog
         "people in 6 blocks (P1_001N)."
     )
     assert source["url"][1].endswith("TIGER2020/TABBLOCK20/tl_2020_25_tabblock20.zip")
+    assert source["name"].endswith("and 2020 TIGER/Line blocks")
     assert "key=REDACTED" in source["url"][0]
     acs = cfg["sources"][0]
     assert len(acs["url"]) == 3 and not any("dec/pl" in u for u in acs["url"])  # ACS only
@@ -818,7 +819,8 @@ def test_refused_blocks_fall_back_to_block_groups_and_say_so(cache_dir, tmp_path
         f"7,800 people in 6 block groups (P1_001N). {said}"
     )
     assert source["url"][1].endswith("TIGER2020/BG/tl_2020_25_bg.zip")
-    assert "HTTP 400" in caplog.text  # the refusal itself, in the log
+    assert source["name"].endswith("and 2020 TIGER/Line block groups")
+    assert "HTTP 400" in caplog.text and KEY not in caplog.text  # the refusal, in the log
     # offline, the fallback is rebuilt from the cache: the same bytes
     again = fetch_county(fips="25007", out=tmp_path / "t", offline=True, **ONLY_UNITS)
     assert again.points.levels == {"25007": "block-group"}

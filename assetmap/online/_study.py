@@ -315,9 +315,11 @@ def _sources(
 
 def _points_source(points: PopulationPoints, recs: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the ``sources:`` entry of the population points, saying how they were placed."""
+    used = [w for lv, w in (("block", "blocks"), ("block-group", "block groups")) if lv in
+            points.levels.values()]  # fmt: skip
     return _source(
         "US Census Bureau, 2020 Census Redistricting Data (P.L. 94-171, Census Data API) "
-        "and 2020 TIGER/Line blocks",
+        f"and 2020 TIGER/Line {' and '.join(used) or 'blocks'}",
         "2020 Census",
         "public domain",
         recs,
