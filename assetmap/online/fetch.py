@@ -156,8 +156,8 @@ def plan(
     place : str, optional
         Seven-digit Census place code the units are cut down to.
     options : FetchOptions, optional
-        What is fetched (level, year, boundaries, origins, osm, networks, hrsa, hsds,
-        indicators, min_share); the defaults when omitted.
+        What is fetched (level, year, boundaries, origins, points, osm, networks, hrsa,
+        hsds, indicators, min_share); the defaults when omitted.
     **overrides
         Fields of :class:`FetchOptions` by name (``networks=False`` …).
 
@@ -230,7 +230,10 @@ def fetch_county(
 
         - ``level`` ({"tract", "block-group"}); ``year``, the ACS 5-year vintage (2023:
           2019-2023) and boundary vintage; ``boundaries`` ({"cb", "tiger"});
-          ``origins``, population-weighted tract origins from block groups;
+          ``origins``, population-weighted tract origins from block groups; ``points``,
+          the 2020 Census blocks' residents at their internal points, written as
+          ``population_points.csv`` (block groups when the blocks are refused, said in
+          ``FetchResult.points.summary`` and the project's sources);
         - ``offline``: use only the cache; raise
           :class:`~assetmap.online.cache.MissingFromCache` naming every missing entry
           (nothing is written then);
