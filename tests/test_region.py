@@ -138,3 +138,26 @@ def test_census_boundary_file_without_population_says_where_to_get_it(tmp_path: 
     with pytest.raises(InputError) as err:
         am.read_units(path, id="GEOID", name="NAMELSAD")
     assert "'population'" in str(err.value) and "assetmap fetch" in str(err.value)
+
+
+def test_read_population_points_csv_and_its_errors(tmp_path):
+    from assetmap.errors import InputError
+    from assetmap.region import read_population_points
+
+    units = pd.DataFrame({"population": [10]}, index=pd.Index(["BX0101"], name="unit_id"))
+    good = tmp_path / "pts.csv"
+    good.write_text("unit_id,population,longitude,latitude\nBX0101,7.5,-73.9,40.8\n")
+    pts = read_population_points(good, units=units)
+    assert pts[["unit_id", "population"]].values.tolist() == [["BX0101", 7.5]]
+    assert (pts.geometry.x.iloc[0], pts.geometry.y.iloc[0]) == (-73.9, 40.8)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "unit_id,population,longitude,latitude\nBX0101,1,-73.9,40.8\nXX9,-2,-73.9,40.8\n"
+    )
+    with pytest.raises(InputError, match="negative population") as err:
+        read_population_points(bad, units=units)
+    assert (err.value.row, err.value.column) == (3, "population")
+    bad.write_text("unit_id,population,longitude,latitude\nBX0101,1,-73.9,40.8\nXX9,2,-73.9,40.8\n")
+    with pytest.raises(InputError, match="'XX9' \\(1\\)") as err:
+        read_population_points(bad, units=units)
+    assert err.value.row == 3
