@@ -22,7 +22,7 @@ from assetmap.analysis.need import need_index
 from assetmap.analysis.overlap import find_overlaps
 from assetmap.analysis.siting import suggest_sites
 from assetmap.anchor.model import Anchor, read_anchor
-from assetmap.assets import combine, read_assets, rejected_rows
+from assetmap.assets import combine, read_assets, rejected_rows, warning_rows
 from assetmap.atlas import Atlas
 from assetmap.dedupe import DedupeResult, dedupe
 from assetmap.domains import load_domains
@@ -59,4 +59,5 @@ __all__ = [
     "read_units",
     "rejected_rows",
     "suggest_sites",
+    "warning_rows",
 ]

@@ -108,6 +108,7 @@ def _parameters(
     doms: dict[str, Domain],
     ind: Any,
     siting_k: int,
+    min_reach: float = 500.0,
 ) -> dict[str, Any]:
     """Return the run's parameters for provenance: the given ones, then this build's."""
     from assetmap.analysis.siting import METHOD
@@ -120,7 +121,7 @@ def _parameters(
             "min_services": min_services,
             "thresholds_min": {k: d.threshold_min for k, d in doms.items()},
             "indicators": ind.source,
-            "siting": {"k": siting_k, "method": METHOD},
+            "siting": {"k": siting_k, "min_reach": min_reach, "method": METHOD},
         }
     )
     return params
@@ -177,6 +178,10 @@ class Atlas:
         Asset rows the readers set aside, with ``source``, ``file``, ``row``, ``column``,
         ``value`` and ``problem`` (:attr:`assetmap.project.Project.rejected`); empty for an
         Atlas built from frames.
+    warnings : pandas.DataFrame
+        Asset rows kept with a warning (swapped or far-off coordinates, broken HSDS
+        references), same columns (:attr:`assetmap.project.Project.warnings`,
+        :func:`assetmap.warning_rows`); empty for an Atlas built from frames.
     dedupe_review : pandas.DataFrame
         Borderline duplicate pairs a person should look at
         (:attr:`assetmap.dedupe.DedupeResult.review`); empty for an Atlas built from frames.
@@ -197,6 +202,7 @@ class Atlas:
     balance: pd.DataFrame = field(default_factory=pd.DataFrame)
     sites: gpd.GeoDataFrame = field(default_factory=_no_sites)
     rejected: pd.DataFrame = field(default_factory=_no_rejected)
+    warnings: pd.DataFrame = field(default_factory=_no_rejected)
     dedupe_review: pd.DataFrame = field(default_factory=_no_review)
 
     @classmethod
@@ -214,6 +220,7 @@ class Atlas:
         synthetic: bool = False,
         provenance: dict[str, Any] | None = None,
         siting_k: int = 3,
+        min_reach: float = 500.0,
         min_services: int = 1,
         points: gpd.GeoDataFrame | None = None,
     ) -> Atlas:
@@ -241,6 +248,10 @@ class Atlas:
         siting_k : int
             New sites suggested per domain (:func:`assetmap.analysis.siting.suggest_sites`);
             0 suggests none.
+        min_reach : float
+            A suggested site bringing fewer new residents within reach stays in ``sites``
+            flagged ``below_min_reach`` and is no finding (project YAML ``siting:
+            {min_reach: 500}``); recorded in the provenance's ``siting`` parameters.
         min_services : int
             A domain with fewer services than this is *not assessed* (default 1: only a
             domain with no service): no gap, no coverage figure and no suggested site is
@@ -294,6 +305,7 @@ class Atlas:
             assets,
             acc,
             k=siting_k,
+            min_reach=min_reach,
             need_percentile=need_percentile,
             spaces=anchor.spaces if anchor is not None else None,
             domains=doms,
@@ -302,7 +314,9 @@ class Atlas:
         # "no service within reach" of an empty list is not a finding
         coverage, sites = _without(coverage, skipped), _without(sites, skipped)
         prov = dict(provenance or {})
-        params = _parameters(prov, opt, need_percentile, min_services, doms, ind, siting_k)
+        params = _parameters(
+            prov, opt, need_percentile, min_services, doms, ind, siting_k, min_reach
+        )
         params.update(_points_parameters(points))
         if anchor is not None:
             from assetmap.anchor.measures import measure_anchor
@@ -431,7 +445,8 @@ class Atlas:
 
         ``map.html``, ``report.html``, ``report.md``, ``report.pdf`` (when Chromium is
         installed), ``figures/``, the CSV tables (``gaps.csv``, ``access.csv``, …,
-        ``rejected.csv``, ``dedupe_review.csv``), ``layers.gpkg`` and ``provenance.json``
+        ``rejected.csv``, ``warnings.csv``, ``dedupe_review.csv``), ``layers.gpkg`` and
+        ``provenance.json``
         with a record of the run. An interrupted run leaves the previous outputs whole
         (see :func:`assetmap.export.write_folder`).
 
@@ -461,8 +476,8 @@ class Atlas:
         >>> paths = atlas.to_folder(tempfile.mkdtemp(), pdf=False)
         >>> sorted(p.name for p in paths.values() if p.suffix != ".csv")[:4]
         ['layers.gpkg', 'map.html', 'provenance.json', 'report.html']
-        >>> paths["rejected"].name, paths["dedupe_review"].name
-        ('rejected.csv', 'dedupe_review.csv')
+        >>> paths["rejected"].name, paths["warnings"].name, paths["dedupe_review"].name
+        ('rejected.csv', 'warnings.csv', 'dedupe_review.csv')
         """
         from assetmap.export import write_folder
 

@@ -45,9 +45,9 @@ def write_folder(
     ``map.html``; the report (``report.html``, ``report.md``, ``report_*.csv``,
     ``figures/`` and ``report.pdf`` when Chromium is installed, see
     :func:`assetmap.report.write_report`); the tables of :func:`write_tables`;
-    ``rejected.csv`` (rows the readers set aside) and ``dedupe_review.csv`` (borderline
-    duplicate pairs); ``layers.gpkg`` (:func:`write_layers`); ``provenance.json`` with a
-    record of this run.
+    ``rejected.csv`` (rows the readers set aside), ``warnings.csv`` (rows kept with a
+    warning, same columns) and ``dedupe_review.csv`` (borderline duplicate pairs);
+    ``layers.gpkg`` (:func:`write_layers`); ``provenance.json`` with a record of this run.
 
     Everything is written into a hidden temporary folder inside ``path`` first (the same
     file system, so files move by renaming) and moved into place only when all of it is
@@ -72,8 +72,8 @@ def write_folder(
     -------
     dict
         Paths of the files written by kind: ``map``, the report's kinds (``html``,
-        ``md``, …), each table's name, ``rejected``, ``dedupe_review``, ``layers``,
-        ``provenance``.
+        ``md``, …), each table's name, ``rejected``, ``warnings``, ``dedupe_review``,
+        ``layers``, ``provenance``.
     """
     from assetmap.provenance import run_record
 
@@ -89,7 +89,12 @@ def write_folder(
         paths.update(atlas.report(stage, figures=figures, pdf=pdf))
         step(FOLDER_STEPS[2])
         paths.update(write_tables(atlas, stage))
-        for name, table in (("rejected", atlas.rejected), ("dedupe_review", atlas.dedupe_review)):
+        tables = (
+            ("rejected", atlas.rejected),
+            ("warnings", atlas.warnings),
+            ("dedupe_review", atlas.dedupe_review),
+        )
+        for name, table in tables:
             paths[name] = stage / f"{name}.csv"
             table.to_csv(paths[name], index=False, lineterminator="\n")
         paths["layers"] = write_layers(atlas, stage / "layers.gpkg")

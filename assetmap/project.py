@@ -15,13 +15,16 @@ Keys (paths are relative to the YAML file)::
              crosswalk: {path: zip_to_unit.csv}, min_cell: 11}   # see assetmap.anchor.model
     travel: {mode: straight, walk_kmh: 4.8, circuity: 1.3}
     gaps: {need_percentile: 75}
-    siting: {k: 3}                 # new sites suggested per domain; k: 0 turns it off
+    siting: {k: 3, min_reach: 500} # new sites per domain (k: 0 turns it off); fewer new
+                                   # residents than min_reach is no finding
     dedupe: {threshold: 0.8, max_distance_m: 150}
     sources: [{name: ..., vintage: ..., licence: ...}]   # cited in the map and report
 
 ``siting`` asks, per domain, where up to ``k`` new sites would bring the most residents
 without a service within reach, high-need residents first (greedy maximal covering
 location: see :mod:`assetmap.analysis.siting`); ``k`` defaults to 3, and ``k: 0`` suggests none.
+A site that brings fewer than ``min_reach`` residents (default 500) newly within reach stays
+in ``sites.csv`` flagged ``below_min_reach`` and is no finding of the map or the report.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import yaml
 
 from assetmap.analysis.access import TravelOptions
 from assetmap.anchor.model import Anchor, anchor_from_config
-from assetmap.assets import combine, read_assets, rejected_rows
+from assetmap.assets import combine, read_assets, rejected_rows, warning_rows
 from assetmap.atlas import Atlas
 from assetmap.dedupe import DedupeResult, dedupe
 from assetmap.domains import Domain, load_domains, safe_load_yaml
@@ -85,6 +88,9 @@ class Project:
         As configured.
     siting_k : int
         New sites suggested per domain (``siting: {k: 3}``; 0 for none).
+    min_reach : float
+        A suggested site bringing fewer new residents within reach is listed in
+        ``sites.csv`` but is no finding (``siting: {min_reach: 500}``).
     min_services : int
         Fewest services a domain needs to be assessed (``gaps: {min_services: 1}``).
     points : geopandas.GeoDataFrame or None
@@ -106,6 +112,7 @@ class Project:
     synthetic: bool = False
     provenance: dict[str, Any] = field(default_factory=dict)
     siting_k: int = 3
+    min_reach: float = 500.0
     min_services: int = 1
     points: gpd.GeoDataFrame | None = None
 
@@ -115,11 +122,18 @@ class Project:
         frames = [rejected_rows(s) for s in self.sources]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """Every asset row kept with a warning (swapped or far coordinates, a broken link)."""
+        frames = [warning_rows(s) for s in self.sources]
+        return pd.concat(frames, ignore_index=True) if frames else warning_rows(self.assets)
+
     def build(self) -> Atlas:
         """Run the analysis and return the :class:`~assetmap.atlas.Atlas`.
 
-        The Atlas also carries the rows set aside (:attr:`rejected`) and the duplicate
-        pairs to review, so :meth:`~assetmap.atlas.Atlas.to_folder` writes them out.
+        The Atlas also carries the rows set aside (:attr:`rejected`), those kept with a
+        warning (:attr:`warnings`) and the duplicate pairs to review, so
+        :meth:`~assetmap.atlas.Atlas.to_folder` writes them out.
         """
         atlas = Atlas.build(
             self.units,
@@ -133,10 +147,12 @@ class Project:
             synthetic=self.synthetic,
             provenance=self.provenance,
             siting_k=self.siting_k,
+            min_reach=self.min_reach,
             min_services=self.min_services,
             points=self.points,
         )
         atlas.rejected = self.rejected
+        atlas.warnings = self.warnings
         atlas.dedupe_review = self.dedupe.review
         return atlas
 
@@ -221,7 +237,7 @@ def load_project(path: str | Path) -> Project:
     travel = _travel(cfg.get("travel"), p, inputs=inputs)
     points = _points(cfg.get("population_points"), p, units=units, inputs=inputs)
     gcfg = cfg.get("gaps") or {}
-    siting_k = _siting_k(cfg.get("siting"), p)
+    siting_k, min_reach = _siting(cfg.get("siting"), p)
     provenance = {
         "study": str(cfg.get("name", p.stem)),
         "sources": list(cfg.get("sources") or []) + list(merged_all.attrs.get("sources") or []),
@@ -246,6 +262,7 @@ def load_project(path: str | Path) -> Project:
         synthetic=bool(cfg.get("synthetic", False)),
         provenance=provenance,
         siting_k=siting_k,
+        min_reach=min_reach,
         min_services=_min_services(gcfg, p),
         points=points,
     )
@@ -356,23 +373,32 @@ def _asset_counts(
 ) -> dict[str, int]:
     """Rows read = kept + set aside, and services after merging duplicates."""
     rejected = sum(len(rejected_rows(s)) for s in sources)
+    warned = sum(len(warning_rows(s)) for s in sources)
     return {
         "records_read": int(len(merged_all) + rejected if sources else 0),
         "records_kept": int(len(merged_all)),
         "records_rejected": int(rejected),
+        "records_warned": int(warned),
         "services_after_merge": int(len(result.merged)),
     }
 
 
-def _siting_k(value: Any, path: Path) -> int:
-    """Read ``siting: {k: 3}`` (default 3 when the key is absent)."""
+def _siting(value: Any, path: Path) -> tuple[int, float]:
+    """Read ``siting: {k: 3, min_reach: 500}`` (the defaults when a key is absent)."""
     if value is None:
-        return 3
-    if not isinstance(value, dict) or set(value) - {"k"}:
-        msg = f"{path}: 'siting' must be a mapping like {{k: 3}} (k: 0 turns it off)"
+        return 3, 500.0
+    if not isinstance(value, dict) or set(value) - {"k", "min_reach"}:
+        msg = f"{path}: 'siting' must be a mapping like {{k: 3, min_reach: 500}} (k: 0: none)"
         raise ConfigError(msg)
     k = value.get("k", 3)
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
         msg = f"{path}: siting k must be a whole number, 0 or more (got {k!r})"
         raise ConfigError(msg)
-    return k
+    reach = value.get("min_reach", 500)
+    if isinstance(reach, bool) or not isinstance(reach, int | float) or not reach >= 0:
+        msg = (
+            f"{path}: siting min_reach must be a number of residents, 0 or more (got "
+            f"{reach!r}); e.g. min_reach: 500"
+        )
+        raise ConfigError(msg)
+    return k, float(reach)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,7 @@ OUTPUTS = [
     "access.csv",
     "assets.csv",
     "rejected.csv",
+    "warnings.csv",
     "layers.gpkg",
     "provenance.json",
     "report_domains.csv",
@@ -327,7 +329,7 @@ DEMO_FILES = {
     *(f"anchor_{n}.csv" for n in ("employment_totals", "investment", "positions")),
     *(f"anchor_{n}.csv" for n in ("purchasing", "sites", "spaces", "spaces_near_gaps")),
     *(f"{n}.csv" for n in ("access", "assets", "capacity_balance", "coverage", "gaps")),
-    *(f"{n}.csv" for n in ("overlaps", "rejected", "dedupe_review", "sites")),
+    *(f"{n}.csv" for n in ("overlaps", "rejected", "warnings", "dedupe_review", "sites")),
     *("report_domains.csv", "report_top_need.csv", "report.html", "report.md"),
     *("map.html", "layers.gpkg", "provenance.json"),
     *(f"figures/{d}.png" for d in ("behavioral_health", "childcare", "employment", "food")),
@@ -361,11 +363,12 @@ def test_an_atlas_from_frames_writes_empty_rejected_and_review(sample_atlas, tmp
 
     import assetmap as am
 
-    own = {f.name for f in dataclasses.fields(am.Atlas)} - {"rejected", "dedupe_review"}
+    own = {f.name for f in dataclasses.fields(am.Atlas)} - {"rejected", "warnings", "dedupe_review"}
     atlas = am.Atlas(**{k: getattr(sample_atlas, k) for k in own})
     atlas.to_folder(tmp_path, figures=False, pdf=False)
     rejected = (tmp_path / "rejected.csv").read_text()
     assert rejected == "source,file,row,column,value,problem\n"
+    assert (tmp_path / "warnings.csv").read_text() == rejected
     assert (tmp_path / "dedupe_review.csv").read_text().startswith("asset_id_a,asset_id_b,")
 
 
@@ -389,3 +392,83 @@ def test_an_interrupted_to_folder_leaves_the_previous_outputs_whole(
     assert (out / "map.html").read_text() == "previous map"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     assert [p.name for p in out.iterdir()] == ["map.html"]
+
+
+def test_rows_kept_with_a_warning_go_to_warnings_csv_and_the_summary(tmp_path):
+    """An HSDS package whose first service names an organization that is not there.
+
+    The package has 15 service-at-location records: svc-13 (no location) is set aside, so
+    14 are kept, and one of them (svc-01, services.csv row 2) is kept with a warning.
+    """
+    import assetmap as am
+
+    package = tmp_path / "hsds"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "hsds" / "bronx_v3_data", package)
+    services = package / "data" / "services.csv"
+    lines = services.read_text().splitlines(keepends=True)
+    assert lines[1].startswith("svc-01,org-mhcp,")
+    lines[1] = lines[1].replace("org-mhcp", "org-nowhere", 1)
+    services.write_text("".join(lines))
+    yml = tmp_path / "study.yml"
+    yml.write_text(
+        "name: Warned\n"
+        f"units: {{path: {sample_dir() / 'units.geojson'}}}\n"
+        "assets:\n  - {path: hsds, source: '211'}\n"
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["build", str(yml), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "15 rows read = 14 kept + 1 set aside" in res.output
+    assert f"1 kept with a warning (see {out / 'warnings.csv'})" in res.output
+    warned = pd.read_csv(out / "warnings.csv", dtype={"source": str})
+    assert warned.columns.tolist() == pd.read_csv(out / "rejected.csv").columns.tolist()
+    assert warned[["source", "row", "column", "value"]].values.tolist() == [
+        ["211", 2, "organization_id", "org-nowhere"]
+    ]
+    assert "matches no organization" in warned["problem"].iloc[0]
+    counts = json.loads((out / "provenance.json").read_text())["asset_counts"]
+    assert counts["records_warned"] == 1
+    assert "(1 with a warning, listed in warnings.csv)" in (out / "report.md").read_text()
+    assert am.warning_rows(am.read_assets(package)).shape == (1, 6)  # lifted to am.*
+
+
+@pytest.mark.slow
+def test_min_reach_from_the_project_yaml_is_used_and_recorded(tmp_path):
+    proj = tmp_path / "proj"
+    shutil.copytree(sample_dir(), proj)
+    text = (proj / "bronx.yml").read_text()
+    (proj / "far.yml").write_text(text + "siting: {k: 2, min_reach: 10000000}\n")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["build", str(proj / "far.yml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    siting = json.loads((out / "provenance.json").read_text())["parameters"]["siting"]
+    assert siting["k"] == 2 and siting["min_reach"] == 10_000_000
+    sites = pd.read_csv(out / "sites.csv")
+    assert len(sites) and sites["below_min_reach"].all()  # no site reaches 10 million
+    assert "Where a new site would reach the most" not in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("siting", "words"),
+    [
+        ("{min_reach: -5}", "min_reach must be a number of residents, 0 or more"),
+        ("{min_reach: lots}", "min_reach must be a number of residents"),
+        ("{k: 3, reach: 5}", "'siting' must be a mapping like {k: 3, min_reach: 500}"),
+    ],
+)
+def test_bad_min_reach_is_named(tmp_path, siting, words):
+    import assetmap as am
+    from assetmap.errors import ConfigError
+
+    proj = tmp_path / "proj"
+    shutil.copytree(sample_dir(), proj)
+    (proj / "bad.yml").write_text((proj / "bronx.yml").read_text() + f"siting: {siting}\n")
+    with pytest.raises(ConfigError, match=re.escape(words)):
+        am.load_project(proj / "bad.yml")
+
+
+def test_min_reach_default_and_given():
+    import assetmap as am
+
+    project = am.load_sample()
+    assert project.min_reach == 500.0

@@ -61,6 +61,8 @@ def _build(project_path: Path, out: Path, quiet: bool) -> None:
             f"Assets: {counts.get('records_read', '?')} rows read = "
             f"{counts.get('records_kept', '?')} kept + {counts.get('records_rejected', '?')} "
             f"set aside (see {out / 'rejected.csv'}); "
+            f"{counts.get('records_warned', len(atlas.warnings))} kept with a warning (see "
+            f"{out / 'warnings.csv'}); "
             f"{counts.get('services_after_merge', '?')} services after merging duplicates."
         )
         click.echo(
