@@ -99,7 +99,7 @@ def reliability_method(indicators: IndicatorSet) -> str:
     )
     return (
         f"Estimates whose coefficient of variation is above {cv} (the margin of error at "
-        "90% divided by 1.645, over the estimate) are marked unreliable in the tables below "
+        "90% divided by 1.645, over the estimate) are marked unreliable in the report's tables "
         "and hatched in the map; they still count in the ranking, and a neighbourhood whose "
         f"ranking rests on them says so. {small}are shown but not ranked, as are those "
         "missing an indicator; they are listed with the reason."
