@@ -57,6 +57,7 @@ from assetmap.assets import ASSET_COLUMNS
 from assetmap.region import measure_crs
 
 __all__ = [
+    "REVIEW_COLUMNS",
     "SERVICE_WORDS",
     "DedupeResult",
     "conflicting_service_words",
@@ -64,6 +65,21 @@ __all__ = [
     "house_number",
     "normalise_name",
 ]
+
+#: Columns of the pairs a person should look at (``DedupeResult.review``,
+#: ``dedupe_review.csv``), in order.
+REVIEW_COLUMNS = (
+    "asset_id_a",
+    "asset_id_b",
+    "distance_m",
+    "name_sim",
+    "address_sim",
+    "phone_match",
+    "score",
+    "same_domain",
+    "decision",
+    "reason",
+)
 
 _ABBREV = ABBREVIATIONS
 _DROP = {"inc", "llc", "ltd", "corp", "co", "the", "of", "nyc", "ny"}

@@ -586,3 +586,13 @@ def test_different_programmes(a, b, org_a, org_b, different):
     from assetmap._dedupe_rules import different_programmes
 
     assert different_programmes(a, b, org_a, org_b) is different
+
+
+def test_review_columns_are_the_contract_and_an_empty_atlas_writes_them():
+    import assetmap as am
+    from assetmap.dedupe import REVIEW_COLUMNS
+    from tests._atlas_fixture import tiny_atlas
+
+    review = am.load_sample().dedupe.review
+    assert tuple(review.columns) == REVIEW_COLUMNS
+    assert tuple(tiny_atlas().dedupe_review.columns) == REVIEW_COLUMNS
