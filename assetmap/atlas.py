@@ -60,21 +60,11 @@ def _no_rejected() -> pd.DataFrame:
     return pd.DataFrame(columns=REJECTED_COLUMNS)
 
 
-# Columns of an empty ``dedupe_review`` (those of :attr:`assetmap.dedupe.DedupeResult.pairs`).
-_REVIEW_COLUMNS = (
-    "asset_id_a",
-    "asset_id_b",
-    "distance_m",
-    "name_sim",
-    "address_sim",
-    "phone_match",
-    "score",
-    "decision",
-)
-
-
+# Columns of an empty ``dedupe_review``: :data:`assetmap.dedupe.REVIEW_COLUMNS`.
 def _no_review() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(_REVIEW_COLUMNS))
+    from assetmap.dedupe import REVIEW_COLUMNS
+
+    return pd.DataFrame(columns=list(REVIEW_COLUMNS))
 
 
 def _warn_not_assessed(
@@ -223,6 +213,7 @@ class Atlas:
         min_reach: float = 500.0,
         min_services: int = 1,
         points: gpd.GeoDataFrame | None = None,
+        min_share_beyond: float = 0.25,
     ) -> Atlas:
         """Run the flow once: need index, access, gaps, overlaps and suggested sites.
 
@@ -266,6 +257,10 @@ class Atlas:
             ``attrs["description"]`` (e.g. "tax-lot population estimates aggregated to
             100 m cells (councilcount 0.11.4, 2023)") is how the report says residents
             were placed.
+        min_share_beyond : float
+            With population points, the share of a high-need unit's residents beyond
+            reach that makes it a gap although others have a service in reach
+            (:func:`assetmap.analysis.gaps.find_gaps`; ``gaps: {min_share_beyond: 0.25}``).
 
         Returns
         -------
@@ -296,7 +291,7 @@ class Atlas:
         ctx = TravelContext(u, assets, travel=opt, origins=_stored_origins(u), points=points)
         acc = access(u, assets, domains=doms, context=ctx, min_services=min_services)
         skipped = _warn_not_assessed(assets, doms, acc, min_services)
-        gaps = find_gaps(u, acc, need_percentile=need_percentile)
+        gaps = find_gaps(u, acc, need_percentile=need_percentile, min_share_beyond=min_share_beyond)
         balance = capacity_balance(u, acc, context=ctx)
         ov = find_overlaps(u, assets, acc, domains=doms, context=ctx, balance=balance)
         coverage = provider_coverage(u, acc, need_percentile=need_percentile, context=ctx)
@@ -318,6 +313,8 @@ class Atlas:
             prov, opt, need_percentile, min_services, doms, ind, siting_k, min_reach
         )
         params.update(_points_parameters(points))
+        if points is not None:
+            params["min_share_beyond"] = min_share_beyond
         if anchor is not None:
             from assetmap.anchor.measures import measure_anchor
 

@@ -93,6 +93,9 @@ class Project:
         ``sites.csv`` but is no finding (``siting: {min_reach: 500}``).
     min_services : int
         Fewest services a domain needs to be assessed (``gaps: {min_services: 1}``).
+    min_share_beyond : float
+        Share of a high-need unit's residents beyond reach that makes it a gap when
+        population points place residents (``gaps: {min_share_beyond: 0.25}``).
     points : geopandas.GeoDataFrame or None
         Population points (``population_points: {path: points.csv}``): where residents
         live inside each unit; None to measure from each unit's inside point.
@@ -114,6 +117,7 @@ class Project:
     siting_k: int = 3
     min_reach: float = 500.0
     min_services: int = 1
+    min_share_beyond: float = 0.25
     points: gpd.GeoDataFrame | None = None
 
     @property
@@ -150,6 +154,7 @@ class Project:
             min_reach=self.min_reach,
             min_services=self.min_services,
             points=self.points,
+            min_share_beyond=self.min_share_beyond,
         )
         atlas.rejected = self.rejected
         atlas.warnings = self.warnings
@@ -265,6 +270,7 @@ def load_project(path: str | Path) -> Project:
         min_reach=min_reach,
         min_services=_min_services(gcfg, p),
         points=points,
+        min_share_beyond=_share(gcfg, "min_share_beyond", 0.25, p),
     )
 
 
@@ -292,6 +298,15 @@ def _points(
     points.attrs["description"] = description
     inputs.append(file_record(path, role="population_points"))
     return points
+
+
+def _share(gcfg: dict[str, Any], key: str, default: float, p: Path) -> float:
+    """Read ``gaps: {key: share}``: a number above 0 and at most 1."""
+    value = gcfg.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        msg = f"{p}: gaps: {key} must be a share above 0 and at most 1 (e.g. 0.25), got {value!r}"
+        raise ConfigError(msg)
+    return float(value)
 
 
 def _min_services(gcfg: dict[str, Any], p: Path) -> int:

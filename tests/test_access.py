@@ -594,9 +594,12 @@ def test_gaps_and_coverage_count_residents_at_points():
     units = units.assign(need_pct=0.9)
     ctx = TravelContext(units, assets, points=points)
     acc = am.access(units, assets, only=["food"], context=ctx)
-    gaps = am.find_gaps(units, acc)
-    assert gaps[["unit_id", "population", "population_beyond"]].values.tolist() == [
-        ["u", 1000.0, 100.0]
+    # 100 of 1,000 residents beyond reach: a gap when a tenth counts, not at the default
+    # quarter (min_share_beyond=0.25)
+    assert am.find_gaps(units, acc).empty
+    gaps = am.find_gaps(units, acc, min_share_beyond=0.1)
+    assert gaps[["unit_id", "population", "population_beyond", "reason"]].values.tolist() == [
+        ["u", 1000.0, 100.0, "some_beyond"]
     ]
     cov = provider_coverage(units, acc, context=ctx).iloc[0]
     assert (cov["pop_0"], cov["pop_1"], cov["need_pop_0"]) == (100, 900, 100)

@@ -60,9 +60,13 @@ def test_demo_outputs_agree_with_each_other(demo_out):
     gaps = pd.read_csv(out / "gaps.csv", dtype={"unit_id": str})
     access = pd.read_csv(out / "access.csv", dtype={"unit_id": str})
     assets = pd.read_csv(out / "assets.csv")
-    # every gap is a unit x domain with nothing within the threshold
+    # every gap is a unit x domain whose residents (all, or at least a quarter of them,
+    # placed at the sample's population points) have nothing within the threshold
     merged = gaps.merge(access, on=["unit_id", "domain"], suffixes=("", "_acc"))
-    assert len(merged) == len(gaps) and (merged["count_within"] == 0).all()
+    assert len(merged) == len(gaps)
+    assert (merged["population_beyond"] == merged["population_beyond_acc"]).all()
+    assert (merged["population_beyond"] >= 0.25 * merged["population"] - 1e-6).all()
+    assert (merged.loc[merged["reason"] == "none_within", "count_within"] == 0).all()
     # the planted gaps of the synthetic sample show up as food and primary-care gaps
     planted = json.loads((sample_dir() / "planted.json").read_text())
     ids = {g["unit_id"] for g in planted["gaps"]}

@@ -390,3 +390,44 @@ def test_median_nearest_is_population_weighted():
     assert np.isnan(weighted_median(np.array([5.0, np.nan]), np.array([1000, 1001])))
     # units without residents do not count
     assert weighted_median(np.array([1.0, 20.0]), np.array([0, 10])) == 20
+
+
+def test_a_quarter_of_residents_beyond_reach_makes_a_gap_with_population_points():
+    """Hand-worked: of three high-need units of 1,000 residents, a has 100 beyond reach
+    (10% < 25%: no gap), b has 300 (30%: a gap, some beyond), c has all 1,000 (none
+    within). With min_share_beyond=0.05, a is a gap too; a share of 0 is refused."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import box
+
+    units = gpd.GeoDataFrame(
+        {"name": ["A", "B", "C"], "population": [1000.0] * 3, "need_pct": [0.9] * 3},
+        geometry=[box(0, 0, 1, 1)] * 3,
+        crs=4326,
+        index=pd.Index(["a", "b", "c"], name="unit_id"),
+    )
+    acc = pd.DataFrame(
+        {
+            "unit_id": ["a", "b", "c"],
+            "domain": "food",
+            "nearest_m": 1.0,
+            "nearest_min": [10.0, 12.0, 30.0],
+            "nearest_asset_id": "x",
+            "nearest_name": "X",
+            "count_within": [0.9, 0.7, 0.0],
+            "fca_ratio": 0.0,
+            "e2sfca_ratio": 0.0,
+            "straight_m": 1.0,
+            "threshold_min": 15.0,
+            "status": "ok",
+            "population_beyond": [100.0, 300.0, 1000.0],
+        }
+    )
+    gaps = am.find_gaps(units, acc)
+    assert gaps[["unit_id", "reason", "population_beyond"]].values.tolist() == [
+        ["b", "some_beyond", 300.0],
+        ["c", "none_within", 1000.0],
+    ]
+    assert am.find_gaps(units, acc, min_share_beyond=0.05)["unit_id"].tolist() == ["a", "b", "c"]
+    with pytest.raises(InputError, match="min_share_beyond"):
+        am.find_gaps(units, acc, min_share_beyond=0)

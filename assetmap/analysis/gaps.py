@@ -16,10 +16,12 @@ Management* 8(1)) and
   physicians.
 
 Measured where people live: when access was measured from population points (its
-``population_beyond`` column), a high-need unit is also a gap when *some* of its residents
-have no service within the threshold, and the gap reports how many
-(``population_beyond``), not all or none. Without points a unit's residents are all
-within reach or all beyond it, and ``population_beyond`` is its population.
+``population_beyond`` column), a high-need unit is also a gap when at least
+``min_share_beyond`` of its residents (default a quarter) have no service within the
+threshold though others do — reason ``"some_beyond"`` — and every gap reports how many
+residents are beyond reach (``population_beyond``), not all or none. Without points a
+unit's residents are all within reach or all beyond it, and ``population_beyond`` is its
+population.
 
 Gaps are ranked within each domain by need, then by the population affected. A domain
 the access table marks ``"not_assessed"`` (fewer services in the inventory than
@@ -108,6 +110,7 @@ def find_gaps(
     need_percentile: float = 75.0,
     need_column: str = "need_pct",
     min_population: float = 1.0,
+    min_share_beyond: float = 0.25,
     max_minutes: float | dict[str, float] | None = None,
     min_ratio: float | dict[str, float] | None = None,
     ratio_column: str = "e2sfca_ratio",
@@ -127,6 +130,11 @@ def find_gaps(
         Column of ``units`` holding the need percentile as a 0–1 rank.
     min_population : float
         Units with fewer residents are not gaps (parks, cemeteries, airports).
+    min_share_beyond : float
+        With population points: the share of a unit's residents (0–1) beyond reach of
+        every service of the domain that makes the unit a gap although some of its
+        residents have one within reach (reason ``"some_beyond"``). Default 0.25: a
+        quarter of the neighbourhood.
     max_minutes : float or dict of str to float, optional
         Travel time beyond which the nearest service does not count (per domain with a
         dict); the access table's ``count_within`` (the domain threshold) when omitted.
@@ -142,8 +150,8 @@ def find_gaps(
         One row per gap: ``unit_id``, ``name``, ``domain``, ``population``,
         ``need_pct``, ``need_score``, ``nearest_min`` (NaN when no service can be reached),
         ``nearest_asset_id``, ``nearest_name``, ``threshold_min``, ``rank`` (1 is the most
-        needy gap of its domain), ``reason`` ("none_within", "unreachable",
-        "low_supply") and ``population_beyond`` (the unit's residents with no service
+        needy gap of its domain), ``reason`` ("none_within", "some_beyond",
+        "unreachable", "low_supply") and ``population_beyond`` (the unit's residents with no service
         within reach: from the access table's population points, else the whole
         population of a "none_within" or "unreachable" gap and 0 for "low_supply"; with
         ``max_minutes`` the whole population too). Rows of status ``"not_assessed"``
@@ -160,6 +168,9 @@ def find_gaps(
     """
     if not 0 <= need_percentile <= 100:
         msg = f"need_percentile must be between 0 and 100, got {need_percentile}"
+        raise InputError(msg)
+    if not 0 < min_share_beyond <= 1:
+        msg = f"min_share_beyond must be a share above 0 and at most 1, got {min_share_beyond}"
         raise InputError(msg)
     if need_column not in units.columns:
         msg = f"units have no {need_column!r} column; run assetmap.need_index(units) first"
@@ -183,21 +194,24 @@ def find_gaps(
         if "population_beyond" in acc.columns and max_minutes is None
         else None
     )
+    some = pd.Series(False, index=acc.index)
     if max_minutes is None:
         none = acc["count_within"] == 0
-        if beyond is not None:  # population points: some of the unit's residents beyond
-            none |= beyond > 0
+        if beyond is not None:  # population points: part of the unit's residents beyond
+            residents = acc["unit_id"].astype(str).map(high["population"]).astype(float)
+            some = ~none & (beyond > 0) & (beyond >= min_share_beyond * residents)
     else:
         limit = dom.map(_per_domain(max_minutes, dom)).astype(float)
         none = ~(acc["nearest_min"] <= limit)
         acc["threshold_min"] = limit
     reason = pd.Series("", index=acc.index, dtype=object)
     reason[none] = "none_within"
+    reason[some] = "some_beyond"
     if "status" in acc.columns:
         reason[none & (acc["status"] == "unreachable")] = "unreachable"
     if min_ratio is not None:
         floor = dom.map(_per_domain(min_ratio, dom)).astype(float)
-        low = ~none & (acc[ratio_column] < floor)
+        low = ~none & ~some & (acc[ratio_column] < floor)
         reason[low] = "low_supply"
     acc["reason"] = reason
     gaps = acc[reason != ""].drop(columns="population_beyond", errors="ignore")

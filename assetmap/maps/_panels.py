@@ -331,8 +331,9 @@ def _method(provenance: Mapping[str, Any]) -> str:
     )
     return (
         "Method: need = percentile rank of ACS indicators, SVI-style; access = "
-        f"{how}; gap = unit at or above the {pct}th need percentile whose nearest service "
-        "is beyond the domain's threshold; overlap = same-domain providers sharing a "
+        f"{how}; gap = unit at or above the {pct}th need percentile whose residents (all, or "
+        "a share where population points place them) have no service within the domain's "
+        "threshold; overlap = providers of the same service type sharing a "
         f"catchment{new_site}."
     )
 

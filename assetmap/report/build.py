@@ -154,6 +154,7 @@ def _domain_row(
                 "name": str(g.name),
                 "unit_id": str(g.unit_id),
                 "population": fmt_int(g.population),
+                "beyond": fmt_int(g.population_beyond),
                 "need": ordinal(100 * g.need_pct),
                 "nearest": _near(g.nearest_min, g.threshold_min),
                 "nearest_name": str(g.nearest_name) or "—",
@@ -330,7 +331,10 @@ def _summary(
                     "candidates for coordination rather than new sites."
                 ),
                 "source": asset_src,
-                "method": "catchment overlap of 75% or more between same-domain providers",
+                "method": (
+                    "catchment overlap of 75% or more between providers of the same service "
+                    "type (of the same domain where the inventory gives no type)"
+                ),
             }
         )
     if site is not None and len(out) > 5 and len(gap_findings) > 1:
@@ -382,9 +386,12 @@ def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]
         methods_text(t)[0],
         f"Thresholds (minutes of travel that count as nearby): {thresholds}.",
         methods_text(t)[1],
-        f"Gaps: neighbourhoods at or above the {need_p:g}th need percentile with no service "
-        "of the domain within its threshold.",
-        "Duplicated services: same-domain providers whose catchments share at least 75% of "
+        f"Gaps: neighbourhoods at or above the {need_p:g}th need percentile where no service "
+        "of the domain lies within its threshold, for all their residents or, where "
+        "residents are placed at population points, for at least "
+        f"{_share_words(atlas)} of them ('Beyond reach' counts those residents).",
+        "Duplicated services: providers of the same service type (of the same domain where "
+        "the inventory gives no type) whose catchments share at least 75% of "
         "their area (straight line) or of their residents (street network), in groups of "
         "three or more; over-served areas: enhanced-2SFCA supply per resident in the top 10% "
         "while need is below the median, each paired with the nearest under-served "
@@ -560,3 +567,9 @@ def _write_report_tables(facts: dict[str, Any], out: Path) -> dict[str, Path]:
     dom.to_csv(paths["domains_csv"], index=False, lineterminator="\n")
     need.to_csv(paths["need_csv"], index=False, lineterminator="\n")
     return paths
+
+
+def _share_words(atlas: Atlas) -> str:
+    """Return the build's ``min_share_beyond`` in words ("25%")."""
+    share = float(atlas.provenance.get("parameters", {}).get("min_share_beyond", 0.25))
+    return f"{100 * share:g}%"
