@@ -534,10 +534,18 @@ def check_population_points(
             raise InputError(msg, file=file, column=col)
     pop = pd.to_numeric(points["population"], errors="coerce")
     problems = (
-        (pop.isna() | (pop < 0), "population", "a missing or negative population",
-         "give each point its residents (0 or more)"),
-        (points.geometry.isna() | (points.geom_type != "Point"), "geometry",
-         "no point geometry", "give each a longitude and latitude"),
+        (
+            pop.isna() | (pop < 0),
+            "population",
+            "a missing or negative population",
+            "give each point its residents (0 or more)",
+        ),
+        (
+            points.geometry.isna() | (points.geom_type != "Point"),
+            "geometry",
+            "no point geometry",
+            "give each a longitude and latitude",
+        ),
         (points["unit_id"].isna(), "unit_id", "no unit", "give each the unit_id it lies in"),
     )
     for bad, col, what, todo in problems:

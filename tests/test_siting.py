@@ -258,7 +258,9 @@ def test_atlas_and_project_k(sample_project, tmp_path):
     with pytest.raises(ConfigError, match="siting k must be a whole number"):
         am.load_project(yml)
     yml.write_text(text + "siting: 3\n")
-    with pytest.raises(ConfigError, match=r"'siting' must be a mapping like \{k: 3\}"):
+    with pytest.raises(
+        ConfigError, match=r"'siting' must be a mapping like \{k: 3, min_reach: 500\}"
+    ):
         am.load_project(yml)
     assert am.load_project(sample_dir() / "bronx.yml").siting_k == 3
 
