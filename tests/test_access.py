@@ -410,7 +410,14 @@ def test_stage_outputs_are_the_same_with_and_without_a_shared_context():
 def test_shared_context_with_given_origins_gives_the_same_outputs():
     s = am.load_sample()
     o = s.units.geometry.to_crs(UTM).representative_point().translate(50, -30).to_crs(4326)
-    stage_outputs_with_and_without_context(s.units, s.assets, origins=o)
+    out = stage_outputs_with_and_without_context(s.units, s.assets, origins=o)
+    assert len(out["overlaps"]) and len(out["sites"])  # the comparison compared something
+    # and the given origins were used: every unit's straight-line distance differs from
+    # the one from its default origin (the centroid when inside)
+    moved = am.access(s.units, s.assets, only=["food"], origins=o).set_index("unit_id")
+    default = am.access(s.units, s.assets, only=["food"]).set_index("unit_id")
+    shift = (moved["straight_m"] - default["straight_m"]).abs()
+    assert (shift > 0).all()
 
 
 def test_atlas_build_computes_the_travel_context_once(monkeypatch):
