@@ -45,6 +45,8 @@ import assetmap as am
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the labelled set of the hard cases lives with the tests
 
+from tests._dedupe_cases import phone_variant, variant  # noqa: E402 (after the path)
+
 dd = importlib.import_module("assetmap.dedupe")  # the module (am.dedupe is the function)
 
 UTM = "EPSG:32618"
@@ -226,33 +228,6 @@ def _name(rng: np.random.Generator, domain: str) -> tuple[str, str]:
     return f"{place} {rng.choice(SURNAMES)} {kind}", ""
 
 
-def _variant(rng: np.random.Generator, text: str, p_typo: float = 0.25) -> str:
-    out = text
-    for pat, rep in ABBREV:
-        if rng.random() < 0.5:
-            out = re.sub(pat, rep, out)
-    r = rng.random()
-    if r < 0.15:
-        out = out.upper()
-    elif r < 0.25:
-        out = out + ", Inc."
-    elif r < 0.32:
-        out = "The " + out
-    if rng.random() < p_typo and len(out) > 8:
-        k = int(rng.integers(1, len(out) - 2))
-        out = (
-            out[:k] + out[k + 1 :]
-            if rng.random() < 0.5
-            else out[:k] + out[k + 1] + out[k] + out[k + 2 :]
-        )
-    return out
-
-
-def _phone_variant(rng: np.random.Generator, digits: str) -> str:
-    a, b, c = digits[:3], digits[3:6], digits[6:]
-    return str(rng.choice([f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}", f"{a}{b}{c}"]))
-
-
 def make_assets(
     n: int = 100_000, seed: int = 7, side: float = SIDE
 ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
@@ -297,7 +272,7 @@ def make_assets(
         "org": orgs,
         "domain": list(domains),
         "address": addrs,
-        "phone": [_phone_variant(rng, p) for p in phones],
+        "phone": [phone_variant(rng, p) for p in phones],
         "source": list(sources),
         "x": list(xy[:, 0]),
         "y": list(xy[:, 1]),
@@ -307,11 +282,13 @@ def make_assets(
     for e in dup_of:
         ang, dist = rng.uniform(0, 2 * np.pi), rng.uniform(5, 80)
         other = [s for s in ("partners", "211", "osm") if s != sources[e]]
-        rec["name"].append(_variant(rng, names[e]))
+        rec["name"].append(variant(rng, names[e], abbrev=ABBREV))
         rec["org"].append(orgs[e] if rng.random() < 0.5 else "")
         rec["domain"].append(str(domains[e]))
-        rec["address"].append(_variant(rng, addrs[e], p_typo=0.05) if rng.random() < 0.7 else "")
-        rec["phone"].append(_phone_variant(rng, phones[e]) if rng.random() < 0.6 else "")
+        rec["address"].append(
+            variant(rng, addrs[e], p_typo=0.05, abbrev=ABBREV) if rng.random() < 0.7 else ""
+        )
+        rec["phone"].append(phone_variant(rng, phones[e]) if rng.random() < 0.6 else "")
         rec["source"].append(str(rng.choice(other)))
         rec["x"].append(xy[e, 0] + dist * np.cos(ang))
         rec["y"].append(xy[e, 1] + dist * np.sin(ang))

@@ -133,10 +133,16 @@ ABBREV = [
 _Record = tuple[str, int, int, str, str, str, str, str, str, float, float]
 
 
-def variant(rng: np.random.Generator, text: str, *, p_typo: float = 0.25) -> str:
+def variant(
+    rng: np.random.Generator,
+    text: str,
+    *,
+    p_typo: float = 0.25,
+    abbrev: list[tuple[str, str]] = ABBREV,
+) -> str:
     """Write ``text`` as another source might: abbreviations, capitals, a typo."""
     out = text
-    for pat, rep in ABBREV:
+    for pat, rep in abbrev:
         if rng.random() < 0.5:
             out = re.sub(pat, rep, out)
     r = rng.random()
@@ -153,7 +159,8 @@ def variant(rng: np.random.Generator, text: str, *, p_typo: float = 0.25) -> str
     return out
 
 
-def _phone(rng: np.random.Generator, digits: str) -> str:
+def phone_variant(rng: np.random.Generator, digits: str) -> str:
+    """Write a 10-digit phone number in one of four common ways."""
     a, b, c = digits[:3], digits[3:6], digits[6:]
     return str(rng.choice([f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}", f"{a}{b}{c}"]))
 
@@ -181,7 +188,7 @@ class _Group:
     ) -> None:
         name, org, domain, address, phone = fields
         digits = re.sub(r"\D", "", phone)
-        phone = _phone(self.rng, digits) if len(digits) == 10 else phone
+        phone = phone_variant(self.rng, digits) if len(digits) == 10 else phone
         self.records.append(
             (self.case, self.group, service, source, name, org, domain, address, phone, *xy)
         )
