@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import geopandas as gpd
 import pandas as pd
 
+from assetmap.dedupe import REVIEW_COLUMNS
 from assetmap.domains import Domain
 
 if TYPE_CHECKING:
@@ -60,10 +61,7 @@ def _no_rejected() -> pd.DataFrame:
     return pd.DataFrame(columns=REJECTED_COLUMNS)
 
 
-# Columns of an empty ``dedupe_review``: :data:`assetmap.dedupe.REVIEW_COLUMNS`.
 def _no_review() -> pd.DataFrame:
-    from assetmap.dedupe import REVIEW_COLUMNS
-
     return pd.DataFrame(columns=list(REVIEW_COLUMNS))
 
 
