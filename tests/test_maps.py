@@ -270,9 +270,16 @@ def test_footer_lists_sources_with_vintage_and_method(spec):
     assert '<p class="am-offline" hidden>' in footer
 
 
-def test_page_has_title_scale_bar_and_only_leaflet_from_cdn(html):
+def test_page_has_title_scale_bar_and_links_nothing_by_default(html):
     assert "<title>Tiny Bronx test (synthetic assets)</title>" in html
     assert "L.control.scale()" in html
+    assert not re.search(r"<script[^>]+src=", html)  # Leaflet is in the page: works offline
+    assert not re.search(r"<link[^>]+stylesheet", html)
+    assert "window.L = exports" in html or "L = " in html
+
+
+def test_cdn_map_links_only_leaflet(atlas):
+    html = make_map(atlas, cdn=True).get_root().render()
     urls = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
     assert urls == [
         "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
@@ -586,7 +593,7 @@ def test_no_anchor_no_hospital_layers():
 
 
 def test_many_assets_in_a_domain_are_clustered_with_the_library_loaded():
-    m = make_map(tiny_atlas(crowd=60))
+    m = make_map(tiny_atlas(crowd=60), cdn=True)
     spec = spec_of(m)
     assert domain(spec, "food")["cluster"] is True and len(domain(spec, "food")["rows"]) == 63
     assert domain(spec, "housing")["cluster"] is False
@@ -756,7 +763,7 @@ def test_sample_map_has_every_domain_and_stays_small(sample_atlas):
 
 @pytest.mark.skipif(not (NODE_MODULES / "leaflet").is_dir(), reason="npm packages not installed")
 def test_self_contained_map_inlines_every_script_and_style(tmp_path):
-    m = make_map(tiny_atlas(crowd=60), self_contained=True, js_dir=NODE_MODULES)
+    m = make_map(tiny_atlas(crowd=60), js_dir=NODE_MODULES)
     path = tmp_path / "map.html"
     m.save(str(path))
     html = path.read_text(encoding="utf-8")
@@ -772,13 +779,34 @@ def test_self_contained_map_says_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.setattr(_map_inline, "_cache_web_dir", lambda: tmp_path / "cache")
     monkeypatch.delenv(_map_inline.ENV_VAR, raising=False)
     with pytest.raises(OfflineError) as err:
-        make_map(tiny_atlas(crowd=60), self_contained=True, js_dir=tmp_path / "empty")
+        make_map(tiny_atlas(crowd=60), js_dir=tmp_path / "empty")
     msg = str(err.value)
     assert "leaflet@1.9.3 dist/leaflet.js" in msg
     assert "leaflet.markercluster@1.5.3 dist/leaflet.markercluster.js" in msg
     assert "pip install xstatic-leaflet" not in msg  # XStatic switched off above
     assert "npm install leaflet.markercluster@1.5.3 leaflet@1.9.3 --prefix DIR" in msg
     assert str(tmp_path / "empty") in msg and "ASSETMAP_JS_DIR" in msg
+    assert "cdn=True" in msg and "--cdn" in msg
+    make_map(tiny_atlas(crowd=60), cdn=True, js_dir=tmp_path / "empty")  # links: no files
+
+
+def test_self_contained_is_a_deprecated_alias_of_not_cdn(atlas):
+    with pytest.warns(DeprecationWarning, match="cdn=True"):
+        linked = make_map(atlas, self_contained=False).get_root().render()
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js">' in linked
+    with pytest.warns(DeprecationWarning):
+        inline = make_map(atlas, self_contained=True).get_root().render()
+    assert "cdn.jsdelivr.net/npm/leaflet@" not in inline
+
+
+def test_a_users_own_map_keeps_links_it_has_no_local_copy_of(atlas, caplog, tmp_path, monkeypatch):
+    monkeypatch.setattr(_map_inline, "_cache_web_dir", lambda: tmp_path / "cache")
+    monkeypatch.delenv(_map_inline.ENV_VAR, raising=False)
+    m = folium.Map(location=[40.83, -73.9], tiles=None)  # folium links jQuery, Bootstrap...
+    html = make_map(atlas, m=m, js_dir=tmp_path / "empty").get_root().render()
+    assert "cdn.jsdelivr.net/npm/leaflet@" not in html  # Leaflet itself is inlined (XStatic)
+    assert re.search(r'<script src="https://code.jquery.com/jquery-[\d.]+\.min\.js">', html)
+    assert "no local copy of https://code.jquery.com/jquery" in caplog.text
 
 
 def test_local_library_folders_come_from_argument_then_environment(tmp_path, monkeypatch):
@@ -1018,7 +1046,7 @@ def test_import_assetmap_does_not_import_folium():
 
 
 def test_every_file_the_map_loads_has_an_offline_copy():
-    html = make_map(tiny_atlas(crowd=60)).get_root().render()
+    html = make_map(tiny_atlas(crowd=60), cdn=True).get_root().render()
     urls = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
     assert any("leaflet.js" in u for u in urls) and any("markercluster" in u for u in urls)
     for url in urls:

@@ -121,8 +121,8 @@ class StudyLayers(MacroElement):
         Page title (raw text; escaped here).
     cluster : bool
         Load Leaflet.markercluster.
-    self_contained : bool
-        Write the libraries into the page instead of linking them.
+    cdn : bool
+        Link the libraries from a CDN instead of writing them into the page.
     js_dir : str or Path, optional
         Where to look first for local copies of the libraries.
     """
@@ -133,7 +133,7 @@ class StudyLayers(MacroElement):
         *,
         title: str,
         cluster: bool = False,
-        self_contained: bool = False,
+        cdn: bool = False,
         js_dir: str | Path | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca.MacroElement is untyped
@@ -142,7 +142,7 @@ class StudyLayers(MacroElement):
         self.spec_json = script_json(spec)
         self.title = title
         self.cluster = cluster
-        self.self_contained = self_contained
+        self.cdn = cdn
         self.js_dir = js_dir
 
     def extras_json(self) -> str:
@@ -176,7 +176,7 @@ class StudyLayers(MacroElement):
         header.add_child(RawHTML(f"<title>{text(self.title)}</title>"), name="assetmap_title")
         header.add_child(RawHTML(f"<style>\n{css}</style>"), name="assetmap_css")
         header.add_child(RawHTML(f"<script>\n{js}</script>"), name="assetmap_js")
-        if self.self_contained:
+        if not self.cdn:
             _inline_header(header, self.js_dir)
         # Not MacroElement.render: it wraps a script in branca's Element, which reads it
         # as a Jinja template again, so "{{ ... }}" in data would be evaluated.
@@ -188,13 +188,20 @@ class StudyLayers(MacroElement):
 
 
 def _inline_header(header: Element, js_dir: str | Path | None) -> None:
-    """Replace every linked script and style sheet of ``header`` by its local copy."""
+    """Replace every linked script and style sheet of ``header`` by its local copy.
+
+    Leaflet and Leaflet.markercluster must be found; libraries only a user's own folium
+    map links (jQuery, Bootstrap, icon fonts) stay linked when no local copy exists.
+    """
     from assetmap.maps._inline import inline_urls
 
     links = {k: c for k, c in header._children.items() if isinstance(c, JavascriptLink | CssLink)}
-    code = inline_urls([c.url for c in links.values()], js_dir)
+    urls = [c.url for c in links.values()]
+    needed = {LEAFLET_JS, LEAFLET_CSS, CLUSTER_JS, CLUSTER_CSS}
+    code = inline_urls(urls, js_dir, optional=frozenset(u for u in urls if u not in needed))
     for key, child in links.items():
-        header._children[key] = RawHTML(code[child.url])
+        if child.url in code:
+            header._children[key] = RawHTML(code[child.url])
 
 
 def new_map(location: list[float], *, zoom_start: int = 12) -> folium.Map:

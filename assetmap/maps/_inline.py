@@ -1,19 +1,21 @@
 """Local copies of the map's JavaScript and CSS, for a map that works without internet.
 
-A saved map normally loads Leaflet (and Leaflet.markercluster when services are
-clustered) from a CDN. ``make_map(..., self_contained=True)`` writes those files into the
-page instead, read from the first place that has them:
+A saved map carries Leaflet (and Leaflet.markercluster when services are clustered) inside
+the page, so that it opens with no internet (``make_map(..., cdn=True)`` links them from a
+CDN instead). The files are read from the first place that has them:
 
 1. the folder passed as ``js_dir=`` (an npm ``node_modules`` folder, or any folder laid
    out the same way: ``<package>/<path inside the package>``);
 2. the folders in the ``ASSETMAP_JS_DIR`` environment variable (separated like ``PATH``);
 3. ``web/`` in assetmap's cache folder (same layout);
-4. Python packages that ship them: ``xstatic-leaflet`` and ``xstatic-leaflet-markercluster``
-   (``pip install "assetmap[offline]"``).
+4. Python packages that ship them: ``xstatic-leaflet`` and ``xstatic-leaflet-markercluster``,
+   dependencies of assetmap (installed with it).
 
 A version other than the one the CDN address names is accepted with a log message (a
-patch or minor release of the same library). When a file is found nowhere,
-:class:`~assetmap.errors.OfflineError` lists what is missing and how to get it.
+patch or minor release of the same library). When a file the study needs is found nowhere,
+:class:`~assetmap.errors.OfflineError` lists what is missing and how to get it. Libraries
+that only a user's own folium map asks for (jQuery, Bootstrap, icon fonts) are inlined when
+found and otherwise left as links, with a warning: the study draws without them.
 """
 
 from __future__ import annotations
@@ -151,7 +153,7 @@ def inline_code(url: str, path: Path) -> str:
 
 
 def missing_message(urls: list[str], dirs: list[Path]) -> str:
-    """Say which files are missing for a self-contained map and how to get them."""
+    """Say which files are missing for a map that works offline and how to get them."""
     cdns = [(url, resolve_cdn_url(url)) for url in urls]
     wanted = [f"{c.package}@{c.version} {c.path}" if c else url for url, c in cdns]
     found = [c for _, c in cdns if c is not None]
@@ -161,12 +163,12 @@ def missing_message(urls: list[str], dirs: list[Path]) -> str:
     )
     looked = ", ".join(str(d) for d in dirs) or "(no folders)"
     return (
-        f"self_contained=True needs local copies of: {'; '.join(wanted)}. Looked in {looked} "
+        f"A map that works offline needs local copies of: {'; '.join(wanted)}. Looked in {looked} "
         f"and in the XStatic Python packages. Get them with one of: "
-        f"`pip install {xstatic or 'assetmap[offline]'}`; or `npm install {npm} --prefix DIR` "
+        f"`pip install {xstatic or 'assetmap'}`; or `npm install {npm} --prefix DIR` "
         f"then pass js_dir='DIR/node_modules' (or set {ENV_VAR}); or copy the files into "
-        f"<cache folder>/web/<package>/<path>. Or save without self_contained=True (the map "
-        f"then loads them from the web)."
+        f"<cache folder>/web/<package>/<path>. Or make the map with cdn=True (`assetmap build "
+        f"--cdn`; the page then loads them from the web)."
     )
 
 
@@ -179,13 +181,18 @@ def check_available(urls: list[str], js_dir: str | Path | None) -> None:
         raise OfflineError(msg)
 
 
-def inline_urls(urls: list[str], js_dir: str | Path | None) -> dict[str, str]:
+def inline_urls(
+    urls: list[str], js_dir: str | Path | None, *, optional: frozenset[str] = frozenset()
+) -> dict[str, str]:
     """Return inline HTML for each URL (``""`` for an unneeded stub), or raise.
+
+    A URL in ``optional`` found nowhere is left out of the answer (the caller keeps its
+    link) and named in a warning of the log.
 
     Raises
     ------
     OfflineError
-        Listing every file found nowhere and how to get it.
+        Listing every required file found nowhere and how to get it.
     """
     dirs = search_dirs(js_dir)
     out: dict[str, str] = {}
@@ -195,10 +202,12 @@ def inline_urls(urls: list[str], js_dir: str | Path | None) -> dict[str, str]:
             out[url] = ""  # a style sheet for features assetmap's maps do not use
             continue
         path = find_local_file(url, dirs)
-        if path is None:
-            missing.append(url)
-        else:
+        if path is not None:
             out[url] = inline_code(url, path)
+        elif url in optional:
+            log.warning("no local copy of %s: the map links it (needs internet)", url)
+        else:
+            missing.append(url)
     if missing:
         msg = missing_message(missing, dirs)
         raise OfflineError(msg)

@@ -104,7 +104,8 @@ def make_map(
     basemaps: Sequence[str | TileProvider] | None = None,
     simplify_m: float = 5.0,
     cluster_over: int = layers.CLUSTER_OVER,
-    self_contained: bool = False,
+    cdn: bool = False,
+    self_contained: bool | None = None,
     js_dir: str | Path | None = None,
 ) -> folium.Map:
     """Draw a study as an interactive map of need, services, gaps and overlaps.
@@ -141,14 +142,18 @@ def make_map(
         metres (shared edges stay shared); 0 keeps every vertex. Analysis is unaffected.
     cluster_over : int, default 50
         A service domain with more markers than this is clustered.
-    self_contained : bool, default False
-        Write Leaflet's JavaScript and CSS into the page, so the map works with no
-        internet at all (only background tiles then fail; boundaries and points still
-        show). The files come from ``js_dir``, ``$ASSETMAP_JS_DIR``, the cache folder's
-        ``web/`` or the ``xstatic-leaflet`` packages (see :mod:`assetmap.maps._inline`).
+    cdn : bool, default False
+        By default Leaflet's JavaScript and CSS are written into the page, so the map
+        works with no internet at all (only background tiles then fail, and the page says
+        so once; boundaries and points still show). The files come from ``js_dir``,
+        ``$ASSETMAP_JS_DIR``, the cache folder's ``web/`` or the ``xstatic-leaflet``
+        packages installed with assetmap (see :mod:`assetmap.maps._inline`). ``cdn=True``
+        links them from a CDN instead: a smaller file that needs internet to draw.
+    self_contained : bool, optional
+        Deprecated alias of ``cdn=not self_contained`` (warns).
     js_dir : str or Path, optional
         A ``node_modules`` folder (or the same layout) holding ``leaflet`` and
-        ``leaflet.markercluster``, searched first when ``self_contained``.
+        ``leaflet.markercluster``, searched first unless ``cdn``.
 
     Returns
     -------
@@ -163,8 +168,8 @@ def make_map(
         ``classify``, ``k``, ``palette`` or a basemap is not one of the choices, or a frame
         has no CRS.
     OfflineError
-        If ``self_contained`` and a library file is found nowhere (the message says how to
-        get it).
+        Unless ``cdn``, if a library file is found nowhere (the message says how to get
+        it).
 
     Examples
     --------
@@ -186,8 +191,9 @@ def make_map(
         simplify_m=simplify_m,
         cluster_over=cluster_over,
     )
+    cdn = _cdn_choice(cdn, self_contained)
     cluster = any(d["cluster"] for d in spec["domains"])
-    if self_contained:
+    if not cdn:
         _check_local_files(cluster, js_dir)
     existing: set[int] = set()
     if m is None:
@@ -202,7 +208,7 @@ def make_map(
         spec,
         title=str(atlas.name),
         cluster=cluster,
-        self_contained=self_contained,
+        cdn=cdn,
         js_dir=js_dir,
     )
     m.add_child(element)
@@ -489,8 +495,23 @@ def _basemaps(basemaps: Sequence[str | TileProvider] | None) -> list[dict[str, A
     return out
 
 
+def _cdn_choice(cdn: bool, self_contained: bool | None) -> bool:
+    """Return ``cdn``, or the inverse of the deprecated ``self_contained`` when given."""
+    if self_contained is None:
+        return cdn
+    import warnings
+
+    warnings.warn(
+        "make_map(self_contained=...) is deprecated: maps are self-contained by default; "
+        "pass cdn=True to link Leaflet from a CDN instead",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return not self_contained
+
+
 def _check_local_files(cluster: bool, js_dir: str | Path | None) -> None:
-    """Fail early, with what to do, when a self-contained map cannot find its libraries."""
+    """Fail early, with what to do, when an offline map cannot find its libraries."""
     from assetmap.maps._element import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
     from assetmap.maps._inline import check_available
 
