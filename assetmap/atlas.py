@@ -382,7 +382,8 @@ class Atlas:
         classify: str = "quantiles",
         k: int = 5,
         palette: str = "YlOrRd",
-        self_contained: bool = False,
+        cdn: bool = False,
+        self_contained: bool | None = None,
         js_dir: str | Path | None = None,
     ) -> folium.Map:
         """Return an interactive folium map of the study (see :func:`assetmap.maps.build.make_map`).
@@ -401,10 +402,13 @@ class Atlas:
             Number of classes.
         palette : str
             Colour-blind-safe palette of the choropleths ("YlOrRd", "viridis", …).
-        self_contained : bool
-            Write the map's JavaScript and CSS into the file (works with no internet).
+        cdn : bool
+            Link the map's JavaScript and CSS from a CDN (needs internet) instead of
+            writing them into the file (the default: works with no internet).
+        self_contained : bool, optional
+            Deprecated alias of ``cdn=not self_contained``.
         js_dir : str or Path, optional
-            A ``node_modules`` folder with ``leaflet`` for ``self_contained``.
+            A ``node_modules`` folder with ``leaflet``, searched first unless ``cdn``.
         """
         from assetmap.maps.build import make_map
 
@@ -416,6 +420,7 @@ class Atlas:
             classify=classify,
             k=k,
             palette=palette,
+            cdn=cdn,
             self_contained=self_contained,
             js_dir=js_dir,
         )
