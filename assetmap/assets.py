@@ -101,12 +101,19 @@ def read_assets(
         sit above it and are not detected), ``domain`` for a file whose rows all belong
         to one domain, ``domains`` to use other domain definitions; for HRSA's list,
         ``fips`` to read one county; ``layer`` for a GeoPackage. Each format takes its
-        own (see the table of formats in README.md); any other is an error.
+        own (see the table of formats in README.md); any other is an error. Formats
+        that decompress (an HSDS zip, a workbook, a zipped shapefile, ``.osm.bz2`` and
+        ``.osm.gz``) also take the caps ``max_member_bytes`` (one decompressed file,
+        default 1 GiB), ``max_members`` (files in one zip, default 10,000) and
+        ``max_ratio`` (expansion past 32 MiB, default 200 times): past one, reading
+        stops with an error naming the archive and the member.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Assets in EPSG:4326. Rows set aside are in ``attrs["rejected"]`` (see
+        Assets in EPSG:4326; a feature that is not a point (a polygon, a line) is placed
+        on a point inside it (a line at half its length), with a warning naming its row.
+        Rows set aside are in ``attrs["rejected"]`` (see
         :func:`rejected_rows`) with file, row, column and problem; kept plus rejected
         equals rows read. Rows kept but worth a look are in ``attrs["warnings"]`` (see
         :func:`warning_rows`, same columns): positions that look swapped or lie far

@@ -29,21 +29,28 @@ class Rejects:
 
     def __init__(self, source: str, file: str, strict: bool) -> None:
         self.rows: list[dict[str, Any]] = []
+        #: Rows kept with a warning (same fields), for ``attrs["warnings"]``.
+        self.warnings: list[dict[str, Any]] = []
         self.source, self.file, self.strict = source, file, strict
+
+    def warn(self, row: int, column: str | None, value: object, problem: str) -> None:
+        """Note a row kept with a warning (never raises, even when strict)."""
+        self.warnings.append(self._record(row, column, value, problem))
+
+    def _record(self, row: int, column: str | None, value: object, problem: str) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "file": self.file,
+            "row": row,
+            "column": column or "",
+            "value": "" if value is None else str(value)[:200],
+            "problem": problem,
+        }
 
     def add(self, row: int, column: str | None, value: object, problem: str) -> None:
         if self.strict:
             raise InputError(problem, file=self.file, row=row, column=column)
-        self.rows.append(
-            {
-                "source": self.source,
-                "file": self.file,
-                "row": row,
-                "column": column or "",
-                "value": "" if value is None else str(value)[:200],
-                "problem": problem,
-            }
-        )
+        self.rows.append(self._record(row, column, value, problem))
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=REJECTED_COLUMNS)

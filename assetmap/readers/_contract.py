@@ -50,8 +50,12 @@ def finish(
     kept = out[ok.to_numpy()].copy()
     rej = rejects.frame().sort_values(["row"], kind="stable").drop_duplicates("row")
     where = [{"file": rejects.file, "row": int(r), "column": geom_col} for r in kept.index]
+    rows_kept = {int(r) for r in kept.index}
+    warnings = [w for w in rejects.warnings if w["row"] in rows_kept]
     kept = kept.reset_index(drop=True)
     kept.attrs = {"rejected": rej.to_dict("records"), "where": where}
+    if warnings:
+        kept.attrs["warnings"] = warnings
     if len(kept) + len(rej) != n_in:  # pragma: no cover - an invariant, kept loud
         msg = f"internal error: {n_in} rows read, {len(kept)} kept, {len(rej)} set aside"
         raise AssertionError(msg)
@@ -113,14 +117,20 @@ def contract_fields(
     if "service_type" in cols:  # optional: the kind of service within the domain
         out["service_type"] = clean_text(gdf[cols["service_type"]])
         extra.append("service_type")
-    for c in gdf.columns:
-        if c in cols.values() or c == gdf.geometry.name:
-            continue
-        # a file's own column named like a contract field (e.g. "source") is kept, renamed
-        name = f"{c}_original" if c in [*ASSET_COLUMNS, *extra] else c
-        out[name] = gdf[c]
-        extra.append(name)
-    return out[ASSET_COLUMNS + extra + ["geometry"]]
+    # the file's other columns, taken in one block: a wide file (thousands of columns) is
+    # not inserted one column at a time
+    geom_name = gdf.geometry.name
+    used = set(cols.values())
+    rest = [c for c in gdf.columns if c not in used and c != geom_name]
+    taken = {*ASSET_COLUMNS, *extra}
+    # a file's own column named like a contract field (e.g. "source") is kept, renamed
+    names = [f"{c}_original" if c in taken else c for c in rest]
+    block = pd.DataFrame(gdf[rest])
+    block.columns = pd.Index(names)
+    head = pd.DataFrame(out[ASSET_COLUMNS + extra])
+    block.attrs, head.attrs = {}, {}
+    both = pd.concat([head, block], axis=1)
+    return gpd.GeoDataFrame(both, geometry=out.geometry, crs="EPSG:4326")
 
 
 def clean_text(s: pd.Series, *, lines: str = " ") -> pd.Series:

@@ -24,6 +24,7 @@ from urllib.parse import unquote
 import pandas as pd
 
 from assetmap.errors import InputError
+from assetmap.readers._archive import Limits, member_names, read_member
 from assetmap.readers._tables import decode
 
 __all__ = ["TABLES", "Package", "Record", "load_tables"]
@@ -83,8 +84,9 @@ _ORG_KEYS = {
 class Package:
     """The files of an HSDS package in a folder or zip, found under their root folder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, limits: Limits | None = None) -> None:
         self.path = path
+        limits = limits or Limits()
         self.single = path.is_file() and path.suffix.lower() == ".json"
         self._read: Callable[[str], bytes]
         if self.single:  # one JSON document: the file is the whole package
@@ -95,12 +97,16 @@ class Package:
             members = [q.relative_to(path).as_posix() for q in path.rglob("*") if q.is_file()]
             self._read = lambda m: (path / m).read_bytes()
         elif zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                members = [n for n in zf.namelist() if not n.endswith("/")]
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    members = member_names(zf, archive=str(path), limits=limits)
+            except (zipfile.BadZipFile, OSError) as exc:
+                msg = f"cannot read the zip ({exc}); download or zip it again"
+                raise InputError(msg, file=str(path)) from exc
 
             def read(member: str) -> bytes:
                 with zipfile.ZipFile(path) as zf:
-                    return zf.read(member)
+                    return read_member(zf, member, archive=str(path), limits=limits)
 
             self._read = read
         else:

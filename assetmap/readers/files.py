@@ -225,6 +225,8 @@ def _find_location(df: pd.DataFrame, cols: dict[str, str]) -> str | None:
         return cols["location"]
     used = set(cols.values())
     free = [c for c in df.columns if c not in used]
+    df = df.copy(deep=False)
+    df.attrs = {}  # each column taken copies the attributes: none for a wide file
     by_name = {normalise_label(c): c for c in free}
     for n in LOCATION_NAMES:
         c = by_name.get(n)
@@ -251,8 +253,9 @@ def read_spatial_assets(
 ) -> gpd.GeoDataFrame:
     """Read a spatial file (GeoJSON, GeoPackage, Shapefile, GeoParquet) into Assets.
 
-    Polygons and lines become a point guaranteed to lie on them; empty and invalid
-    geometries are set aside. See :func:`assetmap.read_assets`.
+    Polygons become a point inside them and lines their point at half their length,
+    each named in ``attrs["warnings"]``; empty and invalid geometries are set aside. See
+    :func:`assetmap.read_assets`.
 
     Parameters
     ----------
@@ -425,7 +428,7 @@ def _has_geometry(frame: pd.DataFrame) -> bool:
     if not isinstance(frame, gpd.GeoDataFrame):
         return False
     try:
-        return bool(frame.geometry.notna().any())
+        return any(g is not None for g in frame.geometry)
     except AttributeError:  # a GeoDataFrame with no active geometry column
         return False
 
@@ -475,14 +478,58 @@ def _spatial_frame(
             reason = shapely.is_valid_reason(g)
             rejects.add(int(row), "geometry", g.geom_type, f"geometry is invalid ({reason})")
             ok[row] = False
-    pts = geom.copy()
-    poly = ok & ~geom.geom_type.isin(["Point"])
-    if poly.any():
-        # Polygons and lines become a point guaranteed to lie on them.
-        pts[poly] = geom[poly].representative_point()
-    multi = ok & (geom.geom_type == "MultiPoint")
-    if multi.any():
-        pts[multi] = geom[multi].representative_point()
+    pts = _inside_points(geom, ok, rejects)
     df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
     df = df.where(df.notna(), "").astype(str)
     return df, gpd.GeoSeries(pts, index=gdf.index, crs="EPSG:4326"), ok
+
+
+_LINES = ("LineString", "MultiLineString", "LinearRing")
+
+
+def _inside_points(geom: gpd.GeoSeries, ok: pd.Series, rejects: Rejects) -> gpd.GeoSeries:
+    """Return a point per usable feature: a line's middle, a point inside other shapes.
+
+    Every feature that is not a point is named in ``rejects.warnings``, never moved to a
+    point without a word.
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString, Point, box
+    >>> g = gpd.GeoSeries([box(0, 0, 2, 2), LineString([(0, 0), (4, 0)]), Point(5, 5)],
+    ...                   index=[2, 3, 4], crs="EPSG:4326")
+    >>> r = Rejects("s", "f.gpkg", False)
+    >>> [p.coords[0] for p in _inside_points(g, pd.Series(True, index=g.index), r)]
+    [(1.0, 1.0), (2.0, 0.0), (5.0, 5.0)]
+    >>> [(w["row"], w["value"]) for w in r.warnings]
+    [(2, 'Polygon'), (3, 'LineString')]
+    """
+    pts = geom.copy()
+    types = geom.geom_type
+    shaped = ok & (types != "Point")
+    for row in geom.index[shaped]:
+        g = geom[row]
+        kind = str(types[row])
+        if kind in _LINES:
+            p = shapely.line_interpolate_point(g, 0.5, normalized=True)
+            how = "at half its length"
+        else:
+            p = g.point_on_surface()
+            how = "at a point inside it" if kind != "MultiPoint" else "at one of its points"
+        pts[row] = p
+        rejects.warn(
+            int(row),
+            "geometry",
+            kind,
+            f"a {kind}, not a point: placed {how} ({p.y:.6f}, {p.x:.6f}); give the "
+            "asset's own position as a point to place it exactly",
+        )
+    if shaped.any():
+        log.warning(
+            "%s: %d features are not points (rows %s); each is placed on a point of its "
+            "shape (see warnings)",
+            rejects.file,
+            int(shaped.sum()),
+            ", ".join(str(r) for r in geom.index[shaped][:10]),
+        )
+    return gpd.GeoSeries(pts, index=geom.index, crs=geom.crs)

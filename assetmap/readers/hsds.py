@@ -46,6 +46,7 @@ from assetmap.domains import (
     normalise_label,
 )
 from assetmap.errors import InputError
+from assetmap.readers._archive import Limits
 from assetmap.readers._checks import Rejects, apply_region, points_from_table
 from assetmap.readers._hsds_refs import log_warnings, reference_warnings
 from assetmap.readers._hsds_tables import Package, Record, load_tables
@@ -95,6 +96,7 @@ def read_hsds(
     buffer_m: float | None = None,
     strict: bool = False,
     source: str | None = None,
+    limits: Limits | None = None,
 ) -> gpd.GeoDataFrame:
     """Read an Open Referral HSDS package: one asset per service at a location.
 
@@ -115,6 +117,8 @@ def read_hsds(
         Raise :class:`~assetmap.errors.InputError` on the first record set aside.
     source : str, optional
         Name of the source for provenance (default: the folder or zip name).
+    limits : Limits, optional
+        Caps on what a zip may expand to (see :mod:`assetmap.readers._archive`).
 
     Returns
     -------
@@ -147,7 +151,7 @@ def read_hsds(
     if not p.exists():
         msg = "file or folder not found"
         raise InputError(msg, file=str(path))
-    pkg = Package(p)
+    pkg = Package(p, limits=limits)
     tables, info = load_tables(pkg)
     name = source or (p.stem if p.is_file() else p.name)
     directory = _Directory(tables, DomainMatcher(domains or load_domains()))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ import pandas as pd
 
 from assetmap.domains import Domain, load_domains
 from assetmap.errors import InputError
+from assetmap.readers._archive import Limits, copy_decompressed, is_compressed
 from assetmap.readers._checks import Rejects, apply_region
 from assetmap.schema import ASSET_COLUMNS, empty_assets
 
@@ -212,13 +214,14 @@ def read_osm_xml(
     strict: bool = False,
     source: str | None = None,
     encoding: str = "utf-8",
+    limits: Limits | None = None,
 ) -> gpd.GeoDataFrame:
     """Read community assets from an OpenStreetMap XML file (``.osm``), offline.
 
     Parameters
     ----------
     path : str or Path
-        An ``.osm`` (or ``.osm.bz2``) file, e.g. exported from openstreetmap.org or
+        An ``.osm`` (or ``.osm.bz2``, ``.osm.gz``) file, e.g. exported from openstreetmap.org or
         cut from a Geofabrik extract with osmium.
     region : geopandas.GeoDataFrame, optional
         Study units; features beyond ``buffer_m`` of them are set aside, those within it
@@ -234,6 +237,9 @@ def read_osm_xml(
         Name of the source for provenance (default ``osm``).
     encoding : str
         The file's character encoding.
+    limits : Limits, optional
+        Caps on what a ``.osm.bz2`` or ``.osm.gz`` file may expand to (see
+        :mod:`assetmap.readers._archive`).
 
     Returns
     -------
@@ -258,13 +264,20 @@ def read_osm_xml(
         msg = "file not found"
         raise InputError(msg, file=str(path))
     doms = domains or load_domains()
-    try:
-        features = ox.features_from_xml(p, tags=osm_tags(doms), encoding=encoding)
-    except InsufficientResponseError:
-        features = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-    except Exception as exc:  # expat, SAX and decoding errors all mean "not OSM XML"
-        msg = f"cannot read as OpenStreetMap XML ({exc}); export it again from openstreetmap.org"
-        raise InputError(msg, file=str(path)) from exc
+    with tempfile.TemporaryDirectory(prefix="assetmap-osm-") as tmp:
+        xml = p
+        if is_compressed(p):  # decompressed here, under the caps, never by osmnx
+            xml = Path(tmp) / "features.osm"
+            copy_decompressed(p, xml, limits=limits or Limits())
+        try:
+            features = ox.features_from_xml(xml, tags=osm_tags(doms), encoding=encoding)
+        except InsufficientResponseError:
+            features = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+        except Exception as exc:  # expat, SAX and decoding errors all mean "not OSM XML"
+            msg = (
+                f"cannot read as OpenStreetMap XML ({exc}); export it again from openstreetmap.org"
+            )
+            raise InputError(msg, file=str(path)) from exc
     modified = datetime.fromtimestamp(p.stat().st_mtime, tz=UTC).date().isoformat()
     return features_to_assets(
         features,

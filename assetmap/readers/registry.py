@@ -33,6 +33,8 @@ import pandas as pd
 
 from assetmap.errors import InputError
 from assetmap.readers import files, hrsa, hsds, osm
+from assetmap.readers._archive import LIMIT_OPTIONS, Limits, check_zip
+from assetmap.readers._tables import is_zip
 
 __all__ = [
     "FORMATS",
@@ -56,7 +58,15 @@ HSDS_MARKERS = (
 )
 
 #: Options of every table read from a CSV or XLSX file (see :func:`files.read_table`).
-_TABLE_OPTIONS = ("encoding", "delimiter", "sheet", "header_row", "domain", "domains")
+_TABLE_OPTIONS = (
+    "encoding",
+    "delimiter",
+    "sheet",
+    "header_row",
+    "domain",
+    "domains",
+    *LIMIT_OPTIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -204,6 +214,9 @@ def _read_tables(
     read by that format when no column map and no ``domain`` are given; any other is read
     as a partner's list by :func:`files.assets_from_table`.
     """
+    limits = Limits.of({k: table_options.pop(k, None) for k in LIMIT_OPTIONS})
+    if path.is_file() and is_zip(path):  # a workbook is a zip: check its caps
+        check_zip(path, limits=limits)
     df = files.read_table(
         path, kind=kind, encoding=encoding, delimiter=delimiter, sheet=sheet, header_row=header_row
     )
@@ -240,6 +253,9 @@ def _read_tables(
 
 
 def _read_spatial(path: Path, *, source: str | None, **kwargs: Any) -> gpd.GeoDataFrame:
+    limits = Limits.of({k: kwargs.pop(k, None) for k in LIMIT_OPTIONS})
+    if path.is_file() and is_zip(path):  # a zipped shapefile: refuse one that expands past the caps
+        check_zip(path, limits=limits)
     return files.read_spatial_assets(path, source=source or path.stem, **kwargs)
 
 
@@ -253,14 +269,22 @@ def _read_hsds(
     strict: bool,
     domains: dict[str, Any] | None = None,
     encoding: str | None = None,  # accepted for symmetry; HSDS tables are UTF-8
+    **caps: Any,
 ) -> gpd.GeoDataFrame:
     return hsds.read_hsds(
-        path, region=region, domains=domains, buffer_m=buffer_m, strict=strict, source=source
+        path,
+        region=region,
+        domains=domains,
+        buffer_m=buffer_m,
+        strict=strict,
+        source=source,
+        limits=Limits.of(caps),
     )
 
 
 def _read_osm(path: Path, *, columns: dict[str, str] | None, **kwargs: Any) -> gpd.GeoDataFrame:
-    return osm.read_osm_xml(path, **kwargs)
+    limits = Limits.of({k: kwargs.pop(k, None) for k in LIMIT_OPTIONS})
+    return osm.read_osm_xml(path, limits=limits, **kwargs)
 
 
 def _read_hrsa(
@@ -301,7 +325,7 @@ FORMATS: tuple[Format, ...] = (
         read=_read_spatial,
         aliases=("geojson", "gpkg", "shp", "shapefile", "parquet", "geoparquet"),
         suffixes=(".geojson", ".json", ".gpkg", ".shp", ".zip", ".parquet", ".geoparquet"),
-        options=("domain", "domains", "layer"),
+        options=("domain", "domains", "layer", *LIMIT_OPTIONS),
         what="a spatial file",
     ),
     Format(
@@ -313,7 +337,7 @@ FORMATS: tuple[Format, ...] = (
             "a folder or `.zip` holding `datapackage.json`, `services.csv` or "
             "`services.json`; a `.json` file that is not GeoJSON"
         ),
-        options=("domains", "encoding"),
+        options=("domains", "encoding", *LIMIT_OPTIONS),
         column_map=False,
         what="HSDS data",
     ),
@@ -321,8 +345,8 @@ FORMATS: tuple[Format, ...] = (
         kind="osm",
         label="OpenStreetMap XML (features picked by each domain's osm_tags)",
         read=_read_osm,
-        suffixes=(".osm", ".osm.xml", ".osm.bz2"),
-        options=("domains", "encoding"),
+        suffixes=(".osm", ".osm.xml", ".osm.bz2", ".osm.gz"),
+        options=("domains", "encoding", *LIMIT_OPTIONS),
         column_map=False,
         what="OSM data",
     ),
@@ -426,7 +450,8 @@ def formats_markdown() -> str:
         names = ", ".join(f"`{n}`" for n in f.names())
         by = [", ".join(f"`{s}`" for s in f.suffixes)] if f.suffixes else []
         by += [f.recognised] if f.recognised else []
-        options = ", ".join(f"`{o}`" for o in f.options)
+        # the caps on archives (LIMIT_OPTIONS) are described once, under the table
+        options = ", ".join(f"`{o}`" for o in f.options if o not in LIMIT_OPTIONS)
         column_map = "yes" if f.column_map else "no"
         rows.append(f"| {names} | {f.label} | {'; '.join(by)} | {column_map} | {options} |")
     return "\n".join(rows) + "\n"
