@@ -625,3 +625,109 @@ def test_gaps_and_coverage_count_residents_at_points():
     assert sites[["candidate_id", "new_residents", "units_reached"]].values.tolist() == [
         ["h", 100.0, 1]
     ]
+
+
+# ------------------------------------------- median nearest and reach over the points
+
+
+def two_unit_five_point_study():
+    """Two units, five population points, one pantry; minutes worked by hand.
+
+    Straight line with circuity 1 at 4.8 km/h: 80 m a minute. The pantry sits at the
+    shared edge of East (300 residents) and West (200); points lie on its row:
+
+    ==== ====== =========== =======
+    unit metres minutes     people
+    ==== ====== =========== =======
+    East 160    2           100
+    East 320    4           100
+    East 2,400  30          100
+    West 1,200  15          150
+    West 1,600  20          50
+    ==== ====== =========== =======
+    """
+    import dataclasses
+    import tempfile
+    from pathlib import Path
+
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from assetmap.domains import load_domains
+
+    x0, y0 = 500_000.0, 4_500_000.0
+    units = gpd.GeoDataFrame(
+        {"name": ["East", "West"], "population": [300.0, 200.0], "risk": [40.0, 60.0]},
+        geometry=[box(x0, y0 - 500, x0 + 2500, y0 + 500), box(x0 - 2500, y0 - 500, x0, y0 + 500)],
+        index=pd.Index(["a", "b"], name="unit_id"),
+        crs="EPSG:32618",
+    )
+    assets = gpd.GeoDataFrame(
+        {"asset_id": ["p"], "name": ["Pantry"], "domain": ["food"]},
+        geometry=[Point(x0, y0)],
+        crs="EPSG:32618",
+    )
+    xs = [160, 320, 2400, -1200, -1600]
+    points = gpd.GeoDataFrame(
+        {"unit_id": list("aaabb"), "population": [100.0, 100.0, 100.0, 150.0, 50.0]},
+        geometry=[Point(x0 + x, y0) for x in xs],
+        crs="EPSG:32618",
+    )
+    doms = {"food": dataclasses.replace(load_domains()["food"], threshold_min=10.0)}
+    ind = Path(tempfile.mkdtemp()) / "indicators.yml"
+    ind.write_text("indicators:\n  risk: {label: Risk, column: risk, theme: t, unit: percent}\n")
+    return units, assets, points, doms, ind
+
+
+def test_median_nearest_is_over_the_points_not_the_units():
+    from assetmap.analysis.context import TravelContext
+    from assetmap.analysis.coverage import median_nearest, provider_coverage
+
+    units, assets, points, doms, _ = two_unit_five_point_study()
+    opt = TravelOptions(circuity=1.0)
+    ctx = TravelContext(units, assets, travel=opt, points=points)
+    acc = am.access(units, assets, domains=doms, context=ctx)
+    # the points' nearest minutes, as access measured them, kept on the context
+    _, minutes, service = ctx.nearest("food")
+    assert minutes.tolist() == pytest.approx([2, 4, 30, 15, 20])
+    assert service.tolist() == [0] * 5
+    # units: East (2 + 4 + 30) / 3 = 12 min, West (15*150 + 20*50) / 200 = 16.25 min
+    assert acc["nearest_min"].tolist() == pytest.approx([12.0, 16.25])
+    # over the units, weighted by residents: 300 at 12 min already pass half of 500 -> 12;
+    # over the points: 100 at 2, 100 at 4 (200), 150 at 15 (350 >= 250) -> 15
+    assert median_nearest(acc, weights=units["population"].to_numpy()) == pytest.approx(12.0)
+    assert median_nearest(acc, context=ctx, key="food") == pytest.approx(15.0)
+    cov = provider_coverage(units.assign(need_pct=[0.5, 1.0]), acc, context=ctx).iloc[0]
+    assert cov["median_nearest_min"] == pytest.approx(15.0)
+    # within 10 minutes: East's 2- and 4-minute points only: 200 of 500 residents (40%),
+    # though one neighbourhood of two (50%) has a point within reach
+    assert (cov["population"], cov["pop_0"]) == (500, 300)
+
+
+def test_median_nearest_counts_none_in_reach_as_farthest_and_skips_no_weight():
+    from assetmap.analysis.coverage import median_nearest
+
+    rows = pd.DataFrame({"nearest_min": [5.0, np.nan, 8.0], "status": "ok"})
+    # NaN (nothing reachable) is the farthest: 100 at 5, 100 at 8, then 300 at NaN
+    assert np.isnan(median_nearest(rows, weights=np.array([100.0, 300.0, 100.0])))
+    assert median_nearest(rows, weights=np.array([300.0, 100.0, 0.0])) == 5.0
+    rows["status"] = "not_assessed"
+    assert np.isnan(median_nearest(rows, weights=np.ones(3)))
+
+
+def test_atlas_build_finds_each_domains_nearest_once(monkeypatch):
+    import assetmap.analysis.context as context_mod
+
+    calls = []
+    real = context_mod.StraightCosts.nearest
+
+    def counted(self, tree):
+        calls.append(1)
+        return real(self, tree)
+
+    monkeypatch.setattr(context_mod.StraightCosts, "nearest", counted)
+    s = am.load_sample()
+    atlas = am.Atlas.build(s.units, s.assets, siting_k=0)
+    # access finds each point's nearest once; coverage's median reads the same values
+    assert len(calls) == atlas.access["domain"].nunique()
+    assert atlas.coverage["median_nearest_min"].notna().all()

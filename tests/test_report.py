@@ -308,3 +308,30 @@ def test_top_need_table_marks_unreliable_estimates(sample_project, tmp_path):
     assert '77.2% <span class="unreliable">(unreliable)</span>' in html
     assert "<li>Pelham Bay Park (BX2891), 57 residents: fewer than 100 residents</li>" in html
     assert "<td>Below the poverty level</td><td>B06012</td>" in html
+
+
+def test_domain_row_counts_residents_in_reach_and_the_median_over_points(tmp_path):
+    from assetmap.analysis.access import TravelOptions
+    from tests.test_access import two_unit_five_point_study
+
+    units, assets, points, doms, ind = two_unit_five_point_study()
+    atlas = am.Atlas.build(
+        units,
+        assets,
+        domains=doms,
+        indicators=ind,
+        travel=TravelOptions(circuity=1.0),
+        points=points,
+    )
+    row = report_facts(atlas)["domains"][0]
+    # within 10 minutes: East's points at 2 and 4 minutes (200 of 500 residents), not
+    # "East has a point in reach" (1 of 2 neighbourhoods, 50%); half of the residents live
+    # within 15 minutes (the West point of 150 at 15 minutes), though East's mean is 12
+    assert (row["served_share"], row["unserved_pop"], row["median_min"]) == (
+        "40.0%",
+        "300",
+        "15 min",
+    )
+    csv = atlas.report(tmp_path, figures=False, pdf=False)["domains_csv"].read_text()
+    assert csv.splitlines()[0].split(",")[4] == "residents_with_service_pct"
+    assert csv.splitlines()[1].split(",")[4] == "40.0%"

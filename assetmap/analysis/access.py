@@ -342,11 +342,10 @@ def _domain_access(
     if len(sel) < min_services or n == 0:
         return pd.DataFrame(cols)
     eng = ctx.engine
-    handle: Any = ctx.destinations(key)
     status = eng.o_status.copy()
     near = "nearest" in want or isinstance(eng, NetworkCosts)
     if near:
-        dist, t, j = eng.nearest(handle)
+        dist, t, j = ctx.nearest(key)
         status[(status == "ok") & (j < 0)] = "unreachable"
         if "nearest" in want:
             _nearest_columns(ctx, cols, sel, dist, t, j)
@@ -369,7 +368,7 @@ def _domain_access(
             a = two_step_fca(oi, ak, w, pop, supply, m)
             cols["gravity_ratio"] = ctx.unit_mean(a) * opt.per
     elif "count" in want:
-        counts = eng.count(handle, minutes, after_nearest=near)
+        counts = ctx.count(key, minutes)
     if counts is not None:
         cols["count_within"] = ctx.unit_mean(counts) if ctx.has_points else counts
         beyond = (counts == 0) & (status != "off_network")

@@ -193,6 +193,8 @@ class TravelContext:
         self.crs = working_crs(units)
         self._destinations: dict[str, Any] = {}
         self._pairs: dict[tuple[str | None, float], Pairs] = {}
+        self._nearest: dict[str, Pairs] = {}
+        self._last_nearest: str | None = None
 
     @classmethod
     def resolve(
@@ -436,6 +438,48 @@ class TravelContext:
         if key not in self._destinations:
             self._destinations[key] = self.engine.prepare(self.asset_xy[self.domain_rows(key)])
         return self._destinations[key]
+
+    def nearest(self, key: str) -> Pairs:
+        """Each point's nearest service of a domain (computed once per domain).
+
+        Parameters
+        ----------
+        key : str
+            Domain.
+
+        Returns
+        -------
+        metres, minutes, service : numpy.ndarray
+            Per point (:attr:`point_xy`): travel distance and time to the nearest service
+            of the domain (NaN when none is reachable) and that service's position among
+            the domain's assets (:meth:`domain_rows`; -1 when none is reachable). With
+            population points these are the values a unit's figures are weighted from,
+            and what a population-weighted median over residents is taken of
+            (:func:`assetmap.analysis.coverage.nearest_by_point`).
+
+        Examples
+        --------
+        >>> import assetmap as am
+        >>> s = am.load_sample()
+        >>> ctx = TravelContext(s.units, s.assets)
+        >>> metres, minutes, service = ctx.nearest("food")
+        >>> len(minutes) == len(ctx.point_xy), bool((service >= 0).all())
+        (True, True)
+        """
+        if key not in self._nearest:
+            m, t, j = self.engine.nearest(self.destinations(key))
+            self._nearest[key] = (m, t, j)
+            self._last_nearest = key
+        return self._nearest[key]
+
+    def count(self, key: str, minutes: float) -> np.ndarray:
+        """Services of a domain within ``minutes`` of each point (engine's own count).
+
+        Faster than :meth:`pairs` when only the counts are wanted; uses the nearest
+        distances to skip points beyond reach when they are those of this domain.
+        """
+        fresh = self._last_nearest == key
+        return self.engine.count(self.destinations(key), float(minutes), after_nearest=fresh)
 
     def pairs(self, key: str | None, minutes: float) -> Pairs:
         """Every point–service pair of a domain within ``minutes`` (once per threshold).

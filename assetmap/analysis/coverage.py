@@ -5,7 +5,10 @@ it is least needed"; :mod:`assetmap.analysis.overlap` re-exports it.
 
 Given the study's travel context with population points, residents are counted where they
 live: each point's residents by the number of providers within reach of that point, so a
-neighbourhood can be part reached, part not.
+neighbourhood can be part reached, part not. The same table gives, per domain, the median
+nearest: the travel time that half of the residents live within, taken over the points
+(each point's time to its nearest service, as access measured it, weighted by its
+residents), not over the neighbourhoods' averages.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from assetmap.analysis.summary import weighted_median
+
 if TYPE_CHECKING:
     from assetmap.analysis.context import TravelContext
 
-__all__ = ["COVERAGE_COLUMNS", "provider_coverage"]
+__all__ = ["COVERAGE_COLUMNS", "median_nearest", "provider_coverage"]
 
 COVERAGE_COLUMNS = [
     "domain",
@@ -33,6 +38,7 @@ COVERAGE_COLUMNS = [
     "need_pop_0",
     "need_pop_2plus",
     "low_need_pop_2plus",
+    "median_nearest_min",
 ]
 
 
@@ -69,7 +75,9 @@ def provider_coverage(
         the threshold (``pop_0``), one, two or more, three or more; the same for high-need
         units (``need_pop``, ``need_pop_0``, ``need_pop_2plus``) and ``low_need_pop_2plus``
         (residents below the need line with two or more providers: duplicated service where
-        it is least needed).
+        it is least needed). ``population - pop_0`` are the residents with a service within
+        reach. ``median_nearest_min``: the population-weighted median of the travel time to
+        the nearest service (:func:`median_nearest`), NaN for a domain not assessed.
 
     Examples
     --------
@@ -100,6 +108,7 @@ def provider_coverage(
         c = g["count_within"].fillna(0).to_numpy()
         if context is not None and points:
             c = _point_counts(context, str(key), g)
+        median = median_nearest(g, context=context, key=str(key), weights=pop.to_numpy())
         rows.append(
             {
                 "domain": key,
@@ -115,6 +124,7 @@ def provider_coverage(
                 "need_pop_0": p[high & (c == 0)].sum(),
                 "need_pop_2plus": p[high & (c >= 2)].sum(),
                 "low_need_pop_2plus": p[~high & (c >= 2) & known].sum(),
+                "median_nearest_min": median,
             }
         )
     return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
@@ -129,3 +139,57 @@ def _point_counts(context: TravelContext, key: str, rows: pd.DataFrame) -> np.nd
         return np.zeros(m, np.int64)
     oi, _, _ = context.pairs(key, float(t.iloc[0]))
     return np.bincount(oi, minlength=m).astype(np.int64)
+
+
+def median_nearest(
+    rows: pd.DataFrame,
+    *,
+    context: TravelContext | None = None,
+    key: str | None = None,
+    weights: np.ndarray | None = None,
+) -> float:
+    """Return one domain's median nearest: half of the residents live within this time.
+
+    The population-weighted median (:func:`assetmap.analysis.summary.weighted_median`) of
+    the travel time to the nearest service of the domain, over the places residents are
+    counted at: with a travel context, its points (population points, or one origin per
+    unit without them), each point's time as access measured it
+    (:meth:`~assetmap.analysis.context.TravelContext.nearest`, computed once) weighted by
+    its residents; points the street network connects to no service count as farthest,
+    points off the network (their time unknown) do not count. Without a context, each
+    unit's ``nearest_min`` weighted by its population (the same when each unit is one
+    origin; with population points it would weigh the units' averages instead).
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        The access rows of one domain (``nearest_min``, ``status``), one per unit in the
+        context's unit order.
+    context : TravelContext, optional
+    key : str, optional
+        The domain; needed with ``context``.
+    weights : numpy.ndarray, optional
+        Residents per unit, used without a context (each unit counts 1 when omitted).
+
+    Returns
+    -------
+    float
+        Minutes; NaN when the domain is not assessed, or more than half of the residents
+        reach no service.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"nearest_min": [4.0, 12.0, 30.0], "status": "ok"})
+    >>> median_nearest(rows, weights=np.array([100.0, 300.0, 100.0]))
+    12.0
+    """
+    status = rows["status"] if "status" in rows.columns else pd.Series("ok", index=rows.index)
+    if not status.isin(["ok", "unreachable"]).any():
+        return float("nan")
+    if context is not None and key is not None:
+        _, t, _ = context.nearest(key)
+        w = np.where(context.engine.o_status == "off_network", 0.0, context.point_population)
+        return weighted_median(t, w)
+    w = np.ones(len(rows)) if weights is None else np.asarray(weights, float)
+    t = pd.to_numeric(rows["nearest_min"], errors="coerce").to_numpy(float)
+    return weighted_median(t, np.where(status.isin(["ok", "unreachable"]), w, 0.0))

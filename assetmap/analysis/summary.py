@@ -8,8 +8,9 @@ than the threshold, as access counts services *within* it): there one decimal is
 rounded away from the threshold (15.2 -> "15.2", 15.04 -> "15.1"). The map's popups and
 the report's gap tables use it, so every shown number reads the way it was classified.
 
-:func:`weighted_median` is the report's "median nearest": population-weighted, defined
-under the table (:data:`MEDIAN_NEAREST`).
+:func:`weighted_median` is the report's "median nearest": population-weighted over the
+places residents are counted at (:func:`assetmap.analysis.coverage.median_nearest`),
+defined under the table (:data:`MEDIAN_NEAREST`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ __all__ = ["MEDIAN_NEAREST", "minutes_shown", "weighted_median"]
 
 #: The definition printed under the table of domains.
 MEDIAN_NEAREST = (
-    "Median nearest: half of the residents of the residential neighbourhoods live at most "
-    "this travel time from the nearest service of the domain (the population-weighted "
-    "median of each neighbourhood's time to its nearest service; residents with no "
-    "service in reach count as farthest, so the median reads none in reach when more "
-    "than half of them have none)."
+    "Median nearest: half of the residents live at most this travel time from the nearest "
+    "service of the domain: the population-weighted median over the places residents are "
+    "counted at (each population point, or each neighbourhood's one origin when no points "
+    "are given), of each place's time to its nearest service weighted by the residents "
+    "there. Residents the street network connects to no service count as farthest, so the "
+    "median reads none in reach when more than half of them have none."
 )
 
 
@@ -87,9 +89,10 @@ def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     Parameters
     ----------
     values : numpy.ndarray
-        Per unit, minutes to the nearest service (NaN: none in reach).
+        Per place (population point, or unit), minutes to the nearest service (NaN: none
+        in reach).
     weights : numpy.ndarray
-        Per unit, residents.
+        Per place, residents.
 
     Returns
     -------

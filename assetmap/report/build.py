@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from assetmap.analysis.access import methods_text, travel_phrase
@@ -27,6 +28,7 @@ from assetmap.report._need import (
     top_need,
 )
 from assetmap.report._sites import site_finding, site_rows, siting_method, travel_word
+from assetmap.report._tables import write_report_tables
 
 if TYPE_CHECKING:
     from assetmap.atlas import Atlas
@@ -127,21 +129,20 @@ def _domain_row(
     clusters = atlas.overlaps[
         (atlas.overlaps["domain"] == key) & (atlas.overlaps["kind"] == "cluster")
     ]
-    nearest = pd.to_numeric(acc["nearest_min"], errors="coerce")[res]
-    median = weighted_median(nearest.to_numpy(float), pop[res].to_numpy(float))
+    share, median = _reach(atlas, key, acc, pop, res)
     return {
         "key": key,
         "label": dom.label,
         "not_assessed": "",
         "threshold": f"{dom.threshold_min:g}",
         "services": int((atlas.assets["domain"] == key).sum()),
-        "served_share": fmt_pct(100 * served[res].mean()) if res.any() else "—",
+        "served_share": fmt_pct(share),
         "unserved_pop": fmt_int(unserved_pop),
         "unserved_pop_raw": unserved_pop,
         "gaps": len(gaps),
         "gap_pop": fmt_int(gap_pop),
         "gap_pop_raw": gap_pop,
-        "median_min": fmt_min(median) if len(nearest) else "—",
+        "median_min": fmt_min(median) if res.any() else "—",
         "clusters": len(clusters),
         "cluster_notes": [str(n) for n in clusters["note"]],
         "sites": site_rows(atlas, key),
@@ -162,6 +163,32 @@ def _domain_row(
             for g in gaps.head(10).itertuples()
         ],
     }
+
+
+def _reach(
+    atlas: Atlas, key: str, acc: pd.DataFrame, pop: pd.Series, res: np.ndarray
+) -> tuple[float, float]:
+    """Return a domain's share of residents with a service in reach (%) and median nearest.
+
+    Both count residents where they were placed: from the coverage table, which holds the
+    residents at points with no service within reach (``pop_0``) and the median over the
+    points (:func:`assetmap.analysis.coverage.median_nearest`). An Atlas without that row
+    gets them from the access table (``population_beyond``; the median of the units'
+    nearest times weighted by their residents).
+    """
+    cov = atlas.coverage
+    has = "median_nearest_min" in cov.columns
+    row = cov[cov["domain"].astype(str) == key] if has else cov.iloc[:0]
+    if len(row):
+        r = row.iloc[0]
+        total, beyond = float(r["population"]), float(r["pop_0"])
+        median = float(r["median_nearest_min"])
+    else:
+        total = float(pop[res].sum())
+        beyond = float(pd.to_numeric(acc["population_beyond"], errors="coerce")[res].sum())
+        nearest = pd.to_numeric(acc["nearest_min"], errors="coerce")[res]
+        median = weighted_median(nearest.to_numpy(float), pop[res].to_numpy(float))
+    return (100 * (total - beyond) / total if total > 0 else np.nan), median
 
 
 def _not_assessed_row(atlas: Atlas, key: str, sentence: str) -> dict[str, Any]:
@@ -518,54 +545,11 @@ def write_report(
     paths = {"html": out / "report.html", "md": out / "report.md"}
     paths["html"].write_text(html, encoding="utf-8", newline="\n")
     paths["md"].write_text(md, encoding="utf-8", newline="\n")
-    paths.update(_write_report_tables(facts, out))
+    paths.update(write_report_tables(facts, out))
     from assetmap.report._pdf import find_chromium, html_to_pdf
 
     if pdf or (pdf is None and find_chromium()):
         paths["pdf"] = html_to_pdf(paths["html"], out / "report.pdf")
-    return paths
-
-
-def _rounded(value: float | None) -> int | str:
-    """Return a whole number for the CSV, or "not assessed" for a domain not assessed."""
-    return "not assessed" if value is None else round(value)
-
-
-def _write_report_tables(facts: dict[str, Any], out: Path) -> dict[str, Path]:
-    """Write the report's own tables as CSV, for pasting into applications."""
-    dom = pd.DataFrame(
-        [
-            {
-                "domain": r["key"],
-                "label": r["label"],
-                "threshold_min": r["threshold"],
-                "services": r["services"],
-                "residential_units_served_pct": r["served_share"],
-                "residents_without_service": _rounded(r["unserved_pop_raw"]),
-                "gap_units": r["gaps"],
-                "residents_in_gaps": _rounded(r["gap_pop_raw"]),
-                "median_nearest": r["median_min"],
-                "clusters": r["clusters"],
-            }
-            for r in facts["domains"]
-        ]
-    )
-    need = pd.DataFrame(
-        [
-            {
-                "unit_id": t["unit_id"],
-                "name": t["name"],
-                "population": t["population"],
-                "need_percentile": t["need"],
-                "gaps_in": t["gap_domains"],
-                **{label: value for label, value, _ in t["indicators"]},
-            }
-            for t in facts["top_gaps"]
-        ]
-    )
-    paths = {"domains_csv": out / "report_domains.csv", "need_csv": out / "report_top_need.csv"}
-    dom.to_csv(paths["domains_csv"], index=False, lineterminator="\n")
-    need.to_csv(paths["need_csv"], index=False, lineterminator="\n")
     return paths
 
 
