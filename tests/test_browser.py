@@ -170,7 +170,7 @@ def test_map_opens_clean_with_every_part(opened, saved, atlas, tmp_path):
     page.locator(".am-fullscreen-button").click()
     page.wait_for_function("() => document.fullscreenElement === null")
     assert layout_problems(page) == {"overflow": 0, "outside": []}
-    assert any(v.startswith("npm:") and "leaflet.js" in v for v in s.router.served.values())
+    assert set(s.router.served.values()) <= {"file", "tile"}  # Leaflet is inside the page
     shot = save_screenshot(page, tmp_path, "map")
     assert shot.stat().st_size > 10_000
 
@@ -524,7 +524,7 @@ def test_data_still_show_when_tiles_fail(opened, saved, atlas):
 
 
 @pytest.mark.parametrize("source", ["npm", "xstatic"])
-def test_self_contained_map_works_with_no_network(opened, tmp_path, monkeypatch, source):
+def test_default_map_works_with_no_network(opened, tmp_path, monkeypatch, source):
     if source == "npm" and not (NODE_MODULES / "leaflet").is_dir():
         pytest.skip("npm packages not installed")
     if source == "xstatic":
@@ -534,13 +534,97 @@ def test_self_contained_map_works_with_no_network(opened, tmp_path, monkeypatch,
     atlas = tiny_atlas(crowd=60)
     path = tmp_path / "alone.html"
     js_dir = NODE_MODULES if source == "npm" else None
-    atlas.map(self_contained=True, js_dir=js_dir).save(str(path))
-    s = opened(path, cdn=False, tiles="fail")
+    atlas.map(js_dir=js_dir).save(str(path))  # the default: nothing from a CDN
+    s = opened(path, cdn=False, tiles="fail")  # every request but the file fails
     page = s.page
     assert set(s.router.served.values()) <= {"file", "tile-failed"}
+    assert "tile-failed" in s.router.served.values()
+    # the data still draw, and the page says once that the background did not load
+    page.wait_for_selector(".am-offline:not([hidden])")
+    assert page.locator(".am-offline:not([hidden])").count() == 1
     assert page.locator(".am-cluster").count() >= 1  # clustering works from the inlined file
     assert len(unit_paths(page)) == len(atlas.units)
+    shown = page.evaluate(
+        "() => Object.values(assetmap.maps)[0].domains"
+        ".reduce((n, d) => n + d.layer.amMarkers.length, 0)"
+    )
+    assert shown == len(atlas.assets) == 68
+    save_screenshot(page, tmp_path, f"offline-default-map-{source}")
     assert_clean(s, tiles_may_fail=True)
+
+
+DASHED = "path[stroke-dasharray='6 4']"  # a gap outline
+
+
+def test_gaps_follow_the_domains_shown(opened, saved, atlas):
+    s = opened(saved)
+    page = s.page
+    gap_units = atlas.gaps.groupby("domain")["unit_id"].nunique()  # food 1, housing 1
+    assert page.locator(DASHED).count() == 2
+    layer_box(page, atlas.domains["housing"].label).uncheck()
+    assert page.locator(DASHED).count() == gap_units["food"] == 1
+    layer_box(page, atlas.domains["food"].label).uncheck()
+    assert page.locator(DASHED).count() == 0  # primary care alone: no gap of its own
+    layer_box(page, atlas.domains["housing"].label).check()
+    assert page.locator(DASHED).count() == gap_units["housing"] == 1
+    # the outline's tooltip names only the gaps of the domains shown
+    tip = page.evaluate(
+        "() => { const g = Object.values(assetmap.maps)[0].items.gaps.layer;"
+        " return g.getLayers().map((l) => g.getTooltip()._content(l)); }"
+    )
+    assert len(tip) == 1 and "Housing and shelter gap" in tip[0] and "Food gap" not in tip[0]
+    assert_clean(s)
+
+
+def test_domain_view_shows_one_domain_and_its_gaps(opened, saved, atlas, tmp_path):
+    s = opened(saved, viewport=(1920, 1080))
+    page = s.page
+    counts = atlas.assets["domain"].value_counts()
+    assert page.locator(".am-asset").count() == len(atlas.assets) == 8
+    page.locator(".am-focus select").select_option("food")
+    assert markers(page, "food") == counts["food"] == 3
+    assert page.locator(".am-asset").count() == 3  # no other domain's marker
+    food_gaps = atlas.gaps.loc[atlas.gaps["domain"] == "food", "unit_id"]
+    assert page.locator(DASHED).count() == food_gaps.nunique() == 1
+    assert len(unit_paths(page)) == len(atlas.units)  # the need underneath
+    legend = page.locator(".am-legend")
+    rows = legend.locator("[data-domain]")
+    visible = [r.get_attribute("data-domain") for r in rows.all() if r.is_visible()]
+    assert visible == ["food"] and rows.count() == 3
+    assert not layer_box(page, atlas.domains["housing"].label).is_checked()
+    save_screenshot(page, tmp_path, "domain-view-food")
+    # all domains: the layers shown before come back
+    page.locator(".am-focus select").select_option("")
+    assert page.locator(".am-asset").count() == 8
+    assert page.locator(DASHED).count() == 2
+    assert all(r.is_visible() for r in rows.all())
+    assert_clean(s)
+
+
+def test_a_link_reopens_the_same_view(opened, saved, atlas, tmp_path):
+    s = opened(saved)
+    page = s.page
+    page.locator(".am-focus select").select_option("housing")
+    layer_box(page, "Overlaps").uncheck()
+    page.evaluate(f"() => {MAP_JS}.setView([40.8405, -73.9005], 15, {{animate: false}})")
+    page.wait_for_function("() => location.hash.includes('view=40.8405')")
+    link = page.evaluate("() => location.hash")
+    assert "domain=housing" in link and "domain-housing" in link and "overlaps" not in link
+    page.reload()
+    page.wait_for_selector("[data-assetmap=ready]", state="attached")
+    settle(page)
+    state = page.evaluate(
+        f"() => {{ const m = {MAP_JS}; const c = m.getCenter();"
+        " return [document.querySelector('.am-focus select').value, m.getZoom(),"
+        " +c.lat.toFixed(4), +c.lng.toFixed(4)]; }"
+    )
+    assert state == ["housing", 15, 40.8405, -73.9005]
+    assert markers(page, "housing") == 2 and page.locator(".am-asset").count() == 2
+    assert page.locator(DASHED).count() == 1  # the housing gap only
+    assert not layer_box(page, "Overlaps").is_checked()
+    assert layer_box(page, "Need percentile").is_checked()
+    save_screenshot(page, tmp_path, "link-reopened")
+    assert_clean(s)
 
 
 def test_dense_services_cluster_and_search_opens_a_clustered_one(opened, tmp_path):

@@ -335,8 +335,15 @@ def test_gap_tooltips_name_residents_and_minutes(atlas, spec):
         f"Food gap: {row['population']:,} residents, nearest food service "
         f"{round(row['nearest_min'])} min walk"
     )
-    assert any(line in t for t in gaps["tips"])
-    assert any("Housing and shelter gap:" in t for t in gaps["tips"])
+    lines = dict(zip(gaps["units"], gaps["lines"], strict=True))
+    keys = dict(zip(gaps["units"], gaps["keys"], strict=True))
+    at = unit_pos(atlas, row["unit_id"])
+    assert line in lines[at] and keys[at][lines[at].index(line)] == "food"
+    assert any("Housing and shelter gap:" in t for ls in gaps["lines"] for t in ls)
+    # each line keeps the domain it speaks of: the map outlines a unit per domain shown
+    expected = atlas.gaps.groupby("unit_id")["domain"].apply(sorted)
+    for u, k in keys.items():
+        assert sorted(k) == expected[atlas.units.index[u]]
     # the same lines show when hovering the unit on the need layer
     assert line in spec["units"]["notes"][unit_pos(atlas, row["unit_id"])]
 

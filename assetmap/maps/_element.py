@@ -62,6 +62,7 @@ RUNTIME = (
     "09-search.js",
     "10-controls.js",
     "11-draw.js",
+    "12-focus.js",
 )
 
 

@@ -42,10 +42,7 @@ __all__ = [
     "css_key",
     "domain_specs",
     "domains_drawn",
-    "gap_lines",
-    "gaps_spec",
     "nearest_spec",
-    "over_served_lines",
     "overlaps_spec",
     "unit_positions",
     "units_spec",
@@ -61,7 +58,6 @@ CLUSTER_OVER = 50
 #: reads it from the spec).
 ASSET_FIELDS = ("lon", "lat", *POPUPS["service"].keys)
 
-GAP_STYLE = {"color": "#111111", "weight": 3, "dashArray": "6 4", "fill": False}
 CLUSTER_STYLE = {"color": "#5e3c99", "weight": 2, "fillColor": "#5e3c99", "fillOpacity": 0.18}
 #: Stripes of a hatched unit on a class colour: dark on light fills, light on dark ones.
 HATCH_INK = {"#000000": "#1a1a1a", "#ffffff": "#ffffff"}
@@ -423,83 +419,6 @@ def not_assessed_specs(
 def _label(domains: Mapping[str, Domain], key: object) -> str:
     dom = domains.get(str(key))
     return dom.label if dom is not None else str(key)
-
-
-def _gap_line(row: Mapping[str, Any], label: str, travel_word: str) -> str:
-    minutes = minutes_shown(row.get("nearest_min"), row.get("threshold_min"))
-    service = f"{label.lower()} service"
-    where = (
-        f"nearest {text(service)} {minutes} min {travel_word}"
-        if minutes is not None
-        else f"no {text(service)} found"
-    )
-    return f"{text(label)} gap: {fmt_int(row.get('population'))} residents, {where}"
-
-
-def gap_lines(
-    gaps: pd.DataFrame | None, domains: Mapping[str, Domain], *, travel_word: str = "walk"
-) -> dict[str, list[str]]:
-    """Return, per unit id, one escaped line per gap, worst first.
-
-    Each line reads "Food gap: 1,234 residents, nearest food service 23 min walk".
-    """
-    if gaps is None or gaps.empty:
-        return {}
-    sort_cols = [c for c in ("rank", "domain") if c in gaps.columns]
-    ordered = gaps.sort_values(sort_cols) if sort_cols else gaps
-    out: dict[str, list[str]] = {}
-    for row in ordered.to_dict("records"):
-        line = _gap_line(row, _label(domains, row["domain"]), travel_word)
-        out.setdefault(str(row["unit_id"]), []).append(line)
-    return out
-
-
-def over_served_lines(
-    overlaps: gpd.GeoDataFrame | None, domains: Mapping[str, Domain]
-) -> dict[str, list[str]]:
-    """Return, per unit id, one escaped line per over-served domain of that unit."""
-    if overlaps is None or overlaps.empty or "kind" not in overlaps.columns:
-        return {}
-    out: dict[str, list[str]] = {}
-    rows = overlaps[overlaps["kind"] == "over_served"].drop(columns="geometry", errors="ignore")
-    for row in rows.to_dict("records"):
-        label = text(_label(domains, row.get("domain")))
-        line = f"Over-served: {label}, {fmt_int(row.get('n_providers'))} providers"
-        out.setdefault(str(row.get("unit_id")), []).append(line)
-    return out
-
-
-def gaps_spec(
-    unit_ids: Sequence[str], names: Sequence[str], lines: Mapping[str, list[str]]
-) -> dict[str, Any] | None:
-    """Describe the gaps layer: units where high need meets no nearby service, outlined.
-
-    Parameters
-    ----------
-    unit_ids : sequence of str
-        Units in map order.
-    names : sequence of str
-        Their escaped names.
-    lines : mapping of str to list of str
-        From :func:`gap_lines`.
-
-    Returns
-    -------
-    dict or None
-        ``name``, ``units`` (positions), ``tips`` and ``style``; None when no unit has a gap.
-    """
-    where = {uid: i for i, uid in enumerate(unit_ids)}
-    ids = [uid for uid in lines if uid in where]
-    if not ids:
-        return None
-    return {
-        "name": "Gaps: high need, no service nearby",
-        "units": [where[uid] for uid in ids],
-        "tips": [
-            "<br>".join([f"<b><bdi>{names[where[uid]]}</bdi></b>", *lines[uid]]) for uid in ids
-        ],
-        "style": GAP_STYLE,
-    }
 
 
 def _names(value: object, limit: int = 8) -> str:

@@ -195,8 +195,9 @@ def title_html(name: str, *, synthetic: bool) -> str:
     )
 
 
-def _row(swatch: str, label: str) -> str:
-    return f'<div class="am-row">{swatch}<span>{label}</span></div>'
+def _row(swatch: str, label: str, domain: str = "") -> str:
+    attr = f' data-domain="{domain}"' if domain else ""
+    return f'<div class="am-row"{attr}>{swatch}<span>{label}</span></div>'
 
 
 def choropleth_legend(
@@ -242,7 +243,7 @@ def choropleth_legend(
 
 def legend_html(
     *,
-    domains: Sequence[tuple[str, str]] = (),
+    domains: Sequence[tuple[str, str] | tuple[str, str, str]] = (),
     gaps: bool = False,
     overlaps: bool = False,
     sites: str = "",
@@ -256,8 +257,9 @@ def legend_html(
 
     Parameters
     ----------
-    domains : sequence of (label, pin)
-        Service domains drawn, in order: escaped label and the marker's HTML.
+    domains : sequence of (label, pin) or (label, pin, key)
+        Service domains drawn, in order: escaped label, the marker's HTML and its map key
+        (``[a-z0-9_-]``, written as ``data-domain`` so a domain view can keep only its row).
     gaps, overlaps : bool
         Whether those layers are on the map.
     sites : str
@@ -274,8 +276,8 @@ def legend_html(
     parts = ['<div class="am-legend-need"></div>']
     if domains:
         parts.append("<h2>Services</h2>")
-        for label, pin in domains:
-            parts.append(_row(pin, label))
+        for label, pin, *key in domains:
+            parts.append(_row(pin, label, key[0] if key else ""))
     if gaps or overlaps or sites:
         parts.append("<h2>Gaps and overlaps</h2>")
     if gaps:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from assetmap.maps._findings import domain_key
 from assetmap.maps._geometry import DECIMALS
 from assetmap.maps._html import colour, fmt_int, ink_for, is_missing, text
 from assetmap.maps._popups import POPUPS, names_value
@@ -114,8 +115,9 @@ def sites_spec(
     -------
     dict or None
         ``name``, ``show`` (False: off at start), ``symbol`` (a grey star for the layer
-        control), ``popup`` (its kind) and ``rows``: ``[lon, lat, popup values, tooltip,
-        marker]`` per site; None when there is no site. Sites flagged
+        control), ``popup`` (its kind), ``rows``: ``[lon, lat, popup values, tooltip,
+        marker]`` per site, and ``keys``: each site's domain key (as the service layers
+        name it); None when there is no site. Sites flagged
         ``below_min_reach`` (too few residents to be a finding) are left out.
     """
     if sites is not None and "below_min_reach" in sites.columns:
@@ -123,6 +125,7 @@ def sites_spec(
     if sites is None or sites.empty or "domain" not in sites.columns:
         return None
     rows = []
+    keys = []
     records = sites.drop(columns=sites.geometry.name).to_dict("records")
     for row, geom in zip(records, sites.geometry, strict=True):
         if geom is None or geom.is_empty:
@@ -166,6 +169,7 @@ def sites_spec(
                 star_html(fill, rank),
             ]
         )
+        keys.append(domain_key(key, domains))
     if not rows:
         return None
     return {
@@ -174,4 +178,5 @@ def sites_spec(
         "show": False,
         "symbol": star_html("#777777", size=18),
         "rows": rows,
+        "keys": keys,
     }

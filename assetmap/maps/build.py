@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from assetmap.maps import _layers as layers
 from assetmap.maps._anchor import anchor_legend, anchor_specs
 from assetmap.maps._classes import MISSING_COLOUR, classify_values
+from assetmap.maps._findings import gap_lines, gaps_spec, over_served_lines
 from assetmap.maps._geometry import display_geometry
 from assetmap.maps._html import text
 from assetmap.maps._panels import (
@@ -89,6 +90,8 @@ TEXT = {
     "legendLabel": "Legend",
     "footerLabel": "Sources and method",
     "notAssessed": "not assessed",
+    "focusLabel": "Domain view",
+    "allDomains": "All domains",
 }
 
 
@@ -252,9 +255,10 @@ def map_spec(
         atlas, units, columns, classify=classify, k=k, palette=palette, show=need_column
     )
     over = _wgs84(atlas.overlaps, "atlas.overlaps") if atlas.overlaps is not None else None
-    gap_lines = layers.gap_lines(atlas.gaps, atlas.domains, travel_word=travel)
-    notes = {uid: list(lines) for uid, lines in gap_lines.items()}
-    for uid, lines in layers.over_served_lines(over, atlas.domains).items():
+    gap_keys: dict[str, list[str]] = {}
+    gaps = gap_lines(atlas.gaps, atlas.domains, travel_word=travel, keys=gap_keys)
+    notes = {uid: list(lines) for uid, lines in gaps.items()}
+    for uid, lines in over_served_lines(over, atlas.domains).items():
         notes.setdefault(uid, []).extend(lines)
     assets = _wgs84(atlas.assets, "atlas.assets")
     domain_order = _domain_order(atlas)
@@ -288,13 +292,13 @@ def map_spec(
         "assetFields": list(layers.ASSET_FIELDS),
         "domains": domains,
         "notAssessed": layers.not_assessed_specs(domains, atlas.domains, skipped),
-        "gaps": layers.gaps_spec(unit_ids, unit_part["name"], gap_lines),
+        "gaps": gaps_spec(unit_ids, unit_part["name"], gaps, gap_keys),
         "overlaps": overlaps,
     }
     hospital, hospital_legend = _hospital_and_sites(atlas, unit_ids, unit_part["name"], travel)
     spec |= hospital
     legend = legend_html(
-        domains=[(d["label"], d["pin"]) for d in domains],
+        domains=[(d["label"], d["pin"], d["key"]) for d in domains],
         gaps=spec["gaps"] is not None,
         overlaps=overlaps is not None,
         sites=spec["sites"]["symbol"] if spec["sites"] is not None else "",

@@ -1,15 +1,43 @@
-/* Findings: gaps (dashed outlines), overlaps (crowded services, over-served units) and
+/* Findings: gaps (dashed outlines, per domain shown), overlaps (crowded services, over-served units) and
  * suggested new sites (stars, off at start unless the spec says so). */
 (function () {
   "use strict";
   var AM = window.assetmap;
 
+  // The domains whose services are on the map: {key: true}; "*" (a gap of no known
+  // domain) always counts.
+  AM.domainsShown = function (ctx) {
+    var on = { "*": true };
+    ctx.state.domains.forEach(function (d) {
+      if (ctx.map.hasLayer(d.layer)) on[d.spec.key] = true;
+    });
+    return on;
+  };
+
+  // Gaps per domain: a unit is outlined while a domain it has a gap in is shown, and its
+  // tooltip lists only those gaps.
   function gapsLayer(ctx, g) {
-    var tips = {};
-    g.units.forEach(function (u, i) { tips[u] = g.tips[i]; });
+    var at = {};
+    g.units.forEach(function (u, i) { at[u] = i; });
+    function lines(i, on) {
+      return g.lines[i].filter(function (l, j) { return on[g.keys[i][j]]; });
+    }
     var layer = L.geoJSON(null, { style: function () { return g.style; } });
-    AM.lazyUnits(ctx, layer, function (f) { return tips[f.id] !== undefined; });
-    layer.bindTooltip(function (l) { return tips[l.feature.id]; }, AM.TIP);
+    layer.amRefresh = function () {
+      var on = AM.domainsShown(ctx);
+      layer.clearLayers();
+      layer.addData({
+        type: "FeatureCollection",
+        features: ctx.U.fc.features.filter(function (f) {
+          return at[f.id] !== undefined && lines(at[f.id], on).length > 0;
+        }),
+      });
+    };
+    layer.on("add", layer.amRefresh);
+    layer.bindTooltip(function (l) {
+      var i = at[l.feature.id];
+      return [g.heads[i]].concat(lines(i, AM.domainsShown(ctx))).join("<br>");
+    }, AM.TIP);
     layer.bindPopup(function (l) { return AM.unitPopup(ctx, l.feature.id, ctx.state.active); }, AM.POPUP);
     return { name: g.name, layer: layer, id: "gaps", symbol: '<span class="am-line" aria-hidden="true"></span>' };
   }
@@ -40,6 +68,16 @@
       tip: function (r) { return r[3]; },
       z: function () { return 1000; },
     });
+    // only the sites of the domains shown
+    layer.amRefresh = function () {
+      var on = AM.domainsShown(ctx);
+      layer.amMarkers.forEach(function (m, i) {
+        var key = s.keys ? s.keys[i] : "*";
+        if (on[key] && !layer.hasLayer(m)) layer.addLayer(m);
+        else if (!on[key] && layer.hasLayer(m)) layer.removeLayer(m);
+      });
+    };
+    layer.on("add", layer.amRefresh);
     return { name: s.name, layer: layer, id: "sites", symbol: s.symbol, show: s.show, points: true };
   }
 
@@ -52,6 +90,15 @@
     findings.forEach(function (f) {
       if (f.show !== false) ctx.map.addLayer(f.layer);
       if (!f.points) ctx.state.findings.push(f.layer);
+    });
+    // a domain switched on or off: the gaps and sites follow
+    var domainLayers = ctx.state.domains.map(function (d) { return d.layer; });
+    ctx.map.on("layeradd layerremove", function (e) {
+      if (domainLayers.indexOf(e.layer) < 0) return;
+      findings.forEach(function (f) {
+        if (f.layer.amRefresh && ctx.map.hasLayer(f.layer)) f.layer.amRefresh();
+      });
+      ctx.shading.front();
     });
     return findings;
   };

@@ -58,6 +58,7 @@
     var state = ctx.state;
     var first = state.choropleths.filter(function (c) { return c.spec.show; })[0];
     AM.fullscreen(ctx);
+    AM.focusControl(ctx);
     var layers = AM.layerControl(ctx, groups);
     if (first) map.addLayer(first.layer);
     else if (state.choropleths.length) map.addLayer(ctx.shading.noShading);
@@ -91,7 +92,8 @@
     AM.search(ctx);
     controls(ctx, groups);
     AM.legendAndFooter(ctx);
-    if (spec.bounds) map.fitBounds(spec.bounds, { padding: [10, 10] });
+    var linked = AM.linkState(ctx);
+    if (spec.bounds && !linked) map.fitBounds(spec.bounds, { padding: [10, 10] });
     ctx.root.setAttribute("data-assetmap", "ready");
     if (window.performance && performance.mark) performance.mark("assetmap-ready");
     return state;
