@@ -306,7 +306,7 @@ def tiny_atlas(hostile: bool = False, *, crowd: int = 0) -> Atlas:
 
 def hostile_atlas() -> Atlas:
     """One unit and one asset per hostile string, with the string in every text field."""
-    from tests.hostile import HOSTILE, IMG, MARKUP, SCRIPT_END
+    from tests.hostile import HOSTILE, IMG, MARKUP, SCRIPT_END, SURROGATE
 
     n = len(HOSTILE)
     cols = 7
@@ -375,7 +375,9 @@ def hostile_atlas() -> Atlas:
     )
     anchor = _anchor(units.iloc[:6], hostile=True)
     anchor = measure_anchor(dataclasses.replace(anchor, name=SCRIPT_END), units, gaps)
-    sources = [{"name": s, "vintage": "2024", "licence": "CC0"} for s in HOSTILE]
+    # plain text, not a table: the lone surrogate no table can hold goes here
+    texts = (*HOSTILE, SURROGATE)
+    sources = [{"name": s, "vintage": "2024", "licence": "CC0"} for s in texts]
     sources.insert(
         0,
         {

@@ -45,6 +45,10 @@ IFRAME = "<iframe srcdoc='<script>alert(114)</script>'></iframe>"
 MXSS = "<math><mtext><table><mglyph><style><img src=x onerror=alert(115)>"
 NEWLINES = "line one\nline two\r\nline three\u2028line four"
 QUOTES = 'O\'Brien "Family" Center `backtick`'
+#: Half a surrogate pair. Not in :data:`HOSTILE`: pandas 3 stores text as UTF-8 (with
+#: pyarrow), which cannot hold it, so no table of a study can; the readers turn JSON's
+#: ``"\\ud800"`` escape into U+FFFD (test_sources_hsds), and a study's own name (plain
+#: text, no table) is checked with it in test_maps.
 SURROGATE = "lone \ud800 surrogate"
 
 HOSTILE: tuple[str, ...] = (
@@ -75,7 +79,6 @@ HOSTILE: tuple[str, ...] = (
     MXSS,
     NEWLINES,
     QUOTES,
-    SURROGATE,
 )
 
 #: Short strings whose markup is the most dangerous, for single fields (a study name).

@@ -350,7 +350,8 @@ def test_shown_minutes_agree_with_the_gap():
     import pandas as pd
 
     from assetmap.analysis.summary import minutes_shown
-    from assetmap.maps._layers import gap_lines, nearest_spec
+    from assetmap.maps._findings import gap_lines
+    from assetmap.maps._layers import nearest_spec
 
     # against 15 minutes: 15.2 is beyond (a gap), shown "15.2", not "15"; 14.8 is within
     # and shown "15", which reads as within; 15.04 is beyond and rounds up to "15.1";

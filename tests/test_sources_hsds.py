@@ -315,6 +315,18 @@ def test_json_services_file(tmp_path):
     assert a.attrs["source_info"]["name"] == "Open Referral HSDS 3.x JSON directory 'api'"
 
 
+def test_json_lone_surrogate_escape_is_read_as_a_replacement_character(tmp_path):
+    """JSON may escape half a surrogate pair ("\\ud800"); no UTF-8 table can hold it."""
+    pkg = tmp_path / "api"
+    pkg.mkdir()
+    services = _json_services()
+    services[0]["name"] = "Hub \ud800 Pantry"
+    (pkg / "services.json").write_text(json.dumps({"contents": services}))  # ascii escapes
+    assert "\\ud800" in (pkg / "services.json").read_text()
+    a = read_hsds(pkg)
+    assert a["name"].tolist() == ["Hub \ufffd Pantry"]
+
+
 def test_project_reads_hsds_and_osm_and_cites_them(tmp_path):
     osm_file = Path(__file__).parent / "fixtures" / "osm" / "bronx_amenities.osm"
     yml = tmp_path / "study.yml"

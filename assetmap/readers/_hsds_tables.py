@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import posixpath
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -100,7 +101,7 @@ class Package:
             try:
                 with zipfile.ZipFile(path) as zf:
                     members = member_names(zf, archive=str(path), limits=limits)
-            except (zipfile.BadZipFile, OSError) as exc:
+            except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
                 msg = f"cannot read the zip ({exc}); download or zip it again"
                 raise InputError(msg, file=str(path)) from exc
 
@@ -335,11 +336,33 @@ def _kind(obj: Record) -> str:
     return "service"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(value: Any) -> Any:
+    r"""Replace lone surrogates (JSON's ``"\ud800"`` escape, which no UTF-8 text holds) by U+FFFD.
+
+    A table's text is stored as UTF-8, which cannot hold them.
+
+    Examples
+    --------
+    >>> _no_lone_surrogates(json.loads('[{"name": "a\\ud800b"}]'))
+    [{'name': 'a\ufffdb'}]
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_no_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_no_lone_surrogates(k): _no_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def _tables_from_json(pkg: Package, member: str) -> dict[str, pd.DataFrame]:
     """Flatten HSDS 3.x objects into the tables of the tabular layout."""
     file = pkg.display(member)
     try:
-        data = json.loads(pkg.read(member).decode("utf-8-sig"))
+        data = _no_lone_surrogates(json.loads(pkg.read(member).decode("utf-8-sig")))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         msg = f"not valid JSON ({exc})"
         raise InputError(msg, file=file) from exc
