@@ -365,3 +365,100 @@ def test_osm_file_with_no_street_and_pbf_are_named(tmp_path):
     pbf.write_bytes(b"\x00")
     with pytest.raises(InputError, match="osmium cat"):
         graph_from_file(pbf)
+
+
+# ------------------------------------------------------ population points on a street graph
+
+
+def _street_study():
+    """A hand-made street graph (EPSG:32618) and two units' population points.
+
+    Streets, metres from the pantry P at (0, 0)::
+
+        (0,1000) o off the graph              (800,800)----800----(1600,800)
+                                                  |                    |
+        (-800,0)---800---P---400---(400,0)---400---(800,0)    rail    (1600,0)   (2400,0)-(2400,400)
+                                                                                  an island
+
+    East (600 residents): 100 at (400,0): 5 min; 100 at (800,0): 10 min; 200 at (1600,0),
+    16 straight-line minutes off but 3,200 m round the rail yard: 40 min; 100 on the island
+    (unreachable); 100 at (0,1000), 824 m from the nearest corner: off the graph
+    (max_snap_m 500). West (200): 150 at (-800,0): 10 min; 50 at (-800,100), a 100 m leg:
+    900 m, 11.25 min. Walking 80 m a minute; food within 12 minutes.
+    """
+    import dataclasses
+
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point, box
+
+    from assetmap.domains import load_domains
+
+    x0, y0 = 500_000.0, 4_500_000.0
+    nodes = {
+        0: (0, 0), 1: (400, 0), 2: (800, 0), 3: (800, 800), 4: (1600, 800), 5: (1600, 0),
+        6: (-800, 0), 7: (2400, 0), 8: (2400, 400),
+    }  # fmt: skip
+    G = nx.MultiDiGraph(crs="EPSG:32618")
+    for k, (x, y) in nodes.items():
+        G.add_node(k, x=x0 + x, y=y0 + y)
+    for a, b in [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (0, 6), (7, 8)]:
+        (xa, ya), (xb, yb) = nodes[a], nodes[b]
+        G.add_edge(a, b, length=float(np.hypot(xb - xa, yb - ya)), highway="residential")
+    g = compile_graph(G, mode="walk", min_component_nodes=1)
+    units = gpd.GeoDataFrame(
+        {"name": ["East", "West"], "population": [600.0, 200.0], "need_pct": [0.9, 0.9]},
+        geometry=[box(x0, y0 - 500, x0 + 3000, y0 + 1500), box(x0 - 2000, y0 - 500, x0, y0 + 500)],
+        index=pd.Index(["a", "b"], name="unit_id"),
+        crs="EPSG:32618",
+    )
+    assets = gpd.GeoDataFrame(
+        {"asset_id": ["p"], "name": ["Pantry"], "domain": ["food"]},
+        geometry=[Point(x0, y0)],
+        crs="EPSG:32618",
+    )
+    where = [
+        ("a", 400, 0, 100), ("a", 800, 0, 100), ("a", 1600, 0, 200), ("a", 2400, 0, 100),
+        ("a", 0, 1000, 100), ("b", -800, 0, 150), ("b", -800, 100, 50),
+    ]  # fmt: skip
+    points = gpd.GeoDataFrame(
+        {"unit_id": [w[0] for w in where], "population": [float(w[3]) for w in where]},
+        geometry=[Point(x0 + w[1], y0 + w[2]) for w in where],
+        crs="EPSG:32618",
+    )
+    doms = {"food": dataclasses.replace(load_domains()["food"], threshold_min=12.0)}
+    travel = TravelOptions(mode="walk", graph=g, max_snap_m=500)
+    return units, assets, points, doms, travel
+
+
+def test_population_points_on_a_street_graph_by_hand():
+    from assetmap.analysis.context import TravelContext
+    from assetmap.analysis.coverage import provider_coverage
+
+    units, assets, points, doms, travel = _street_study()
+    ctx = TravelContext(units, assets, travel=travel, points=points)
+    acc = am.access(units, assets, domains=doms, context=ctx).set_index("unit_id")
+    metres, minutes, service = ctx.nearest("food")
+    np.testing.assert_allclose(metres, [400, 800, 3200, np.nan, np.nan, 800, 900])
+    np.testing.assert_allclose(minutes, [5, 10, 40, np.nan, np.nan, 10, 11.25])
+    assert service.tolist() == [0, 0, 0, -1, -1, 0, 0]
+    assert ctx.engine.o_status.tolist() == ["ok"] * 4 + ["off_network"] + ["ok"] * 2
+    east, west = acc.loc["a"], acc.loc["b"]
+    # nearest over the points that reach the pantry: (100*5 + 100*10 + 200*40) / 400
+    assert east["nearest_min"] == pytest.approx(23.75)
+    assert west["nearest_min"] == pytest.approx((150 * 10 + 50 * 11.25) / 200)  # 10.3125
+    # beyond 12 minutes: the 200 round the rail yard and the 100 on the island; the 100
+    # off the graph are neither within nor beyond reach
+    assert (east["population_beyond"], east["population_off_network"]) == (300, 100)
+    assert (west["population_beyond"], west["population_off_network"]) == (0, 0)
+    assert east["count_within"] == pytest.approx(2 / 6) and east["status"] == "ok"
+    # some_beyond: 300 of the 500 East residents whose travel was measured (60%)
+    for share, want in ((0.25, True), (0.6, True), (0.61, False)):
+        gaps = am.find_gaps(units, acc.reset_index(), min_share_beyond=share)
+        got = gaps[["unit_id", "population", "population_beyond", "reason"]].values.tolist()
+        assert got == ([["a", 600.0, 300.0, "some_beyond"]] if want else []), share
+    # coverage counts the 700 residents whose travel was measured: 400 within reach
+    cov = provider_coverage(units, acc.reset_index(), context=ctx).iloc[0]
+    assert (cov["population"], cov["pop_0"], cov["pop_1"]) == (700, 300, 400)
+    # median over the points: 100 at 5, 250 at 10 (cumulative 350 = half of 700) -> 10
+    assert cov["median_nearest_min"] == pytest.approx(10.0)

@@ -36,7 +36,9 @@ figures are population-weighted over its points: ``nearest_m``, ``nearest_min``,
 ``straight_m``, ``count_within`` and the catchment ratios are the means of its points'
 values weighted by residents (the nearest over the points that reach a service at all),
 ``nearest_asset_id`` names the service nearest to the largest share of its residents, and
-``population_beyond`` counts the residents at points with no service within the threshold.
+``population_beyond`` counts the residents at points with no service within the threshold
+(``population_off_network`` those at points off the street graph, whose travel is not
+measured).
 Without points each unit has one origin carrying its whole population (then
 ``population_beyond`` is the population or 0).
 
@@ -94,6 +96,7 @@ ACCESS_COLUMNS = [
     "gravity_ratio",
     "status",
     "population_beyond",
+    "population_off_network",
 ]
 
 #: Measures :func:`access` can compute; the others are left NaN when a subset is asked.
@@ -246,7 +249,10 @@ def access(
         ``straight_m`` (straight-line metres to the nearest service), ``threshold_min``,
         ``population_beyond`` (residents with no service within the threshold: at
         population points beyond it, or the whole unit without points; NaN when not
-        assessed or not counted) and ``status``: ``"ok"``, ``"not_assessed"`` (the
+        assessed or not counted), ``population_off_network`` (residents at points
+        farther than ``max_snap_m`` from the street graph: their travel is not measured,
+        so they are neither within nor beyond reach; 0 in straight mode, NaN when not
+        assessed) and ``status``: ``"ok"``, ``"not_assessed"`` (the
         domain has fewer than ``min_services`` services), ``"unreachable"`` (no service
         connected to the unit's streets) or
         ``"off_network"`` (the unit's origin is beyond ``max_snap_m`` of the graph).
@@ -338,6 +344,7 @@ def _domain_access(
         "gravity_ratio": np.zeros(n) if "gravity" in want else nan(),
         "status": np.full(n, "not_assessed", dtype=object),
         "population_beyond": nan(),
+        "population_off_network": nan(),
     }
     if len(sel) < min_services or n == 0:
         return pd.DataFrame(cols)
@@ -350,6 +357,8 @@ def _domain_access(
         if "nearest" in want:
             _nearest_columns(ctx, cols, sel, dist, t, j)
     cols["status"] = _unit_status(ctx, status)
+    off = np.where(status == "off_network", ctx.point_population, 0.0)
+    cols["population_off_network"] = np.bincount(ctx.point_unit, weights=off, minlength=n)
     counts: np.ndarray | None = None
     catch = want & {"fca", "e2sfca", "gravity"}
     if catch or (isinstance(eng, NetworkCosts) and "count" in want):

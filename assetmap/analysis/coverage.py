@@ -71,8 +71,10 @@ def provider_coverage(
     Returns
     -------
     pandas.DataFrame
-        :data:`COVERAGE_COLUMNS`, one row per domain: residents with no provider within
-        the threshold (``pop_0``), one, two or more, three or more; the same for high-need
+        :data:`COVERAGE_COLUMNS`, one row per domain: ``population``, the residents whose
+        travel was measured (all, except on a street network those at points or units
+        farther than ``max_snap_m`` from the graph); among them, residents with no provider
+        within the threshold (``pop_0``), one, two or more, three or more; the same for high-need
         units (``need_pop``, ``need_pop_0``, ``need_pop_2plus``) and ``low_need_pop_2plus``
         (residents below the need line with two or more providers: duplicated service where
         it is least needed). ``population - pop_0`` are the residents with a service within
@@ -102,12 +104,18 @@ def provider_coverage(
     if context is not None and points:
         at = context.point_unit
         p, high, known = context.point_population, high[at], known[at]
+    p_all = p
     rows = []
     for key, grp in access.groupby("domain", sort=False):
         g = grp.set_index("unit_id").reindex(pop.index)
         c = g["count_within"].fillna(0).to_numpy()
         if context is not None and points:
             c = _point_counts(context, str(key), g)
+            off = context.engine.o_status == "off_network"
+        else:
+            no = np.zeros(len(c), dtype=bool)
+            off = (g["status"] == "off_network").to_numpy() if "status" in g else no
+        p = np.where(off, 0.0, p_all)  # off the street network: travel not measured
         median = median_nearest(g, context=context, key=str(key), weights=pop.to_numpy())
         rows.append(
             {

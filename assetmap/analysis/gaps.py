@@ -19,7 +19,9 @@ Measured where people live: when access was measured from population points (its
 ``population_beyond`` column), a high-need unit is also a gap when at least
 ``min_share_beyond`` of its residents (default a quarter) have no service within the
 threshold though others do — reason ``"some_beyond"`` — and every gap reports how many
-residents are beyond reach (``population_beyond``), not all or none. Without points a
+residents are beyond reach (``population_beyond``), not all or none. The share is of the
+residents whose travel was measured: on a street network, residents at points off the
+graph (access's ``population_off_network``) are neither within nor beyond reach. Without points a
 unit's residents are all within reach or all beyond it, and ``population_beyond`` is its
 population.
 
@@ -134,7 +136,8 @@ def find_gaps(
         With population points: the share of a unit's residents (0–1) beyond reach of
         every service of the domain that makes the unit a gap although some of its
         residents have one within reach (reason ``"some_beyond"``). Default 0.25: a
-        quarter of the neighbourhood.
+        quarter of the neighbourhood. Residents off the street network (access's
+        ``population_off_network``) are left out of the share.
     max_minutes : float or dict of str to float, optional
         Travel time beyond which the nearest service does not count (per domain with a
         dict); the access table's ``count_within`` (the domain threshold) when omitted.
@@ -199,6 +202,9 @@ def find_gaps(
         none = acc["count_within"] == 0
         if beyond is not None:  # population points: part of the unit's residents beyond
             residents = acc["unit_id"].astype(str).map(high["population"]).astype(float)
+            if "population_off_network" in acc.columns:  # travel not measured: not counted
+                off = pd.to_numeric(acc["population_off_network"], errors="coerce")
+                residents = residents - off.fillna(0.0)
             some = ~none & (beyond > 0) & (beyond >= min_share_beyond * residents)
     else:
         limit = dom.map(_per_domain(max_minutes, dom)).astype(float)
