@@ -22,6 +22,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,7 @@ def _chunks(
     while True:
         try:
             chunk = stream.read(_CHUNK)
-        except (OSError, EOFError, zipfile.BadZipFile, ValueError) as exc:
+        except (OSError, EOFError, zipfile.BadZipFile, ValueError, zlib.error) as exc:
             msg = f"member {member!r} is damaged or cut short ({exc}); download it again"
             raise InputError(msg, file=archive) from exc
         if not chunk:
@@ -134,7 +135,7 @@ def read_member(zf: zipfile.ZipFile, member: str, *, archive: str, limits: Limit
         _too_big(archive, member, limits, info.file_size, info.compress_size)
         with zf.open(info) as fh:
             return b"".join(_chunks(fh, archive, member, limits, info.compress_size))
-    except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+    except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
         msg = f"cannot read member {member!r} of the zip ({exc}); download or zip it again"
         raise InputError(msg, file=archive) from exc
 
@@ -160,7 +161,7 @@ def check_zip(path: Path, *, limits: Limits) -> None:
     archive = str(path)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, NotImplementedError):
         return
     with zf:
         for name in member_names(zf, archive=archive, limits=limits):
@@ -170,7 +171,7 @@ def check_zip(path: Path, *, limits: Limits) -> None:
                 with zf.open(info) as fh:
                     for _ in _chunks(fh, archive, name, limits, info.compress_size):
                         pass
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
                 msg = f"cannot read member {name!r} of the zip ({exc}); zip it again"
                 raise InputError(msg, file=archive) from exc
 

@@ -111,7 +111,7 @@ def contract_fields(
     out["sector"] = sector.where(sector.isin(SECTORS), "other")
     out["source"] = source
     _set_ids(out, cols, rejects, ok)
-    out["asset_id"] = source + ":" + out["source_id"]
+    out["asset_id"] = f"{source}:" + out["source_id"].astype(str)
     _set_capacity(out, cols, rejects, ok)
     extra = ["other_domains"] if "other_domains" in out.columns else []
     if "service_type" in cols:  # optional: the kind of service within the domain

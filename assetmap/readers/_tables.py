@@ -227,33 +227,44 @@ def xlsx_rows(path: Path, *, sheet: str | int | None, file: str) -> tuple[Rows, 
         msg = f"cannot read as an Excel workbook ({exc})"
         raise InputError(msg, file=file) from exc
     try:
-        sheets = list(wb.worksheets)
-        names = [ws.title for ws in sheets]
-        if sheet is None:
-            candidates = [ws for ws in sheets if ws.sheet_state == "visible"] or sheets
-        else:
-            candidates = [_pick_sheet(sheets, names, sheet, file)]
-        rows: Rows = []
-        ws = candidates[0]
-        for ws in candidates:
-            ws.reset_dimensions()  # some writers store a wrong size; read every row
-            rows = [
-                (i, [_cell_text(v) for v in r])
-                for i, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
-            ]
-            if any(c.strip() for _, cells in rows for c in cells):
-                break
-        else:
-            listed = ", ".join(repr(n) for n in names)
-            msg = f"the workbook has no filled-in cells (sheets: {listed})"
-            raise InputError(msg, file=file)
-        title = ws.title
+        rows, ws, sheets = _sheet_rows(wb, sheet, file)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged workbook fails inside openpyxl, zipfile or zlib
+        msg = f"cannot read the workbook, it is damaged ({exc}); save it again from Excel"
+        raise InputError(msg, file=file) from exc
     finally:
         wb.close()
         fh.close()
+    title = ws.title
     if sheet is None and len(sheets) > 1:
         log.info("%s: read sheet %r (pass sheet= to read another)", file, title)
     return rows, _merged_ranges(path, title), title
+
+
+def _sheet_rows(wb: Any, sheet: str | int | None, file: str) -> tuple[Rows, Any, list[Any]]:
+    """Return the rows of the sheet asked for, else of the first one with a filled cell."""
+    sheets = list(wb.worksheets)
+    names = [ws.title for ws in sheets]
+    if sheet is None:
+        candidates = [ws for ws in sheets if ws.sheet_state == "visible"] or sheets
+    else:
+        candidates = [_pick_sheet(sheets, names, sheet, file)]
+    rows: Rows = []
+    ws = candidates[0]
+    for ws in candidates:
+        ws.reset_dimensions()  # some writers store a wrong size; read every row
+        rows = [
+            (i, [_cell_text(v) for v in r])
+            for i, r in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1)
+        ]
+        if any(c.strip() for _, cells in rows for c in cells):
+            break
+    else:
+        listed = ", ".join(repr(n) for n in names)
+        msg = f"the workbook has no filled-in cells (sheets: {listed})"
+        raise InputError(msg, file=file)
+    return rows, ws, sheets
 
 
 def _pick_sheet(sheets: list[Any], names: list[str], sheet: str | int, file: str) -> Any:
@@ -287,7 +298,15 @@ def _merged_ranges(path: Path, title: str) -> list[Merge]:
             target = next(r.get("Target", "") for r in rels if r.get("Id") == rid)
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             data = zf.read(member)
-    except (KeyError, StopIteration, zipfile.BadZipFile, ET.ParseError):
+    except (
+        KeyError,
+        StopIteration,
+        zipfile.BadZipFile,
+        ET.ParseError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+    ):
         return []
     out = []
     for a, b in re.findall(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+):([A-Z]+\d+)"', data):

@@ -449,6 +449,12 @@ def _read_spatial(
         else:
             msg = f"cannot read as a spatial file ({exc})"
             raise InputError(msg, file=file) from exc
+    if not isinstance(gdf, gpd.GeoDataFrame) or not _has_geometry(gdf):
+        msg = (
+            "the file has no geometry; save it as GeoJSON, GeoPackage or GeoParquet with "
+            "one, or give a table with latitude and longitude columns as kind='csv'"
+        )
+        raise InputError(msg, file=file, column="geometry")
     if len(gdf) == 0:
         msg = "the file has no features"
         raise InputError(msg, file=file)
