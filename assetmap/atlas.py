@@ -11,7 +11,7 @@ the map, the report and the layer export read. Nothing here draws or writes by i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -440,6 +440,7 @@ class Atlas:
         figures: bool = True,
         pdf: bool | None = None,
         progress: Callable[[str], None] | None = None,
+        inputs: Iterable[str | Path] = (),
     ) -> dict[str, Path]:
         """Write the whole output set into the folder ``path``, as ``assetmap build`` does.
 
@@ -447,8 +448,14 @@ class Atlas:
         installed), ``figures/``, the CSV tables (``gaps.csv``, ``access.csv``, …,
         ``rejected.csv``, ``warnings.csv``, ``dedupe_review.csv``), ``layers.gpkg`` and
         ``provenance.json``
-        with a record of the run. An interrupted run leaves the previous outputs whole
-        (see :func:`assetmap.export.write_folder`).
+        with a record of the run and a manifest of every file (path, bytes, SHA-256).
+
+        The folder is never destroyed (see :func:`assetmap.export.write_folder`): one
+        that holds an input file, or files no build wrote, is refused; a second build
+        into it at the same time is refused; everything is written beside it and swapped
+        in when complete, so an interrupted run leaves the previous outputs whole; a
+        user's own files in it are kept. A PDF or figure that cannot be made is skipped
+        with a warning and recorded in ``provenance["skipped"]``.
 
         Parameters
         ----------
@@ -462,6 +469,9 @@ class Atlas:
         progress : callable, optional
             Called with the name of each step (``"map"``, ``"report"``, ``"layers"``) as it
             begins, e.g. to move a progress bar.
+        inputs : iterable of path
+            The study's input files, the project file among them: an output folder
+            holding one of them is refused with a :class:`~assetmap.errors.ConfigError`.
 
         Returns
         -------
@@ -481,4 +491,4 @@ class Atlas:
         """
         from assetmap.export import write_folder
 
-        return write_folder(self, path, figures=figures, pdf=pdf, progress=progress)
+        return write_folder(self, path, figures=figures, pdf=pdf, progress=progress, inputs=inputs)

@@ -2,34 +2,54 @@
 
 :func:`write_folder` writes the whole output set of ``assetmap build`` (map, report,
 tables, layers, provenance) in one call; the other functions write one part each.
+:func:`check_output_folder` refuses, before any work, an output folder a build could
+damage. Every CSV is written spreadsheet-safe (:func:`assetmap.csvsafe.write_csv`).
 """
 
 from __future__ import annotations
 
 import json
-import os
+import logging
 import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
 
+from assetmap._outdir import (
+    carry_over,
+    check_output_folder,
+    folder_lock,
+    new_stage,
+    previous_manifest,
+    recover,
+    swap_into_place,
+)
+from assetmap.csvsafe import write_csv
+from assetmap.errors import AssetmapError
+
 if TYPE_CHECKING:
     from assetmap.atlas import Atlas
 
 __all__ = [
     "FOLDER_STEPS",
+    "check_output_folder",
     "write_folder",
     "write_layers",
     "write_provenance",
     "write_tables",
 ]
 
+log = logging.getLogger(__name__)
+
 #: The steps of :func:`write_folder`, in order, as named to its ``progress`` callback.
 FOLDER_STEPS = ("map", "report", "layers")
+
+#: The date written into ``gpkg_contents.last_change``, so rebuilds are byte-identical.
+GPKG_DATE = "2000-01-01T00:00:00.000Z"
 
 
 def write_folder(
@@ -39,20 +59,27 @@ def write_folder(
     figures: bool = True,
     pdf: bool | None = None,
     progress: Callable[[str], None] | None = None,
+    inputs: Iterable[str | Path] = (),
 ) -> dict[str, Path]:
-    """Write the whole output set of a study into the folder ``path``.
+    """Write the whole output set of a study into the folder ``path``, never destroying one.
 
     ``map.html``; the report (``report.html``, ``report.md``, ``report_*.csv``,
     ``figures/`` and ``report.pdf`` when Chromium is installed, see
     :func:`assetmap.report.write_report`); the tables of :func:`write_tables`;
     ``rejected.csv`` (rows the readers set aside), ``warnings.csv`` (rows kept with a
     warning, same columns) and ``dedupe_review.csv`` (borderline duplicate pairs);
-    ``layers.gpkg`` (:func:`write_layers`); ``provenance.json`` with a record of this run.
+    ``layers.gpkg`` (:func:`write_layers`); ``provenance.json`` with a record of this run,
+    a ``manifest`` (every other file's path, bytes and SHA-256) and what was ``skipped``.
 
-    Everything is written into a hidden temporary folder inside ``path`` first (the same
-    file system, so files move by renaming) and moved into place only when all of it is
-    written, so an interrupted run leaves the previous outputs whole. Files of earlier runs
-    that this run does not write are left alone.
+    The folder is first checked (:func:`check_output_folder`) and locked (a second build
+    into it stops with a sentence naming this one). Everything is written into a
+    temporary sibling folder and swapped into place only when complete, so an
+    interrupted or killed run leaves the previous outputs whole. Files of the previous
+    output folder that no build wrote (a user's notes) are carried over.
+
+    An optional output that cannot be made (the PDF, the report's figures) does not stop
+    the rest: it is skipped, a warning says why, and ``provenance.json`` records the
+    sentence under ``skipped`` (also set in ``atlas.provenance["skipped"]``).
 
     Parameters
     ----------
@@ -62,11 +89,15 @@ def write_folder(
     figures : bool
         Draw the report's static map per domain.
     pdf : bool, optional
-        ``True`` requires ``report.pdf``, ``False`` skips it, ``None`` (default) prints it
-        when Chromium is installed.
+        ``True`` requires ``report.pdf`` (when it fails, every other output is written and
+        the error is raised after), ``False`` skips it, ``None`` (default) prints it when
+        Chromium is installed.
     progress : callable, optional
         Called with the name of each step (:data:`FOLDER_STEPS`) as it begins; nothing
         is printed here.
+    inputs : iterable of path
+        The study's input files (the project file among them): an output folder that
+        holds one of them is refused.
 
     Returns
     -------
@@ -74,47 +105,93 @@ def write_folder(
         Paths of the files written by kind: ``map``, the report's kinds (``html``,
         ``md``, …), each table's name, ``rejected``, ``warnings``, ``dedupe_review``,
         ``layers``, ``provenance``.
-    """
-    from assetmap.provenance import run_record
 
-    out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
-    step = progress or (lambda name: None)
-    stage = Path(tempfile.mkdtemp(prefix=".assetmap-writing-", dir=out.resolve()))
-    try:
-        step(FOLDER_STEPS[0])
-        paths = {"map": stage / "map.html"}
-        atlas.map().save(str(paths["map"]))
-        step(FOLDER_STEPS[1])
-        paths.update(atlas.report(stage, figures=figures, pdf=pdf))
-        step(FOLDER_STEPS[2])
-        paths.update(write_tables(atlas, stage))
-        tables = (
-            ("rejected", atlas.rejected),
-            ("warnings", atlas.warnings),
-            ("dedupe_review", atlas.dedupe_review),
-        )
-        for name, table in tables:
-            paths[name] = stage / f"{name}.csv"
-            table.to_csv(paths[name], index=False, lineterminator="\n")
-        paths["layers"] = write_layers(atlas, stage / "layers.gpkg")
-        paths["provenance"] = write_provenance(
-            atlas, stage / "provenance.json", {"run": run_record()}
-        )
-        _move_into(stage, out)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    Raises
+    ------
+    ConfigError
+        For an output folder refused by :func:`check_output_folder` or locked by another
+        build.
+    """
+    out = check_output_folder(path, inputs=inputs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out):
+        recover(out)
+        check_output_folder(out, inputs=inputs)
+        previous = previous_manifest(out) or {}
+        stage = new_stage(out)
+        try:
+            paths, skipped = _write_all(atlas, stage, figures=figures, pdf=pdf, step=progress)
+            carry_over(out, stage, previous)
+            swap_into_place(stage, out)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    if pdf and "pdf" in skipped:
+        raise AssetmapError(skipped["pdf"])
     return {k: out / p.relative_to(stage) for k, p in paths.items()}
 
 
-def _move_into(stage: Path, out: Path) -> None:
-    """Move every file of ``stage`` to the same place under ``out``, replacing old ones."""
-    files = sorted(f for f in stage.rglob("*") if f.is_file())
-    files.sort(key=lambda f: f.name == "provenance.json")  # last: the run is complete
-    for f in files:
-        dest = out / f.relative_to(stage)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(f, dest)
+def _write_all(
+    atlas: Atlas,
+    stage: Path,
+    *,
+    figures: bool,
+    pdf: bool | None,
+    step: Callable[[str], None] | None,
+) -> tuple[dict[str, Path], dict[str, str]]:
+    """Write every output into ``stage``; return the paths and the optional outputs skipped."""
+    from assetmap.provenance import manifest, run_record
+
+    step = step or (lambda name: None)
+    step(FOLDER_STEPS[0])
+    paths = {"map": stage / "map.html"}
+    atlas.map().save(str(paths["map"]))
+    step(FOLDER_STEPS[1])
+    report, skipped = _write_report(atlas, stage, figures=figures, pdf=pdf)
+    paths.update(report)
+    step(FOLDER_STEPS[2])
+    paths.update(write_tables(atlas, stage))
+    tables = (
+        ("rejected", atlas.rejected),
+        ("warnings", atlas.warnings),
+        ("dedupe_review", atlas.dedupe_review),
+    )
+    for name, table in tables:
+        paths[name] = write_csv(table, stage / f"{name}.csv")
+    paths["layers"] = write_layers(atlas, stage / "layers.gpkg")
+    for sentence in skipped.values():
+        log.warning(sentence)
+    atlas.provenance["skipped"] = dict(skipped)
+    extra = {"run": run_record(), "manifest": manifest(stage), "skipped": skipped}
+    paths["provenance"] = write_provenance(atlas, stage / "provenance.json", extra)
+    return paths, skipped
+
+
+def _write_report(
+    atlas: Atlas, stage: Path, *, figures: bool, pdf: bool | None
+) -> tuple[dict[str, Path], dict[str, str]]:
+    """Write the report; its figures and PDF are optional (skipped with a sentence why)."""
+    from assetmap.report import find_chromium, html_to_pdf
+
+    skipped: dict[str, str] = {}
+    try:
+        paths = atlas.report(stage, figures=figures, pdf=False)
+    except Exception as exc:  # any failure of an optional output is reported, not fatal
+        if not figures:
+            raise
+        shutil.rmtree(stage / "figures", ignore_errors=True)
+        skipped["figures"] = (
+            f"The report's figures were skipped because drawing them failed ({exc}); "
+            "the report was written without them."
+        )
+        paths = atlas.report(stage, figures=False, pdf=False)
+    if pdf is False or (pdf is None and find_chromium() is None):
+        return paths, skipped
+    try:
+        paths["pdf"] = html_to_pdf(paths["html"], stage / "report.pdf")
+    except AssetmapError as exc:
+        (stage / "report.pdf").unlink(missing_ok=True)
+        skipped["pdf"] = f"report.pdf was skipped because {exc}; report.html holds the same."
+    return paths, skipped
 
 
 def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -166,16 +243,30 @@ def write_layers(atlas: Atlas, path: str | Path) -> Path:
             layers[f"anchor_{name}"] = layer
         spatial = set(atlas.anchor.layers())
         anchor_tables = {k: v for k, v in atlas.anchor.tables().items() if k not in spatial}
-    for name, layer in layers.items():
-        if len(layer):
-            _plain(layer).to_file(p, layer=name, driver="GPKG")
-    acc = pd.DataFrame(atlas.access)
-    acc.attrs = {}
-    _write_table(p, "access", acc)
-    for name, table in anchor_tables.items():
-        if len(table):
-            _write_table(p, f"anchor_{name}", _plain_table(table))
+    with _fixed_gpkg_date():
+        for name, layer in layers.items():
+            if len(layer):
+                _plain(layer).to_file(p, layer=name, driver="GPKG")
+        acc = pd.DataFrame(atlas.access)
+        acc.attrs = {}
+        _write_table(p, "access", acc)
+        for name, table in anchor_tables.items():
+            if len(table):
+                _write_table(p, f"anchor_{name}", _plain_table(table))
     return p
+
+
+@contextmanager
+def _fixed_gpkg_date() -> Iterator[None]:
+    """Have GDAL write :data:`GPKG_DATE` as every layer's ``last_change`` while the block runs."""
+    import pyogrio
+
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
 def _plain_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -201,7 +292,8 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
     with only its header when no site was suggested.
 
     Numbers are rounded for reading (distances to the metre, minutes to 0.1, ratios to
-    4 significant decimals) so the same inputs give byte-identical files.
+    4 significant decimals) so the same inputs give byte-identical files. Text cells that a
+    spreadsheet would evaluate are prefixed with ``'`` (:mod:`assetmap.csvsafe`).
     """
     d = Path(out_dir)
     d.mkdir(parents=True, exist_ok=True)
@@ -227,14 +319,10 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
     if len(atlas.balance):
         tables.append(("capacity_balance", atlas.balance.round(4)))
     for name, df in tables:
-        path = d / f"{name}.csv"
-        df.to_csv(path, index=False, lineterminator="\n")
-        paths[name] = path
+        paths[name] = write_csv(df, d / f"{name}.csv")
     if atlas.anchor is not None:  # employee counts exactly as published (assetmap.anchor.privacy)
         for name, df in atlas.anchor.tables().items():
-            path = d / f"anchor_{name}.csv"
-            df.to_csv(path, index=False, lineterminator="\n")
-            paths[f"anchor_{name}"] = path
+            paths[f"anchor_{name}"] = write_csv(df, d / f"anchor_{name}.csv")
     return paths
 
 

@@ -168,7 +168,7 @@ def test_build_reports_bad_input_in_one_line(tmp_path):
     (proj / "bad.yml").write_text("name: x\nunits: {path: missing.gpkg}\n")
     res = CliRunner().invoke(cli, ["build", str(proj / "bad.yml"), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
-    assert "missing.gpkg: file not found" in res.output
+    assert "missing.gpkg" in res.output and "does not exist" in res.output
     assert "Traceback" not in res.output
     (proj / "typo.yml").write_text("name: x\nunitz: {path: units.geojson}\n")
     res = CliRunner().invoke(cli, ["build", str(proj / "typo.yml"), "--out", str(tmp_path / "o")])
@@ -383,7 +383,9 @@ def test_an_interrupted_to_folder_leaves_the_previous_outputs_whole(
 
     out = tmp_path / "out"
     out.mkdir()
-    (out / "map.html").write_text("previous map")
+    (out / "map.html").write_text("previous map")  # an earlier build's, as its manifest says
+    listed = [{"path": "map.html", "bytes": 12, "sha256": "0" * 64}]
+    (out / "provenance.json").write_text(json.dumps({"manifest": listed}))
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
@@ -395,7 +397,7 @@ def test_an_interrupted_to_folder_leaves_the_previous_outputs_whole(
     assert steps == ["map", "report"]
     assert (out / "map.html").read_text() == "previous map"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert [p.name for p in out.iterdir()] == ["map.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["map.html", "provenance.json"]
 
 
 def test_rows_kept_with_a_warning_go_to_warnings_csv_and_the_summary(tmp_path):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -45,7 +47,31 @@ def _fixed_date(m: re.Match[bytes]) -> bytes:
     return head + const + b")"
 
 
-def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float = 120.0) -> Path:
+def _run(cmd: list[str], src: Path, *, timeout: float | None) -> None:
+    """Run Chromium in its own process group; on timeout kill the whole group."""
+    limit = timeout if timeout is not None else float(os.environ.get("ASSETMAP_PDF_TIMEOUT", 120))
+    try:
+        proc = subprocess.Popen(  # noqa: S603 - a fixed argument list, no shell
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
+    except OSError as exc:
+        msg = f"Chromium could not be started to print {src.name} to PDF ({exc})"
+        raise AssetmapError(msg) from exc
+    try:
+        _, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # Chromium's helpers hold the pipes open
+        proc.communicate()
+        msg = f"Chromium took longer than {limit:g} s to print {src.name} to PDF"
+        raise AssetmapError(msg) from None
+    if proc.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        msg = f"Chromium could not print {src.name} to PDF (exit {proc.returncode}: {tail[0]})"
+        raise AssetmapError(msg)
+
+
+def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float | None = None) -> Path:
     """Print ``html`` to ``pdf`` with headless Chromium.
 
     The PDF's creation and modification dates are replaced with a constant so the same
@@ -54,8 +80,9 @@ def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float = 120.0) ->
     Parameters
     ----------
     html, pdf : str or Path
-    timeout : float
-        Seconds before giving up.
+    timeout : float, optional
+        Seconds before giving up and killing Chromium with every process it started
+        (default: ``ASSETMAP_PDF_TIMEOUT`` from the environment, else 120).
 
     Returns
     -------
@@ -87,11 +114,7 @@ def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float = 120.0) ->
             f"--print-to-pdf={out}",
             src.as_uri(),
         ]
-        try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-            msg = f"Chromium could not print {src.name} to PDF ({exc})"
-            raise AssetmapError(msg) from exc
+        _run(cmd, src, timeout=timeout)
     if not out.exists() or out.stat().st_size == 0:
         msg = f"Chromium wrote no PDF for {src.name}"
         raise AssetmapError(msg)
