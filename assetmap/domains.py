@@ -19,11 +19,13 @@ from typing import Any
 
 import yaml
 
+from assetmap._colours import closest_colours, css_colour
 from assetmap._resources import layers_dir
 from assetmap.errors import ConfigError, InputError
 from assetmap.icons import ICONS, icon_name
 
 __all__ = [
+    "MAX_YAML_NODES",
     "Domain",
     "DomainMatcher",
     "Domains",
@@ -32,21 +34,174 @@ __all__ = [
     "load_domains",
     "normalise_label",
     "parse_hosts",
+    "read_yaml_file",
     "safe_load_yaml",
 ]
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+#: Most values a YAML file may hold once its aliases are expanded (:func:`safe_load_yaml`).
+MAX_YAML_NODES = 1_000_000
 
-def safe_load_yaml(text: str) -> Any:
-    """Parse YAML safely, with libyaml's C parser when PyYAML has it (about 10x faster).
+
+def safe_load_yaml(text: str, *, max_nodes: int = MAX_YAML_NODES, source: str | None = None) -> Any:
+    r"""Parse YAML safely, refusing aliases that expand past ``max_nodes`` values.
+
+    libyaml's C parser is used when PyYAML has it (about 10x faster). The document is
+    composed first (each alias is a reference to its anchor's node, so composing is cheap
+    whatever the aliases), and the number of values it would hold with every alias
+    expanded is counted before any Python object is built: nested aliases (a "billion
+    laughs", nine levels of nine aliases expanding to 9**9 values) or an alias to itself
+    are refused at once, in bounded memory and time.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    max_nodes : int
+        Most values (mappings, lists, scalars and keys) once aliases are expanded; the
+        default, a million, is far beyond any project, domains or indicators file.
+    source : str, optional
+        The file, named in the error.
+
+    Returns
+    -------
+    object
+        The document (None for an empty one).
+
+    Raises
+    ------
+    ConfigError
+        When the aliases expand past ``max_nodes`` or refer to themselves.
+    yaml.YAMLError
+        When the text is not valid YAML.
 
     Examples
     --------
     >>> safe_load_yaml("a: [1, 2]")
     {'a': [1, 2]}
+    >>> bomb = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b, *b]"
+    >>> safe_load_yaml(bomb)["c"][2][1]
+    ['x', 'x', 'x']
+    >>> try:
+    ...     safe_load_yaml(bomb, max_nodes=20, source="p.yml")
+    ... except ConfigError as err:
+    ...     print(err)  # doctest: +NORMALIZE_WHITESPACE
+    p.yml: refused: its aliases (*name) would expand to more than 20 values; write the
+    values out, or nest fewer aliases (a "billion laughs" file is refused this way)
     """
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader, C or Python
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expanded_size(node, max_nodes, source)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(path: str | Path, *, what: str = "YAML file") -> Any:
+    """Read a YAML file as UTF-8 through :func:`safe_load_yaml`; every failure is one sentence.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    what : str
+        What the file is, for the error ("project file", "domain definitions").
+
+    Returns
+    -------
+    object
+        The document.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file: unreadable, not UTF-8 (with the byte offset of the first byte
+        that is not), not valid YAML (with its line), or aliases expanding too far.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "p.yml"
+    >>> _ = p.write_bytes("name: Caf\u00e9".encode("latin-1"))
+    >>> try:
+    ...     read_yaml_file(p, what="project file")
+    ... except ConfigError as err:
+    ...     print(str(err).replace(str(p), "p.yml"))  # doctest: +NORMALIZE_WHITESPACE
+    p.yml: the project file is not UTF-8 text (byte 0xe9 at offset 9 cannot be read); save
+    it as UTF-8 (in most editors: Save As, encoding UTF-8)
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        msg = f"{p}: cannot read the {what} ({exc.strerror or exc})"
+        raise ConfigError(msg) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        msg = (
+            f"{p}: the {what} is not UTF-8 text (byte 0x{data[exc.start + bom]:02x} at offset "
+            f"{exc.start + bom} cannot be read); save it as UTF-8 (in most editors: Save As, "
+            "encoding UTF-8)"
+        )
+        raise ConfigError(msg) from exc
+    try:
+        return safe_load_yaml(text, source=str(p))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        msg = f"{p}{line}: the {what} is not valid YAML ({problem})"
+        raise ConfigError(msg) from exc
+
+
+def _check_expanded_size(root: yaml.Node, max_nodes: int, source: str | None) -> None:
+    """Raise when ``root`` expands (aliases followed) to more than ``max_nodes`` values.
+
+    Sizes are memoised per node, so the walk costs the composed nodes, not the expansion.
+    """
+    where = f"{source}: " if source else ""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            if size[key] > max_nodes:
+                msg = (
+                    f"{where}refused: its aliases (*name) would expand to more than "
+                    f"{max_nodes:,} values; write the values out, or nest fewer aliases "
+                    '(a "billion laughs" file is refused this way)'
+                )
+                raise ConfigError(msg)
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            line = node.start_mark.line + 1
+            msg = f"{where}line {line}: an alias refers to the value that holds it; remove it"
+            raise ConfigError(msg)
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """Return the nodes directly inside ``node`` (keys and values of a mapping)."""
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 @dataclass(frozen=True)
@@ -162,12 +317,8 @@ def load_domains(path: str | Path | None = None) -> Domains:
     15.0
     """
     p = Path(path) if path is not None else layers_dir() / "domains.yml"
-    try:
-        text = p.read_text(encoding="utf-8")
-        raw = safe_load_yaml(text)
-    except (OSError, yaml.YAMLError) as exc:
-        msg = f"{p}: cannot read the domain definitions ({exc})"
-        raise ConfigError(msg) from exc
+    raw = read_yaml_file(p, what="domain definitions")
+    text = p.read_text(encoding="utf-8-sig")  # for the line numbers of later errors
     if not isinstance(raw, dict) or not isinstance(raw.get("domains"), dict):
         msg = f"{p}: expected a mapping with a top-level 'domains:' key"
         raise ConfigError(msg)
@@ -202,10 +353,19 @@ def _domain(p: Path, text: str, key: object, d: object) -> Domain:
             f"use one of {', '.join(sorted(ICONS))}"
         )
         raise ConfigError(msg)
+    colour = css_colour(d["colour"])
+    if colour is None:
+        close = closest_colours(d["colour"])
+        msg = (
+            f"{_where(p, text, ('domains', key, 'colour'))}: domain {key!r} has colour "
+            f"{d['colour']!r}, which is not a colour; write #rrggbb, #rgb or a CSS colour name"
+            + (f" (did you mean {' or '.join(close)}?)" if close else "")
+        )
+        raise ConfigError(msg)
     return Domain(
         key=str(key),
         label=str(d["label"]),
-        colour=str(d["colour"]),
+        colour=colour,
         icon=str(d["icon"]),
         threshold_min=threshold,
         hrsn=bool(d.get("hrsn", False)),

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assetmap._resources import layers_dir
-from assetmap.domains import safe_load_yaml
+from assetmap.domains import read_yaml_file
 from assetmap.errors import ConfigError
 
 __all__ = ["MISSING_CODES", "PRESETS", "Indicator", "IndicatorSet", "load_indicators"]
@@ -114,11 +112,7 @@ def load_indicators(path: str | Path | None = None) -> IndicatorSet:
     (16, 'EP_POV150')
     """
     p = _preset_path(path)
-    try:
-        raw = safe_load_yaml(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        msg = f"{p}: cannot read indicator definitions ({exc})"
-        raise ConfigError(msg) from exc
+    raw = read_yaml_file(p, what="indicator definitions")
     if not isinstance(raw, dict) or not isinstance(raw.get("indicators"), dict):
         msg = f"{p}: expected a mapping with a top-level 'indicators:' key"
         raise ConfigError(msg)

@@ -35,20 +35,20 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import yaml
 
+from assetmap._outdir import check_output_folder
 from assetmap.analysis.access import TravelOptions
 from assetmap.anchor.model import Anchor, anchor_from_config
 from assetmap.assets import combine, read_assets, rejected_rows, warning_rows
 from assetmap.atlas import Atlas
 from assetmap.dedupe import DedupeResult, dedupe
-from assetmap.domains import Domain, load_domains, safe_load_yaml
+from assetmap.domains import Domain, load_domains, read_yaml_file
 from assetmap.errors import ConfigError
 from assetmap.indicators import IndicatorSet, load_indicators
 from assetmap.provenance import file_record, library_version
 from assetmap.region import read_population_points, read_units
 
-__all__ = ["Project", "load_project"]
+__all__ = ["Project", "load_project", "project_inputs", "validate_project"]
 
 _KNOWN_KEYS = {
     "name",
@@ -191,7 +191,9 @@ def load_project(path: str | Path) -> Project:
     Raises
     ------
     ConfigError
-        For a malformed YAML (unknown key, missing ``units``, …).
+        For a malformed YAML (unknown key, missing ``units``, a missing input file, a
+        colour or icon of the domains that is none: see :func:`validate_project`, run
+        first, before any file is read).
     InputError
         For a bad input file (naming file, row and column).
 
@@ -203,7 +205,7 @@ def load_project(path: str | Path) -> Project:
     True
     """
     p = Path(path)
-    cfg = _read_config(p)
+    cfg, domains, indicators = _checked(p)
     base = p.parent
     ucfg = _mapping(cfg["units"], "units", p)
     ind_cfg = cfg.get("indicators", "default")
@@ -222,11 +224,11 @@ def load_project(path: str | Path) -> Project:
             id=str(ucfg.get("id", "unit_id")),
             name=ucfg.get("name", "name"),
             population=str(ucfg.get("population", "population")),
+            crs=str(ucfg["crs"]) if ucfg.get("crs") else None,
         )
         unit_inputs = [file_record(units_path, role="units")]
-    dom_cfg = cfg.get("domains", "default")
-    domains = load_domains(None if dom_cfg == "default" else _resolve(base, str(dom_cfg)))
-    indicators = load_indicators(ind_path)
+    if indicators is None:  # census units: the preset follows the level
+        indicators = load_indicators(ind_path)
     inputs = list(unit_inputs)
     sources = _read_sources(cfg.get("assets"), p, units=units, domains=domains, inputs=inputs)
     dcfg = cfg.get("dedupe") or {}
@@ -272,6 +274,111 @@ def load_project(path: str | Path) -> Project:
         points=points,
         min_share_beyond=_share(gcfg, "min_share_beyond", 0.25, p),
     )
+
+
+def validate_project(path: str | Path, *, out: str | Path | None = None) -> None:
+    """Check a project before any work: its YAML, domains, indicators, inputs and output.
+
+    Every mistake found here is one sentence naming the file and key, and costs no more
+    than reading the YAML files: the keys, the domains' colours and icons, the indicator
+    definitions, that each input file named exists, and that ``out`` is a folder a build
+    may write (:func:`assetmap.export.check_output_folder`: not a file, writable, holding
+    none of the inputs, and empty or written by an earlier build).
+    :func:`load_project` runs the same checks (without ``out``) before reading any input.
+
+    Parameters
+    ----------
+    path : str or Path
+        The project YAML.
+    out : str or Path, optional
+        The output folder a build will write (need not exist yet).
+
+    Raises
+    ------
+    ConfigError
+        The first mistake found.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from assetmap._resources import sample_dir
+    >>> validate_project(sample_dir() / "bronx.yml", out=tempfile.mkdtemp())
+    >>> try:
+    ...     validate_project(sample_dir() / "bronx.yml", out=sample_dir())
+    ... except ConfigError as err:
+    ...     print(str(err).split(" holds ")[1].split(",")[0])
+    the input file ...bronx.yml
+    """
+    p = Path(path)
+    _checked(p)
+    if out is not None:
+        check_output_folder(out, inputs=project_inputs(p))
+
+
+def project_inputs(path: str | Path) -> list[Path]:
+    """Return the project file and every input file it names, as absolute paths.
+
+    Examples
+    --------
+    >>> from assetmap._resources import sample_dir
+    >>> [p.name for p in project_inputs(sample_dir() / "bronx.yml")][:3]
+    ['bronx.yml', 'units.geojson', 'assets_partners.csv']
+    """
+    p = Path(path)
+    cfg = _read_config(p)
+    named = [_resolve(p.parent, value).resolve() for _, value in _input_paths(cfg, p)]
+    return [p.resolve(), *named]
+
+
+def _checked(p: Path) -> tuple[dict[str, Any], dict[str, Domain], IndicatorSet | None]:
+    """Read and check the YAML, the domains, the indicators (None for census units)."""
+    cfg = _read_config(p)
+    base = p.parent
+    ucfg = _mapping(cfg["units"], "units", p)
+    for key, value in _input_paths(cfg, p):
+        full = _resolve(base, value)
+        if not full.exists():
+            msg = (
+                f"{p}: {key} names {value!r}, which does not exist ({full}); paths are "
+                "relative to the project file's folder"
+            )
+            raise ConfigError(msg)
+    dom_cfg = cfg.get("domains", "default")
+    domains = load_domains(None if dom_cfg == "default" else _resolve(base, str(dom_cfg)))
+    ind_cfg = cfg.get("indicators", "default")
+    ind_path = None if ind_cfg == "default" else _resolve(base, str(ind_cfg))
+    if "census" in ucfg:
+        return cfg, domains, None
+    return cfg, domains, load_indicators(ind_path)
+
+
+def _input_paths(cfg: dict[str, Any], p: Path) -> list[tuple[str, str]]:
+    """Every input file the project names, as (key, path as written)."""
+    out: list[tuple[str, str]] = []
+    ucfg = _mapping(cfg["units"], "units", p)
+    if "census" not in ucfg:
+        if "path" not in ucfg:
+            msg = f"{p}: units needs a path or census (e.g. units: {{path: units.gpkg}})"
+            raise ConfigError(msg)
+        out.append(("units", str(ucfg["path"])))
+    assets = cfg.get("assets") or []
+    for i, a in enumerate(assets if isinstance(assets, list) else [assets]):
+        if isinstance(a, str | dict) and _mapping(a, f"assets[{i}]", p).get("path"):
+            out.append((f"assets[{i}]", str(_mapping(a, f"assets[{i}]", p)["path"])))
+    anchor = cfg.get("anchor")
+    for key, value in anchor.items() if isinstance(anchor, dict) else []:
+        if isinstance(value, str) or (isinstance(value, dict) and value.get("path")):
+            out.append((f"anchor.{key}", str(_mapping(value, f"anchor.{key}", p)["path"])))
+    for key in ("population_points", "domains", "indicators"):
+        value = cfg.get(key)
+        if isinstance(value, dict) and value.get("path"):
+            out.append((key, str(value["path"])))
+        elif isinstance(value, str) and value != "default" and Path(value).suffix:
+            out.append((key, value))
+    travel = cfg.get("travel")
+    if isinstance(travel, dict) and travel.get("graph"):
+        out.append(("travel.graph", str(travel["graph"])))
+    return out
 
 
 def _points(
@@ -320,14 +427,7 @@ def _min_services(gcfg: dict[str, Any], p: Path) -> int:
 
 def _read_config(p: Path) -> dict[str, Any]:
     """Read the project YAML and check its top-level keys."""
-    try:
-        cfg = safe_load_yaml(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        msg = f"{p}: cannot read the project file ({exc})"
-        raise ConfigError(msg) from exc
-    except yaml.YAMLError as exc:
-        msg = f"{p}: not valid YAML ({exc})"
-        raise ConfigError(msg) from exc
+    cfg = read_yaml_file(p, what="project file")
     if not isinstance(cfg, dict):
         msg = f"{p}: a project file is a mapping of keys (name, units, assets, ...)"
         raise ConfigError(msg)

@@ -14,6 +14,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from assetmap._units_checks import check_lonlat, repair_rings, warn_overlaps
 from assetmap.errors import InputError
 
 __all__ = [
@@ -37,6 +38,7 @@ def read_units(
     name: str | None = "name",
     population: str = "population",
     layer: str | None = None,
+    crs: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read study units from any file GDAL reads (GeoJSON, GeoPackage, Shapefile, …).
 
@@ -49,6 +51,9 @@ def read_units(
         ``name`` may be None, in which case the id is used.
     layer : str, optional
         Layer of a multi-layer file (GeoPackage).
+    crs : str, optional
+        The CRS of the file's coordinates (``"EPSG:2263"``), when the file does not say
+        or says wrongly (a GeoJSON is read as EPSG:4326 whatever its numbers).
 
     Returns
     -------
@@ -79,10 +84,12 @@ def read_units(
     except Exception as exc:
         msg = f"cannot read as a spatial file ({exc})"
         raise InputError(msg, file=str(path)) from exc
+    if crs is not None:
+        gdf = gdf.set_crs(crs, allow_override=True)
     if gdf.crs is None:
         msg = (
             "the file has no coordinate reference system; save it with one "
-            "(e.g. EPSG:4326) or set it with GeoDataFrame.set_crs"
+            '(e.g. EPSG:4326) or name it in the project: units: {path: ..., crs: "EPSG:4326"}'
         )
         raise InputError(msg, file=str(path))
     for col in (id, population) + ((name,) if name else ()):
@@ -104,7 +111,11 @@ def read_units(
 
 
 def validate_units(
-    gdf: gpd.GeoDataFrame, *, file: str | None = None, names: dict[str, str] | None = None
+    gdf: gpd.GeoDataFrame,
+    *,
+    file: str | None = None,
+    names: dict[str, str] | None = None,
+    overlap_tolerance: float = 0.01,
 ) -> gpd.GeoDataFrame:
     """Check a Units frame against the contract and return it normalised.
 
@@ -117,17 +128,24 @@ def validate_units(
     names : dict, optional
         The file's own column names for ``unit_id``, ``name`` and ``population``, so
         that messages name the column the user sees.
+    overlap_tolerance : float
+        Share of the smaller unit's area two units may overlap before a warning names
+        them (default 1%; see :mod:`assetmap._units_checks` for why a warning).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Indexed by string ``unit_id``, in EPSG:4326, population as float.
+        Indexed by string ``unit_id``, in EPSG:4326, population as float. Invalid outlines
+        (a bow-tie) are repaired with a warning naming the units; overlapping pairs are
+        named in a warning and kept in ``attrs["overlaps"]``.
 
     Raises
     ------
     InputError
         When a unit's id, geometry or population is missing or wrong; a missing or
-        negative population names the units (:func:`check_population`).
+        negative population names the units (:func:`check_population`); when every
+        population is 0; when coordinates said to be degrees are out of range (the
+        file's CRS is missing or wrong).
     """
     gdf = gdf.copy()
     if "unit_id" in gdf.columns:
@@ -162,21 +180,8 @@ def validate_units(
         row = int(np.flatnonzero(~poly.to_numpy())[0]) + 2
         msg = f"units must be polygons, found {geom[~poly].iloc[0].geom_type}"
         raise InputError(msg, file=file, row=row, column="geometry")
-    invalid = ~geom.is_valid
-    if invalid.any():
-        # "structure" repair keeps areas and drops collapsed spikes, so a self-touching
-        # TIGER ring never turns into a GeometryCollection with stray lines.
-        fixed = shapely.make_valid(
-            geom[invalid].to_numpy(), method="structure", keep_collapsed=False
-        )
-        empty = shapely.is_empty(fixed) | ~np.isin(
-            shapely.get_type_id(fixed), [3, 6]
-        )  # 3 Polygon, 6 MultiPolygon
-        if empty.any():
-            row = int(np.flatnonzero(invalid.to_numpy())[np.flatnonzero(empty)[0]]) + 2
-            msg = "unit geometry is invalid and has no area once repaired"
-            raise InputError(msg, file=file, row=row, column="geometry")
-        gdf.loc[invalid, gdf.geometry.name] = fixed
+    check_lonlat(gdf, file=file)
+    gdf = repair_rings(gdf, file=file)
     if "population" not in gdf.columns:
         msg = "units need a 'population' column"
         raise InputError(msg, file=file, column="population")
@@ -201,11 +206,18 @@ def validate_units(
         raise InputError(msg, file=file, row=row, column=column)
     gdf["population"] = pop.astype(float)
     check_population(gdf, file=file, column=column)
+    if len(gdf) and not (gdf["population"] > 0).any():
+        msg = (
+            f"every unit has a population of 0 ({len(gdf):,} units), so no resident could be "
+            "counted; give each unit its number of residents (is the column the right one?)"
+        )
+        raise InputError(msg, file=file, column=column)
     if "name" not in gdf.columns:
         gdf["name"] = gdf.index
     gdf["name"] = gdf["name"].fillna("").astype(str)
     if not pyproj.CRS(gdf.crs).equals(pyproj.CRS(STORE_CRS)):
         gdf = gdf.to_crs(STORE_CRS)
+    gdf.attrs["overlaps"] = warn_overlaps(gdf, tolerance=overlap_tolerance, file=file)
     return gdf
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 
 import click
@@ -34,13 +35,54 @@ def is_quiet(ctx: click.Context) -> bool:
     return bool(ctx.find_root().params.get("quiet"))
 
 
+#: Where a bug is reported (named in the one line an unexpected error prints).
+ISSUES_URL = "https://github.com/assetmap/assetmap/issues"
+
+
+def _verbose() -> bool:
+    """Whether ``-v`` was given to the ``assetmap`` group (False outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("verbose"))
+
+
 def guard(fn: Callable[[], None]) -> None:
-    """Turn expected errors into one clear line on stderr and exit status 2."""
+    """Run a command's body; every failure is one line on stderr, tracebacks only under -v.
+
+    An :class:`~assetmap.errors.AssetmapError` (a mistake in the input or configuration,
+    which its message names) prints ``error: <message>`` and exits with status 2. Any
+    other exception is a bug of assetmap: one line says so, where to report it and that
+    ``-v`` shows the traceback, and the status is 1. Ctrl-C (``KeyboardInterrupt``),
+    ``sys.exit`` and click's own errors pass through untouched.
+
+    Examples
+    --------
+    >>> guard(lambda: None)
+    """
     try:
         fn()
     except AssetmapError as exc:
+        if _verbose():
+            traceback.print_exc()
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except (click.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+        raise
+    except Exception as exc:
+        if _verbose():
+            traceback.print_exc()
+        what = _one_line(f"{type(exc).__name__}: {exc}")[:300]
+        click.echo(
+            f"error: assetmap stopped on a bug ({what}); please report it at {ISSUES_URL} "
+            "with the command you ran"
+            + ("" if _verbose() else ", and run it again with -v to see the traceback"),
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _one_line(text: str) -> str:
+    """Join the lines of a message with spaces (an error is one line on the terminal)."""
+    return " ".join(text.split())
 
 
 def parse_columns(items: tuple[str, ...]) -> dict[str, str]:

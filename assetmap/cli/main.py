@@ -39,8 +39,9 @@ def _build(project_path: Path, out: Path, quiet: bool) -> None:
     """Load the project, build the Atlas, write the output folder, print a summary."""
     from tqdm import tqdm
 
-    from assetmap.project import load_project
+    from assetmap.project import load_project, project_inputs, validate_project
 
+    validate_project(project_path, out=out)  # every configuration mistake before any work
     started = time.perf_counter()
     bar = tqdm(total=5, disable=quiet or not sys.stderr.isatty(), unit="step")
     bar.set_description("read inputs")
@@ -52,7 +53,7 @@ def _build(project_path: Path, out: Path, quiet: bool) -> None:
     project = load_project(project_path)
     step("analyse")
     atlas = project.build()
-    atlas.to_folder(out, progress=step)
+    atlas.to_folder(out, progress=step, inputs=project_inputs(project_path))
     bar.update()
     bar.close()
     counts = atlas.provenance.get("asset_counts", {})

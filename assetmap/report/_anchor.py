@@ -101,6 +101,7 @@ def anchor_facts(atlas: Atlas, high_need: pd.Series, pop: pd.Series) -> dict[str
         }
         for r in (near.itertuples() if near is not None else [])
     ]
+    facts["spaces"] = []  # every key always present: a template never meets an absent one
     if a.spaces is not None:
         facts["spaces"] = [
             {
