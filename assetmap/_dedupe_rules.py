@@ -8,10 +8,6 @@ Two questions a score cannot answer well, asked here on normalised text:
   the words the names share and the organisations' own words, forgives typos, and
   answers yes when both names keep words of their own.
 * Which rule, if any, keeps a pair apart: :func:`decide`.
-* Which pins beyond the usual blocking distance are worth comparing? A service whose
-  pin moved 150-300 m between sources keeps its name and phone: :func:`phone_pairs`
-  finds the pairs with one phone number within a larger radius, from a KD-tree, never
-  all pairs.
 """
 
 from __future__ import annotations
@@ -19,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
-from scipy.spatial import cKDTree
 
 __all__ = [
     "ABBREVIATIONS",
@@ -27,7 +22,6 @@ __all__ = [
     "decide",
     "different_programmes",
     "different_programmes_many",
-    "phone_pairs",
 ]
 
 #: Words written one way before names are compared ("Saint" / "St." -> "st", "Center" ->
@@ -189,41 +183,13 @@ def different_programmes_many(
     return np.asarray(answers[codes], dtype=bool)
 
 
-def phone_pairs(
-    xy: np.ndarray, phones: np.ndarray, *, beyond_m: float, within_m: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) with one phone number, farther than ``beyond_m`` and within ``within_m``.
-
-    ``xy`` are projected coordinates in metres and ``phones`` integers (0: no phone).
-    Each phone number is lifted to its own plane of a 3-D KD-tree, far above the others,
-    so one radius query finds only pairs that share a number: no all-pairs loop, however
-    many records share a switchboard.
-
-    Examples
-    --------
-    >>> xy = np.array([[0.0, 0.0], [200.0, 0.0], [250.0, 0.0], [100.0, 0.0]])
-    >>> i, j = phone_pairs(xy, np.array([5, 5, 0, 5]), beyond_m=150, within_m=300)
-    >>> list(zip(i.tolist(), j.tolist()))
-    [(0, 1)]
-    """
-    has = np.flatnonzero(phones != 0)
-    empty = np.zeros(0, dtype=np.int64)
-    if len(has) < 2 or within_m <= beyond_m:
-        return empty, empty
-    codes = pd.factorize(phones[has])[0].astype(np.float64)
-    span = float(np.ptp(xy[has], axis=0).max()) + 10.0 * within_m
-    pts = np.column_stack([xy[has], codes * span])
-    pairs = cKDTree(pts).query_pairs(within_m, output_type="ndarray")
-    if len(pairs) == 0:
-        return empty, empty
-    a, b = has[pairs[:, 0]], has[pairs[:, 1]]
-    far = np.hypot(*(xy[a] - xy[b]).T) > beyond_m
-    lo, hi = np.minimum(a, b)[far], np.maximum(a, b)[far]
-    return lo.astype(np.int64), hi.astype(np.int64)
-
-
 #: Names of a pair found beyond ``max_distance_m`` (through its phone) must be this alike.
 _FAR_NAME_SIM = 0.9
+_DECISIONS = np.array(["match", "review", "distinct"], dtype=object)
+_REASONS = np.array(
+    ["names differ", "different programmes", "different address", "other domain", ""],
+    dtype=object,
+)
 #: Addresses less alike than this (0 for different house numbers) are different buildings.
 _SAME_ADDRESS = 0.5
 
@@ -279,10 +245,9 @@ def decide(
     kept = names_differ | programmes | elsewhere
     match = high & same & ~kept
     review = ~match & ((same & band & ~names_differ) | (~same & high & ~kept))
-    decision = np.select([match, review], ["match", "review"], "distinct")
-    reason = np.select(
-        [names_differ, programmes, elsewhere, high & ~same],
-        ["names differ", "different programmes", "different address", "other domain"],
-        "",
-    )
-    return decision.astype(object), reason.astype(object)
+    # small codes, then one shared string object per pair (no wide unicode temporaries)
+    decision = _DECISIONS[np.select([match, review], [0, 1], 2)]
+    reason = _REASONS[
+        np.select([names_differ, programmes, elsewhere, high & ~same], [0, 1, 2, 3], 4)
+    ]
+    return decision, reason

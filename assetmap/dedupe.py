@@ -1,8 +1,12 @@
 """Records of one service listed in several sources, found and merged.
 
-Candidate pairs come only from records within ``max_distance_m`` of each other (blocking
-on space with a KD-tree, never all pairs), plus records up to ``moved_pin_m`` apart that
-share a phone number (a pin moved between sources). Each pair is scored from:
+Candidate pairs come only from records within ``max_distance_m`` of each other, plus
+records up to ``moved_pin_m`` apart that share a phone number (a pin moved between
+sources), found on tiles of space (never all pairs): in a tile of at most ``max_block``
+records every such pair, in a denser one (a thousand services in a few city blocks) each
+record's ``window`` neighbours in order of name, of phone and of address, so that the
+pairs, and the memory, grow with the records and not with the square of a dense block
+(:mod:`assetmap._dedupe_blocks`). Each pair is scored from:
 
 * name similarity: rapidfuzz ``token_set_ratio`` of normalised names (abbreviations
   expanded, "St." / "Saint", "Ctr" / "Center", "&" / "and"; accents, legal suffixes and
@@ -31,18 +35,19 @@ Pairs of one domain in ``[review_low, threshold)`` go to review too.
 
 Scoring is vectorised: the candidate pairs are scored in batches by
 ``rapidfuzz.process.cpdist`` (C++, element-wise over two lists) and numpy, never one pair
-at a time in Python (the rules look only at pairs scoring at least ``threshold``), so
-100,000 records dedupe in seconds (``benchmarks/bench_dedupe.py``).
+at a time in Python (the rules look only at pairs scoring at least ``threshold``), and
+in chunks of pairs, so 100,000 records dedupe in seconds (``benchmarks/bench_dedupe.py``)
+and 1,000,000 in one small city in bounded memory (``benchmarks/bench_scale_assets.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -50,10 +55,10 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
-from assetmap._dedupe_rules import ABBREVIATIONS, decide, phone_pairs
-from assetmap.assets import ASSET_COLUMNS
+from assetmap._dedupe_blocks import BlockStats, phone_pairs, tile_pairs
+from assetmap._dedupe_merge import merge_clusters, stable_cluster_ids
+from assetmap._dedupe_rules import ABBREVIATIONS, decide
 from assetmap.region import measure_crs
 
 __all__ = [
@@ -103,7 +108,7 @@ _SERVICE_WORDS = """
 SERVICE_WORDS = frozenset(_SERVICE_WORDS.split())
 #: Punctuation that separates words; apostrophes join them ("Ann's" -> "anns").
 _SEPARATORS = str.maketrans({c: " " for c in '!"#$%()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r'})
-#: Pairs scored per rapidfuzz call (bounds memory on very dense inventories).
+#: Pairs scored per rapidfuzz call, and per chunk of :func:`_score` (bounds its memory).
 _BATCH = 500_000
 
 
@@ -186,6 +191,10 @@ class DedupeResult:
         and ``score`` left NaN.
     params : dict
         The thresholds used.
+    blocking : dict
+        How candidates were found: ``dense_tiles`` and ``dense_records`` (tiles, over
+        the four grids, split by sorting), ``exact_pairs`` and ``window_pairs`` (pairs
+        found each way before those found twice are dropped).
     timings : dict
         Seconds spent in each stage (``features``, ``blocking``, ``scoring``,
         ``clustering``, ``merging``).
@@ -195,6 +204,7 @@ class DedupeResult:
     clusters: pd.DataFrame
     pairs: pd.DataFrame
     params: dict[str, float] = field(default_factory=dict)
+    blocking: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -283,16 +293,63 @@ def _features(a: gpd.GeoDataFrame) -> _Features:
     )
 
 
+def _sort_key(values: np.ndarray, missing: object) -> np.ndarray:
+    """Integer codes in the values' sort order; -1 where the value is ``missing``."""
+    codes, uniques = pd.factorize(pd.Series(values), sort=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    codes[np.asarray(values == missing)] = -1
+    return codes
+
+
 def _candidate_pairs(
-    f: _Features, max_distance_m: float, *, moved_pin_m: float = 0.0
+    f: _Features,
+    max_distance_m: float,
+    *,
+    moved_pin_m: float = 0.0,
+    max_block: int = 32,
+    window: int = 6,
+    stats: BlockStats | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i < j) within ``max_distance_m`` or sharing a phone within ``moved_pin_m``."""
-    near = cKDTree(f.xy).query_pairs(max_distance_m, output_type="ndarray").astype(np.int64)
-    fi, fj = phone_pairs(f.xy, f.phones, beyond_m=max_distance_m, within_m=moved_pin_m)
-    i = np.concatenate([near[:, 0], fi]) if len(near) else fi
-    j = np.concatenate([near[:, 1], fj]) if len(near) else fj
+    """Pairs (i < j) within ``max_distance_m`` or sharing a phone within ``moved_pin_m``.
+
+    Dense tiles are split by sorting on name, phone and address (:func:`tile_pairs`).
+    """
+    keys = [_sort_key(f.names, ""), _sort_key(f.phones, 0), _sort_key(f.addrs, "")]
+    ni, nj = tile_pairs(
+        f.xy, max_distance_m, keys=keys, max_block=max_block, window=window, stats=stats
+    )
+    fi, fj = phone_pairs(
+        f.xy,
+        f.phones,
+        beyond_m=max_distance_m,
+        within_m=moved_pin_m,
+        keys=keys,
+        max_block=max_block,
+        window=window,
+        stats=stats,
+    )
+    if len(fi) == 0:
+        return ni, nj
+    i, j = np.concatenate([ni, fi]), np.concatenate([nj, fj])
     order = np.lexsort((j, i))
     return i[order], j[order]
+
+
+def _in_chunks(
+    score: Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]], i: np.ndarray, j: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Score the pairs ``_BATCH`` at a time (bounded temporaries), columns filled in place."""
+    if len(i) <= _BATCH:
+        return score(i, j)
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, len(i), _BATCH):
+        stop = min(start + _BATCH, len(i))
+        part = score(i[start:stop], j[start:stop])
+        for key, values in part.items():
+            if key not in out:
+                out[key] = np.empty(len(i), dtype=values.dtype)
+            out[key][start:stop] = values
+    return out
 
 
 def _pairwise(scorer: Callable[..., float], left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -385,6 +442,8 @@ def dedupe(
     moved_pin_m: float = 300.0,
     conflict_penalty: float = 0.6,
     weights: tuple[float, float, float, float] = (0.6, 0.15, 0.15, 0.10),
+    max_block: int = 32,
+    window: int = 6,
 ) -> DedupeResult:
     """Find and merge records that are the same service listed in several sources.
 
@@ -415,6 +474,13 @@ def dedupe(
     weights : tuple of 4 floats
         Weights of name, address, phone and distance similarity; a field missing on
         either side is left out and the remaining weights renormalised.
+    max_block : int
+        Records a tile (a square of ``2 * max_distance_m``) may hold and still have every
+        pair compared; a denser tile is split by sorting (:mod:`assetmap._dedupe_blocks`).
+    window : int
+        In a dense tile, each record is compared with the next ``window`` records in
+        order of name, of phone and of address. The candidate pairs of ``n`` records
+        are at most ``4 * n * (max_block // 2 + 3 * window)``, whatever the density.
 
     Returns
     -------
@@ -448,27 +514,33 @@ def dedupe(
         "review_low": review_low,
         "moved_pin_m": moved_pin_m,
         "conflict_penalty": conflict_penalty,
+        "max_block": max_block,
+        "window": window,
     }
     if n == 0:
         empty_pairs = pd.DataFrame(
             columns=["asset_id_a", "asset_id_b", "score", "same_domain", "decision", "reason"]
         )
         clusters = pd.DataFrame({"asset_id": [], "cluster_id": []})
-        return DedupeResult(a.copy(), clusters, empty_pairs, params, timings)
+        return DedupeResult(a.copy(), clusters, empty_pairs, params, timings=timings)
     f = _features(a)
     lap("features")
-    i, j = _candidate_pairs(f, max_distance_m, moved_pin_m=moved_pin_m)
+    stats = BlockStats()
+    i, j = _candidate_pairs(
+        f, max_distance_m, moved_pin_m=moved_pin_m, max_block=max_block, window=window, stats=stats
+    )
     lap("blocking")
-    scores = _score(
+
+    score_pairs = partial(
+        _score,
         f,
-        i,
-        j,
         max_distance_m=max_distance_m,
         weights=weights,
         conflict_penalty=conflict_penalty,
         review_low=review_low,
         threshold=threshold,
     )
+    scores = _in_chunks(score_pairs, i, j)
     decision, reason = decide(
         f.names,
         f.orgs,
@@ -484,73 +556,14 @@ def dedupe(
     match = decision == "match"
     graph = coo_matrix((np.ones(int(match.sum())), (i[match], j[match])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    cluster_ids = _stable_cluster_ids(f.ids, label)
+    cluster_ids = stable_cluster_ids(f.ids, label)
     clusters = pd.DataFrame({"asset_id": f.ids, "cluster_id": cluster_ids})
     lap("clustering")
-    merged = _merge(a, label, cluster_ids)
-    pairs = pd.DataFrame({"asset_id_a": f.ids[i], "asset_id_b": f.ids[j], **scores})
-    pairs["decision"], pairs["reason"] = decision, reason
-    order = np.argsort(-score, kind="stable")
-    pairs = pairs.iloc[order].reset_index(drop=True)
+    merged = merge_clusters(a, label, cluster_ids)
+    order = np.argsort(-score, kind="stable")  # built in order: no second copy of the table
+    columns = {"asset_id_a": f.ids[i[order]], "asset_id_b": f.ids[j[order]]}
+    for key in list(scores):
+        columns[key] = scores.pop(key)[order]
+    pairs = pd.DataFrame({**columns, "decision": decision[order], "reason": reason[order]})
     lap("merging")
-    return DedupeResult(merged, clusters, pairs, params, timings)
-
-
-def _stable_cluster_ids(ids: np.ndarray, label: np.ndarray) -> np.ndarray:
-    """Cluster id from a hash of the sorted member ids: the same records, the same id."""
-    order = np.lexsort((ids.astype(str), label))
-    sorted_ids, sorted_label = ids[order], label[order]
-    starts = np.flatnonzero(np.r_[True, sorted_label[1:] != sorted_label[:-1]])
-    stops = np.r_[starts[1:], len(order)]
-    digest = {
-        int(sorted_label[s]): "c"
-        + hashlib.sha1("\n".join(sorted_ids[s:e]).encode()).hexdigest()[:10]
-        for s, e in zip(starts, stops, strict=True)
-    }
-    return np.array([digest[k] for k in label.tolist()], dtype=object)
-
-
-def _blank(values: pd.Series) -> pd.Series:
-    """Mark empty cells: NaN, None, "" or the strings "nan" / "None"."""
-    return values.isna() | values.astype(str).isin(["", "nan", "None"])
-
-
-def _merge(a: gpd.GeoDataFrame, label: np.ndarray, cluster_ids: np.ndarray) -> gpd.GeoDataFrame:
-    """One row per cluster: its best-filled record, gaps filled from the others."""
-    text_cols = [c for c in ASSET_COLUMNS if c in a.columns and c not in ("capacity",)]
-    filled = (~a[text_cols].apply(_blank)).sum(axis=1)
-    a = a.assign(_label=label, _filled=filled.to_numpy(), cluster_id=cluster_ids)
-    a = a.sort_values(["_label", "_filled", "asset_id"], ascending=[True, False, True])
-    counts = np.bincount(label)
-    out = a.drop_duplicates("_label", keep="first").set_index("_label")
-    multi = a[counts[a["_label"].to_numpy()] > 1]
-    if len(multi):
-        key = multi["_label"]
-        for col in [c for c in ASSET_COLUMNS if c in a.columns]:
-            if col in ("asset_id", "source", "source_id", "outside_region"):
-                continue
-            vals = multi[col]
-            if col == "capacity":
-                best = pd.to_numeric(vals, errors="coerce").groupby(key).max()
-            else:
-                best = vals.astype(object).where(~_blank(vals)).groupby(key).first()
-            best = best.dropna()
-            cur = out.loc[best.index, col]
-            empty = _blank(cur).to_numpy()
-            out.loc[best.index[empty], col] = best[empty].to_numpy()
-        by_source = multi.drop_duplicates(["_label", "source"]).sort_values(["_label", "source"])
-        out.loc[np.unique(key), "source"] = (
-            by_source["source"].astype(str).groupby(by_source["_label"]).agg(";".join)
-        )
-        by_id = multi.sort_values(["_label", "asset_id"])
-        out.loc[np.unique(key), "source_id"] = (
-            by_id["asset_id"].astype(str).groupby(by_id["_label"]).agg(";".join)
-        )
-        out.loc[np.unique(key), "outside_region"] = (
-            multi["outside_region"].astype(bool).groupby(key).all()
-        )
-    out["n_records"] = counts[out.index.to_numpy()]
-    single = out["n_records"] == 1
-    out.loc[single, "source_id"] = out.loc[single, "asset_id"]
-    out = out.drop(columns=["_filled"]).sort_values("asset_id").reset_index(drop=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=a.crs)
+    return DedupeResult(merged, clusters, pairs, params, stats.as_dict(), timings)

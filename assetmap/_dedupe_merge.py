@@ -1,0 +1,75 @@
+"""Clusters of records made into one row each (used by :func:`assetmap.dedupe.dedupe`)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from assetmap.assets import ASSET_COLUMNS
+
+__all__ = ["merge_clusters", "stable_cluster_ids"]
+
+
+def stable_cluster_ids(ids: np.ndarray, label: np.ndarray) -> np.ndarray:
+    """Cluster id from a hash of the sorted member ids: the same records, the same id."""
+    order = np.lexsort((ids.astype(str), label))
+    sorted_ids, sorted_label = ids[order], label[order]
+    starts = np.flatnonzero(np.r_[True, sorted_label[1:] != sorted_label[:-1]])
+    stops = np.r_[starts[1:], len(order)]
+    digest = {
+        int(sorted_label[s]): "c"
+        + hashlib.sha1("\n".join(sorted_ids[s:e]).encode()).hexdigest()[:10]
+        for s, e in zip(starts, stops, strict=True)
+    }
+    return np.array([digest[k] for k in label.tolist()], dtype=object)
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Mark empty cells: NaN, None, "" or the strings "nan" / "None"."""
+    return values.isna() | values.astype(str).isin(["", "nan", "None"])
+
+
+def merge_clusters(
+    a: gpd.GeoDataFrame, label: np.ndarray, cluster_ids: np.ndarray
+) -> gpd.GeoDataFrame:
+    """One row per cluster: its best-filled record, gaps filled from the others."""
+    text_cols = [c for c in ASSET_COLUMNS if c in a.columns and c not in ("capacity",)]
+    filled = (~a[text_cols].apply(_blank)).sum(axis=1)
+    a = a.assign(_label=label, _filled=filled.to_numpy(), cluster_id=cluster_ids)
+    a = a.sort_values(["_label", "_filled", "asset_id"], ascending=[True, False, True])
+    counts = np.bincount(label)
+    out = a.drop_duplicates("_label", keep="first").set_index("_label")
+    multi = a[counts[a["_label"].to_numpy()] > 1]
+    if len(multi):
+        key = multi["_label"]
+        for col in [c for c in ASSET_COLUMNS if c in a.columns]:
+            if col in ("asset_id", "source", "source_id", "outside_region"):
+                continue
+            vals = multi[col]
+            if col == "capacity":
+                best = pd.to_numeric(vals, errors="coerce").groupby(key).max()
+            else:
+                best = vals.astype(object).where(~_blank(vals)).groupby(key).first()
+            best = best.dropna()
+            cur = out.loc[best.index, col]
+            empty = _blank(cur).to_numpy()
+            out.loc[best.index[empty], col] = best[empty].to_numpy()
+        by_source = multi.drop_duplicates(["_label", "source"]).sort_values(["_label", "source"])
+        out.loc[np.unique(key), "source"] = (
+            by_source["source"].astype(str).groupby(by_source["_label"]).agg(";".join)
+        )
+        by_id = multi.sort_values(["_label", "asset_id"])
+        out.loc[np.unique(key), "source_id"] = (
+            by_id["asset_id"].astype(str).groupby(by_id["_label"]).agg(";".join)
+        )
+        out.loc[np.unique(key), "outside_region"] = (
+            multi["outside_region"].astype(bool).groupby(key).all()
+        )
+    out["n_records"] = counts[out.index.to_numpy()]
+    single = out["n_records"] == 1
+    out.loc[single, "source_id"] = out.loc[single, "asset_id"]
+    out = out.drop(columns=["_filled"]).sort_values("asset_id").reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=a.crs)
