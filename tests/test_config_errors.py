@@ -163,3 +163,153 @@ def test_every_other_optional_key_can_be_left_out(
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert ('id="hospital"' in html) == (left_out != "anchor")
     assert (len(atlas.assets) == 0) == (left_out == "assets")
+
+
+# ------------------------------------------- one sentence, exit 2, before any work (CLI)
+
+
+def run_build(p: Path, out: Path, *flags: str, monkeypatch: pytest.MonkeyPatch | None = None):
+    """``assetmap [flags] build p --out out``; loading the inputs fails the test if reached."""
+    from click.testing import CliRunner
+
+    from assetmap.cli.main import cli
+
+    if monkeypatch is not None:
+
+        def never(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the inputs were read before the configuration was checked")
+
+        monkeypatch.setattr("assetmap.project.load_project", never)
+    return CliRunner().invoke(cli, [*flags, "build", str(p), "--out", str(out)])
+
+
+def one_sentence(res, *needles: str) -> str:
+    """Assert exit 2 and a single ``error:`` line holding every needle, no traceback."""
+    text = res.output.strip()
+    assert res.exit_code == 2, text
+    assert len(text.splitlines()) == 1 and text.startswith("error: "), text
+    assert "Traceback" not in text
+    for needle in needles:
+        assert needle in text, (needle, text)
+    return text
+
+
+def copy_study(study: Path, d: Path) -> Path:
+    import shutil
+
+    shutil.copytree(study, d)
+    return d
+
+
+def test_out_naming_the_project_folder_is_refused_and_assets_kept(study, tmp_path, monkeypatch):
+    d = copy_study(study, tmp_path / "proj")
+    p = write_project(d, None)
+    before = (d / "assets.csv").read_bytes()
+    res = run_build(p, d, monkeypatch=monkeypatch)
+    one_sentence(res, "holds the input file", "choose a new or empty folder")
+    assert (d / "assets.csv").read_bytes() == before
+
+
+def test_out_naming_a_file_or_a_path_under_one_is_refused(study, tmp_path, monkeypatch):
+    p = write_project(copy_study(study, tmp_path / "proj"), None)
+    one_sentence(run_build(p, p, monkeypatch=monkeypatch), "is a file")
+    under = p / "out"
+    one_sentence(run_build(p, under, monkeypatch=monkeypatch), "cannot be made", "is a file")
+
+
+def test_a_colour_typo_in_domains_names_the_key_and_suggests(study, tmp_path, monkeypatch):
+    from assetmap._resources import layers_dir
+
+    d = copy_study(study, tmp_path / "proj")
+    text = (layers_dir() / "domains.yml").read_text(encoding="utf-8")
+    text = text.replace('colour: "#E69F00"', "colour: gren", 1)
+    (d / "domains.yml").write_text(text, encoding="utf-8")
+    p = write_project(d, None, extra="domains: domains.yml\n")
+    res = run_build(p, tmp_path / "out", monkeypatch=monkeypatch)
+    one_sentence(res, "domains.yml", "'gren'", "is not a colour", "green")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_project_file_not_in_utf8_names_the_byte(study, tmp_path, monkeypatch):
+    d = copy_study(study, tmp_path / "proj")
+    p = write_project(d, None)
+    p.write_bytes(p.read_bytes().replace(b"name: t", "name: Caf\u00e9".encode("latin-1")))
+    res = run_build(p, tmp_path / "out", monkeypatch=monkeypatch)
+    one_sentence(res, "p.yml", "not UTF-8", "0xe9")
+
+
+def test_billion_laughs_under_description_is_refused(study, tmp_path, monkeypatch):
+    d = copy_study(study, tmp_path / "proj")
+    levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for k in range(1, 9):
+        prev, cur = chr(ord("a") + k - 1), chr(ord("a") + k)
+        levels.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    bomb = "description:\n" + "".join(f"  {line}\n" for line in levels)
+    p = write_project(d, None, extra=bomb)
+    res = run_build(p, tmp_path / "out", monkeypatch=monkeypatch)
+    one_sentence(res, "p.yml", "aliases", "billion laughs")
+
+
+def test_every_population_zero_is_refused(study, tmp_path):
+    d = copy_study(study, tmp_path / "proj")
+    units = gpd.read_file(d / "units.geojson")
+    units["population"] = 0
+    units.to_file(d / "units.geojson")
+    one_sentence(run_build(write_project(d, None), tmp_path / "out"), "population of 0")
+
+
+def test_units_in_state_plane_feet_without_a_crs(study, tmp_path):
+    d = copy_study(study, tmp_path / "proj")
+    units = gpd.read_file(d / "units.geojson").to_crs("EPSG:2263")
+    raw = units.set_crs(None, allow_override=True)  # the numbers, no CRS: read as degrees
+    raw.to_file(d / "units.geojson", driver="GeoJSON")
+    p = write_project(d, None)
+    one_sentence(run_build(p, tmp_path / "out"), "outside longitude", 'crs: "EPSG:2263"')
+    # named in the project, the same file builds
+    text = p.read_text().replace(
+        "units: {path: units.geojson}", 'units: {path: units.geojson, crs: "EPSG:2263"}'
+    )
+    p.write_text(text)
+    res = run_build(p, tmp_path / "out")
+    assert res.exit_code == 0, res.output
+
+
+def test_a_bug_is_one_line_and_v_shows_the_traceback(study, tmp_path, monkeypatch):
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr("assetmap.project.load_project", boom)
+    p = write_project(copy_study(study, tmp_path / "proj"), None)
+    from click.testing import CliRunner
+
+    from assetmap.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["build", str(p), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "stopped on a bug (ZeroDivisionError: a bug)" in lines[0]
+    assert "-v" in lines[0]
+    res = CliRunner().invoke(cli, ["-v", "build", str(p), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 1 and "Traceback" in res.output
+
+
+def test_overlapping_units_and_a_bow_tie_are_named(caplog):
+    from shapely.geometry import Polygon, box
+
+    from assetmap.region import validate_units
+
+    bow = Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000)])
+    geoms = [box(0, 0, 1000, 1000), box(500, 0, 1500, 1000), bow]
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["a", "b", "c"], "population": [10.0, 20.0, 30.0]},
+        geometry=gpd.GeoSeries(geoms).translate(X0, Y0 + 5000).values,
+        crs=UTM,
+    )
+    with caplog.at_level(logging.WARNING):
+        out = validate_units(units, file="u.gpkg")
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "invalid outline" in said and "'c'" in said
+    assert out.geometry.is_valid.all() and out.loc["c"].geometry.area > 0
+    pairs = out.attrs["overlaps"]
+    assert {"a", "b"} <= set(pairs["unit_a"]) | set(pairs["unit_b"])
+    assert "'a' and 'b' share" in said
