@@ -656,9 +656,12 @@ def test_unreliable_estimates_are_hatched_in_their_choropleth(shaky):
     assert car["weakWords"] == "estimate unreliable (CV &gt; 30%)"
     assert "am-swatch-unreliable" in car["legend"]
     assert "estimate unreliable (CV &gt; 30%)" in car["legend"]
-    # the need index is no estimate: nothing hatched, nothing in its legend
+    # the need index hatches the ranked units whose ranking rests on an unreliable estimate
     need = spec["choropleths"][0]
-    assert need["weak"] == [] and "unreliable" not in need["legend"]
+    assert need["column"] == "need_pct"
+    assert {name for name, i in pos.items() if need["weak"][i]} == {"Fordham", "Melrose"}
+    assert need["weakWords"] == "ranking rests on an unreliable estimate"
+    assert "ranking rests on an unreliable estimate" in need["legend"]
     # an indicator with no unreliable estimate has no hatch either
     assert not atlas.units["snap_unreliable"].any()
     snap = next(c for c in spec["choropleths"] if c["column"] == "snap")

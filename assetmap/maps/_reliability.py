@@ -91,6 +91,9 @@ def ranked_values(units: pd.DataFrame, column: str, indicators: Any) -> pd.Serie
 def unreliable_marks(units: pd.DataFrame, column: str, indicators: Any) -> list[int]:
     """Return 1 per unit whose estimate shown by ``column`` is unreliable, else 0.
 
+    For the need index (``need_pct``), 1 where the unit's ranking rests on unreliable
+    estimates (``unreliable_indicators``).
+
     Empty when the column is not an indicator or no unit of it is unreliable (nothing
     to hatch, nothing in the legend).
 
@@ -99,11 +102,22 @@ def unreliable_marks(units: pd.DataFrame, column: str, indicators: Any) -> list[
     >>> u = pd.DataFrame({"snap": [40.0, 9.0], "snap_unreliable": [False, True]})
     >>> unreliable_marks(u, "snap", {"snap": None})
     [0, 1]
+
+    On the need index, the units whose ranking rests on an unreliable estimate:
+
+    >>> n = pd.DataFrame({"need_pct": [0.9, 0.2], "unreliable_indicators": ["", "snap"]})
+    >>> unreliable_marks(n, "need_pct", {})
+    [0, 1]
     """
     key = indicator_key(column, indicators)
-    if key is None or f"{key}_unreliable" not in units.columns:
+    if column == "need_pct" and "unreliable_indicators" in units.columns:
+        # the need index: a ranked unit whose ranking rests on unreliable estimates
+        listed = units["unreliable_indicators"].fillna("").astype(str).str.strip()
+        flags = listed != ""
+    elif key is None or f"{key}_unreliable" not in units.columns:
         return []
-    flags = units[f"{key}_unreliable"].fillna(False).astype(bool)
+    else:
+        flags = units[f"{key}_unreliable"].fillna(False).astype(bool)
     flags &= ranked_values(units, column, indicators).notna()
     return [int(f) for f in flags] if flags.any() else []
 

@@ -329,6 +329,7 @@ def _choropleths(
     """
     vintage = need_vintage(atlas.provenance or {})
     weak_words = cv_words(atlas.indicators)
+    need_weak_words = text("ranking rests on an unreliable estimate")
     unranked = not_ranked_words(units, atlas.indicators)
     choropleths = []
     need_words = [w or "no residents / no data" for w in unranked]
@@ -345,7 +346,7 @@ def _choropleths(
                 vintage=vintage,
                 show=column == show,
                 unreliable=unreliable_marks(units, column, atlas.indicators),
-                unreliable_words=weak_words,
+                unreliable_words=need_weak_words if column == "need_pct" else weak_words,
             )
         )
         if column == "need_pct":
