@@ -11,11 +11,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
+# PYTHONWARNINGS reaches the build backend: setuptools' notice about editable installs is
+# for developers, not for someone running the demo.
 install: $(BIN)/python
-	$(PIP) install --quiet -e .
+	PYTHONWARNINGS=ignore $(PIP) install --quiet -e .
 
 install-dev: $(BIN)/python
-	$(PIP) install --quiet -e '.[dev,notebooks]'
+	PYTHONWARNINGS=ignore $(PIP) install --quiet -e '.[dev,notebooks]'
 
 demo: install
 	$(BIN)/assetmap demo --out $(OUT)

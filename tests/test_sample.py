@@ -115,3 +115,23 @@ def test_no_sample_overlap_group_mixes_service_types(sample_atlas):
     partners = _sample_csv("assets_partners.csv", "ID")["Program Type"]
     harm = sorted(f"partners:{i}" for i in behavioral["ids"] if partners[i] == "Harm reduction")
     assert harm in [sorted(ids.split(";")) for ids in clusters["asset_ids"]]
+
+
+def test_synthetic_names_are_never_cut_mid_word():
+    """Names built from NTA names keep "Co-op City" whole (not "op City …", "Co Soup …")."""
+    import re
+
+    import pandas as pd
+
+    from assetmap._resources import sample_dir
+
+    names = pd.concat(
+        [
+            pd.read_csv(sample_dir() / "assets_partners.csv")["Program Name"],
+            pd.read_csv(sample_dir() / "assets_211.csv").iloc[:, 2],
+        ]
+    ).astype(str)
+    cut = names[names.str.contains(r"(?:^|\s)(?:op City|Co)(?:\s|$)", regex=True)]
+    assert cut.empty, cut.tolist()
+    assert names.str.contains("Co-op City").sum() >= 6
+    assert all(re.match(r"[A-Z0-9]", n) for n in names), names[~names.str.match(r"[A-Z0-9]")]

@@ -499,8 +499,15 @@ class Units:
 
 
 def place_names(nta_name: str) -> list[str]:
-    """Neighbourhood names in an NTA name: "University Heights (South)-Morris Heights"."""
-    return [re.sub(r"\s*\(.*?\)", "", part).strip() for part in nta_name.split("-")]
+    """Neighbourhood names in an NTA name: "University Heights (South)-Morris Heights".
+
+    Split at a hyphen before a capital only: "Co-op City" is one name, not "Co" and "op
+    City". A name holding a hyphen is listed once per piece, so the list keeps its length
+    and the seeded draws from it (and so the rest of the sample) are unchanged.
+    """
+    parts = re.split(r"-(?=[A-Z])", nta_name)
+    names = [re.sub(r"\s*\(.*?\)", "", part).strip() for part in parts]
+    return [n for part, n in zip(parts, names, strict=True) for _ in part.split("-")]
 
 
 def is_residential(frame: pd.DataFrame) -> pd.Series:
