@@ -441,6 +441,7 @@ class Atlas:
         pdf: bool | None = None,
         progress: Callable[[str], None] | None = None,
         inputs: Iterable[str | Path] = (),
+        map_images: Iterable[str] = (),
     ) -> dict[str, Path]:
         """Write the whole output set into the folder ``path``, as ``assetmap build`` does.
 
@@ -472,6 +473,9 @@ class Atlas:
         inputs : iterable of path
             The study's input files, the project file among them: an output folder
             holding one of them is refused with a :class:`~assetmap.errors.ConfigError`.
+        map_images : iterable of str
+            Also write the map as one static page: ``"png"`` (``map.png``) and/or
+            ``"pdf"`` (``map.pdf``), for slides and print.
 
         Returns
         -------

@@ -60,6 +60,7 @@ def write_folder(
     pdf: bool | None = None,
     progress: Callable[[str], None] | None = None,
     inputs: Iterable[str | Path] = (),
+    map_images: Iterable[str] = (),
 ) -> dict[str, Path]:
     """Write the whole output set of a study into the folder ``path``, never destroying one.
 
@@ -98,6 +99,10 @@ def write_folder(
     inputs : iterable of path
         The study's input files (the project file among them): an output folder that
         holds one of them is refused.
+    map_images : iterable of str
+        Formats of a static one-page map to write beside ``map.html`` (``"png"``,
+        ``"pdf"``): ``map.png`` / ``map.pdf`` drawn by ``assetmap.maps.static.static_map``
+        (matplotlib, no tiles), listed in the manifest like every other output.
 
     Returns
     -------
@@ -120,7 +125,9 @@ def write_folder(
         previous = previous_manifest(out) or {}
         stage = new_stage(out)
         try:
-            paths, skipped = _write_all(atlas, stage, figures=figures, pdf=pdf, step=progress)
+            paths, skipped = _write_all(
+                atlas, stage, figures=figures, pdf=pdf, step=progress, images=tuple(map_images)
+            )
             carry_over(out, stage, previous)
             swap_into_place(stage, out)
         finally:
@@ -137,6 +144,7 @@ def _write_all(
     figures: bool,
     pdf: bool | None,
     step: Callable[[str], None] | None,
+    images: tuple[str, ...] = (),
 ) -> tuple[dict[str, Path], dict[str, str]]:
     """Write every output into ``stage``; return the paths and the optional outputs skipped."""
     from assetmap.provenance import manifest, run_record
@@ -145,6 +153,7 @@ def _write_all(
     step(FOLDER_STEPS[0])
     paths = {"map": stage / "map.html"}
     atlas.map().save(str(paths["map"]))
+    paths.update(_write_images(atlas, stage, images))
     step(FOLDER_STEPS[1])
     report, skipped = _write_report(atlas, stage, figures=figures, pdf=pdf)
     paths.update(report)
@@ -164,6 +173,19 @@ def _write_all(
     extra = {"run": run_record(), "manifest": manifest(stage), "skipped": skipped}
     paths["provenance"] = write_provenance(atlas, stage / "provenance.json", extra)
     return paths, skipped
+
+
+def _write_images(atlas: Atlas, stage: Path, images: tuple[str, ...]) -> dict[str, Path]:
+    """Write the static one-page map in each format asked for (``map_png``, ``map_pdf``)."""
+    unknown = sorted(set(images) - {"png", "pdf"})
+    if unknown:
+        msg = f"a static map is written as png or pdf, not {', '.join(unknown)}"
+        raise AssetmapError(msg)
+    if not images:
+        return {}
+    from assetmap.maps import static  # type: ignore[attr-defined,unused-ignore]
+
+    return {f"map_{fmt}": static.static_map(atlas, stage / f"map.{fmt}") for fmt in images}
 
 
 def _write_report(
