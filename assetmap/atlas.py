@@ -11,7 +11,7 @@ the map, the report and the layer export read. Nothing here draws or writes by i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -442,6 +442,7 @@ class Atlas:
         progress: Callable[[str], None] | None = None,
         inputs: Iterable[str | Path] = (),
         map_images: Iterable[str] = (),
+        map_options: Mapping[str, Any] | None = None,
     ) -> dict[str, Path]:
         """Write the whole output set into the folder ``path``, as ``assetmap build`` does.
 
@@ -476,6 +477,8 @@ class Atlas:
         map_images : iterable of str
             Also write the map as one static page: ``"png"`` (``map.png``) and/or
             ``"pdf"`` (``map.pdf``), for slides and print.
+        map_options : mapping, optional
+            Keywords of :meth:`map` for ``map.html`` (e.g. ``{"cdn": True}``).
 
         Returns
         -------
@@ -495,4 +498,13 @@ class Atlas:
         """
         from assetmap.export import write_folder
 
-        return write_folder(self, path, figures=figures, pdf=pdf, progress=progress, inputs=inputs)
+        return write_folder(
+            self,
+            path,
+            figures=figures,
+            pdf=pdf,
+            progress=progress,
+            inputs=inputs,
+            map_images=map_images,
+            map_options=map_options,
+        )

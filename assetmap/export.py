@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +61,7 @@ def write_folder(
     progress: Callable[[str], None] | None = None,
     inputs: Iterable[str | Path] = (),
     map_images: Iterable[str] = (),
+    map_options: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the whole output set of a study into the folder ``path``, never destroying one.
 
@@ -103,6 +104,9 @@ def write_folder(
         Formats of a static one-page map to write beside ``map.html`` (``"png"``,
         ``"pdf"``): ``map.png`` / ``map.pdf`` drawn by ``assetmap.maps.static.static_map``
         (matplotlib, no tiles), listed in the manifest like every other output.
+    map_options : mapping, optional
+        Keywords of :meth:`assetmap.atlas.Atlas.map` for ``map.html`` (``cdn``,
+        ``classify``, ``k``, ``palette``), as a project's ``map:`` gives them.
 
     Returns
     -------
@@ -126,7 +130,13 @@ def write_folder(
         stage = new_stage(out)
         try:
             paths, skipped = _write_all(
-                atlas, stage, figures=figures, pdf=pdf, step=progress, images=tuple(map_images)
+                atlas,
+                stage,
+                figures=figures,
+                pdf=pdf,
+                step=progress,
+                images=tuple(map_images),
+                map_options=dict(map_options or {}),
             )
             carry_over(out, stage, previous)
             swap_into_place(stage, out)
@@ -145,6 +155,7 @@ def _write_all(
     pdf: bool | None,
     step: Callable[[str], None] | None,
     images: tuple[str, ...] = (),
+    map_options: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Path], dict[str, str]]:
     """Write every output into ``stage``; return the paths and the optional outputs skipped."""
     from assetmap.provenance import manifest, run_record
@@ -152,7 +163,7 @@ def _write_all(
     step = step or (lambda name: None)
     step(FOLDER_STEPS[0])
     paths = {"map": stage / "map.html"}
-    atlas.map().save(str(paths["map"]))
+    atlas.map(**(map_options or {})).save(str(paths["map"]))
     paths.update(_write_images(atlas, stage, images))
     step(FOLDER_STEPS[1])
     report, skipped = _write_report(atlas, stage, figures=figures, pdf=pdf)

@@ -65,7 +65,11 @@ _KNOWN_KEYS = {
     "dedupe",
     "sources",
     "description",
+    "map",
 }
+
+#: Keys of ``map:`` in a project, passed to :meth:`assetmap.atlas.Atlas.map`.
+MAP_KEYS = {"cdn": bool, "classify": str, "k": int, "palette": str}
 
 
 @dataclass
@@ -99,6 +103,9 @@ class Project:
     points : geopandas.GeoDataFrame or None
         Population points (``population_points: {path: points.csv}``): where residents
         live inside each unit; None to measure from each unit's inside point.
+    map_options : dict
+        Options of the interactive map (``map: {cdn: true, classify: naturalbreaks, k: 5,
+        palette: viridis}``), passed to :meth:`assetmap.atlas.Atlas.map` by a build.
     """
 
     name: str
@@ -119,6 +126,7 @@ class Project:
     min_services: int = 1
     min_share_beyond: float = 0.25
     points: gpd.GeoDataFrame | None = None
+    map_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -273,6 +281,7 @@ def load_project(path: str | Path) -> Project:
         min_services=_min_services(gcfg, p),
         points=points,
         min_share_beyond=_share(gcfg, "min_share_beyond", 0.25, p),
+        map_options=map_options(cfg, p),
     )
 
 
@@ -330,9 +339,44 @@ def project_inputs(path: str | Path) -> list[Path]:
     return [p.resolve(), *named]
 
 
+def map_options(cfg: dict[str, Any], p: Path) -> dict[str, Any]:
+    """Return the project's ``map:`` options, checked (one sentence per mistake).
+
+    Examples
+    --------
+    >>> map_options({"map": {"cdn": True, "k": 4}}, Path("p.yml"))
+    {'cdn': True, 'k': 4}
+    >>> try:
+    ...     map_options({"map": {"cdn": "yes"}}, Path("p.yml"))
+    ... except ConfigError as err:
+    ...     print(err)
+    p.yml: map.cdn must be true or false, not 'yes'
+    """
+    value = cfg.get("map") or {}
+    mcfg = _mapping(value, "map", p)
+    out: dict[str, Any] = {}
+    for key, v in mcfg.items():
+        kind = MAP_KEYS.get(str(key))
+        if kind is None:
+            msg = f"{p}: map.{key} is not an option of the map; known: {', '.join(MAP_KEYS)}"
+            raise ConfigError(msg)
+        if kind is bool and not isinstance(v, bool):
+            msg = f"{p}: map.{key} must be true or false, not {v!r}"
+            raise ConfigError(msg)
+        if kind is int and (isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= 9):
+            msg = f"{p}: map.{key} must be a whole number of classes from 2 to 9, not {v!r}"
+            raise ConfigError(msg)
+        if kind is str and not isinstance(v, str):
+            msg = f"{p}: map.{key} must be a word, not {v!r}"
+            raise ConfigError(msg)
+        out[str(key)] = v
+    return out
+
+
 def _checked(p: Path) -> tuple[dict[str, Any], dict[str, Domain], IndicatorSet | None]:
     """Read and check the YAML, the domains, the indicators (None for census units)."""
     cfg = _read_config(p)
+    map_options(cfg, p)
     base = p.parent
     ucfg = _mapping(cfg["units"], "units", p)
     for key, value in _input_paths(cfg, p):

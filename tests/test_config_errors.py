@@ -313,3 +313,28 @@ def test_overlapping_units_and_a_bow_tie_are_named(caplog):
     pairs = out.attrs["overlaps"]
     assert {"a", "b"} <= set(pairs["unit_a"]) | set(pairs["unit_b"])
     assert "'a' and 'b' share" in said
+
+
+def test_cdn_from_the_command_line_or_the_project(study, tmp_path):
+    from click.testing import CliRunner
+
+    from assetmap.cli.main import cli
+
+    d = copy_study(study, tmp_path / "proj")
+    p = write_project(d, None)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["-q", "build", str(p), "--out", str(tmp_path / "inline")])
+    assert res.exit_code == 0, res.output
+    inline = (tmp_path / "inline" / "map.html").read_text(encoding="utf-8")
+    assert '<script src="http' not in inline and "leafletjs.com" in inline  # Leaflet inlined
+    res = runner.invoke(cli, ["-q", "build", str(p), "--out", str(tmp_path / "cdn"), "--cdn"])
+    assert res.exit_code == 0, res.output
+    linked = (tmp_path / "cdn" / "map.html").read_text(encoding="utf-8")
+    assert '<script src="https://cdn.jsdelivr.net/npm/leaflet' in linked
+    assert len(linked) < len(inline) - 100_000
+    p.write_text(p.read_text() + "map: {cdn: true}\n")
+    res = runner.invoke(cli, ["-q", "build", str(p), "--out", str(tmp_path / "yml")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "yml" / "map.html").read_text(encoding="utf-8") == linked
+    p.write_text(p.read_text().replace("map: {cdn: true}", "map: {cnd: true}"))
+    one_sentence(run_build(p, tmp_path / "bad"), "map.cnd is not an option", "cdn")

@@ -35,8 +35,11 @@ cli.add_command(fetch)
 cli.add_command(cache)
 
 
-def _build(project_path: Path, out: Path, quiet: bool) -> None:
-    """Load the project, build the Atlas, write the output folder, print a summary."""
+def _build(project_path: Path, out: Path, quiet: bool, *, cdn: bool = False) -> None:
+    """Load the project, build the Atlas, write the output folder, print a summary.
+
+    ``cdn`` links the map's libraries from a CDN, as ``map: {cdn: true}`` does.
+    """
     from tqdm import tqdm
 
     from assetmap.project import load_project, project_inputs, validate_project
@@ -53,7 +56,8 @@ def _build(project_path: Path, out: Path, quiet: bool) -> None:
     project = load_project(project_path)
     step("analyse")
     atlas = project.build()
-    atlas.to_folder(out, progress=step, inputs=project_inputs(project_path))
+    options = {**project.map_options, **({"cdn": True} if cdn else {})}
+    atlas.to_folder(out, progress=step, inputs=project_inputs(project_path), map_options=options)
     bar.update()
     bar.close()
     counts = atlas.provenance.get("asset_counts", {})
@@ -97,11 +101,17 @@ def demo(ctx: click.Context, out: Path) -> None:
 @click.option(
     "--out", "out", type=click.Path(path_type=Path), required=True, help="Folder for the outputs."
 )
+@click.option(
+    "--cdn",
+    is_flag=True,
+    help="Link the map's JavaScript and CSS from a CDN (smaller; needs internet to open) "
+    "instead of writing them into map.html.",
+)
 @click.pass_context
-def build(ctx: click.Context, project: Path, out: Path) -> None:
+def build(ctx: click.Context, project: Path, out: Path, cdn: bool) -> None:
     """Build a study from a PROJECT YAML (copy data/sample/bronx.yml to start)."""
     quiet = is_quiet(ctx)
-    guard(lambda: _build(project, out, quiet))
+    guard(lambda: _build(project, out, quiet, cdn=cdn))
 
 
 @cli.command()
