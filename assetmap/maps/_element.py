@@ -63,6 +63,7 @@ RUNTIME = (
     "10-controls.js",
     "11-draw.js",
     "12-focus.js",
+    "13-print.js",
 )
 
 
