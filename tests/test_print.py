@@ -176,3 +176,109 @@ def _pdf_text(data: bytes) -> str | None:
     except ImportError:  # pragma: no cover - pypdf is a dev dependency
         return None
     return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+# --- the static page (matplotlib) ------------------------------------------------------
+
+
+def _gids(fig):
+    return {a.get_gid() for a in fig.findobj() if a.get_gid()}
+
+
+def _rgb(hex_colour, alpha):
+    """A class colour at the map's opacity over white, as 0-255 integers."""
+    from matplotlib.colors import to_rgb
+
+    return tuple(round(255 * (alpha * c + (1 - alpha))) for c in to_rgb(hex_colour))
+
+
+def test_static_figure_has_every_part(sample_atlas):
+    from assetmap.maps.static import static_figure
+
+    fig = static_figure(sample_atlas, date="Map made 2026-01-02")
+    assert {"title", "synthetic", "legend", "scalebar", "north", "date", "sources", "map"} <= (
+        _gids(fig)
+    )
+    texts = {t.get_gid(): t.get_text() for t in fig.texts}
+    assert texts["title"] == sample_atlas.name
+    assert texts["date"] == "Map made 2026-01-02"
+    assert texts["sources"].startswith("Sources: ")
+    legend = next(a for a in fig.findobj() if a.get_gid() == "legend")
+    words = " ".join(t.get_text() for t in legend.get_texts())
+    assert "Need percentile" in words and "highest 20%" in words
+    for key in set(sample_atlas.assets["domain"]) & set(sample_atlas.domains):
+        assert sample_atlas.domains[key].label in words
+    # the legend sits beside the map, not over it
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    map_ax = next(ax for ax in fig.axes if ax.get_gid() == "map")
+    assert legend.get_window_extent(renderer).x0 > map_ax.get_window_extent(renderer).x1
+
+
+def test_static_png_has_the_page_size_and_the_map_colours(sample_atlas, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from assetmap.maps._classes import PALETTES
+    from assetmap.maps.static import OPACITY, static_map
+
+    path = static_map(sample_atlas, tmp_path / "map.png", dpi=100)
+    assert path == tmp_path / "map.png"
+    img = Image.open(path).convert("RGB")
+    assert img.size == (1100, 850)  # letter landscape at 100 dpi
+    pixels = np.asarray(img).reshape(-1, 3).astype(int)
+
+    def seen(rgb):
+        return bool((np.abs(pixels - np.array(rgb)).max(axis=1) <= 2).any())
+
+    assert seen(_rgb(PALETTES["YlOrRd"][-1], OPACITY))  # the top need class, as on the map
+    assert seen(_rgb(sample_atlas.domains["food"].colour, 1.0))  # the food markers
+    a4 = Image.open(static_map(sample_atlas, tmp_path / "a4.png", paper="a4", dpi=100))
+    assert a4.size == (1169, 826)  # 297 × 210 mm
+
+
+def test_static_map_is_the_same_twice_and_refuses_other_formats(sample_atlas, tmp_path):
+    from assetmap.maps.static import static_map
+
+    one = static_map(sample_atlas, tmp_path / "one.pdf", date="Map made 2026-01-02")
+    two = static_map(sample_atlas, tmp_path / "two.pdf", date="Map made 2026-01-02")
+    assert one.read_bytes() == two.read_bytes()
+    assert _pdf_pages(one.read_bytes()) == 1
+    with pytest.raises(ValueError, match=r"\.png or \.pdf"):
+        static_map(sample_atlas, tmp_path / "map.svg")
+    with pytest.raises(ValueError, match="paper="):
+        static_map(sample_atlas, tmp_path / "map.png", paper="legal")
+
+
+def test_static_map_draws_hostile_names_as_text(tmp_path):
+    from assetmap.maps.static import static_figure
+    from tests._atlas_fixture import hostile_atlas
+
+    atlas = hostile_atlas()
+    fig = static_figure(atlas)
+    title = next(t for t in fig.texts if t.get_gid() == "title")
+    fig.canvas.draw()  # a "$" or "\\" in data must not break matplotlib's math text
+    assert title.get_text()
+
+
+@pytest.mark.slow
+def test_build_png_and_pdf_map_are_in_the_folder_and_the_manifest(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from assetmap.cli.main import cli
+    from assetmap.sample import sample_project_path
+
+    out = tmp_path / "out"
+    args = ["build", str(sample_project_path()), "--out", str(out), "--png", "--pdf-map"]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert (out / "map.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _pdf_pages((out / "map.pdf").read_bytes()) == 1
+    listed = {row["path"] for row in json.loads((out / "provenance.json").read_text())["manifest"]}
+    assert {"map.png", "map.pdf", "map.html"} <= listed
+    # built again without the flags, the images of the earlier build go (they were ours)
+    res = CliRunner().invoke(cli, ["build", str(sample_project_path()), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert not (out / "map.png").exists() and not (out / "map.pdf").exists()

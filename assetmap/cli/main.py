@@ -35,7 +35,9 @@ cli.add_command(fetch)
 cli.add_command(cache)
 
 
-def _build(project_path: Path, out: Path, quiet: bool, *, cdn: bool = False) -> None:
+def _build(
+    project_path: Path, out: Path, quiet: bool, *, cdn: bool = False, images: tuple[str, ...] = ()
+) -> None:
     """Load the project, build the Atlas, write the output folder, print a summary.
 
     ``cdn`` links the map's libraries from a CDN, as ``map: {cdn: true}`` does.
@@ -57,7 +59,13 @@ def _build(project_path: Path, out: Path, quiet: bool, *, cdn: bool = False) -> 
     step("analyse")
     atlas = project.build()
     options = {**project.map_options, **({"cdn": True} if cdn else {})}
-    atlas.to_folder(out, progress=step, inputs=project_inputs(project_path), map_options=options)
+    atlas.to_folder(
+        out,
+        progress=step,
+        inputs=project_inputs(project_path),
+        map_options=options,
+        map_images=images,  # map.png / map.pdf, listed in the manifest with the rest
+    )
     bar.update()
     bar.close()
     counts = atlas.provenance.get("asset_counts", {})
@@ -107,11 +115,16 @@ def demo(ctx: click.Context, out: Path) -> None:
     help="Link the map's JavaScript and CSS from a CDN (smaller; needs internet to open) "
     "instead of writing them into map.html.",
 )
+@click.option("--png", is_flag=True, help="Also write the map as one static page, map.png.")
+@click.option("--pdf-map", is_flag=True, help="Also write the map as one static page, map.pdf.")
 @click.pass_context
-def build(ctx: click.Context, project: Path, out: Path, cdn: bool) -> None:
+def build(
+    ctx: click.Context, project: Path, out: Path, cdn: bool, png: bool, pdf_map: bool
+) -> None:
     """Build a study from a PROJECT YAML (copy data/sample/bronx.yml to start)."""
     quiet = is_quiet(ctx)
-    guard(lambda: _build(project, out, quiet, cdn=cdn))
+    images = ("png",) * png + ("pdf",) * pdf_map
+    guard(lambda: _build(project, out, quiet, cdn=cdn, images=images))
 
 
 @cli.command()
