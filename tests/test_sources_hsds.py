@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -698,3 +699,40 @@ def test_json_service_with_an_unknown_organization_id(tmp_path):
     assert a["org"].tolist() == [""]
     (w,) = a.attrs["warnings"]
     assert (w["row"], w["column"], w["value"]) == (1, "organization_id", "o-missing")
+
+
+def test_services_naming_their_location_and_a_second_package_in_a_subfolder(tmp_path, caplog):
+    """As openreferral/sample-HSDS-datapackage's simple/ publishes it (HSDS 1.1 draft).
+
+    Services carry ``location_id`` themselves and no service_at_location row links them;
+    a second package (``ohana/``) sits in a subfolder with its own addresses.csv, which is
+    not this package's table. Worked by hand: s1 at l1 (food, kept), s2 at l2 (no
+    coordinates: set aside naming locations.csv row 3), s3 names no location (set aside).
+    """
+    pkg = tmp_path / "simple"
+    (pkg / "ohana").mkdir(parents=True)
+    (pkg / "services.csv").write_text(
+        "id,organization_id,location_id,name,status\n"
+        "s1,o1,l1,Pantry,active\ns2,o1,l2,Meals,active\ns3,o1,,Helpline,active\n"
+    )
+    (pkg / "organizations.csv").write_text("id,name\no1,Hub Org\n")
+    (pkg / "locations.csv").write_text(
+        "id,organization_id,name,latitude,longitude\nl1,o1,Hub,40.817,-73.91\nl2,o1,Hall,,\n"
+    )
+    (pkg / "ohana" / "addresses.csv").write_text(
+        "id,location_id,address_1,city\n1,1,Sanctuary,Example City\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        a = read_hsds(pkg, domain="food")
+    assert a["name"].tolist() == ["Pantry"] and a["source_id"].tolist() == ["s1@l1"]
+    assert (a.iloc[0]["org"], a.iloc[0]["domain"]) == ("Hub Org", "food")
+    r = am.rejected_rows(a).sort_values("row")
+    assert r[["file", "row"]].values.tolist() == [
+        [str(pkg / "locations.csv"), 3],
+        [str(pkg / "services.csv"), 4],
+    ]
+    assert "ohana" not in caplog.text  # the other package's tables are not read
+    with pytest.raises(InputError, match="domain 'fod' is not defined"):
+        read_hsds(pkg, domain="fod")
+    without = am.rejected_rows(read_hsds(pkg))
+    assert "domain: food in the project's assets entry" in without["problem"].iloc[0]

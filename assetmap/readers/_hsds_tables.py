@@ -158,8 +158,12 @@ def load_tables(pkg: Package) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
             meta = {}
     resources = _resources(meta, pkg)
     tables: dict[str, pd.DataFrame] = {}
+    services = _find_member(pkg, TABLES["services"], resources)
+    # the other tables are looked for beside the services table, never in another
+    # package's folder (a published repository may hold several packages)
+    home = posixpath.dirname(_key_of(pkg, services)) if services is not None else ""
     for table, names in TABLES.items():
-        found = _find_member(pkg, names, resources)
+        found = _find_member(pkg, names, resources, home=home, anywhere=False)
         if found is not None:
             tables[table] = _read_csv(pkg, found)
     terms = tables.get("taxonomy_terms")
@@ -168,6 +172,8 @@ def load_tables(pkg: Package) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     if "services" in tables:
         v3 = {"attributes", "attribute", "addresses", "address", "schedules", "schedule"}
         layout = "3.x" if v3 & _table_names(tables) else "2.x"
+        if "service_at_location" not in tables and _links_locations(tables["services"]):
+            tables["service_at_location"] = pd.DataFrame(columns=["service_id", "location_id"])
         if "locations" not in tables or "service_at_location" not in tables:
             missing = "locations.csv" if "locations" not in tables else "service_at_locations.csv"
             msg = (
@@ -248,24 +254,49 @@ def _by_file_name(pkg: Package, name: str) -> str | None:
     return min(hits, key=lambda k: (k.count("/"), k)) if hits else None
 
 
-def _find_member(pkg: Package, names: tuple[str, ...], resources: dict[str, str]) -> str | None:
+def _find_member(
+    pkg: Package,
+    names: tuple[str, ...],
+    resources: dict[str, str],
+    *,
+    home: str = "",
+    anywhere: bool = True,
+) -> str | None:
     """Find a table: as ``datapackage.json`` lists it, else by its usual file name.
 
-    The usual names are looked for beside the package's root first, then in any
-    subfolder (shallowest first), as packages that keep their tables in ``data/`` do.
+    The usual names are looked for in the folder ``home`` (the services table's), then
+    beside the package's root; with ``anywhere`` (to find the services table itself) in
+    any subfolder too (shallowest first), as packages that keep their tables in ``data/``
+    do.
     """
     for name in names:
         path = resources.get(name)
         if path is not None and path in pkg.files:
             return pkg.files[path]
+    for folder in dict.fromkeys([home, ""]):
+        for name in names:
+            key = posixpath.join(folder, f"{name}.csv") if folder else f"{name}.csv"
+            if key in pkg.files:
+                return pkg.files[key]
+    if not anywhere:
+        return None
     for name in names:
-        if f"{name}.csv" in pkg.files:
-            return pkg.files[f"{name}.csv"]
-    for name in names:
-        key = _by_file_name(pkg, f"{name}.csv")
-        if key is not None:
-            return pkg.files[key]
+        found = _by_file_name(pkg, f"{name}.csv")
+        if found is not None:
+            return pkg.files[found]
     return None
+
+
+def _key_of(pkg: Package, member: str) -> str:
+    """Return the relative path under which ``member`` is listed in ``pkg.files``."""
+    return next((k for k, v in pkg.files.items() if v == member), member)
+
+
+def _links_locations(services: pd.DataFrame) -> bool:
+    """Whether a services table names its location itself (a ``location_id`` column)."""
+    return "location_id" in services.columns and bool(
+        services["location_id"].astype(str).str.strip().ne("").any()
+    )
 
 
 def _no_services(pkg: Package, resources: dict[str, str]) -> InputError:

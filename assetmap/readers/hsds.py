@@ -97,6 +97,7 @@ def read_hsds(
     strict: bool = False,
     source: str | None = None,
     limits: Limits | None = None,
+    domain: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read an Open Referral HSDS package: one asset per service at a location.
 
@@ -119,6 +120,9 @@ def read_hsds(
         Name of the source for provenance (default: the folder or zip name).
     limits : Limits, optional
         Caps on what a zip may expand to (see :mod:`assetmap.readers._archive`).
+    domain : str, optional
+        The domain of every service the package links to no taxonomy term (a food bank
+        network's own export, say); services with terms keep the domain their terms give.
 
     Returns
     -------
@@ -154,7 +158,11 @@ def read_hsds(
     pkg = Package(p, limits=limits)
     tables, info = load_tables(pkg)
     name = source or (p.stem if p.is_file() else p.name)
-    directory = _Directory(tables, DomainMatcher(domains or load_domains()))
+    matcher = DomainMatcher(domains or load_domains())
+    if domain is not None and domain not in matcher.domains:
+        msg = f"domain {domain!r} is not defined; known: {', '.join(matcher.domains)}"
+        raise InputError(msg, file=str(p))
+    directory = _Directory(tables, matcher, default_domain=domain)
     problems = _Problems(name, str(p), strict)
     rows, n_in = directory.assets(problems)
     out = _place(rows, problems, region, buffer_m)
@@ -279,8 +287,15 @@ def _many_by(records: list[Record], key: str) -> dict[str, list[Record]]:
 class _Directory:
     """The tables of one package, indexed by id, and the rules that turn them into assets."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame], matcher: DomainMatcher) -> None:
+    def __init__(
+        self,
+        tables: dict[str, pd.DataFrame],
+        matcher: DomainMatcher,
+        *,
+        default_domain: str | None = None,
+    ) -> None:
         self.matcher = matcher
+        self.default_domain = default_domain
         self.services = _records(tables, "services")
         self.sal = _records(tables, "service_at_location")
         self._require(tables)
@@ -386,6 +401,13 @@ class _Directory:
                 n_in += 1
                 problem = f"id {sid!r} is already used on row {first_row[sid]}"
                 problems.at(key, svc, "id", sid, problem)
+            elif sid not in placed and svc.get("location_id", ""):
+                # older exports (Ohana, early HSDS drafts) name the location on the service
+                n_in += 1
+                link = {**svc, "id": "", "service_id": sid}
+                asset = self._asset(key, link, f"{sid}@{svc['location_id']}", problems)
+                if asset is not None:
+                    rows.append(asset)
             elif sid not in placed:
                 n_in += 1
                 how = (
@@ -475,6 +497,8 @@ class _Directory:
         if dangling is not None and not known:
             problem = f"taxonomy term id {dangling['_term']!r} is not in the taxonomy terms table"
             problems.at(key, dangling, dangling["_col"], dangling["_term"], problem)
+        elif not links and self.default_domain is not None:
+            return self.default_domain, "", ""
         elif not links:
             why = (
                 "; the package links no taxonomy term to any service (its attributes / "
@@ -484,7 +508,8 @@ class _Directory:
             )
             problem = (
                 f"service {name!r} has no taxonomy term, so its domain is unknown; link a "
-                f"term to it (attributes / services_taxonomy table){why}"
+                f"term to it (attributes / services_taxonomy table){why}, or give the "
+                "package one domain (domain: food in the project's assets entry)"
             )
             problems.at(key, svc, "id", svc.get("id", ""), problem)
         else:

@@ -269,12 +269,14 @@ def _read_hsds(
     strict: bool,
     domains: dict[str, Any] | None = None,
     encoding: str | None = None,  # accepted for symmetry; HSDS tables are UTF-8
+    domain: str | None = None,
     **caps: Any,
 ) -> gpd.GeoDataFrame:
     return hsds.read_hsds(
         path,
         region=region,
         domains=domains,
+        domain=domain,
         buffer_m=buffer_m,
         strict=strict,
         source=source,
@@ -337,7 +339,7 @@ FORMATS: tuple[Format, ...] = (
             "a folder or `.zip` holding `datapackage.json`, `services.csv` or "
             "`services.json`; a `.json` file that is not GeoJSON"
         ),
-        options=("domains", "encoding", *LIMIT_OPTIONS),
+        options=("domain", "domains", "encoding", *LIMIT_OPTIONS),
         column_map=False,
         what="HSDS data",
     ),
