@@ -335,3 +335,57 @@ def test_domain_row_counts_residents_in_reach_and_the_median_over_points(tmp_pat
     csv = atlas.report(tmp_path, figures=False, pdf=False)["domains_csv"].read_text()
     assert csv.splitlines()[0].split(",")[4] == "residents_with_service_pct"
     assert csv.splitlines()[1].split(",")[4] == "40.0%"
+
+
+# --- the report as a document (issue 14) -------------------------------------------------
+
+
+def test_articles_follow_the_sound_of_the_next_word():
+    from assetmap.report._words import article
+
+    an = ("employment", "older adults", "interpersonal", "hour", "SVI", "8", "18", "80", "11,000")
+    a = ("food", "unit", "utility", "one-stop", "European", "CDC", "15", "110", "1,800")
+    assert [article(w) for w in an] == ["an"] * len(an)
+    assert [article(w) for w in a] == ["a"] * len(a)
+
+
+def test_report_reads_an_before_a_vowel_and_defines_its_terms(sample_atlas, tmp_path):
+    paths = sample_atlas.report(tmp_path, figures=False, pdf=False)
+    html, md = paths["html"].read_text(), paths["md"].read_text()
+    for text in (html, md):
+        assert "lacks an employment and training service" in text
+        assert not re.search(r"\ba (employment|older|interpersonal|utility help)\b", text)
+    targets = set(re.findall(r'href="#(term-[\w-]+)"', html))
+    assert {"term-gap", "term-median-nearest", "term-need-percentile", "term-2sfca"} <= targets
+    assert all(f'id="{t}"' in html for t in targets)  # every term links to its definition
+    summary = html[: html.index('id="appendix"')]
+    for term in ("Threshold</strong>", "Gap</strong>", "Cluster (overlap)</strong>"):
+        assert term in summary  # defined under the table that uses it
+    assert "Median nearest: half of the residents" in summary
+
+
+def test_citation_has_year_and_version(sample_atlas):
+    from assetmap.report._words import CITATION_YEAR
+
+    cite = report_facts(sample_atlas)["citation"]
+    version = sample_atlas.provenance.get("assetmap_version", "0")
+    assert f"({CITATION_YEAR})" in cite and f"version {version}" in cite
+
+
+def test_tables_wrap_between_words_and_print_without_split_rows(sample_atlas, tmp_path):
+    html = sample_atlas.report(tmp_path, figures=False, pdf=False)["html"].read_text()
+    assert "overflow-wrap: anywhere" not in html and "word-break: normal" in html
+    assert html.count('<div class="scroll"><table') == html.count("<table")
+    assert "tr, .finding, img.figure, dl.glossary dd { break-inside: avoid; }" in html
+    assert 'counter(page) " of " counter(pages)' in html
+    assert "Run date" not in html  # the date goes only into the printed copy
+
+
+def test_the_run_date_goes_only_into_the_printed_copy():
+    from assetmap.report._pdf import print_copy, run_date
+
+    html = "<html><head><title>x</title></head><body>same</body></html>"
+    copy = print_copy(html, "2026-12-05T07:54:46+00:00")
+    assert 'content: "Run date 2026-12-05"' in copy and copy.endswith("<body>same</body></html>")
+    assert print_copy(html, 'x"; } body { display: none') == html  # not a date: nothing added
+    assert run_date({"run": {"run_at": "2025-01-31T23:59:59+00:00"}}) == "2025-01-31"

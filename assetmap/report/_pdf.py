@@ -9,11 +9,13 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from assetmap.errors import AssetmapError
 
-__all__ = ["find_chromium", "html_to_pdf"]
+__all__ = ["find_chromium", "html_to_pdf", "print_copy", "run_date"]
 
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -71,11 +73,60 @@ def _run(cmd: list[str], src: Path, *, timeout: float | None) -> None:
         raise AssetmapError(msg)
 
 
-def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float | None = None) -> Path:
+def run_date(provenance: dict[str, Any]) -> str:
+    """Return the date of the run for the printed report: the run record's, else today's.
+
+    Examples
+    --------
+    >>> run_date({"run": {"run_at": "2026-12-05T07:54:46+00:00"}})
+    '2026-12-05'
+    """
+    run = provenance.get("run")
+    when = run.get("run_at") if isinstance(run, dict) else None
+    if isinstance(when, str) and _ISO_DATE.match(when):
+        return when[:10]
+    return datetime.now(UTC).date().isoformat()
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_HEAD_END = re.compile(r"</head>", re.IGNORECASE)
+
+
+def print_copy(html: str, run_date: str | None) -> str:
+    """Return the HTML to print: ``html`` with the run date in every page's bottom margin.
+
+    The date goes only into this copy (a print style sheet), never into ``report.html``,
+    whose body stays byte-identical across runs. Only the date part (``YYYY-MM-DD``) of
+    ``run_date`` is used; without one the HTML is returned unchanged.
+
+    Examples
+    --------
+    >>> print_copy("<head></head>", "2026-12-05T07:54:46+00:00")[:60]
+    '<head><style>@page { @bottom-left { content: "Run date 2026-'
+    >>> print_copy("<head></head>", None)
+    '<head></head>'
+    """
+    if not run_date or not _ISO_DATE.match(run_date):
+        return html
+    style = (
+        '<style>@page { @bottom-left { content: "Run date '
+        + run_date[:10]
+        + '"; font: 8pt system-ui, sans-serif; color: #555; } }</style>'
+    )
+    return _HEAD_END.sub(lambda _: style + "</head>", html, count=1)
+
+
+def html_to_pdf(
+    html: str | Path,
+    pdf: str | Path,
+    *,
+    timeout: float | None = None,
+    run_date: str | None = None,
+) -> Path:
     """Print ``html`` to ``pdf`` with headless Chromium.
 
     The PDF's creation and modification dates are replaced with a constant so the same
-    report gives the same bytes.
+    report gives the same bytes (the same day's run: the run date is printed).
 
     Parameters
     ----------
@@ -83,6 +134,10 @@ def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float | None = No
     timeout : float, optional
         Seconds before giving up and killing Chromium with every process it started
         (default: ``ASSETMAP_PDF_TIMEOUT`` from the environment, else 120).
+    run_date : str, optional
+        The run's date or time stamp (ISO 8601, e.g. provenance's ``run.run_at``), printed
+        as "Run date YYYY-MM-DD" at the foot of every page. It goes into a copy of the
+        HTML that is printed, not into ``html`` itself. None prints no date.
 
     Returns
     -------
@@ -100,6 +155,12 @@ def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float | None = No
     src = Path(html).resolve()
     out = Path(pdf).resolve()
     with tempfile.TemporaryDirectory() as profile:
+        page = src
+        if run_date:
+            page = Path(profile) / "print" / src.name
+            page.parent.mkdir()
+            text = print_copy(src.read_text(encoding="utf-8"), run_date)
+            page.write_text(text, encoding="utf-8")
         cmd = [
             exe,
             "--headless",
@@ -112,7 +173,7 @@ def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float | None = No
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={out}",
-            src.as_uri(),
+            page.as_uri(),
         ]
         _run(cmd, src, timeout=timeout)
     if not out.exists() or out.stat().st_size == 0:

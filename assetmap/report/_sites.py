@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from assetmap.report._format import fmt_int, fmt_pct
+from assetmap.report._words import article
 
 if TYPE_CHECKING:
     from assetmap.atlas import Atlas
@@ -87,8 +88,9 @@ def site_finding(
         return {
             "text": (
                 f"One new {label} site {where} would bring {best['residents']} residents "
-                f"without a {label} service nearby, {of_whom} in high-need neighbourhoods, "
-                f"within a {best['threshold']}-minute {travel_word(atlas.travel or {})}."
+                f"without {article(label)} {label} service nearby, {of_whom} in high-need "
+                f"neighbourhoods, within {article(best['threshold'])} {best['threshold']}-minute "
+                f"{travel_word(atlas.travel or {})}."
             ),
             "source": source,
             "method": "greedy maximal covering location (Church & ReVelle 1974); " + method,

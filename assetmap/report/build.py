@@ -29,17 +29,12 @@ from assetmap.report._need import (
 )
 from assetmap.report._sites import site_finding, site_rows, siting_method, travel_word
 from assetmap.report._tables import write_report_tables
+from assetmap.report._words import GLOSSARY, article, citation
 
 if TYPE_CHECKING:
     from assetmap.atlas import Atlas
 
 __all__ = ["md_escape", "ordinal", "render_report", "report_facts", "write_report"]
-
-
-SUGGESTED_CITATION = (
-    "assetmap developers. assetmap: community asset mapping for population health "
-    "(version {version}). https://github.com/assetmap/assetmap"
-)
 
 
 def report_facts(atlas: Atlas) -> dict[str, Any]:
@@ -57,7 +52,8 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
         table rows), ``top_gaps`` (the ten ranked neighbourhoods of highest need, their
         unreliable estimates marked), ``not_ranked`` (units not ranked and why),
         ``indicators`` (each with its ACS tables, universe and direction), ``overlaps``,
-        ``anchor``, ``methods``, ``sources``, ``citation``.
+        ``anchor``, ``methods``, ``sources``, ``citation`` (with the release year and
+        version), ``glossary`` (terms of method by anchor: ``#term-<key>``).
     """
     u = atlas.units
     pop = pd.to_numeric(u["population"], errors="coerce").fillna(0)
@@ -98,7 +94,11 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
         "travel_word": travel_word(travel),
         "sources": _sources(atlas, acs),
         "quality": prov.get("asset_counts", {}),
-        "citation": SUGGESTED_CITATION.format(version=prov.get("assetmap_version", "0")),
+        "citation": citation(prov.get("assetmap_version", "0")),
+        "glossary": GLOSSARY,
+        "table_terms": ["threshold", "in-reach", "high-need", "gap", "cluster"],
+        "overview": "",
+        "overview_path": "",
         "n_units": len(u),
         "n_residential": n_res,
         "total_pop": fmt_int(float(pop.sum())),
@@ -339,9 +339,10 @@ def _summary(
         out.append(
             {
                 "text": (
-                    f"{worst['unserved_pop']} residents live more than a "
-                    f"{worst['threshold']}-minute walk from any {worst['label'].lower()} "
-                    f"service, the largest such population among {among}."
+                    f"{worst['unserved_pop']} residents live more than "
+                    f"{article(worst['threshold'])} {worst['threshold']}-minute walk from any "
+                    f"{worst['label'].lower()} service, the largest such population among "
+                    f"{among}."
                 ),
                 "source": f"{need_src}; {asset_src}",
                 "method": method,
@@ -376,7 +377,8 @@ def _gap_text(atlas: Atlas, r: dict[str, Any]) -> str:
         if _has_points(atlas)
         else f"{r['gaps']} high-need neighbourhoods ({r['gap_pop']} residents) have"
     )
-    return f"{who} no {r['label'].lower()} service within a {r['threshold']}-minute walk."
+    within = f"{article(r['threshold'])} {r['threshold']}-minute walk"
+    return f"{who} no {r['label'].lower()} service within {within}."
 
 
 def _has_points(atlas: Atlas) -> bool:
@@ -490,6 +492,8 @@ def render_report(facts: dict[str, Any]) -> tuple[str, str]:
     html_env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
     md_env = jinja2.Environment(loader=loader, autoescape=False, undefined=jinja2.StrictUndefined)
     md_env.filters["md"] = md_escape
+    for env in (html_env, md_env):
+        env.filters["article"] = article
     html = html_env.get_template("report.html.j2").render(**facts)
     md = md_env.get_template("report.md.j2").render(**facts)
     return _printable(html), _printable(md)
@@ -541,16 +545,30 @@ def write_report(
             (out / "figures" / f"{row['key']}.png").write_bytes(png)
             row["figure"] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
             row["figure_path"] = f"figures/{row['key']}.png"
+        _add_overview(atlas, facts, out)
     html, md = render_report(facts)
     paths = {"html": out / "report.html", "md": out / "report.md"}
     paths["html"].write_text(html, encoding="utf-8", newline="\n")
     paths["md"].write_text(md, encoding="utf-8", newline="\n")
     paths.update(write_report_tables(facts, out))
-    from assetmap.report._pdf import find_chromium, html_to_pdf
+    from assetmap.report._pdf import find_chromium, html_to_pdf, run_date
 
     if pdf or (pdf is None and find_chromium()):
-        paths["pdf"] = html_to_pdf(paths["html"], out / "report.pdf")
+        when = run_date(atlas.provenance)
+        paths["pdf"] = html_to_pdf(paths["html"], out / "report.pdf", run_date=when)
     return paths
+
+
+def _add_overview(atlas: Atlas, facts: dict[str, Any], out: Path) -> None:
+    """Draw the summary's map (``figures/overview.png``) and put it into the facts."""
+    import base64
+
+    from assetmap.report._overview import overview_figure
+
+    png = overview_figure(atlas)
+    (out / "figures" / "overview.png").write_bytes(png)
+    facts["overview"] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    facts["overview_path"] = "figures/overview.png"
 
 
 def _share_words(atlas: Atlas) -> str:
