@@ -510,10 +510,13 @@ def write_report(
     path : str or Path
         Folder (created when missing).
     figures : bool
-        Draw a static map per domain (``figures/<domain>.png``, embedded in the HTML).
+        Draw a static map per domain (``figures/<domain>.png``) and the summary's map of
+        need and gaps (``figures/overview.png``), embedded in the HTML.
     pdf : bool, optional
         ``True`` requires a PDF (error without Chromium), ``False`` skips it, ``None``
-        (default) prints one when Chromium is installed.
+        (default) prints one when Chromium is installed. The PDF is a summary then an
+        appendix, with page numbers and the run date (the provenance's ``run.run_at``, else
+        today) at the foot of every page; the date is not in ``report.html``.
 
     Returns
     -------
