@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["REFERENCES", "log_warnings", "reference_warnings"]
+__all__ = ["REFERENCES", "log_broken_links", "log_warnings", "reference_warnings"]
 
 log = logging.getLogger(__name__)
 
@@ -110,4 +110,19 @@ def log_warnings(name: str, warnings: list[dict[str, Any]]) -> None:
             column,
             shown,
             fates[(file, column)],
+        )
+
+
+def log_broken_links(p: object, rejected: pd.DataFrame) -> None:
+    """Log the service_at_location rows set aside for a missing service or location."""
+    broken = rejected[rejected["problem"].str.contains("is not the id of any", regex=False)]
+    for column, group in broken.groupby("column", sort=True):
+        ids = sorted(set(group["value"].astype(str)))
+        shown = ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
+        log.warning(
+            "%s: %d service_at_location row(s) name a %s that matches nothing (%s); set aside",
+            p,
+            len(group),
+            column,
+            shown,
         )

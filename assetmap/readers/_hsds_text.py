@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from assetmap.domains import is_taxonomy_code
 from assetmap.readers._hsds_tables import Record
 
-__all__ = ["address_text", "hours_text", "sector_of"]
+__all__ = ["address_text", "hours_text", "sector_of", "term_label", "term_name", "term_type"]
 
 _SECTOR_WORDS = (
     (("relig", "church", "faith", "mosque", "synagogue", "congregation"), "faith"),
@@ -122,3 +123,20 @@ def _hhmm(value: object) -> str:
 
 def _split(value: object) -> Iterator[str]:
     return (v for v in str(value or "").split(",") if v.strip())
+
+
+def term_name(term: Record) -> str:
+    """Return a taxonomy term's name (2.x ``term``)."""
+    return str(term.get("name") or term.get("term") or "")
+
+
+def term_type(term: Record) -> str:
+    """Return the service type a term gives: its code (``BD-1800.2000``), else its name."""
+    code = str(term.get("code") or (term["id"] if is_taxonomy_code(term.get("id")) else ""))
+    return code.upper() if is_taxonomy_code(code.upper()) else (code or term_name(term))
+
+
+def term_label(term: Record) -> str:
+    """``BD-1800.2000 Food Pantries``: the code (or a code-like 2.x id) and the name."""
+    code = term.get("code") or (term["id"] if is_taxonomy_code(term.get("id")) else "")
+    return " ".join(x for x in (code, term_name(term)) if x)

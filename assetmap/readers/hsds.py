@@ -48,9 +48,16 @@ from assetmap.domains import (
 from assetmap.errors import InputError
 from assetmap.readers._archive import Limits
 from assetmap.readers._checks import Rejects, apply_region, points_from_table
-from assetmap.readers._hsds_refs import log_warnings, reference_warnings
+from assetmap.readers._hsds_refs import log_broken_links, log_warnings, reference_warnings
 from assetmap.readers._hsds_tables import Package, Record, load_tables
-from assetmap.readers._hsds_text import address_text, hours_text, sector_of
+from assetmap.readers._hsds_text import (
+    address_text,
+    hours_text,
+    sector_of,
+    term_label,
+    term_name,
+    term_type,
+)
 from assetmap.schema import ASSET_COLUMNS, REJECTED_COLUMNS
 
 __all__ = ["read_hsds"]
@@ -179,7 +186,7 @@ def read_hsds(
         raise AssertionError(msg)
     if len(rejected):
         log.warning("%s: %d of %d records set aside (see rejected rows)", p, len(rejected), n_in)
-        _log_broken_links(p, rejected)
+        log_broken_links(p, rejected)
     warnings = reference_warnings(tables, name)
     log_warnings(str(p), warnings)
     info["name"] = f"{info['name']} directory {name!r}"
@@ -190,21 +197,6 @@ def read_hsds(
         "source_info": info,
     }
     return out
-
-
-def _log_broken_links(p: Path, rejected: pd.DataFrame) -> None:
-    """Log the service_at_location rows set aside for a missing service or location."""
-    broken = rejected[rejected["problem"].str.contains("is not the id of any", regex=False)]
-    for column, group in broken.groupby("column", sort=True):
-        ids = sorted(set(group["value"].astype(str)))
-        shown = ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
-        log.warning(
-            "%s: %d service_at_location row(s) name a %s that matches nothing (%s); set aside",
-            p,
-            len(group),
-            column,
-            shown,
-        )
 
 
 # --------------------------------------------------------------------------- problems
@@ -488,10 +480,10 @@ class _Directory:
                 dangling = dangling or link
                 labels.append(link["_term"])
                 continue
-            labels.append(_term_label(term))
+            labels.append(term_label(term))
             domain = self._term_domain(term)
             if domain is not None:
-                return domain, "; ".join(labels), _term_type(term)
+                return domain, "; ".join(labels), term_type(term)
         name = svc.get("name", "")
         known = [lk for lk in links if lk["_term"] in self.term or is_taxonomy_code(lk["_term"])]
         if dangling is not None and not known:
@@ -515,7 +507,7 @@ class _Directory:
         else:
             link = known[0]
             first = self.term.get(link["_term"])
-            sugg = self.matcher.suggest(_term_name(first)) if first else []
+            sugg = self.matcher.suggest(term_name(first)) if first else []
             hint = f"; closest domains: {', '.join(sugg)}" if sugg else ""
             problem = (
                 f"no taxonomy term of service {name!r} ({'; '.join(labels)}) matches a domain"
@@ -525,7 +517,7 @@ class _Directory:
                 problems.at(key, link, link["_col"], link["_term"], problem)
             else:
                 col = "code" if first.get("code") else ("name" if "name" in first else "term")
-                problems.at(key, first, col, _term_name(first), problem)
+                problems.at(key, first, col, term_name(first), problem)
         return None, "; ".join(labels), ""
 
     def _term_domain(self, term: Record) -> str | None:
@@ -533,7 +525,7 @@ class _Directory:
         for _ in range(8):
             code = str(term.get("code", ""))
             code = code.upper() if is_taxonomy_code(code.upper()) else code  # "bd-1800.2000"
-            for value in (code, term.get("id", ""), _term_name(term)):
+            for value in (code, term.get("id", ""), term_name(term)):
                 domain = self.matcher.match(value) if value else None
                 if domain is not None:
                     return domain
@@ -573,22 +565,6 @@ def _entity(text: str) -> str:
         if cut in _ENTITIES:
             return cut
     return e
-
-
-def _term_name(term: Record) -> str:
-    return str(term.get("name") or term.get("term") or "")
-
-
-def _term_type(term: Record) -> str:
-    """Return the service type a term gives: its code (``BD-1800.2000``), else its name."""
-    code = str(term.get("code") or (term["id"] if is_taxonomy_code(term.get("id")) else ""))
-    return code.upper() if is_taxonomy_code(code.upper()) else (code or _term_name(term))
-
-
-def _term_label(term: Record) -> str:
-    """``BD-1800.2000 Food Pantries``: the code (or a code-like 2.x id) and the name."""
-    code = term.get("code") or (term["id"] if is_taxonomy_code(term.get("id")) else "")
-    return " ".join(x for x in (code, _term_name(term)) if x)
 
 
 def _norm(value: object) -> str:
