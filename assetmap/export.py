@@ -161,12 +161,13 @@ def _write_all(
     from assetmap.provenance import manifest, run_record
 
     step = step or (lambda name: None)
+    run = run_record()  # one record for the whole run: its date is printed on the PDF
     step(FOLDER_STEPS[0])
     paths = {"map": stage / "map.html"}
     atlas.map(**(map_options or {})).save(str(paths["map"]))
     paths.update(_write_images(atlas, stage, images))
     step(FOLDER_STEPS[1])
-    report, skipped = _write_report(atlas, stage, figures=figures, pdf=pdf)
+    report, skipped = _write_report(atlas, stage, figures=figures, pdf=pdf, run=run)
     paths.update(report)
     step(FOLDER_STEPS[2])
     paths.update(write_tables(atlas, stage))
@@ -181,7 +182,7 @@ def _write_all(
     for sentence in skipped.values():
         log.warning(sentence)
     atlas.provenance["skipped"] = dict(skipped)
-    extra = {"run": run_record(), "manifest": manifest(stage), "skipped": skipped}
+    extra = {"run": run, "manifest": manifest(stage), "skipped": skipped}
     paths["provenance"] = write_provenance(atlas, stage / "provenance.json", extra)
     return paths, skipped
 
@@ -194,16 +195,17 @@ def _write_images(atlas: Atlas, stage: Path, images: tuple[str, ...]) -> dict[st
         raise AssetmapError(msg)
     if not images:
         return {}
-    from assetmap.maps import static  # type: ignore[attr-defined,unused-ignore]
+    from assetmap.maps import static
 
     return {f"map_{fmt}": static.static_map(atlas, stage / f"map.{fmt}") for fmt in images}
 
 
 def _write_report(
-    atlas: Atlas, stage: Path, *, figures: bool, pdf: bool | None
+    atlas: Atlas, stage: Path, *, figures: bool, pdf: bool | None, run: dict[str, Any]
 ) -> tuple[dict[str, Path], dict[str, str]]:
     """Write the report; its figures and PDF are optional (skipped with a sentence why)."""
     from assetmap.report import find_chromium, html_to_pdf
+    from assetmap.report._pdf import run_date
 
     skipped: dict[str, str] = {}
     try:
@@ -219,8 +221,10 @@ def _write_report(
         paths = atlas.report(stage, figures=False, pdf=False)
     if pdf is False or (pdf is None and find_chromium() is None):
         return paths, skipped
-    try:
-        paths["pdf"] = html_to_pdf(paths["html"], stage / "report.pdf")
+    try:  # the run date goes on the printed pages only, never into report.html
+        paths["pdf"] = html_to_pdf(
+            paths["html"], stage / "report.pdf", run_date=run_date({"run": run})
+        )
     except AssetmapError as exc:
         (stage / "report.pdf").unlink(missing_ok=True)
         skipped["pdf"] = f"report.pdf was skipped because {exc}; report.html holds the same."

@@ -339,6 +339,7 @@ DEMO_FILES = {
     *(f"figures/{d}.png" for d in ("behavioral_health", "childcare", "employment", "food")),
     *(f"figures/{d}.png" for d in ("housing", "legal_aid", "older_adults", "primary_care")),
     *(f"figures/{d}.png" for d in ("safety", "transportation", "utilities")),
+    "figures/overview.png",
 }
 
 
