@@ -441,39 +441,42 @@ def capacity_balance(
     xy = pd.DataFrame({"x": o.x.to_numpy(), "y": o.y.to_numpy()}, index=units.index.astype(str))
     names = units["name"].astype(str).set_axis(units.index.astype(str))
     pops = pd.to_numeric(units["population"], errors="coerce").set_axis(units.index.astype(str))
-    rows = []
+    frames = []
     for key in access["domain"].astype(str).unique():
         t = _supply_need(units, access, key, need_column, supply_column)
         over = t[(t["rank"] >= high_supply) & (t["need"] < low_need) & (t["providers"] >= 2)]
         under = t[(t["need"] >= high_need) & (t["rank"] <= low_supply) & t["populated"]]
+        if not len(over):
+            continue
+        ids = over.index.astype(str)
+        part = pd.DataFrame(  # one block per domain, no row-by-row loop
+            {
+                "domain": key,
+                "over_unit_id": ids,
+                "over_name": names.reindex(ids).to_numpy(),
+                "over_population": pops.reindex(ids).to_numpy(dtype=float),
+                "over_need_pct": over["need"].to_numpy(dtype=float),
+                "over_supply_per_1000": over["supply"].to_numpy(dtype=float),
+                "over_providers": over["providers"].to_numpy(dtype=int),
+            }
+        )
         if len(under):
             d, j = cKDTree(xy.loc[under.index].to_numpy()).query(xy.loc[over.index].to_numpy())
-        for k, (uid, r) in enumerate(over.iterrows()):
-            row = {
-                "domain": key,
-                "over_unit_id": uid,
-                "over_name": names[uid],
-                "over_population": float(pops[uid]),
-                "over_need_pct": float(r["need"]),
-                "over_supply_per_1000": float(r["supply"]),
-                "over_providers": int(r["providers"]),
-            }
-            if len(under):
-                vid = under.index[int(j[k])]
-                v = under.loc[vid]
-                row.update(
-                    {
-                        "under_unit_id": vid,
-                        "under_name": names[vid],
-                        "under_population": float(pops[vid]),
-                        "under_need_pct": float(v["need"]),
-                        "under_supply_per_1000": float(v["supply"]),
-                        "under_providers": int(v["providers"]),
-                        "distance_km": float(d[k]) / 1000.0,
-                    }
-                )
-            rows.append(row)
-    out = pd.DataFrame(rows, columns=BALANCE_COLUMNS)
+            near = under.iloc[np.asarray(j, dtype=int)]
+            vids = near.index.astype(str)
+            part["under_unit_id"] = vids
+            part["under_name"] = names.reindex(vids).to_numpy()
+            part["under_population"] = pops.reindex(vids).to_numpy(dtype=float)
+            part["under_need_pct"] = near["need"].to_numpy(dtype=float)
+            part["under_supply_per_1000"] = near["supply"].to_numpy(dtype=float)
+            part["under_providers"] = near["providers"].to_numpy(dtype=int)
+            part["distance_km"] = np.asarray(d, dtype=float) / 1000.0
+        frames.append(part)
+    out = (
+        pd.concat(frames, ignore_index=True).reindex(columns=BALANCE_COLUMNS)
+        if frames
+        else pd.DataFrame(columns=BALANCE_COLUMNS)
+    )
     return out.sort_values(
         ["domain", "over_supply_per_1000"], ascending=[True, False], ignore_index=True
     )
