@@ -513,12 +513,27 @@ class TravelContext:
         """
         oi, ak, t = self.pairs(key, minutes)
         ids = self.asset_ids if key is None else self.asset_ids[self.domain_rows(key)]
-        unit = self.unit_ids[self.point_unit[oi]]
-        out = pd.DataFrame({"unit_id": unit, "asset_id": ids[ak], "minutes": t})
-        out = out.sort_values(["unit_id", "minutes", "asset_id"], ignore_index=True)
-        if self.has_points:
-            out = out.drop_duplicates(["unit_id", "asset_id"], ignore_index=True)
-        return out
+        u = self.point_unit[oi]
+        # sorted on integer ranks of the ids (their string order), never on the strings
+        u_rank, a_rank = _ranks(self.unit_ids), _ranks(ids)
+        order = np.lexsort((a_rank[ak], t, u_rank[u]))
+        u, ak, t = u[order], ak[order], t[order]
+        if self.has_points:  # a unit and a service once, at the time of its nearest point
+            first = ~pd.Series(u.astype(np.int64) * max(len(ids), 1) + ak).duplicated().to_numpy()
+            u, ak, t = u[first], ak[first], t[first]
+        return pd.DataFrame({"unit_id": self.unit_ids[u], "asset_id": ids[ak], "minutes": t})
+
+
+def _ranks(ids: np.ndarray) -> np.ndarray:
+    """Return each id's position in the sorted order of ``ids`` (equal ids, equal ranks).
+
+    Examples
+    --------
+    >>> _ranks(np.array(["b", "a", "c", "a"], dtype=object)).tolist()
+    [1, 0, 2, 0]
+    """
+    codes, _ = pd.factorize(pd.Series(ids, dtype=object), sort=True)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def _same_travel(a: TravelOptions, b: TravelOptions) -> bool:
