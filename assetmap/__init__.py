@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from assetmap import errors
 from assetmap.analysis.access import TravelOptions, access
+from assetmap.analysis.compare import compare
 from assetmap.analysis.gaps import find_gaps
 from assetmap.analysis.need import need_index
 from assetmap.analysis.overlap import find_overlaps
@@ -45,6 +46,7 @@ __all__ = [
     "__version__",
     "access",
     "combine",
+    "compare",
     "dedupe",
     "errors",
     "find_gaps",

@@ -19,6 +19,7 @@ from assetmap.cli._common import (
     setup_logging,
 )
 from assetmap.cli._fetch import cache, fetch
+from assetmap.cli.compare import compare
 from assetmap.readers.registry import kinds_text
 
 
@@ -33,6 +34,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
 cli.add_command(fetch)
 cli.add_command(cache)
+cli.add_command(compare)
 
 
 def _build(
