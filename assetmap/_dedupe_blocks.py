@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["BlockStats", "pair_bound", "phone_pairs", "tile_pairs"]
+__all__ = ["BlockStats", "pair_bound", "phone_pairs", "sorted_unique", "tile_pairs"]
 
 
 @dataclass
@@ -101,6 +101,24 @@ def _neighbours(
     return out
 
 
+def sorted_unique(codes: np.ndarray) -> np.ndarray:
+    """Return the distinct values of an integer array, sorted (the array is sorted in place).
+
+    ``np.unique`` of numpy 2.3+ hashes first: on ten million pair codes it takes seconds
+    where a sort takes a tenth of one.
+
+    Examples
+    --------
+    >>> sorted_unique(np.array([5, 1, 5, 3, 1])).tolist()
+    [1, 3, 5]
+    """
+    codes.sort()
+    keep = np.empty(len(codes), dtype=bool)
+    keep[:1] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
+
+
 def _tiles(
     xy: np.ndarray, radius: float, shift: tuple[float, float], group: np.ndarray
 ) -> np.ndarray:
@@ -166,7 +184,8 @@ def tile_pairs(
             if stats is not None:
                 stats.window_pairs += sum(len(c) for c in got)
             codes += got
-        found = np.unique(np.concatenate([found, *codes]))
+        found = sorted_unique(np.concatenate([found, *codes]))
+        del codes
     return found // n, found % n
 
 

@@ -204,15 +204,16 @@ def decide(
     max_distance_m: float,
     threshold: float,
     review_low: float,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[pd.Categorical, pd.Categorical]:
     """Return each pair's decision (``match``, ``review``, ``distinct``) and its ``reason``.
 
-    ``names`` and ``orgs`` are the records' normalised names and organisations, ``scores``
-    the columns :func:`assetmap.dedupe` computes for the pairs ``(i[k], j[k])``
-    (``score``, ``same_domain``, ``distance_m``, ``name_sim``, ``address_sim``). The rules
-    (``names differ``, ``different programmes``, ``different address``, ``other domain``;
-    see :mod:`assetmap.dedupe`) are looked at only for pairs scoring at least
-    ``threshold`` (the only pairs they can change), so the Python part stays small.
+    Both come as categoricals (one byte a pair). ``names`` and ``orgs`` are the records'
+    normalised names and organisations, ``scores`` the columns :func:`assetmap.dedupe`
+    computes for the pairs ``(i[k], j[k])`` (``score``, ``same_domain``, ``distance_m``,
+    ``name_sim``, ``address_sim``). The rules (``names differ``, ``different
+    programmes``, ``different address``, ``other domain``; see :mod:`assetmap.dedupe`)
+    are looked at only for pairs scoring at least ``threshold`` (the only pairs they can
+    change), so the Python part stays small.
 
     Examples
     --------
@@ -245,9 +246,13 @@ def decide(
     kept = names_differ | programmes | elsewhere
     match = high & same & ~kept
     review = ~match & ((same & band & ~names_differ) | (~same & high & ~kept))
-    # small codes, then one shared string object per pair (no wide unicode temporaries)
-    decision = _DECISIONS[np.select([match, review], [0, 1], 2)]
-    reason = _REASONS[
-        np.select([names_differ, programmes, elsewhere, high & ~same], [0, 1, 2, 3], 4)
-    ]
-    return decision, reason
+    # one byte per pair: categoricals (the first rule that applies gives the reason)
+    decision = np.full(len(i), 2, dtype=np.int8)
+    decision[review], decision[match] = 1, 0
+    reason = np.full(len(i), 4, dtype=np.int8)
+    for code, rule in ((3, high & ~same), (2, elsewhere), (1, programmes), (0, names_differ)):
+        reason[rule] = code
+    return (
+        pd.Categorical.from_codes(decision, categories=_DECISIONS),
+        pd.Categorical.from_codes(reason, categories=_REASONS),
+    )

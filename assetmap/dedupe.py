@@ -210,7 +210,8 @@ class DedupeResult:
     @property
     def review(self) -> pd.DataFrame:
         """Pairs a person should look at: borderline scores, and pairs a rule kept apart."""
-        return self.pairs[self.pairs["decision"] == "review"]
+        review = self.pairs[self.pairs["decision"] == "review"]
+        return review.astype({"decision": object, "reason": object})  # a small, plain table
 
 
 @dataclass
@@ -328,11 +329,12 @@ def _candidate_pairs(
         window=window,
         stats=stats,
     )
-    if len(fi) == 0:
-        return ni, nj
-    i, j = np.concatenate([ni, fi]), np.concatenate([nj, fj])
-    order = np.lexsort((j, i))
-    return i[order], j[order]
+    n = np.int64(len(f.ids))
+    codes = np.concatenate([ni * n + nj, fi * n + fj])  # near and far pairs are disjoint
+    del ni, nj, fi, fj
+    codes.sort()
+    small = np.int32 if n < 2**31 else np.int64  # half the memory of every pair index
+    return (codes // n).astype(small), (codes % n).astype(small)
 
 
 def _in_chunks(
@@ -431,6 +433,29 @@ def _score(
         "score": score,
         "same_domain": same_domain,
     }
+
+
+def _pairs_table(
+    ids: np.ndarray,
+    columns: dict[str, np.ndarray],
+    decision: pd.Categorical,
+    reason: pd.Categorical,
+) -> pd.DataFrame:
+    """Return the pairs table, best score first, emptying ``columns`` as it goes.
+
+    ``columns`` holds the pair indexes ``i`` and ``j`` and the score columns; each is
+    dropped once its sorted copy is made, and the frame is built without copying, so
+    the table costs its own size plus one column (not twice its size).
+    """
+    order = np.argsort(-columns["score"], kind="stable")
+    table = {
+        "asset_id_a": ids[columns.pop("i")[order]],
+        "asset_id_b": ids[columns.pop("j")[order]],
+    }
+    for key in list(columns):
+        table[key] = columns.pop(key)[order]
+    table["decision"], table["reason"] = decision[order], reason[order]
+    return pd.DataFrame(table, copy=False)
 
 
 def dedupe(
@@ -552,18 +577,19 @@ def dedupe(
         review_low=review_low,
     )
     lap("scoring")
-    score = scores["score"]
-    match = decision == "match"
+    match = np.asarray(decision == "match")
     graph = coo_matrix((np.ones(int(match.sum())), (i[match], j[match])), shape=(n, n))
+    del match, score_pairs
     _, label = connected_components(graph, directed=False)
-    cluster_ids = stable_cluster_ids(f.ids, label)
-    clusters = pd.DataFrame({"asset_id": f.ids, "cluster_id": cluster_ids})
+    ids = f.ids
+    del graph, f  # the features are done with: the table and the merge need only the ids
+    cluster_ids = stable_cluster_ids(ids, label)
+    clusters = pd.DataFrame({"asset_id": ids, "cluster_id": cluster_ids})
     lap("clustering")
+    columns = {"i": i, "j": j, **scores}
+    del i, j, scores  # _pairs_table frees each column as it writes its sorted copy
+    pairs = _pairs_table(ids, columns, decision, reason)
+    del decision, reason
     merged = merge_clusters(a, label, cluster_ids)
-    order = np.argsort(-score, kind="stable")  # built in order: no second copy of the table
-    columns = {"asset_id_a": f.ids[i[order]], "asset_id_b": f.ids[j[order]]}
-    for key in list(scores):
-        columns[key] = scores.pop(key)[order]
-    pairs = pd.DataFrame({**columns, "decision": decision[order], "reason": reason[order]})
     lap("merging")
     return DedupeResult(merged, clusters, pairs, params, stats.as_dict(), timings)
