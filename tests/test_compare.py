@@ -230,6 +230,7 @@ def test_write_comparison_is_spreadsheet_safe(comparison: Comparison, tmp_path) 
     assert "'=HYPERLINK(1)" in text
 
 
+@pytest.mark.slow  # two whole output folders (map, report, layers): about 7 s
 def test_cli_round_trip(studies: tuple[am.Atlas, am.Atlas], tmp_path) -> None:
     before, after = studies
     before.to_folder(tmp_path / "old", figures=False, pdf=False)

@@ -175,7 +175,7 @@ def reach_changes(before: Atlas, after: Atlas, ids: pd.Index) -> pd.DataFrame:
         rows["population" + side] = p
         rows["beyond" + side] = rows["beyond" + side].fillna(p)
     share_b = (rows["beyond_b"] / rows["population_b"].where(rows["population_b"] > 0)).fillna(0)
-    delta = rows["population_a"] * share_b - rows["beyond_a"]
+    delta = (rows["population_a"] * share_b - rows["beyond_a"]).round(6)  # no float dust
     rows["newly_in_reach"] = delta.clip(lower=0)
     rows["newly_beyond"] = (-delta).clip(lower=0)
     out = rows.groupby("domain", sort=False).agg(

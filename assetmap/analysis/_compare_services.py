@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from assetmap.dedupe import dedupe
+from assetmap.errors import InputError
 from assetmap.region import measure_crs
 
 __all__ = ["SERVICE_COLUMNS", "match_services"]
@@ -205,7 +206,17 @@ def match_services(
     -------
     pandas.DataFrame
         Columns :data:`SERVICE_COLUMNS`; opened first, then closed, moved and kept.
+
+    Raises
+    ------
+    InputError
+        When either inventory has no ``name`` or no ``domain`` column.
     """
+    for side, frame in (("earlier", before), ("later", after)):
+        lacking = [c for c in ("name", "domain") if c not in frame.columns]
+        if lacking:
+            msg = f"the {side} study's assets have no {' and no '.join(lacking)} column"
+            raise InputError(msg)
     b = _side(before, "b")
     a = _side(after, "a")
     both = pd.concat([b, a], ignore_index=True)
