@@ -204,8 +204,7 @@ def _write_report(
     atlas: Atlas, stage: Path, *, figures: bool, pdf: bool | None, run: dict[str, Any]
 ) -> tuple[dict[str, Path], dict[str, str]]:
     """Write the report; its figures and PDF are optional (skipped with a sentence why)."""
-    from assetmap.report import find_chromium, html_to_pdf
-    from assetmap.report._pdf import run_date
+    from assetmap.report import find_chromium, html_to_pdf, run_date
 
     skipped: dict[str, str] = {}
     try:

@@ -10,7 +10,7 @@ the command line.
 Returns: paths of the files written; :func:`report_facts` returns the facts as data.
 """
 
-from assetmap.report._pdf import find_chromium, html_to_pdf
+from assetmap.report._pdf import find_chromium, html_to_pdf, run_date
 from assetmap.report.build import report_facts, write_report
 
-__all__ = ["find_chromium", "html_to_pdf", "report_facts", "write_report"]
+__all__ = ["find_chromium", "html_to_pdf", "report_facts", "run_date", "write_report"]
