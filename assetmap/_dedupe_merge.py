@@ -37,12 +37,18 @@ def merge_clusters(
 ) -> gpd.GeoDataFrame:
     """One row per cluster: its best-filled record, gaps filled from the others."""
     text_cols = [c for c in ASSET_COLUMNS if c in a.columns and c not in ("capacity",)]
-    filled = (~a[text_cols].apply(_blank)).sum(axis=1)
-    a = a.assign(_label=label, _filled=filled.to_numpy(), cluster_id=cluster_ids)
-    a = a.sort_values(["_label", "_filled", "asset_id"], ascending=[True, False, True])
+    filled = (~a[text_cols].apply(_blank)).sum(axis=1).to_numpy()
+    id_rank = pd.factorize(a["asset_id"].astype(str), sort=True)[0]
+    # positions sorted by cluster, best-filled first, then by id: one take per table below
+    # (no sorted copy of the whole inventory)
+    order = np.lexsort((id_rank, -filled, label))
+    head = np.r_[True, label[order][1:] != label[order][:-1]]
+    first = order[head]
+    first = first[np.argsort(id_rank[first], kind="stable")]  # the output's row order
     counts = np.bincount(label)
-    out = a.drop_duplicates("_label", keep="first").set_index("_label")
-    multi = a[counts[a["_label"].to_numpy()] > 1]
+    out = a.take(first).assign(cluster_id=cluster_ids[first]).set_axis(label[first])
+    in_multi = order[counts[label[order]] > 1]
+    multi = a.take(in_multi).assign(_label=label[in_multi])
     if len(multi):
         key = multi["_label"]
         for col in [c for c in ASSET_COLUMNS if c in a.columns]:
@@ -71,5 +77,5 @@ def merge_clusters(
     out["n_records"] = counts[out.index.to_numpy()]
     single = out["n_records"] == 1
     out.loc[single, "source_id"] = out.loc[single, "asset_id"]
-    out = out.drop(columns=["_filled"]).sort_values("asset_id").reset_index(drop=True)
+    out = out.reset_index(drop=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=a.crs)

@@ -381,7 +381,7 @@ def hard_cases(groups: int) -> None:
             f"  {case:<14}{row['true_pairs']:>11,.0f}{row['found']:>8,.0f}{row['right']:>8,.0f}"
             f"{row['precision']:>11.3f}{row['recall']:>8.3f}"
         )
-    reasons = res.pairs.loc[res.pairs["reason"] != "", "reason"].value_counts()
+    reasons = res.pairs["reason"].astype(str).value_counts().drop("", errors="ignore")
     print(
         "  pairs a rule decided, by reason: " + ", ".join(f"{k} {v:,}" for k, v in reasons.items())
     )
