@@ -44,10 +44,11 @@ ICONS: dict[str, str] = {
         '<path d="M.8 9.6 3 5h.6l2.2 4.6a2.5 2.5 0 0 1-5 0zm9.4 0L12.4 5h.6l2.2 4.6'
         'a2.5 2.5 0 0 1-5 0z"/>'
     ),
+    # an open case (its outline, a clasp), so it never reads as the solid medkit
     "briefcase": (
         '<path fill-rule="evenodd" d="M5.4 4.3V2.8c0-.6.4-1 1-1h3.2c.6 0 1 .4 1 1v1.5'
         "h3.8c.5 0 .9.4.9.9v8.1c0 .5-.4.9-.9.9H1.6c-.5 0-.9-.4-.9-.9V5.2c0-.5.4-.9.9-.9z"
-        'M6.7 4.3h2.6V3.1H6.7z"/>'
+        'M6.7 4.3h2.6V3.1H6.7zM2.5 6.1v6.5h11V6.1z"/><path d="M6.6 7.4h2.8v2.4H6.6z"/>'
     ),
     "child": (
         '<circle cx="8" cy="2.9" r="2"/><path d="M2.6 5.9 3.7 4.7 6.8 6.4h2.4l3.1-1.7'

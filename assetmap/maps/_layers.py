@@ -51,8 +51,12 @@ __all__ = [
 #: Key of the layer holding assets whose domain is not defined.
 OTHER = "__other__"
 
-#: A domain with more assets than this is drawn with marker clustering.
-CLUSTER_OVER = 50
+#: A domain with more services than this needs marker clustering: the map then loads
+#: Leaflet.markercluster and the markers of every domain share one cluster group (so
+#: markers of different domains do not pile on each other either).
+CLUSTER_OVER = 12
+#: Fill opacity of a unit with no data (the script draws it so; its legend swatch too).
+MISSING_OPACITY = 0.4
 
 #: Order of the values in one service row: its point, then its popup's values (the script
 #: reads it from the spec).
@@ -184,10 +188,16 @@ def choropleth_spec(
         "words": list(classes.words),
         "colours": list(classes.colours),
         "legend": choropleth_legend(
-            scale, classes, vintage=vintage, unreliable=unreliable_words if weak else ""
+            scale,
+            classes,
+            vintage=vintage,
+            unreliable=unreliable_words if weak else "",
+            opacity=opacity,
+            missing_opacity=MISSING_OPACITY,
         ),
         "show": show,
         "opacity": opacity,
+        "missingOpacity": MISSING_OPACITY,
         "weak": weak,
         "weakWords": unreliable_words if weak else "",
         "hatch": [HATCH_INK[ink_for(c)] for c in classes.colours] if weak else [],
@@ -319,7 +329,8 @@ def domain_specs(
     Layers follow the order of ``domains``; assets of an unknown domain go to an "Other
     services" layer. A marker is a circle in the domain's colour with its icon (see
     :mod:`assetmap.icons`; the first letter of its label when the icon is not drawn
-    there); domains with more than ``cluster_over`` assets are clustered.
+    there). When a domain has more than ``cluster_over`` assets, the map clusters the
+    markers of every domain together, in one group.
 
     Parameters
     ----------
@@ -329,8 +340,9 @@ def domain_specs(
         Display points of ``assets`` in EPSG:4326, row for row.
     domains : mapping of str to Domain
         The study's domains.
-    cluster_over : int, default 50
-        Cluster a domain with more markers than this.
+    cluster_over : int, default 12
+        A domain with more markers than this is dense: its ``cluster`` is true, and the
+        map then clusters every domain's markers in one shared group.
     not_assessed : mapping of str to str, optional
         Domains not assessed and why (:attr:`assetmap.Atlas.not_assessed`): their layer
         carries the reason in ``why`` and is shown greyed as "not assessed"

@@ -16,6 +16,7 @@ from assetmap.maps._html import is_missing, text
 __all__ = [
     "NeedScale",
     "choropleth_legend",
+    "fill_swatch",
     "footer_html",
     "gap_percentile",
     "legend_html",
@@ -195,13 +196,41 @@ def title_html(name: str, *, synthetic: bool) -> str:
     )
 
 
-def _row(swatch: str, label: str, domain: str = "") -> str:
+def _row(swatch: str, label: str, domain: str = "", *, attrs: str = "") -> str:
     attr = f' data-domain="{domain}"' if domain else ""
-    return f'<div class="am-row"{attr}>{swatch}<span>{label}</span></div>'
+    return f'<div class="am-row"{attr}{attrs}>{swatch}<span>{label}</span></div>'
+
+
+def fill_swatch(fill: str, opacity: float = 1.0) -> str:
+    """Return a legend swatch of a polygon fill as the map draws it: at its opacity.
+
+    The map's units are drawn at ``opacity`` over a white map background; the swatch
+    lays the same colour at the same opacity over white, so the legend shows the colour
+    one sees on the map.
+
+    Examples
+    --------
+    >>> fill_swatch("#800026", 0.65)[39:]
+    '<span style="background:#800026;opacity:0.65"></span></span>'
+    >>> fill_swatch("#800026")
+    '<span class="am-swatch" style="background:#800026"></span>'
+    """
+    if opacity >= 1:
+        return f'<span class="am-swatch" style="background:{fill}"></span>'
+    return (
+        '<span class="am-swatch am-swatch-fill">'
+        f'<span style="background:{fill};opacity:{max(opacity, 0.0):g}"></span></span>'
+    )
 
 
 def choropleth_legend(
-    scale: NeedScale, classes: Classes, *, vintage: str, unreliable: str = ""
+    scale: NeedScale,
+    classes: Classes,
+    *,
+    vintage: str,
+    unreliable: str = "",
+    opacity: float = 1.0,
+    missing_opacity: float = 1.0,
 ) -> str:
     """Return the legend of one choropleth: what it shows, each class in words, the vintage.
 
@@ -216,6 +245,9 @@ def choropleth_legend(
     unreliable : str
         Escaped words of the hatched units ("estimate unreliable (CV &gt; 30%)"), or
         ``""`` when none is hatched.
+    opacity, missing_opacity : float, default 1.0
+        Fill opacity of the classes and of the units with no data on the map: the
+        swatches are drawn at the same opacity (see :func:`fill_swatch`).
 
     Examples
     --------
@@ -233,8 +265,8 @@ def choropleth_legend(
         f"<p>{note}Darker = {text(scale.higher)}; classes by {how}. Source: {vintage}.</p>"
     )
     for fill, label in zip(classes.colours, scale.class_labels(classes), strict=True):
-        parts.append(_row(f'<span class="am-swatch" style="background:{fill}"></span>', label))
-    missing = f'<span class="am-swatch" style="background:{MISSING_COLOUR}"></span>'
+        parts.append(_row(fill_swatch(fill, opacity), label))
+    missing = fill_swatch(MISSING_COLOUR, missing_opacity)
     parts.append(_row(missing, "no residents / no data / not ranked"))
     if unreliable:
         parts.append(_row('<span class="am-swatch am-swatch-unreliable"></span>', unreliable))
@@ -278,20 +310,36 @@ def legend_html(
         parts.append("<h2>Services</h2>")
         for label, pin, *key in domains:
             parts.append(_row(pin, label, key[0] if key else ""))
+        # shown by the script when the markers are clustered
+        ring = (
+            '<span class="am-cluster-swatch">'
+            '<span class="am-cluster-n"></span></span>'
+        )
+        words = (
+            "services close together: how many, in the colours of their domains; zoom in "
+            "to part them"
+        )
+        parts.append(_row(ring, words, attrs=' data-cluster="1" hidden'))
     if gaps or overlaps or sites:
         parts.append("<h2>Gaps and overlaps</h2>")
     if gaps:
         line = '<span class="am-line"></span>'
-        parts.append(_row(line, "gap: high need, nearest service beyond the travel threshold"))
+        words = "gap: high need, nearest service beyond the travel threshold"
+        parts.append(_row(line, words, attrs=' data-layer="gaps"'))
     if overlaps:
+        # the script hides the row of a kind the map has none of
         box = '<span class="am-swatch am-swatch-overlap"></span>'
-        parts.append(_row(box, "overlap: providers of one service crowd the same ground"))
+        words = "overlap: providers of one service crowd the same ground"
+        parts.append(_row(box, words, attrs=' data-layer="overlaps" data-overlap="cluster"'))
+        served = '<span class="am-line am-line-served"></span>'
+        words = "over-served area: more providers of one service than its residents need"
+        parts.append(_row(served, words, attrs=' data-layer="overlaps" data-overlap="over_served"'))
     if sites:
         words = (
             "suggested new site (off at start): one more service there would reach the most "
             "residents without one nearby, high-need first; the number is the order of choice"
         )
-        parts.append(_row(sites, words))
+        parts.append(_row(sites, words, attrs=' data-layer="sites"'))
     parts.append(hospital)
     return "".join(parts)
 

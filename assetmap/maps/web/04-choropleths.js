@@ -14,7 +14,7 @@
         return {
           // an unreliable estimate: its class colour hatched, and a firmer outline
           fillColor: weak ? "url(#" + AM.stripes(ctx, fill, c.hatch[k]) + ")" : fill,
-          fillOpacity: weak ? Math.max(c.opacity, 0.8) : k >= 0 ? c.opacity : 0.4,
+          fillOpacity: weak ? Math.max(c.opacity, 0.8) : k >= 0 ? c.opacity : c.missingOpacity,
           color: weak ? "#222222" : "#555555",
           weight: weak ? 1.2 : 0.6,
         };

@@ -35,10 +35,25 @@
     if (printButton) printButton.addEventListener("click", function () { window.print(); });
   };
 
+  // Only rows of what the map draws: the cluster's row when markers are clustered, the
+  // overlap rows of the kinds the study has.
+  function legendRows(ctx, legend) {
+    var o = ctx.spec.overlaps;
+    legend.querySelectorAll("[data-overlap]").forEach(function (row) {
+      var k = row.getAttribute("data-overlap");
+      var n = !o ? 0 : o.fc.features.filter(function (f) { return f.properties.k === k; }).length;
+      if (o && k === "over_served") n += o.units.length;
+      row.hidden = n === 0;
+    });
+    var ring = legend.querySelector("[data-cluster]");
+    if (ring) ring.hidden = !ctx.state.clusters;
+  }
+
   AM.legendAndFooter = function (ctx) {
     var T = ctx.T;
     var legend = AM.panel(ctx, "bottomleft", "am-legend", T.legendLabel, ctx.spec.panels.legend, T.legendLabel);
     ctx.shading.legendBox = legend.querySelector(".am-legend-need");
+    legendRows(ctx, legend);
     ctx.shading.showLegend(ctx.state.active || null);
     AM.panel(ctx, "bottomright", "am-footer", T.footerLabel, ctx.spec.panels.footer, T.footerLabel);
     // print every folded panel open
