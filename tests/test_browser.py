@@ -305,10 +305,10 @@ def test_search_finds_services_and_neighbourhoods(opened, saved, atlas):
     assert "Fordham Soup Kitchen" in popup.inner_text()
     assert layer_box(page, "Food").is_checked() and markers(page, "food") == 3
     assert page.evaluate(f"() => {MAP_JS}.getZoom()") >= 16
-    box.fill("mott haven")
+    box.fill("mott haven")  # the neighbourhood named by the query first
     assert page.locator(".am-results li").all_inner_texts() == [
-        "Mott Haven Health Center Primary care",
         "Mott Haven neighbourhood",
+        "Mott Haven Health Center Primary care",
     ]
     box.fill("melro")
     assert page.locator(".am-results li").all_inner_texts() == ["Melrose neighbourhood"]
@@ -336,8 +336,8 @@ def test_search_by_keyboard_alone(opened, saved, atlas):
     assert box.get_attribute("aria-expanded") == "true"
     options = page.locator(".am-results [role=option]")
     assert options.all_inner_texts() == [
-        "Mott Haven Health Center Primary care",
         "Mott Haven neighbourhood",
+        "Mott Haven Health Center Primary care",
     ]
     assert box.get_attribute("aria-activedescendant") is None
 
@@ -348,10 +348,12 @@ def test_search_by_keyboard_alone(opened, saved, atlas):
         return chosen.inner_text()
 
     page.keyboard.press("ArrowDown")
-    assert active() == "Mott Haven Health Center Primary care"
-    page.keyboard.press("ArrowDown")
     assert active() == "Mott Haven neighbourhood"
+    page.keyboard.press("ArrowDown")
+    assert active() == "Mott Haven Health Center Primary care"
     page.keyboard.press("ArrowDown")  # wraps round
+    assert active() == "Mott Haven neighbourhood"
+    page.keyboard.press("ArrowUp")  # and back
     assert active() == "Mott Haven Health Center Primary care"
     page.keyboard.press("ArrowUp")
     assert active() == "Mott Haven neighbourhood"
@@ -374,7 +376,7 @@ def test_search_by_keyboard_alone(opened, saved, atlas):
     assert box.input_value() == "mott"
     # Escape closes an open list, then clears the box
     page.keyboard.press("ArrowDown")
-    assert active() == "Mott Haven Health Center Primary care"
+    assert active() == "Mott Haven neighbourhood"
     page.keyboard.press("Escape")
     assert listbox.is_hidden() and box.input_value() == "mott"
     page.keyboard.press("Escape")

@@ -64,6 +64,7 @@ RUNTIME = (
     "11-draw.js",
     "12-focus.js",
     "13-print.js",
+    "14-download.js",
 )
 
 

@@ -45,9 +45,13 @@ from typing import Any
 import pandas as pd
 
 from assetmap.maps._html import fmt_int, is_missing, safe_url, tel_href, text
+from assetmap.maps._panels import need_scale
+from assetmap.maps._reliability import ranked_values
 
 __all__ = [
     "POPUPS",
+    "address_zip",
+    "area_spec",
     "Field",
     "Popup",
     "date_words",
@@ -245,8 +249,9 @@ POPUPS: dict[str, Popup] = {
             Field("", "restsOn", "p-rests-on"),
             Field("Nearest service ({travel})", "near", "section"),
             Field("", "notes", "p-notes"),
+            Field("Download this area's data (CSV)", "download", "download"),
         ),
-        given=("name", "pop", "need", "shading", "restsOn", "near", "notes"),
+        given=("name", "pop", "need", "shading", "restsOn", "near", "notes", "download"),
     ),
     "area": Popup(
         _name(),
@@ -302,3 +307,131 @@ def names_value(names: Sequence[Any], limit: int) -> Any:
     if not names:
         return ""
     return [list(names[:limit]), max(len(names) - limit, 0)]
+
+
+#: A ZIP code at the end of an address ("…, Bronx, NY 10456" or "10456-1234").
+_ZIP = re.compile(r"(?<![\d-])(\d{5})(?:-\d{4})?(?!\d)")
+
+#: Why a unit is a gap for a domain, in words ({t}: threshold minutes, {m}: travel mode).
+_REASONS = {
+    "none_within": "no service within {t} min {m}",
+    "some_beyond": "part of the residents beyond {t} min {m}",
+    "unreachable": "no service reachable on the street network",
+    "low_supply": "too little supply per resident",
+}
+
+
+def _css_key(key: str) -> str:
+    # as assetmap.maps._layers.css_key names the service layers (which imports this module)
+    return re.sub(r"[^a-z0-9_-]", "", str(key).lower()) or "other"
+
+
+def address_zip(address: object) -> str:
+    """Return the ZIP code of an address (its last five-digit number after a comma), or "".
+
+    Examples
+    --------
+    >>> address_zip("1060 Mosholu Pkwy, Bronx, NY 10458"), address_zip("10458 Main St")
+    ('10458', '')
+    """
+    if is_missing(address) or "," not in str(address):
+        return ""
+    found = _ZIP.findall(str(address).split(",", 1)[1])
+    return found[-1] if found else ""
+
+
+def _unit_zips(units: Any, assets: Any) -> list[str]:
+    """Per unit, the ZIP codes of the addresses of the services inside it ("10456 10457")."""
+    out: list[set[str]] = [set() for _ in range(len(units))]
+    if assets is None or assets.empty or "address" not in assets.columns:
+        return ["" for _ in out]
+    zips = assets["address"].map(address_zip)
+    points = assets[(zips != "") & assets.geometry.notna()].assign(_zip=zips)
+    if not points.empty:
+        cells = units[["geometry"]].reset_index(drop=True).assign(_pos=range(len(units)))
+        hits = points[["_zip", "geometry"]].sjoin(cells, predicate="within", how="inner")
+        for pos, zip_code in zip(hits["_pos"], hits["_zip"], strict=True):
+            out[int(pos)].add(str(zip_code))
+    return [" ".join(sorted(z)) for z in out]
+
+
+def _moe_words(units: Any, columns: Sequence[str], indicators: Any) -> dict[str, list[str]]:
+    """Margins of error in the words of each indicator column's values ("" when none)."""
+    out: dict[str, list[str]] = {}
+    for column in columns:
+        if f"{column}_moe" not in units.columns:
+            continue
+        shown = ranked_values(units, column, indicators).notna().to_numpy()
+        scale = need_scale(column, indicators)
+        moe = units[f"{column}_moe"].to_numpy()
+        words = [
+            text(scale.value_words(m)) if s and not is_missing(m) else ""
+            for s, m in zip(shown, moe, strict=True)
+        ]
+        if any(words):
+            out[column] = words
+    return out
+
+
+def _gap_rows(
+    gaps: Any, unit_ids: Sequence[str], domain_order: Sequence[str], travel: str
+) -> list[list[Any]]:
+    """Return ``[unit position, domain position, reason in words, residents beyond]`` per gap."""
+    if gaps is None or gaps.empty:
+        return []
+    where = {uid: i for i, uid in enumerate(unit_ids)}
+    order = {key: i for i, key in enumerate(domain_order)}
+    rows = []
+    for g in gaps.to_dict("records"):
+        pos, dom = where.get(str(g.get("unit_id"))), order.get(str(g.get("domain")))
+        if pos is None or dom is None:
+            continue
+        t = g.get("threshold_min")
+        minutes = f"{float(str(t)):g}" if not is_missing(t) else "?"
+        reason = str(g.get("reason") or "")
+        words = _REASONS.get(reason, reason).format(t=minutes, m=travel)
+        beyond = g.get("population_beyond", g.get("population"))
+        rows.append([pos, dom, text(words), "" if is_missing(beyond) else round(float(beyond))])
+    return rows
+
+
+def area_spec(
+    atlas: Any,
+    units: Any,
+    assets: Any,
+    unit_ids: Sequence[str],
+    domain_order: Sequence[str],
+    columns: Sequence[str],
+    travel: str = "walk",
+) -> dict[str, Any]:
+    """Return what search and a unit's data download need beyond the popups.
+
+    ``ids`` (each unit's id), ``zips`` (per unit, the ZIP codes of the services inside
+    it), ``moe`` (per indicator column, each unit's margin of error in words), ``gaps``
+    (``[unit, domain position in domainLabels, reason, residents beyond]``) and
+    ``aliases`` (per domain key of the service layers, the words people use for it).
+    Every text is escaped.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point, box
+    >>> units = gpd.GeoDataFrame({"name": ["A"]}, geometry=[box(0, 0, 1, 1)], index=["u1"])
+    >>> assets = gpd.GeoDataFrame({"address": ["1 Main St, NY 10456"]}, geometry=[Point(.5, .5)])
+    >>> from types import SimpleNamespace
+    >>> atlas = SimpleNamespace(domains={}, gaps=None, indicators=None)
+    >>> spec = area_spec(atlas, units, assets, ["u1"], [], [])
+    >>> spec["ids"], spec["zips"]
+    (['u1'], ['10456'])
+    """
+    return {
+        "ids": [text(uid) for uid in unit_ids],
+        "zips": _unit_zips(units, assets),
+        "moe": _moe_words(units, columns, atlas.indicators),
+        "gaps": _gap_rows(atlas.gaps, unit_ids, domain_order, travel),
+        "aliases": {
+            _css_key(key): [text(a) for a in getattr(dom, "aliases", ())]
+            for key, dom in atlas.domains.items()
+            if getattr(dom, "aliases", ())
+        },
+    }

@@ -41,7 +41,7 @@ from assetmap.maps._panels import (
     title_html,
     travel_word,
 )
-from assetmap.maps._popups import popups_spec
+from assetmap.maps._popups import area_spec, popups_spec
 from assetmap.maps._reliability import cv_words, not_ranked_words, ranked_values, unreliable_marks
 from assetmap.maps._sites import sites_spec
 
@@ -80,8 +80,8 @@ TEXT = {
     "gap": "gap",
     "noName": "(no name)",
     "neighbourhood": "neighbourhood",
-    "searchPlaceholder": "Find a service or neighbourhood",
-    "searchLabel": "Find a service or neighbourhood by name",
+    "searchPlaceholder": "Find a service, place or ZIP",
+    "searchLabel": "Find a service or neighbourhood by name, address, ZIP code or kind of service",
     "searchResults": "Matching services and neighbourhoods",
     "noMatch": "No match",
     "matches": "matches; use the up and down arrow keys, then Enter",
@@ -294,6 +294,7 @@ def map_spec(
         "notAssessed": layers.not_assessed_specs(domains, atlas.domains, skipped),
         "gaps": gaps_spec(unit_ids, unit_part["name"], gaps, gap_keys),
         "overlaps": overlaps,
+        "area": area_spec(atlas, units, assets, unit_ids, domain_order, columns, travel),
     }
     hospital, hospital_legend = _hospital_and_sites(atlas, unit_ids, unit_part["name"], travel)
     spec |= hospital

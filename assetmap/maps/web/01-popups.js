@@ -33,6 +33,11 @@
     section: function (v, label) {
       return "<h4>" + label + "</h4>" + AM.table(v);
     },
+    // a neighbourhood's data as CSV (v: its position; the click is handled by 14-download.js)
+    download: function (v, label) {
+      return '<p class="am-download"><button type="button" class="am-download-button" data-am-unit="' +
+        Number(v) + '">' + label + "</button></p>";
+    },
     hosts: function (v, label) {
       var gaps = v.map(function (g) { return g[0] + " (gap in " + names([g[1], g[2]], "; ") + ")"; });
       return '<p class="am-hosts"><b>' + label + "</b> " + gaps.join(", ") + "</p>";

@@ -49,6 +49,7 @@
       restsOn: U.restsOn[i],
       near: nearest(ctx, i),
       notes: U.notes[i] || [],
+      download: i,
     });
   };
 

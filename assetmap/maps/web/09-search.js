@@ -1,21 +1,48 @@
-/* Search by service or neighbourhood name: a combobox (WAI-ARIA 1.2). Type to list
- * matches; Up/Down move through them, Enter opens the one chosen (or the first), Escape
- * closes the list, then clears the box. */
+/* Search services and neighbourhoods: a combobox (WAI-ARIA 1.2). Type to list matches;
+ * Up/Down move through them, Enter opens the one chosen (or the first), Escape closes the
+ * list, then clears the box.
+ *
+ * The words of a query match in any order, each the start of a word: of a name, of a
+ * service's address or organisation (its ZIP code too), of the ZIP codes of the services
+ * inside a neighbourhood (spec.area.zips, whole codes only), or of a domain's label or
+ * aliases when the query holds all the words of one ("food bank" finds food services).
+ * Neighbourhoods named by the query come first, then services by how well they match. */
 (function () {
   "use strict";
   var AM = window.assetmap;
   var searchCount = 0;
+  var LIMIT = 8;
+
+  // The words of plain (lower-case) text, for matching by their start.
+  function words(s) {
+    return s ? s.split(/[^0-9a-z\u00c0-\uffff]+/).filter(function (w) { return w; }) : [];
+  }
+
+  function plainWords(html) {
+    return html ? words(AM.plain(html)) : [];
+  }
 
   function buildIndex(ctx) {
     var index = [];
-    var name = ctx.spec.assetFields.indexOf("name");
-    ctx.state.domains.forEach(function (d) {
-      d.spec.rows.forEach(function (r, i) {
-        if (r[name]) index.push({ html: r[name], key: AM.plain(r[name]), kind: d.spec.label, domain: d, row: i });
-      });
-    });
+    var f = ctx.spec.assetFields;
+    var at = { name: f.indexOf("name"), address: f.indexOf("address"), org: f.indexOf("org") };
+    var area = ctx.spec.area || {};
+    var zips = area.zips || [];
     ctx.U.name.forEach(function (n, i) {
-      if (n && ctx.U.point[i]) index.push({ html: n, key: AM.plain(n), kind: ctx.T.neighbourhood, unit: i });
+      if (!n || !ctx.U.point[i]) return;
+      index.push({ html: n, key: AM.plain(n), kind: ctx.T.neighbourhood, unit: i, words: plainWords(n), zips: words(zips[i]) });
+    });
+    ctx.state.domains.forEach(function (d) {
+      // the domain's label and aliases, each as its list of words
+      var phrases = [d.spec.label].concat((area.aliases || {})[d.spec.key] || []).map(plainWords);
+      d.spec.rows.forEach(function (r, i) {
+        if (!r[at.name]) return;
+        var more = plainWords(r[at.address]).concat(at.org >= 0 ? plainWords(r[at.org]) : []);
+        index.push({
+          html: r[at.name], key: AM.plain(r[at.name]), kind: d.spec.label, domain: d, row: i,
+          words: plainWords(r[at.name]), more: more, where: r[at.address], phrases: phrases,
+        });
+      });
     });
     return index;
   }
@@ -43,16 +70,60 @@
     }
   }
 
-  // The first matches: names starting with the query, then names containing it.
+  function starts(list, t) {
+    for (var i = 0; list && i < list.length; i++) if (list[i].indexOf(t) === 0) return true;
+    return false;
+  }
+
+  // The tokens used by the domain phrases the query holds whole (every word of the phrase
+  // is a token, or begins the last token typed when it has 3 letters or more).
+  function phraseTokens(phrases, tokens) {
+    var last = tokens[tokens.length - 1];
+    var used = {};
+    phrases.forEach(function (p) {
+      var whole = p.length && p.every(function (w) {
+        return tokens.indexOf(w) >= 0 || (last.length >= 3 && w.indexOf(last) === 0);
+      });
+      if (whole) tokens.forEach(function (t) { if (starts(p, t)) used[t] = true; });
+    });
+    return used;
+  }
+
+  /* How an entry matches, lower first (-1: it does not). Neighbourhoods: 0 by name, 1 by
+   * name and ZIP code. Services: 2 by name and domain, 3 by name, 4 by domain, 5 with their
+   * address or organisation. 6: the query inside a name, not at a word's start. */
+  function score(e, tokens, q) {
+    var used = e.phrases ? phraseTokens(e.phrases, tokens) : {};
+    var byName = 0;
+    var byDomain = 0;
+    var byOther = 0;
+    tokens.forEach(function (t) {
+      if (starts(e.words, t)) byName++;
+      else if (used[t]) byDomain++;
+      else if (starts(e.more, t) || (e.zips && e.zips.indexOf(t) >= 0)) byOther++;
+    });
+    if (byName + byDomain + byOther < tokens.length) return e.key.indexOf(q) >= 0 ? 6 : -1;
+    if (e.unit !== undefined) return byOther ? 1 : 0;
+    if (byOther) return 5;
+    var domain = byDomain > 0 || Object.keys(used).length > 0;
+    if (byName === tokens.length) return domain ? 2 : 3;
+    return 4;
+  }
+
+  // The best matches, at most LIMIT: by score, names starting with the query first.
   function matches(index, q) {
-    var starts = [];
-    var inside = [];
-    for (var i = 0; i < index.length && starts.length < 8; i++) {
-      var at = index[i].key.indexOf(q);
-      if (at === 0) starts.push(index[i]);
-      else if (at > 0 && inside.length < 8) inside.push(index[i]);
+    var tokens = words(q);
+    var buckets = [];
+    for (var i = 0; tokens.length && i < index.length; i++) {
+      var s = score(index[i], tokens, q);
+      if (s < 0) continue;
+      var b = 2 * s + (index[i].key.indexOf(q) === 0 ? 0 : 1);
+      var bucket = (buckets[b] = buckets[b] || []);
+      if (bucket.length < LIMIT) bucket.push({ e: index[i], byAddress: s === 5 });
     }
-    return starts.concat(inside).slice(0, 8);
+    var out = [];
+    buckets.forEach(function (found) { out = out.concat(found || []); });
+    return out.slice(0, LIMIT);
   }
 
   function searchBox(ctx, uid) {
@@ -119,7 +190,7 @@
 
   C.pick = function (h) {
     this.close();
-    choose(this.ctx, h);
+    choose(this.ctx, h.e);
   };
 
   C.option = function (h, j) {
@@ -128,7 +199,9 @@
     li.id = this.uid + "-opt-" + j;
     li.setAttribute("role", "option");
     li.setAttribute("aria-selected", "false");
-    li.innerHTML = "<bdi>" + h.html + '</bdi> <span class="am-kind">' + h.kind + "</span>";
+    // escaped texts of the spec in fixed markup; found by its address: the address too
+    var kind = h.e.kind + (h.byAddress && h.e.where ? " \u00b7 <bdi>" + h.e.where + "</bdi>" : "");
+    li.innerHTML = "<bdi>" + h.e.html + '</bdi> <span class="am-kind">' + kind + "</span>";
     li.addEventListener("mousedown", function (e) {
       e.preventDefault(); // keep the focus in the box
     });
