@@ -87,16 +87,16 @@ def _neighbours(
     out = []
     r2 = radius * radius
     size = np.bincount(tile)[tile] if len(tile) else tile
+    x, y = xy[idx, 0], xy[idx, 1]  # gathered once, in order: each offset compares slices
     for o in range(1, window + 1):
-        keep = size > o  # whole tiles with a record o places on (order kept within)
-        idx, tile, size = idx[keep], tile[keep], size[keep]
+        if o > 1 and not (size > o).all():
+            keep = size > o  # whole tiles with a record o places on (order kept within)
+            idx, tile, size, x, y = idx[keep], tile[keep], size[keep], x[keep], y[keep]
         if len(idx) <= o:
             break
-        same = tile[:-o] == tile[o:]
-        a, b = idx[:-o][same], idx[o:][same]
-        d = xy[a] - xy[b]
-        near = np.einsum("ij,ij->i", d, d) <= r2
-        a, b = a[near], b[near]
+        dx, dy = x[:-o] - x[o:], y[:-o] - y[o:]
+        near = (tile[:-o] == tile[o:]) & (dx * dx + dy * dy <= r2)
+        a, b = idx[:-o][near], idx[o:][near]
         out.append(np.minimum(a, b) * n + np.maximum(a, b))
     return out
 
@@ -163,6 +163,12 @@ def tile_pairs(
         return empty, empty
     grp = np.zeros(n, dtype=np.int64) if group is None else np.asarray(group, dtype=np.int64)
     position = _morton(xy, radius / 8.0)
+    ranks = []  # each key's order (the other keys, then the position, break ties) as ranks
+    for k, key in enumerate(keys):
+        others = [keys[m] for m in range(len(keys)) if m != k]
+        rank = np.empty(n, dtype=np.int64)
+        rank[np.lexsort((position, *others[::-1], key))] = np.arange(n)
+        ranks.append(rank)
     found: np.ndarray = empty
     for shift in ((0.0, 0.0), (radius, 0.0), (0.0, radius), (radius, radius)):
         tile = _tiles(xy, radius, shift, grp)
@@ -176,10 +182,9 @@ def tile_pairs(
             stats.dense_records += int(dense.sum())
             stats.exact_pairs += sum(len(c) for c in codes)
         crowd = np.flatnonzero(dense)
-        for k, key in enumerate(keys):
+        for key, rank in zip(keys, ranks, strict=True):
             has = crowd[key[crowd] >= 0]
-            others = [keys[m][has] for m in range(len(keys)) if m != k]
-            order = np.lexsort((position[has], *others[::-1], key[has], tile[has]))
+            order = np.argsort(tile[has] * n + rank[has])  # by tile, then by the key
             got = _neighbours(has[order], tile[has][order], xy, radius, window)
             if stats is not None:
                 stats.window_pairs += sum(len(c) for c in got)
