@@ -1,4 +1,4 @@
-"""Clusters of records made into one row each (used by :func:`assetmap.dedupe.dedupe`)."""
+"""Clusters of records made into one row each, and the table of pairs (for dedupe)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 
 from assetmap.assets import ASSET_COLUMNS
 
-__all__ = ["merge_clusters", "stable_cluster_ids"]
+__all__ = ["merge_clusters", "pairs_table", "stable_cluster_ids"]
 
 
 def stable_cluster_ids(ids: np.ndarray, label: np.ndarray) -> np.ndarray:
@@ -79,3 +79,43 @@ def merge_clusters(
     out.loc[single, "source_id"] = out.loc[single, "asset_id"]
     out = out.reset_index(drop=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=a.crs)
+
+
+def pairs_table(
+    ids: np.ndarray,
+    columns: dict[str, np.ndarray],
+    decision: pd.Categorical,
+    reason: pd.Categorical,
+) -> pd.DataFrame:
+    """Return the pairs table, best score first, emptying ``columns`` as it goes.
+
+    Examples
+    --------
+    >>> ids = np.array(["a", "b", "c"], dtype=object)
+    >>> cols = {"i": np.array([0, 0]), "j": np.array([1, 2]), "score": np.array([0.2, 0.9])}
+    >>> cat = pd.Categorical(["distinct", "match"])
+    >>> t = pairs_table(ids, cols, cat, cat)
+    >>> t[["asset_id_a", "asset_id_b", "score", "decision"]].values.tolist()
+    [['a', 'c', 0.9, 'match'], ['a', 'b', 0.2, 'distinct']]
+    >>> cols
+    {}
+
+    ``columns`` holds the pair indexes ``i`` and ``j`` and the score columns; each is
+    dropped once its sorted copy is made, and the frame is built without copying, so
+    the table costs its own size plus one column (not twice its size).
+    """
+    score = columns["score"]
+    unscored = np.isnan(score)  # most pairs: they go last, in (i, j) order
+    scored = np.flatnonzero(~unscored)
+    order = np.concatenate(
+        [scored[np.argsort(-score[scored], kind="stable")], np.flatnonzero(unscored)]
+    )
+    del score, unscored, scored
+    table = {
+        "asset_id_a": ids[columns.pop("i")[order]],
+        "asset_id_b": ids[columns.pop("j")[order]],
+    }
+    for key in list(columns):
+        table[key] = columns.pop(key)[order]
+    table["decision"], table["reason"] = decision[order], reason[order]
+    return pd.DataFrame(table, copy=False)

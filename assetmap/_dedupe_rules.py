@@ -18,7 +18,9 @@ from rapidfuzz import fuzz, process
 
 __all__ = [
     "ABBREVIATIONS",
+    "DECISIONS",
     "PROGRAMME_FILLER",
+    "REASONS",
     "decide",
     "different_programmes",
     "different_programmes_many",
@@ -185,8 +187,9 @@ def different_programmes_many(
 
 #: Names of a pair found beyond ``max_distance_m`` (through its phone) must be this alike.
 _FAR_NAME_SIM = 0.9
-_DECISIONS = np.array(["match", "review", "distinct"], dtype=object)
-_REASONS = np.array(
+#: Categories of a pair's decision and of its reason (:func:`decide`), in code order.
+DECISIONS = np.array(["match", "review", "distinct"], dtype=object)
+REASONS = np.array(
     ["names differ", "different programmes", "different address", "other domain", ""],
     dtype=object,
 )
@@ -253,6 +256,6 @@ def decide(
     for code, rule in ((3, high & ~same), (2, elsewhere), (1, programmes), (0, names_differ)):
         reason[rule] = code
     return (
-        pd.Categorical.from_codes(decision, categories=_DECISIONS),
-        pd.Categorical.from_codes(reason, categories=_REASONS),
+        pd.Categorical.from_codes(decision, categories=DECISIONS),
+        pd.Categorical.from_codes(reason, categories=REASONS),
     )
