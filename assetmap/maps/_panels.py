@@ -311,10 +311,7 @@ def legend_html(
         for label, pin, *key in domains:
             parts.append(_row(pin, label, key[0] if key else ""))
         # shown by the script when the markers are clustered
-        ring = (
-            '<span class="am-cluster-swatch">'
-            '<span class="am-cluster-n"></span></span>'
-        )
+        ring = '<span class="am-cluster-swatch"><span class="am-cluster-n"></span></span>'
         words = (
             "services close together: how many, in the colours of their domains; zoom in "
             "to part them"
