@@ -81,6 +81,13 @@ def merge_clusters(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=a.crs)
 
 
+def _id_column(ids: np.ndarray, positions: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Ids at ``positions``: a categorical over ``ids`` (4 bytes a pair) when they are unique."""
+    if pd.Index(ids).is_unique:
+        return pd.Categorical.from_codes(positions, categories=pd.Index(ids))
+    return pd.Series(ids).array.take(positions)  # str in pandas 3: no object array converted
+
+
 def pairs_table(
     ids: np.ndarray,
     columns: dict[str, np.ndarray],
@@ -88,6 +95,11 @@ def pairs_table(
     reason: pd.Categorical,
 ) -> pd.DataFrame:
     """Return the pairs table, best score first, emptying ``columns`` as it goes.
+
+    ``columns`` holds the pair indexes ``i`` and ``j`` and the score columns; each is
+    dropped once its sorted copy is made, the id columns are categoricals over ``ids``
+    (not 18 million strings) and the frame is built without copying, so the table costs
+    its own size plus one column.
 
     Examples
     --------
@@ -99,10 +111,6 @@ def pairs_table(
     [['a', 'c', 0.9, 'match'], ['a', 'b', 0.2, 'distinct']]
     >>> cols
     {}
-
-    ``columns`` holds the pair indexes ``i`` and ``j`` and the score columns; each is
-    dropped once its sorted copy is made, and the frame is built without copying, so
-    the table costs its own size plus one column (not twice its size).
     """
     score = columns["score"]
     unscored = np.isnan(score)  # most pairs: they go last, in (i, j) order
@@ -112,8 +120,8 @@ def pairs_table(
     )
     del score, unscored, scored
     table = {
-        "asset_id_a": ids[columns.pop("i")[order]],
-        "asset_id_b": ids[columns.pop("j")[order]],
+        "asset_id_a": _id_column(ids, columns.pop("i")[order]),
+        "asset_id_b": _id_column(ids, columns.pop("j")[order]),
     }
     for key in list(columns):
         table[key] = columns.pop(key)[order]
