@@ -227,6 +227,31 @@ def browser() -> Browser:
     return SHARED_BROWSER.get()
 
 
+@pytest.fixture(scope="session")
+def demo_map(sample_atlas, tmp_path_factory):
+    """The demo study's ``map.html``, saved once for the session (the browser tests open it)."""
+    path = tmp_path_factory.mktemp("demo_map") / "map.html"
+    sample_atlas.map().save(str(path))
+    return path
+
+
+@pytest.fixture
+def opened(browser):
+    """Open saved maps (:func:`tests.browser_support.open_map`); close them after the test."""
+    from tests.browser_support import open_map
+
+    sessions = []
+
+    def _open(path, **options):
+        session = open_map(browser, path, **options)
+        sessions.append(session)
+        return session
+
+    yield _open
+    for s in sessions:
+        s.close()
+
+
 # --- hooks -------------------------------------------------------------------------------
 
 

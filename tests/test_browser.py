@@ -20,7 +20,6 @@ from tests.browser_support import (
     NODE_MODULES,
     container_point,
     layout_problems,
-    open_map,
     save_screenshot,
     settle,
 )
@@ -39,21 +38,6 @@ def saved(atlas, tmp_path_factory):
     path = tmp_path_factory.mktemp("map") / "map.html"
     atlas.map().save(str(path))
     return path
-
-
-@pytest.fixture
-def opened(browser):
-    """Open saved maps; close them after the test."""
-    sessions = []
-
-    def _open(path, **options):
-        session = open_map(browser, path, **options)
-        sessions.append(session)
-        return session
-
-    yield _open
-    for s in sessions:
-        s.close()
 
 
 def assert_clean(session, *, tiles_may_fail=False):

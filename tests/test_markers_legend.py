@@ -24,33 +24,12 @@ import numpy as np
 import pytest
 
 from assetmap.icons import icon_name
-from tests.browser_support import open_map, save_screenshot, settle
+from tests.browser_support import save_screenshot, settle
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 STATE = "Object.values(assetmap.maps)[0]"
-
-
-@pytest.fixture(scope="module")
-def demo_map(sample_atlas, tmp_path_factory):
-    path = tmp_path_factory.mktemp("markers") / "map.html"
-    sample_atlas.map().save(str(path))
-    return path
-
-
-@pytest.fixture
-def opened(browser):
-    sessions = []
-
-    def _open(path, **options):
-        session = open_map(browser, path, **options)
-        sessions.append(session)
-        return session
-
-    yield _open
-    for s in sessions:
-        s.close()
 
 
 def still(page):

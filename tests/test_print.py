@@ -36,14 +36,6 @@ PARTS = {
 HIDDEN = (".am-layers", ".am-search", ".leaflet-control-zoom", ".am-print-button", ".am-focus")
 
 
-@pytest.fixture(scope="module")
-def demo_map(sample_atlas, tmp_path_factory):
-    """The demo study's map, saved once for the module."""
-    path = tmp_path_factory.mktemp("print") / "map.html"
-    sample_atlas.map().save(str(path))
-    return path
-
-
 def _boxes(page):
     out = {}
     for name, sel in PARTS.items():

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.browser_support import open_map, save_screenshot, settle
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -34,13 +32,6 @@ SMALL_TEXT = """(sel) => {
   });
   return out;
 }"""
-
-
-@pytest.fixture(scope="module")
-def demo_map(sample_atlas, tmp_path_factory):
-    path = tmp_path_factory.mktemp("room") / "map.html"
-    sample_atlas.map().save(str(path))
-    return path
 
 
 def test_panels_read_at_15_px_and_stay_inside_the_window(browser, demo_map):

@@ -21,34 +21,12 @@ from shapely.geometry import Point
 from assetmap.analysis.summary import minutes_shown
 from tests import hostile
 from tests._atlas_fixture import hostile_atlas
-from tests.browser_support import MAP_JS, container_point, open_map, save_screenshot, settle
+from tests.browser_support import MAP_JS, container_point, save_screenshot, settle
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 FORMULA = '=HYPERLINK("https://example.org","click me")'
-
-
-@pytest.fixture(scope="module")
-def demo(sample_atlas, tmp_path_factory):
-    """The demo map, saved once for the module."""
-    path = tmp_path_factory.mktemp("demo") / "map.html"
-    sample_atlas.map().save(str(path))
-    return path
-
-
-@pytest.fixture
-def opened(browser):
-    sessions = []
-
-    def _open(path, **options):
-        session = open_map(browser, path, **options)
-        sessions.append(session)
-        return session
-
-    yield _open
-    for s in sessions:
-        s.close()
 
 
 def assert_clean(session):
@@ -88,10 +66,10 @@ def units_with_zip(atlas, code):
 # --- search --------------------------------------------------------------------------------------
 
 
-def test_a_zip_code_finds_its_services_and_neighbourhoods(opened, demo, sample_atlas):
+def test_a_zip_code_finds_its_services_and_neighbourhoods(opened, demo_map, sample_atlas):
     zips = sample_atlas.assets["address"].map(zip_of)
     code = "10456" if (zips == "10456").any() else zips[zips != ""].value_counts().index[0]
-    s = opened(demo)
+    s = opened(demo_map)
     page = s.page
     found = search(page, code)
     labels = {d.label for d in sample_atlas.domains.values()}
@@ -111,8 +89,8 @@ def test_a_zip_code_finds_its_services_and_neighbourhoods(opened, demo, sample_a
     assert_clean(s)
 
 
-def test_domain_words_address_and_any_order(opened, demo, sample_atlas):
-    s = opened(demo)
+def test_domain_words_address_and_any_order(opened, demo_map, sample_atlas):
+    s = opened(demo_map)
     page = s.page
     food = sample_atlas.domains["food"].label
     found = search(page, "food bank")  # an alias of the food domain in layers/domains.yml
@@ -128,8 +106,8 @@ def test_domain_words_address_and_any_order(opened, demo, sample_atlas):
     assert_clean(s)
 
 
-def test_west_far_enter_opens_the_neighbourhood(opened, demo, sample_atlas):
-    s = opened(demo)
+def test_west_far_enter_opens_the_neighbourhood(opened, demo_map, sample_atlas):
+    s = opened(demo_map)
     page = s.page
     services = sample_atlas.assets["name"].str.startswith("West Far")
     assert services.any()  # a service's name starts so too: the place still comes first
@@ -181,11 +159,11 @@ def by_section(rows, section):
     return [r for r in rows[1:] if r[0] == section]
 
 
-def test_a_neighbourhoods_data_download_as_csv(opened, demo, sample_atlas):
+def test_a_neighbourhoods_data_download_as_csv(opened, demo_map, sample_atlas):
     atlas = sample_atlas
     uid = atlas.units.index[atlas.units["name"] == "West Farms"][0]
     unit = atlas.units.loc[uid]
-    s = opened(demo)
+    s = opened(demo_map)
     page = s.page
     open_unit_popup(page, atlas, uid)
     button = page.locator(".leaflet-popup .am-download-button")
