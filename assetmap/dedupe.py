@@ -36,8 +36,10 @@ Pairs of one domain in ``[review_low, threshold)`` go to review too.
 Scoring is vectorised: the candidate pairs are scored in batches by
 ``rapidfuzz.process.cpdist`` (C++, element-wise over two lists) and numpy, never one pair
 at a time in Python (the rules look only at pairs scoring at least ``threshold``), and
-in chunks of pairs, so 100,000 records dedupe in seconds (``benchmarks/bench_dedupe.py``)
-and 1,000,000 in one small city in bounded memory (``benchmarks/bench_scale_assets.py``).
+in chunks of pairs kept as float32 scores and one-byte decisions, so 100,000 records
+dedupe in seconds (``benchmarks/bench_dedupe.py``) and 1,000,000 in one small city (18
+million candidate pairs) in about a minute at a 2.2 GB peak on two cores
+(``benchmarks/bench_scale_assets.py``).
 """
 
 from __future__ import annotations

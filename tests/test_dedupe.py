@@ -437,7 +437,7 @@ def _records(*rows: tuple[str, str, str, str, str, float, float]) -> gpd.GeoData
         crs=UTM,
     ).to_crs("EPSG:4326")
     gdf["asset_id"] = [f"r{k}" for k in range(len(gdf))]
-    gdf["source"] = ["partners", "211", "osm", "partners"][: len(gdf)]
+    gdf["source"] = [("partners", "211", "osm", "partners")[k % 4] for k in range(len(gdf))]
     for col in ("sector", "website", "hours", "source_id", "last_verified"):
         gdf[col] = ""
     gdf["capacity"] = np.nan
@@ -596,3 +596,31 @@ def test_review_columns_are_the_contract_and_an_empty_atlas_writes_them():
     review = am.load_sample().dedupe.review
     assert tuple(review.columns) == REVIEW_COLUMNS
     assert tuple(tiny_atlas().dedupe_review.columns) == REVIEW_COLUMNS
+
+
+def test_a_dense_block_gives_bounded_pairs_in_a_compact_table():
+    """3,000 services listed twice in one 200 m square: pairs bounded, duplicates found."""
+    from assetmap._dedupe_blocks import pair_bound
+
+    rng = np.random.default_rng(7)
+    letters = np.array(list("bcdfghklmnprstvz"))
+    words = sorted({"".join(w).title() for w in rng.choice(letters, size=(9000, 6))})
+    names = [
+        f"{a} {b} Community Center" for a, b in zip(words[:3000], words[3000:6000], strict=True)
+    ]
+    n = len(names)
+    x, y = rng.uniform(0, 200, (2, n))
+    dx, dy = rng.uniform(-20, 20, (2, n))
+    first = [(m, "", "older_adults", "", f"718555{k:04d}", x[k], y[k]) for k, m in enumerate(names)]
+    second = [
+        (m.upper().replace("CENTER", "CTR"), "", "older_adults", "", f"(718) 555-{k:04d}",
+         x[k] + dx[k], y[k] + dy[k])
+        for k, m in enumerate(names)
+    ]  # fmt: skip
+    res = am.dedupe(_records(*first, *second))
+    assert res.blocking["dense_tiles"] > 0
+    assert len(res.pairs) <= pair_bound(2 * n, max_block=32, window=6)
+    assert len(res.merged) == n and (res.merged["n_records"] == 2).all()
+    # scores in float32, ids and decisions categorical: well under 48 bytes a pair
+    assert res.pairs.memory_usage(deep=True).sum() < 48 * len(res.pairs)
+    assert str(res.review["asset_id_a"].dtype) in ("str", "object")
