@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_scale_assets.py              # 1,000,000 services (~5 min)
+    python benchmarks/bench_scale_assets.py              # 1,000,000 services (~10 min)
     python benchmarks/bench_scale_assets.py --n 300000
 
 The inventory is ``benchmarks/bench_dedupe.py``'s generator (services clustered around
