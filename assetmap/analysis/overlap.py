@@ -322,13 +322,16 @@ def _clusters(
     graph = sp.coo_array((np.ones(len(link_i)), (link_i, link_j)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
     rows: list[dict[str, object]] = []
-    for lab in np.unique(label):
-        members = np.flatnonzero(label == lab)
+    # each component's members in one pass (no scan of every label per component), and
+    # the smallest shared catchment of its links
+    order = np.argsort(label, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
+    least = pd.Series(share).groupby(label[link_i]).min()
+    for members in groups:
         if len(members) < min_providers:
             continue
         grp = sel.iloc[members]
         covered = np.asarray(cover[members].sum(axis=0)).ravel() > 0
-        in_grp = np.isin(link_i, members)
         hull = grp.geometry.union_all().convex_hull.buffer(60)
         what = (
             f"{dom.label.lower()} services of one type ({typ})"
@@ -350,7 +353,7 @@ def _clusters(
                     f"{len(members)} {what} within {reach} share most of their "
                     f"{dom.threshold_min:g}-minute catchments"
                 ),
-                "share": float(np.min(share[in_grp])),
+                "share": float(least[label[members[0]]]),
                 "geometry": hull,
             }
         )
