@@ -17,7 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
@@ -128,8 +128,14 @@ def _cut(name: str, at: float) -> bytes:
     return seed[: int(len(seed) * at)]
 
 
+#: Derandomised: the same examples on every run, so CI never fails on a new draw (a run
+#: with ``--hypothesis-seed=random`` or a changed ``derandomize`` explores further).
 FAST = settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+    derandomize=True,
 )
 
 
@@ -167,8 +173,9 @@ def test_bytes_overwritten_inside(name, at, junk):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SEEDS))
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
 @given(at=st.integers(0, 100_000), junk=st.binary(min_size=1, max_size=200))
+@example(at=29874, junk=b"\x00\x08" + b"\x00" * 18 + b"\x1f")  # a zip name flagged UTF-8, not
 def test_bytes_overwritten_inside_many(name, at, junk):
     seed = SEEDS[name][1]
     i = at % len(seed)

@@ -161,7 +161,7 @@ def check_zip(path: Path, *, limits: Limits) -> None:
     archive = str(path)
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError):  # a name not UTF-8
         return
     with zf:
         for name in member_names(zf, archive=archive, limits=limits):

@@ -101,7 +101,7 @@ class Package:
             try:
                 with zipfile.ZipFile(path) as zf:
                     members = member_names(zf, archive=str(path), limits=limits)
-            except (zipfile.BadZipFile, OSError, NotImplementedError) as exc:
+            except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError) as exc:
                 msg = f"cannot read the zip ({exc}); download or zip it again"
                 raise InputError(msg, file=str(path)) from exc
 

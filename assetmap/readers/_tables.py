@@ -306,6 +306,7 @@ def _merged_ranges(path: Path, title: str) -> list[Merge]:
         OSError,
         NotImplementedError,
         RuntimeError,
+        ValueError,  # a member name that is not UTF-8, a damaged deflate stream
     ):
         return []
     out = []

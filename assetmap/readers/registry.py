@@ -174,7 +174,7 @@ def _is_hsds_package(p: Path) -> bool:
         try:
             with zipfile.ZipFile(p) as zf:
                 names = {Path(n).name.lower() for n in zf.namelist()}
-        except (zipfile.BadZipFile, OSError, NotImplementedError):
+        except (zipfile.BadZipFile, OSError, NotImplementedError, ValueError):
             return False  # read as a spatial file, which says what is wrong with it
         return bool(names & set(HSDS_MARKERS))
     # HSDS service / organization / service_at_location objects
