@@ -212,9 +212,14 @@ def test_out_naming_the_project_folder_is_refused_and_assets_kept(study, tmp_pat
 
 def test_out_naming_a_file_or_a_path_under_one_is_refused(study, tmp_path, monkeypatch):
     p = write_project(copy_study(study, tmp_path / "proj"), None)
-    one_sentence(run_build(p, p, monkeypatch=monkeypatch), "is a file")
+    before = p.read_bytes()
+    text = one_sentence(run_build(p, p, monkeypatch=monkeypatch))
+    assert f"the output folder {p} is a file; name a folder" in text
     under = p / "out"
-    one_sentence(run_build(p, under, monkeypatch=monkeypatch), "cannot be made", "is a file")
+    text = one_sentence(run_build(p, under, monkeypatch=monkeypatch))
+    assert f"the output folder {under} cannot be made, because {p} is a file" in text
+    assert p.read_bytes() == before  # the project file is untouched
+    assert sorted(q.name for q in p.parent.iterdir() if q.name.startswith(".")) == []
 
 
 def test_a_colour_typo_in_domains_names_the_key_and_suggests(study, tmp_path, monkeypatch):
@@ -234,8 +239,12 @@ def test_a_project_file_not_in_utf8_names_the_byte(study, tmp_path, monkeypatch)
     d = copy_study(study, tmp_path / "proj")
     p = write_project(d, None)
     p.write_bytes(p.read_bytes().replace(b"name: t", "name: Caf\u00e9".encode("latin-1")))
+    offset = p.read_bytes().index(b"\xe9")
     res = run_build(p, tmp_path / "out", monkeypatch=monkeypatch)
-    one_sentence(res, "p.yml", "not UTF-8", "0xe9")
+    text = one_sentence(res)
+    assert f"{p}: the project file is not UTF-8 text (byte 0xe9 at offset {offset} " in text
+    assert text.endswith("save it as UTF-8 (in most editors: Save As, encoding UTF-8)")
+    assert not (tmp_path / "out").exists()
 
 
 def test_billion_laughs_under_description_is_refused(study, tmp_path, monkeypatch):
@@ -247,7 +256,11 @@ def test_billion_laughs_under_description_is_refused(study, tmp_path, monkeypatc
     bomb = "description:\n" + "".join(f"  {line}\n" for line in levels)
     p = write_project(d, None, extra=bomb)
     res = run_build(p, tmp_path / "out", monkeypatch=monkeypatch)
-    one_sentence(res, "p.yml", "aliases", "billion laughs")
+    text = one_sentence(res)
+    # 9**9 values once expanded: refused past the million before any object is built
+    assert f"{p}: refused: its aliases (*name) would expand to more than 1,000,000 values" in text
+    assert '(a "billion laughs" file is refused this way)' in text
+    assert not (tmp_path / "out").exists()
 
 
 def test_every_population_zero_is_refused(study, tmp_path):
@@ -255,7 +268,10 @@ def test_every_population_zero_is_refused(study, tmp_path):
     units = gpd.read_file(d / "units.geojson")
     units["population"] = 0
     units.to_file(d / "units.geojson")
-    one_sentence(run_build(write_project(d, None), tmp_path / "out"), "population of 0")
+    text = one_sentence(run_build(write_project(d, None), tmp_path / "out"))
+    assert "every unit has a population of 0 (4 units), so no resident could be counted" in text
+    assert "units.geojson" in text and "column 'population'" in text
+    assert not (tmp_path / "out").exists()
 
 
 def test_units_in_state_plane_feet_without_a_crs(study, tmp_path):
