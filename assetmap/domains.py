@@ -3,8 +3,9 @@
 A domain has a key (``food``), a label, a colour and icon for the map, a default travel
 threshold in walking minutes, aliases people write in spreadsheets, OpenStreetMap tags
 and Open Referral / 211 taxonomy terms. The same file says which domains a shareable space
-of the hospital could host, by words of its type (:attr:`Domains.space_hosts`). Users edit
-the YAML, never this module; every table keyed by domain reads it.
+of the hospital or a community space could host, by words of its type, and which domains'
+organisations could host each domain's service (:class:`Domains`). Users edit the YAML,
+never this module; every table keyed by domain reads it.
 """
 
 from __future__ import annotations
@@ -248,31 +249,40 @@ class Domains(dict[str, Domain]):
     space_hosts : tuple of (str, tuple of str), optional
         Words of a space's type and the domain keys such a space could host, first match
         first (the ``space_hosts:`` table of ``domains.yml``).
+    co_locate, community_hosts : tuple of (str, tuple of str), optional
+        Per domain key, the domains whose organisations could host its service on site
+        (:meth:`hosts_for_domain`); as ``space_hosts``, for community spaces.
 
     Examples
     --------
     >>> doms = load_domains()
     >>> doms.hosts_for_space("Teaching Kitchen"), doms.hosts_for_space("Parking lots")
     (('food', 'older_adults'), ('food', 'primary_care'))
-    >>> doms.hosts_for_space("storage closet")
-    ()
+    >>> doms.hosts_for_space("storage closet"), doms.hosts_for_domain("food")[:2]
+    ((), ('primary_care', 'older_adults'))
     """
 
-    def __init__(self, domains: dict[str, Domain], *, space_hosts: SpaceHosts = ()) -> None:
+    def __init__(self, domains: dict[str, Domain], **tables: SpaceHosts) -> None:
         super().__init__(domains)
-        self.space_hosts: SpaceHosts = space_hosts
+        self.space_hosts: SpaceHosts = tables.get("space_hosts", ())
+        self.co_locate: SpaceHosts = tables.get("co_locate", ())
+        self.community_hosts: SpaceHosts = tables.get("community_hosts", ())
 
-    def hosts_for_space(self, space_type: object) -> tuple[str, ...]:
+    def hosts_for_space(self, space_type: object, *, community: bool = False) -> tuple[str, ...]:
         """Return the domains a space of this type could host (``()`` when none is listed).
 
-        The first word of :attr:`space_hosts` that the type contains, as a whole word or
-        with a plural ``s`` and ignoring case and punctuation, gives the domains.
+        The first word of :attr:`space_hosts` (``community``: :attr:`community_hosts`) that
+        the type contains, whole or with a plural ``s``, ignoring case and punctuation.
         """
         text = f" {normalise_label(str(space_type or ''))} "
-        for word, keys in self.space_hosts:
+        for word, keys in self.community_hosts if community else self.space_hosts:
             if f" {word} " in text or f" {word}s " in text:
                 return keys
         return ()
+
+    def hosts_for_domain(self, key: str) -> tuple[str, ...]:
+        """Return the domains whose organisations could host ``key``'s service on site."""
+        return next((keys for k, keys in self.co_locate if k == key), ())
 
 
 def parse_hosts(value: object) -> tuple[str, ...]:
@@ -326,7 +336,8 @@ def load_domains(path: str | Path | None = None) -> Domains:
     if not out:
         msg = f"{p}: no domains defined"
         raise ConfigError(msg)
-    return Domains(out, space_hosts=_space_hosts(p, text, raw.get("space_hosts"), out))
+    tables = {t: _hosts_table(p, text, raw, t, out) for t in _HOST_TABLES}
+    return Domains(out, **tables)
 
 
 def _domain(p: Path, text: str, key: object, d: object) -> Domain:
@@ -375,29 +386,37 @@ def _domain(p: Path, text: str, key: object, d: object) -> Domain:
     )
 
 
-def _space_hosts(p: Path, text: str, table: object, domains: dict[str, Domain]) -> SpaceHosts:
-    """Check the ``space_hosts:`` table (word → domain keys) against the domains."""
+#: Tables of ``domains.yml`` mapping a word (``co_locate``: a domain key) to domain keys.
+_HOST_TABLES = ("space_hosts", "co_locate", "community_hosts")
+
+
+def _hosts_table(
+    p: Path, text: str, raw: dict[str, Any], name: str, domains: dict[str, Domain]
+) -> SpaceHosts:
+    """Check one table of :data:`_HOST_TABLES` against the domains."""
+    table = raw.get(name)
     if table is None:
         return ()
     if not isinstance(table, dict):
-        msg = f"{_where(p, text, ('space_hosts',))}: space_hosts must map words to domain keys"
+        msg = f"{_where(p, text, (name,))}: {name} must map words to domain keys"
         raise ConfigError(msg)
     out: list[tuple[str, tuple[str, ...]]] = []
     for word, keys in table.items():
         listed = [keys] if isinstance(keys, str) else keys
-        if not isinstance(listed, list) or not normalise_label(str(word)):
-            where = _where(p, text, ("space_hosts", word))
-            msg = f"{where}: space_hosts {word!r} must list domain keys, e.g. [food, housing]"
+        key = str(word) if name == "co_locate" else normalise_label(str(word))
+        if not isinstance(listed, list) or not key:
+            where = _where(p, text, (name, word))
+            msg = f"{where}: {name} {word!r} must list domain keys, e.g. [food, housing]"
             raise ConfigError(msg)
-        for i, k in enumerate(listed):
-            if str(k) not in domains:
-                where = _where(p, text, ("space_hosts", word, i if listed is keys else None))
-                msg = (
-                    f"{where}: space_hosts {word!r} lists {k!r}, which is not a domain of "
-                    f"this file; use one of {', '.join(domains)}"
-                )
-                raise ConfigError(msg)
-        out.append((normalise_label(str(word)), tuple(dict.fromkeys(str(k) for k in listed))))
+        bad = [(None, word)] if name == "co_locate" and key not in domains else []
+        for i, k in [*bad, *((i, k) for i, k in enumerate(listed) if str(k) not in domains)][:1]:
+            where = _where(p, text, (name, word, i if listed is keys else None))
+            msg = (
+                f"{where}: {name} {word!r} {'is' if i is None else f'lists {k!r}, which is'} "
+                f"not a domain of this file; use one of {', '.join(domains)}"
+            )
+            raise ConfigError(msg)
+        out.append((key, tuple(dict.fromkeys(str(k) for k in listed))))
     return tuple(out)
 
 
