@@ -311,6 +311,8 @@ class Atlas:
             prov, opt, need_percentile, min_services, doms, ind, siting_k, min_reach
         )
         params.update(_points_parameters(points))
+        if u.attrs.get("need_left_out"):
+            params["need_left_out"] = dict(u.attrs["need_left_out"])
         if points is not None:
             params["min_share_beyond"] = min_share_beyond
         if anchor is not None:

@@ -253,8 +253,10 @@ def need_index(
     _log_missing_margins(units, ind)
     cols: dict[str, pd.Series] = {}
     themes: dict[str, list[str]] = {}
+    values = {k: indicator_values(units, i) for k, i in ind.indicators.items()}
+    left_out = _left_out(values, populated, ind)
     for key, indicator in ind.indicators.items():
-        vals = indicator_values(units, indicator)
+        vals = values[key]
         value = vals["value"].where(populated)
         pct = percentile_rank(value.where(ranked), reverse=indicator.direction == "lower")
         cols[key] = value
@@ -265,15 +267,44 @@ def need_index(
         cols[f"{key}_flag"] = (pct >= ind.flag_percentile).fillna(False)
         if ind.svi_columns:
             cols[f"epl_{key}"] = pct
-        themes.setdefault(indicator.theme, []).append(key)
+        if key not in left_out:
+            themes.setdefault(indicator.theme, []).append(key)
     cols.update(_scores(cols, themes, svi_columns=ind.svi_columns))
     cols["need_flags"] = pd.concat([cols[f"{k}_flag"] for k in ind.indicators], axis=1).sum(axis=1)
-    cols.update(_reliability(cols, list(ind.indicators), reason))
+    cols.update(_reliability(cols, [k for k in ind.indicators if k not in left_out], reason))
     new = pd.DataFrame(cols, index=units.index)
     new["need_flags"] = new["need_flags"].astype(int)
     kept = units.drop(columns=[c for c in new.columns if c in units.columns])
     out = pd.concat([kept, new], axis=1)
-    return gpd.GeoDataFrame(out) if isinstance(units, gpd.GeoDataFrame) else out
+    out = gpd.GeoDataFrame(out) if isinstance(units, gpd.GeoDataFrame) else out
+    out.attrs["need_left_out"] = left_out
+    return out
+
+
+def _left_out(
+    values: dict[str, pd.DataFrame], populated: pd.Series, ind: IndicatorSet
+) -> dict[str, str]:
+    """Return the indicators no unit with residents has a value of, with a warning each.
+
+    Such an indicator (a variable an older ACS period did not publish, a column left
+    empty) is left out of the need index, which then ranks on the others; an indicator
+    some units lack still leaves those units unranked, as CDC/ATSDR does.
+    """
+    if not populated.any():
+        return {}
+    empty = [k for k, v in values.items() if v["value"].where(populated).isna().all()]
+    if len(empty) == len(values):
+        return {}  # nothing to rank on: every unit says "no estimate" instead
+    out: dict[str, str] = {}
+    rest = len(values) - len(empty)
+    for key in empty:
+        label = ind.indicators[key].label
+        out[key] = (
+            f"{key} ({label}): no unit with residents has an estimate, so it is left out "
+            f"of the need index, which ranks on the other {rest} indicators"
+        )
+        log.warning(out[key])
+    return out
 
 
 def _log_missing_margins(units: pd.DataFrame, ind: IndicatorSet) -> None:

@@ -90,6 +90,8 @@ class Classes:
 
     def ranges(self, scale: float = 1.0, digits: int = 0) -> list[tuple[str, str]]:
         """Return each class's (lower, upper) bound as text, multiplied by ``scale``."""
+        if not self.bins:  # no value to class (an indicator empty in every unit)
+            return []
         lows = (self.low, *self.bins[:-1])
         return [
             (f"{lo * scale:,.{digits}f}", f"{hi * scale:,.{digits}f}")

@@ -24,6 +24,7 @@ __all__ = [
     "acs_tables",
     "indicator_keys",
     "indicator_rows",
+    "left_out_sentences",
     "not_ranked_facts",
     "reliability_method",
     "top_need",
@@ -185,3 +186,20 @@ def not_ranked_facts(atlas: Atlas) -> dict[str, Any]:
         for uid, reason in reasons[(reasons != "") & ~empty].items()
     ]
     return {"rows": rows, "empty": int(empty.sum())}
+
+
+def left_out_sentences(atlas: Atlas) -> list[str]:
+    """Say which indicators the need index left out because no unit had an estimate."""
+    left = (atlas.provenance or {}).get("parameters", {}).get("need_left_out") or {}
+    if not left:
+        return []
+    keys = list(left)
+    words = ", ".join(
+        atlas.indicators.indicators[k].label if k in atlas.indicators.indicators else k
+        for k in keys
+    )
+    rest = len(atlas.indicators.indicators) - len(keys)
+    return [
+        f"Left out of the need index: {words} (no neighbourhood has an estimate, e.g. a "
+        f"variable the ACS did not publish for this period); it ranks on the other {rest}."
+    ]

@@ -23,6 +23,7 @@ from assetmap.report._format import fmt_int, fmt_min, fmt_pct, ordinal
 from assetmap.report._need import (
     indicator_keys,
     indicator_rows,
+    left_out_sentences,
     not_ranked_facts,
     reliability_method,
     top_need,
@@ -411,6 +412,7 @@ def _methods(atlas: Atlas, walk: float, circ: float, need_p: float) -> list[str]
         "percentile-ranked across residential neighbourhoods as "
         "(rank − 1)/(N − 1), summed within themes and overall, and ranked again (CDC/ATSDR "
         "Social Vulnerability Index method).",
+        *left_out_sentences(atlas),
         reliability_method(atlas.indicators),
         methods_text(t)[0],
         f"Thresholds (minutes of travel that count as nearby): {thresholds}.",
