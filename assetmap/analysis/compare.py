@@ -259,8 +259,12 @@ class Comparison:
                 f"Gaps: {int(d['gaps_closed'].sum())} closed, {int(d['gaps_opened'].sum())} "
                 f"opened. Services: {int(d['services_opened'].sum())} opened, "
                 f"{int(d['services_closed'].sum())} closed, {int(d['services_moved'].sum())} "
-                f"moved. Residents newly in reach: {d['newly_in_reach'].sum():,.0f}."
+                f"moved."
             )
+            top = d[d["newly_in_reach"] > 0].nlargest(3, "newly_in_reach")
+            if len(top):
+                parts = ", ".join(f"{r.newly_in_reach:,.0f} ({r.domain})" for r in top.itertuples())
+                out.append(f"Residents newly within reach of a service, by domain: {parts}.")
         return " ".join(out)
 
 
@@ -461,7 +465,12 @@ def compare(
         only_after=only_a,
         alpha=alpha,
         labels=names,
-        params={"alpha": alpha, "moved_m": moved_m, "dedupe": dict(dedupe_options or {})},
+        params={
+            "alpha": alpha,
+            "moved_m": moved_m,
+            "dedupe": dict(dedupe_options or {}),
+            "indicator_units": {k: i.unit for k, i in after.indicators.indicators.items()},
+        },
     )
 
 

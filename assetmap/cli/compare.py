@@ -129,6 +129,23 @@ def read_output_folder(folder: str | Path) -> Atlas:
     )
 
 
+def _acs(atlas: Atlas) -> str | None:
+    """Return the ACS period a build's provenance names (e.g. "ACS 2019-2023"), or None."""
+    for s in atlas.provenance.get("sources", []) if isinstance(atlas.provenance, dict) else []:
+        vintage = str(s.get("vintage", "")) if isinstance(s, dict) else ""
+        if vintage.startswith("ACS "):
+            return vintage.removesuffix(" 5-year estimates").strip()
+    return None
+
+
+def _labels(before: Atlas, after: Atlas, old: Path, new: Path) -> tuple[str, str]:
+    """Name the two builds by their ACS periods when they differ, else by their folders."""
+    a, b = _acs(before), _acs(after)
+    if a and b and a != b:
+        return (a, b)
+    return (str(old), str(new))
+
+
 def _run(old: Path, new: Path, out: Path, alpha: float, quiet: bool) -> None:
     from assetmap.analysis.compare import compare as compare_atlases
     from assetmap.analysis.compare import write_comparison
@@ -137,13 +154,19 @@ def _run(old: Path, new: Path, out: Path, alpha: float, quiet: bool) -> None:
         if out.resolve() == given.resolve():
             msg = f"--out {out} is one of the folders compared; write the comparison elsewhere"
             raise InputError(msg)
+    from assetmap.report.change import write_change_report
+
     before, after = read_output_folder(old), read_output_folder(new)
-    labels = (str(old), str(new))
+    labels = _labels(before, after, old, new)
     comparison = compare_atlases(before, after, alpha=alpha, labels=labels)
     paths = write_comparison(comparison, out)
+    paths.update(write_change_report(comparison, after.units, out))
     if not quiet:
         click.echo(comparison.summary())
-        click.echo(f"Tables: {', '.join(p.name for p in paths.values())} in {out}")
+        tables = [p.name for p in paths.values() if p.suffix == ".csv"]
+        maps = sum(1 for k in paths if k.startswith("figure:"))
+        click.echo(f"Tables: {', '.join(tables)} in {out}")
+        click.echo(f"Report: {out / 'change.html'} (and change.md), with {maps} change maps")
 
 
 @click.command()
