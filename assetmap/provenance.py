@@ -25,7 +25,7 @@ def file_record(path: str | Path, **fields: Any) -> dict[str, Any]:
     p = Path(path)
     rec: dict[str, Any] = {"file": p.name}
     if p.exists() and p.is_file():
-        rec["sha256"] = hashlib.sha256(p.read_bytes()).hexdigest()
+        rec["sha256"] = _sha256(p)  # streamed: an input of gigabytes is not read whole
         rec["bytes"] = p.stat().st_size
     rec.update(fields)
     return rec
