@@ -250,3 +250,22 @@ def test_sample_screening_gives_a_demand_table(sample):
     assert d["unmet"].any() and d.loc[d["unmet"], "reason"].str.len().gt(0).all()
     assert scr.referrals["closure_rate"].notna().any()
     assert scr.referrals["suppressed"].any()
+
+
+def test_templates_and_xlsx_read_as_documented(tmp_path, units, crosswalk):
+    t = Path(__file__).resolve().parents[1] / "data" / "templates"
+    sample_units = am.read_units(sample_dir() / "units.geojson")
+    scr = read_screening(
+        t / "screening.csv",
+        units=sample_units,
+        crosswalk=sample_dir() / "crosswalk_zcta_nta.csv",
+        referrals=t / "screening_referrals.csv",
+    )
+    assert set(scr.rates["domain"]) == {"food", "housing"}
+    assert scr.totals.set_index("domain")["screened"].tolist() == [412, 230]
+    assert scr.referrals["closure_rate"].round(4).tolist() == [0.5917, 0.4889]
+    xlsx = tmp_path / "s.xlsx"
+    pd.read_csv(_csv(tmp_path, "s.csv", HAND), dtype=str).to_excel(xlsx, index=False)
+    a = read_screening(xlsx, units=units, crosswalk=crosswalk).rates
+    b = read_screening(tmp_path / "s.csv", units=units, crosswalk=crosswalk).rates
+    pd.testing.assert_frame_equal(a, b)

@@ -104,7 +104,7 @@ def referral_rows(rng: np.random.Generator, partners: pd.DataFrame) -> list[dict
     orgs = p.drop_duplicates(["Organization", "domain"]).sort_values(["domain", "Organization"])
     rows: list[dict[str, object]] = []
     for org, key in zip(orgs["Organization"], orgs["domain"], strict=True):
-        sent = int(rng.poisson(rng.choice([6.0, 40.0, 120.0], p=[0.25, 0.45, 0.30])))
+        sent = int(rng.poisson(rng.choice([6.0, 90.0, 220.0], p=[0.2, 0.45, 0.35])))
         accepted = int(rng.binomial(sent, 0.82))
         closed = int(rng.binomial(accepted, rng.uniform(0.45, 0.8)))
         rows.append(
