@@ -21,6 +21,7 @@ from assetmap.analysis.compare import compare
 from assetmap.analysis.gaps import find_gaps
 from assetmap.analysis.need import need_index
 from assetmap.analysis.overlap import find_overlaps
+from assetmap.analysis.partners import partner_summary, partners
 from assetmap.analysis.siting import suggest_sites
 from assetmap.anchor.model import Anchor, read_anchor
 from assetmap.assets import combine, read_assets, rejected_rows, warning_rows
@@ -56,6 +57,8 @@ __all__ = [
     "load_project",
     "load_sample",
     "need_index",
+    "partner_summary",
+    "partners",
     "read_anchor",
     "read_assets",
     "read_units",

@@ -7,6 +7,10 @@ and every tag (``osm_tags``, a JSON object) so a person can check it on openstre
 OpenStreetMap data are © OpenStreetMap contributors and available under the Open Database
 Licence (ODbL 1.0): the attribution line travels with the assets into the provenance.
 
+:func:`community_spaces_from_osm` reads community spaces the same way (places of worship,
+community and social centres, libraries, schools): places that could host a service, for
+:func:`assetmap.analysis.partners.partners`.
+
 The download itself (Overpass via osmnx) is :func:`assetmap.online.osm.osm_assets`;
 osmnx is imported inside the functions, so ``import assetmap`` stays light.
 """
@@ -33,7 +37,9 @@ from assetmap.readers._checks import Rejects, apply_region
 from assetmap.schema import ASSET_COLUMNS, empty_assets
 
 __all__ = [
+    "COMMUNITY_AMENITIES",
     "OSM_ATTRIBUTION",
+    "community_spaces_from_osm",
     "features_to_assets",
     "osm_domain",
     "osm_service_type",
@@ -256,28 +262,9 @@ def read_osm_xml(
     >>> assets = read_osm_xml("bronx.osm", region=units)  # doctest: +SKIP
     >>> assets[["name", "domain", "source_id"]].head(2)  # doctest: +SKIP
     """
-    import osmnx as ox
-    from osmnx._errors import InsufficientResponseError
-
     p = Path(path)
-    if not p.exists():
-        msg = "file not found"
-        raise InputError(msg, file=str(path))
     doms = domains or load_domains()
-    with tempfile.TemporaryDirectory(prefix="assetmap-osm-") as tmp:
-        xml = p
-        if is_compressed(p):  # decompressed here, under the caps, never by osmnx
-            xml = Path(tmp) / "features.osm"
-            copy_decompressed(p, xml, limits=limits or Limits())
-        try:
-            features = ox.features_from_xml(xml, tags=osm_tags(doms), encoding=encoding)
-        except InsufficientResponseError:
-            features = gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-        except Exception as exc:  # expat, SAX and decoding errors all mean "not OSM XML"
-            msg = (
-                f"cannot read as OpenStreetMap XML ({exc}); export it again from openstreetmap.org"
-            )
-            raise InputError(msg, file=str(path)) from exc
+    features = _features_from_xml(p, osm_tags(doms), encoding=encoding, limits=limits)
     modified = datetime.fromtimestamp(p.stat().st_mtime, tz=UTC).date().isoformat()
     return features_to_assets(
         features,
@@ -289,6 +276,119 @@ def read_osm_xml(
         strict=strict,
         vintage=f"file {p.name}, modified {modified}",
     )
+
+
+def _features_from_xml(
+    p: Path, tags: dict[str, TagSpec], *, encoding: str, limits: Limits | None
+) -> gpd.GeoDataFrame:
+    """Read the features with ``tags`` of an OSM XML file (compressed or not) with osmnx."""
+    import osmnx as ox
+    from osmnx._errors import InsufficientResponseError
+
+    if not p.exists():
+        msg = "file not found"
+        raise InputError(msg, file=str(p))
+    with tempfile.TemporaryDirectory(prefix="assetmap-osm-") as tmp:
+        xml = p
+        if is_compressed(p):  # decompressed here, under the caps, never by osmnx
+            xml = Path(tmp) / "features.osm"
+            copy_decompressed(p, xml, limits=limits or Limits())
+        try:
+            return ox.features_from_xml(xml, tags=tags, encoding=encoding)
+        except InsufficientResponseError:
+            return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+        except Exception as exc:  # expat, SAX and decoding errors all mean "not OSM XML"
+            msg = (
+                f"cannot read as OpenStreetMap XML ({exc}); export it again from openstreetmap.org"
+            )
+            raise InputError(msg, file=str(p)) from exc
+
+
+#: OpenStreetMap ``amenity`` values of community spaces that could host a service.
+COMMUNITY_AMENITIES = (
+    "community_centre",
+    "library",
+    "place_of_worship",
+    "school",
+    "social_centre",
+)
+
+
+def community_spaces_from_osm(
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    amenities: tuple[str, ...] = COMMUNITY_AMENITIES,
+    encoding: str = "utf-8",
+    limits: Limits | None = None,
+) -> gpd.GeoDataFrame:
+    """Read community spaces (places of worship, community centres, libraries…) from OSM.
+
+    Parameters
+    ----------
+    source : str, Path or geopandas.GeoDataFrame
+        An ``.osm`` file (or ``.osm.bz2``, ``.osm.gz``), read offline as
+        :func:`read_osm_xml` reads one; or features already downloaded with
+        ``osmnx.features_from_*`` (indexed by element type and id, one column per tag).
+    amenities : tuple of str
+        The ``amenity`` values kept (default :data:`COMMUNITY_AMENITIES`).
+    encoding : str
+        The file's character encoding.
+    limits : Limits, optional
+        Caps on what a compressed file may expand to.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Points in EPSG:4326 (a polygon's inside point) with ``space_id`` (``osm:node/1``),
+        ``name`` (``"Unnamed library"`` when OSM has none), ``space_type`` (the
+        ``amenity`` value) and ``operator`` (the organisation, '' when not tagged); in
+        file order. ``attrs["source_info"]`` carries the ODbL attribution. Pass it to
+        :func:`assetmap.analysis.partners.partners` as ``spaces=``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import Point
+    >>> features = gpd.GeoDataFrame(
+    ...     {"amenity": ["library", "cafe"], "name": ["Mott Haven Library", "Cafe"]},
+    ...     geometry=[Point(-73.92, 40.81), Point(-73.91, 40.81)],
+    ...     index=pd.MultiIndex.from_tuples([("node", 1), ("node", 2)]),
+    ...     crs="EPSG:4326",
+    ... )
+    >>> community_spaces_from_osm(features)[["space_id", "name", "space_type"]]
+         space_id                name space_type
+    0  osm:node/1  Mott Haven Library    library
+    """
+    if isinstance(source, gpd.GeoDataFrame):
+        features = source
+    else:
+        tags: dict[str, TagSpec] = {"amenity": list(amenities)}
+        features = _features_from_xml(Path(source), tags, encoding=encoding, limits=limits)
+    f = features.to_crs("EPSG:4326") if len(features) else features
+    kind = pd.Series([next(iter(_tag_parts(v)), "") for v in f.get("amenity", [])], dtype=object)
+    kind.index = f.index
+    keep = (kind.isin(list(amenities)) & ~(f.geometry.isna() | f.geometry.is_empty)).to_numpy()
+    f, kind = f[keep], kind[keep]
+    two = isinstance(f.index, pd.MultiIndex) and f.index.nlevels == 2
+    ids = [f"osm:{el}/{oid}" for el, oid in f.index] if two else [f"osm:{i}" for i in f.index]
+    text = {k: _text(f, k) for k in ("name", "official_name", "operator")}
+    name = text["name"].where(text["name"] != "", text["official_name"])
+    name = name.where(name != "", "Unnamed " + kind.str.replace("_", " ", regex=False))
+    g = f.geometry.where(f.geometry.geom_type == "Point", f.geometry.representative_point())
+    out = gpd.GeoDataFrame(
+        {"space_id": ids, "name": name.to_numpy(), "space_type": kind.to_numpy()},
+        geometry=gpd.GeoSeries(g.to_numpy(), crs="EPSG:4326"),
+    )
+    out.insert(3, "operator", text["operator"].to_numpy())
+    out.attrs = {"source_info": {"name": OSM_ATTRIBUTION, "licence": "ODbL 1.0"}}
+    return out
+
+
+def _text(f: pd.DataFrame, key: str) -> pd.Series:
+    """Return a tag column as stripped text ('' where missing)."""
+    if key not in f.columns:
+        return pd.Series("", index=f.index, dtype=object)
+    return f[key].where(f[key].notna(), "").astype(str).str.strip()
 
 
 def features_to_assets(
