@@ -19,6 +19,10 @@ Keys (paths are relative to the YAML file)::
                                    # residents than min_reach is no finding
     dedupe: {threshold: 0.8, max_distance_m: 150}
     sources: [{name: ..., vintage: ..., licence: ...}]   # cited in the map and report
+    goals: [{name: Food within reach, measure: reach, domain: food, target: 80%, by: 2027}]
+    baseline: out2023              # an earlier build's folder: the goals' baselines
+
+``goals`` are the coalition's shared goals (see :mod:`assetmap.analysis.goals`).
 
 ``siting`` asks, per domain, where up to ``k`` new sites would bring the most residents
 without a service within reach, high-need residents first (greedy maximal covering
@@ -38,6 +42,7 @@ import pandas as pd
 
 from assetmap._outdir import check_output_folder
 from assetmap.analysis.access import TravelOptions
+from assetmap.analysis.goals import Goal, baseline_folder, read_goals
 from assetmap.anchor.model import Anchor, anchor_from_config
 from assetmap.assets import combine, read_assets, rejected_rows, warning_rows
 from assetmap.atlas import Atlas
@@ -66,6 +71,8 @@ _KNOWN_KEYS = {
     "sources",
     "description",
     "map",
+    "goals",
+    "baseline",
 }
 
 #: Keys of ``map:`` in a project, passed to :meth:`assetmap.atlas.Atlas.map`.
@@ -106,6 +113,10 @@ class Project:
     map_options : dict
         Options of the interactive map (``map: {cdn: true, classify: naturalbreaks, k: 5,
         palette: viridis}``), passed to :meth:`assetmap.atlas.Atlas.map` by a build.
+    goals : list of Goal
+        The shared goals (``goals:``; :func:`assetmap.analysis.goals.read_goals`).
+    baseline : Path or None
+        An earlier build's output folder (``baseline:``), to measure the goals from.
     """
 
     name: str
@@ -127,6 +138,8 @@ class Project:
     min_share_beyond: float = 0.25
     points: gpd.GeoDataFrame | None = None
     map_options: dict[str, Any] = field(default_factory=dict)
+    goals: list[Goal] = field(default_factory=list)
+    baseline: Path | None = None
 
     @property
     def rejected(self) -> pd.DataFrame:
@@ -282,6 +295,8 @@ def load_project(path: str | Path) -> Project:
         points=points,
         min_share_beyond=_share(gcfg, "min_share_beyond", 0.25, p),
         map_options=map_options(cfg, p),
+        goals=read_goals(cfg.get("goals"), path=p, domains=domains),
+        baseline=baseline_folder(cfg.get("baseline"), path=p),
     )
 
 
@@ -336,6 +351,8 @@ def project_inputs(path: str | Path) -> list[Path]:
     p = Path(path)
     cfg = _read_config(p)
     named = [_resolve(p.parent, value).resolve() for _, value in _input_paths(cfg, p)]
+    old = baseline_folder(cfg.get("baseline"), path=p)  # an output may not overwrite it
+    named += [(old / f).resolve() for f in ("provenance.json", "layers.gpkg")] if old else []
     return [p.resolve(), *named]
 
 
@@ -389,6 +406,8 @@ def _checked(p: Path) -> tuple[dict[str, Any], dict[str, Domain], IndicatorSet |
             raise ConfigError(msg)
     dom_cfg = cfg.get("domains", "default")
     domains = load_domains(None if dom_cfg == "default" else _resolve(base, str(dom_cfg)))
+    read_goals(cfg.get("goals"), path=p, domains=domains)
+    baseline_folder(cfg.get("baseline"), path=p)
     ind_cfg = cfg.get("indicators", "default")
     ind_path = None if ind_cfg == "default" else _resolve(base, str(ind_cfg))
     if "census" in ucfg:
