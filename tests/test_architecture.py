@@ -38,7 +38,7 @@ FLOORS: list[list[str]] = [
     ["assetmap.online"],
     ["assetmap.assets"],
     ["assetmap._dedupe_rules", "assetmap._dedupe_blocks", "assetmap._dedupe_merge"],
-    ["assetmap.dedupe"],
+    ["assetmap.dedupe", "assetmap.review"],
     ["assetmap.analysis"],
     ["assetmap.anchor"],
     ["assetmap.maps", "assetmap.report"],

@@ -20,6 +20,7 @@ from assetmap.cli._common import (
 )
 from assetmap.cli._fetch import cache, fetch
 from assetmap.cli.compare import compare
+from assetmap.cli.review import review
 from assetmap.readers.registry import kinds_text
 
 
@@ -35,6 +36,7 @@ def cli(verbose: int, quiet: bool) -> None:
 cli.add_command(fetch)
 cli.add_command(cache)
 cli.add_command(compare)
+cli.add_command(review)
 
 
 def _build(
