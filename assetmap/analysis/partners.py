@@ -174,6 +174,7 @@ def partners(
     )
     hosted = host_pairs(sites, doms)
     gaps["origin"] = pd.Index(ctx.unit_ids).get_indexer(gaps["unit_id"])
+    gaps = gaps[gaps["origin"] >= 0]  # a gap of a unit the study does not hold: no origin
     frames = []
     for (domain, threshold), g in gaps.groupby(["domain", "threshold_min"], sort=True):
         near_min = float(threshold) if near_m is None else float(near_m) / opt.metres_per_min
