@@ -247,3 +247,28 @@ def test_cli_export_from_a_project_writes_the_inventory_it_lists(tmp_path):
     assert len(sheets) == 11
     result = import_review(read_inventory(out / "inventory.csv"), sheets)
     assert result.changes.empty and result.conflicts.empty and not result.warnings
+
+
+def test_typed_columns_keep_their_types(assets, tmp_path):
+    """A blanked count becomes missing, a date stays a date, a bad date is refused."""
+    few = assets.iloc[:3].copy()
+    few["org"], few["volunteers"] = "Org", [1, 2, 3]
+    few["opened"] = pd.to_datetime(["2024-01-02"] * 3)
+    (path,) = export_review(few, tmp_path)
+    wb = load_workbook(path)
+    ws, cols = wb["Services"], _columns(wb["Services"])
+    ws.cell(row=2, column=cols["volunteers"]).value = None
+    ws.cell(row=3, column=cols["opened"]).value = "2025-05-06"
+    ws.cell(row=4, column=cols["opened"]).value = "soon"
+    wb.save(path)
+    result = import_review(few, [path])
+    assert result.changes[["row", "field", "old", "new"]].values.tolist() == [
+        [2, "volunteers", "1", ""],
+        [3, "opened", "2024-01-02", "2025-05-06"],
+    ]
+    assert result.conflicts["sentence"].tolist() == [
+        f"{path.name}, row 4, column 'opened': 'soon' is not a date (write it as 2025-03-31); "
+        "the edit was not applied."
+    ]
+    assert result.corrected["volunteers"].isna().tolist() == [True, False, False]
+    assert result.corrected["opened"].iloc[1] == pd.Timestamp("2025-05-06")

@@ -75,6 +75,11 @@ def _check_value(field: str, new: str, matcher: DomainMatcher, dtype: Any) -> tu
         return word, ""
     if field == "name" and not new:
         return "", "a service needs a name (write closed in the first column to remove it)"
+    if dtype is not None and pd.api.types.is_datetime64_any_dtype(dtype) and new:
+        try:
+            return cell_text(pd.Timestamp(new)), ""
+        except ValueError:
+            return "", f"{new!r} is not a date (write it as 2025-03-31)"
     if dtype is not None and pd.api.types.is_numeric_dtype(dtype) and new:
         try:
             number = float(new)
@@ -288,8 +293,11 @@ def _apply(inventory: gpd.GeoDataFrame, edits: list[_Edit], closed: set[str]) ->
             value = pd.Timestamp(e.new) if e.new else pd.NaT
         elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
             value = float(e.new) if e.new else np.nan
-            if pd.api.types.is_integer_dtype(dtype) and value == int(value):
-                value = int(value)
+            if pd.api.types.is_integer_dtype(dtype):
+                if np.isnan(value) or value != int(value):
+                    out[e.field] = out[e.field].astype(float)  # a blank or a fraction
+                else:
+                    value = int(value)
         out.iloc[i, out.columns.get_loc(e.field)] = value
     geom = out.geometry.name
     for i, where in moved.items():
