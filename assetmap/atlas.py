@@ -123,6 +123,23 @@ def _points_parameters(points: gpd.GeoDataFrame | None) -> dict[str, Any]:
     return {"population_points": {"points": len(points), "description": desc}}
 
 
+def _need_parameters(units: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Return the indicators the need index left out (no unit had an estimate), by key."""
+    left = units.attrs.get("need_left_out")
+    return {"need_left_out": dict(left)} if left else {}
+
+
+def _measure_screening(atlas: Atlas, ctx: Any) -> None:
+    """Set the anchor's screening demand, with the build's own travel context."""
+    anchor = atlas.anchor
+    if anchor is None or anchor.screening is None:
+        return
+    from assetmap.anchor.screening import screening_demand
+
+    # the build's travel context: residents at the population points, as access measures
+    anchor.screening_demand = screening_demand(anchor.screening, atlas, context=ctx)
+
+
 @dataclass
 class Atlas:
     """A study: need, assets, access, gaps, overlaps and the hospital's own assets.
@@ -310,9 +327,7 @@ class Atlas:
         params = _parameters(
             prov, opt, need_percentile, min_services, doms, ind, siting_k, min_reach
         )
-        params.update(_points_parameters(points))
-        if u.attrs.get("need_left_out"):
-            params["need_left_out"] = dict(u.attrs["need_left_out"])
+        params.update(_points_parameters(points) | _need_parameters(u))
         if points is not None:
             params["min_share_beyond"] = min_share_beyond
         if anchor is not None:
@@ -321,7 +336,7 @@ class Atlas:
             anchor = measure_anchor(anchor, u, gaps, travel=opt, need_percentile=need_percentile)
             params["anchor_min_cell"] = anchor.min_cell
         prov["parameters"] = params
-        return cls(
+        atlas = cls(
             name=name,
             units=u,
             assets=assets,
@@ -337,6 +352,8 @@ class Atlas:
             balance=balance,
             sites=sites,
         )
+        _measure_screening(atlas, ctx)
+        return atlas
 
     @property
     def not_assessed(self) -> dict[str, str]:

@@ -115,3 +115,23 @@ def test_sample_2007_2011_is_councilcounts_2011_file() -> None:
     assert "SYNTHETIC" in sources["Earlier inventory (2007-2011)"]["note"]
     with pytest.raises(am.errors.InputError, match="not '2011'"):
         am.load_sample(acs="2011")
+
+
+def test_the_sample_build_carries_screening_demand(sample_atlas, tmp_path) -> None:
+    """bronx.yml's anchor.screening: the demand table, its CSVs and the report section."""
+    from assetmap.report.build import render_report, report_facts
+
+    demand = sample_atlas.anchor.screening_demand
+    assert set(demand["domain"]) == {"food", "housing", "transportation", "utilities", "safety"}
+    assert demand["unmet"].any() and demand.loc[demand["unmet"], "reason"].str.len().gt(0).all()
+    tables = sample_atlas.anchor.tables()
+    assert {"screening", "screening_totals", "referrals"} <= set(tables)
+    # small cells stay hidden in the published table: no count from 1 to 10
+    pos = pd.to_numeric(tables["screening"]["positive"], errors="coerce").dropna()
+    assert not pos.between(1, 10).any()
+    facts = report_facts(sample_atlas)
+    html, md = render_report(facts)
+    assert '<h3 id="hospital-screening">Screening demand</h3>' in html
+    food = next(d for d in facts["anchor"]["screening"]["domains"] if d["domain"] == "Food")
+    assert food["unmet"] != "none"
+    assert "| Partner | Domain | Referrals sent | Closed | Closure rate |" in md

@@ -35,6 +35,7 @@ from assetmap.anchor.privacy import DEFAULT_MIN_CELL, suppress_small_cells
 from assetmap.errors import ConfigError
 
 if TYPE_CHECKING:
+    from assetmap.anchor.screening import Screening
     from assetmap.domains import Domain
 
 __all__ = [
@@ -48,7 +49,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Input files an anchor can have (keys of the project YAML's ``anchor:`` mapping).
-ANCHOR_INPUTS = ("hospital", "employment", "purchasing", "investment", "space", "positions")
+ANCHOR_INPUTS = (
+    "hospital",
+    "employment",
+    "purchasing",
+    "investment",
+    "space",
+    "positions",
+    "screening",
+)
 
 InputSpec = str | Path | Mapping[str, Any]
 
@@ -89,6 +98,13 @@ class Anchor:
         One row per gap × space (see
         :func:`~assetmap.anchor.measures.spaces_near_gaps`); set by
         :func:`~assetmap.anchor.measures.measure_anchor`.
+    screening : Screening or None
+        Health-related social needs screening results per unit and domain, and referrals
+        per partner, small cells suppressed (:func:`~assetmap.anchor.screening.read_screening`).
+    screening_demand : pandas.DataFrame or None
+        Per unit × screening domain: positives per 1,000 screened, demand-weighted access
+        and ``unmet`` (:func:`~assetmap.anchor.screening.screening_demand`); set by
+        :meth:`assetmap.Atlas.build`.
     summary : dict
         Region-level facts for the report: ``employment`` (outside-region counts, how
         rows were placed), ``purchasing`` and ``investment`` (totals, by category or
@@ -107,6 +123,8 @@ class Anchor:
     positions: gpd.GeoDataFrame | None = None
     alignment: pd.DataFrame | None = None
     spaces_near_gaps: pd.DataFrame | None = None
+    screening: Screening | None = None
+    screening_demand: pd.DataFrame | None = None
     summary: dict[str, Any] = field(default_factory=dict)
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
@@ -139,6 +157,12 @@ class Anchor:
                 out[name] = frame
         return out
 
+    def _screening_rates(self) -> pd.DataFrame | None:
+        """Return the published screening table, with demand and access once measured."""
+        if self.screening_demand is not None:
+            return self.screening_demand
+        return None if self.screening is None else self.screening.rates
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """Tables to publish as CSV, by name: the layers without geometry, plus totals.
 
@@ -157,6 +181,9 @@ class Anchor:
             ("employment_totals", self.employment_totals),
             ("alignment", self.alignment),
             ("spaces_near_gaps", self.spaces_near_gaps),
+            ("screening", self._screening_rates()),
+            ("screening_totals", None if self.screening is None else self.screening.totals),
+            ("referrals", None if self.screening is None else self.screening.referrals),
         ):
             if frame is not None:
                 out[name] = pd.DataFrame(frame)
@@ -195,6 +222,7 @@ def read_anchor(
     space: InputSpec | None = None,
     investment: InputSpec | None = None,
     positions: InputSpec | None = None,
+    screening: InputSpec | None = None,
     crosswalk: InputSpec | pd.DataFrame | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
     domains: dict[str, Domain] | None = None,
@@ -214,6 +242,9 @@ def read_anchor(
         :func:`~assetmap.anchor.spaces.read_spaces`,
         :func:`~assetmap.anchor.spending.read_investment`,
         :func:`~assetmap.anchor.spaces.read_positions`.
+    screening : str, Path or mapping, optional
+        Aggregated screening results (``{path: screening.csv, referrals:
+        referrals.csv}``), see :func:`~assetmap.anchor.screening.read_screening`.
     crosswalk : str, Path, mapping or pandas.DataFrame, optional
         ZCTA-to-unit crosswalk for inputs placed by ZIP code (a mapping may name the
         columns: ``{path: ..., zcta: ZIP, unit_id: TRACT, weight: RES_RATIO}``).
@@ -267,6 +298,13 @@ def read_anchor(
     path, opts = _spec(space, "space")
     if path is not None:
         anchor.spaces = read_spaces(path, domains=domains, **opts)
+    path, opts = _spec(screening, "screening")
+    if path is not None:
+        from assetmap.anchor.screening import read_screening
+
+        anchor.screening = read_screening(
+            path, units=units, crosswalk=cw, min_cell=min_cell, domains=domains, **opts
+        )
     path, opts = _spec(positions, "positions")
     if path is not None:
         anchor.positions = read_positions(path, **opts)
@@ -342,5 +380,9 @@ def anchor_from_config(
         full = path if path.is_absolute() else base / path
         specs[key] = {"path": full, **opts}
         records.append(file_record(full, role=f"anchor.{key}"))
+        if key == "screening" and opts.get("referrals") is not None:
+            ref = Path(str(opts["referrals"]))
+            specs[key]["referrals"] = ref if ref.is_absolute() else base / ref
+            records.append(file_record(specs[key]["referrals"], role="anchor.screening.referrals"))
     anchor = read_anchor(units, min_cell=min_cell, domains=domains, **specs)
     return anchor, records

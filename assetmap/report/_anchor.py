@@ -101,6 +101,7 @@ def anchor_facts(atlas: Atlas, high_need: pd.Series, pop: pd.Series) -> dict[str
         }
         for r in (near.itertuples() if near is not None else [])
     ]
+    facts["screening"] = screening_facts(atlas)
     facts["spaces"] = []  # every key always present: a template never meets an absent one
     if a.spaces is not None:
         facts["spaces"] = [
@@ -191,3 +192,51 @@ def _money_rows(a: Any) -> list[dict[str, str]]:
                 }
             )
     return rows
+
+
+def _label_of(atlas: Atlas, key: object) -> str:
+    k = str(key)
+    return atlas.domains[k].label if k in atlas.domains else k
+
+
+def screening_facts(atlas: Atlas) -> dict[str, Any] | None:
+    """Facts of "Screening demand": per domain, positives per 1,000 and unmet demand.
+
+    Counts are the published (suppressed) ones; unmet units are those
+    :func:`~assetmap.anchor.screening.screening_demand` flags.
+    """
+    a = atlas.anchor
+    if a is None or a.screening is None:
+        return None
+    demand = a.screening_demand
+    rows = []
+    for r in a.screening.totals.itertuples():
+        unmet = (
+            demand[(demand["domain"] == r.domain) & demand["unmet"].astype(bool)]
+            if demand is not None
+            else demand
+        )
+        names = [] if unmet is None else [str(n) for n in unmet["name"]]
+        rows.append(
+            {
+                "domain": _label_of(atlas, r.domain),
+                "screened": fmt_int(r.screened),
+                "positive": fmt_int(r.positive),
+                "per_1000": "hidden" if pd.isna(r.per_1000) else f"{r.per_1000:,.0f}",
+                "unmet": ", ".join(names[:6])
+                + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+                if names
+                else "none",
+            }
+        )
+    refs = [
+        {
+            "partner": str(r.partner),
+            "domain": _label_of(atlas, r.domain),
+            "sent": fmt_int(r.sent),
+            "closed": fmt_int(r.closed),
+            "rate": "hidden" if pd.isna(r.closure_rate) else fmt_pct(100 * r.closure_rate),
+        }
+        for r in a.screening.referrals.itertuples()
+    ]
+    return {"domains": rows, "referrals": refs, "min_cell": a.screening.min_cell}
