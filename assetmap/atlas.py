@@ -61,6 +61,12 @@ def _no_rejected() -> pd.DataFrame:
     return pd.DataFrame(columns=REJECTED_COLUMNS)
 
 
+def _no_partners() -> pd.DataFrame:
+    from assetmap.analysis.partners import PARTNER_COLUMNS
+
+    return pd.DataFrame(columns=list(PARTNER_COLUMNS))
+
+
 def _no_review() -> pd.DataFrame:
     return pd.DataFrame(columns=list(REVIEW_COLUMNS))
 
@@ -115,12 +121,15 @@ def _parameters(
     return params
 
 
-def _points_parameters(points: gpd.GeoDataFrame | None) -> dict[str, Any]:
-    """How residents were placed: the number of population points and their description."""
+def _points_parameters(points: gpd.GeoDataFrame | None, share_beyond: float) -> dict[str, Any]:
+    """How residents were placed: the population points, and the share making a gap."""
     if points is None:
         return {}
     desc = str(points.attrs.get("description") or "population points")
-    return {"population_points": {"points": len(points), "description": desc}}
+    return {
+        "population_points": {"points": len(points), "description": desc},
+        "min_share_beyond": share_beyond,
+    }
 
 
 def _need_parameters(units: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -129,8 +138,11 @@ def _need_parameters(units: gpd.GeoDataFrame) -> dict[str, Any]:
     return {"need_left_out": dict(left)} if left else {}
 
 
-def _measure_screening(atlas: Atlas, ctx: Any) -> None:
-    """Set the anchor's screening demand, with the build's own travel context."""
+def _co_design(atlas: Atlas, ctx: Any, spaces: gpd.GeoDataFrame | None) -> None:
+    """Set who could close each gap and the anchor's screening demand."""
+    from assetmap.analysis.partners import partners
+
+    atlas.partners = partners(atlas, spaces=spaces, context=ctx)
     anchor = atlas.anchor
     if anchor is None or anchor.screening is None:
         return
@@ -190,6 +202,12 @@ class Atlas:
     dedupe_review : pandas.DataFrame
         Borderline duplicate pairs a person should look at
         (:attr:`assetmap.dedupe.DedupeResult.review`); empty for an Atlas built from frames.
+    partners : pandas.DataFrame
+        Who could close each gap, ranked, with a reason each
+        (:func:`assetmap.analysis.partners.partners`; community spaces from ``spaces``).
+    goals : pandas.DataFrame
+        The project's shared goals measured on this build (baseline, now, target, status:
+        :func:`assetmap.analysis.goals.measure_goals`); empty without ``goals:``.
     """
 
     name: str
@@ -209,6 +227,8 @@ class Atlas:
     rejected: pd.DataFrame = field(default_factory=_no_rejected)
     warnings: pd.DataFrame = field(default_factory=_no_rejected)
     dedupe_review: pd.DataFrame = field(default_factory=_no_review)
+    partners: pd.DataFrame = field(default_factory=_no_partners)
+    goals: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @classmethod
     def build(
@@ -229,6 +249,7 @@ class Atlas:
         min_services: int = 1,
         points: gpd.GeoDataFrame | None = None,
         min_share_beyond: float = 0.25,
+        spaces: gpd.GeoDataFrame | None = None,
     ) -> Atlas:
         """Run the flow once: need index, access, gaps, overlaps and suggested sites.
 
@@ -276,6 +297,10 @@ class Atlas:
             With population points, the share of a high-need unit's residents beyond
             reach that makes it a gap although others have a service in reach
             (:func:`assetmap.analysis.gaps.find_gaps`; ``gaps: {min_share_beyond: 0.25}``).
+        spaces : geopandas.GeoDataFrame, optional
+            Community spaces (``name``, ``space_type``, points) that could host a missing
+            service, e.g. :func:`assetmap.readers.osm.community_spaces_from_osm`; listed
+            among the partners of each gap (:attr:`partners`).
 
         Returns
         -------
@@ -327,9 +352,7 @@ class Atlas:
         params = _parameters(
             prov, opt, need_percentile, min_services, doms, ind, siting_k, min_reach
         )
-        params.update(_points_parameters(points) | _need_parameters(u))
-        if points is not None:
-            params["min_share_beyond"] = min_share_beyond
+        params.update(_points_parameters(points, min_share_beyond) | _need_parameters(u))
         if anchor is not None:
             from assetmap.anchor.measures import measure_anchor
 
@@ -352,7 +375,7 @@ class Atlas:
             balance=balance,
             sites=sites,
         )
-        _measure_screening(atlas, ctx)
+        _co_design(atlas, ctx, spaces)
         return atlas
 
     @property

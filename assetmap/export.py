@@ -354,12 +354,30 @@ def write_tables(atlas: Atlas, out_dir: str | Path) -> dict[str, Path]:
         tables.append(("coverage", atlas.coverage.round(0)))
     if len(atlas.balance):
         tables.append(("capacity_balance", atlas.balance.round(4)))
+    tables += _co_design_tables(atlas)
     for name, df in tables:
         paths[name] = write_csv(df, d / f"{name}.csv")
     if atlas.anchor is not None:  # employee counts exactly as published (assetmap.anchor.privacy)
         for name, df in atlas.anchor.tables().items():
             paths[f"anchor_{name}"] = write_csv(df, d / f"anchor_{name}.csv")
     return paths
+
+
+def _co_design_tables(atlas: Atlas) -> list[tuple[str, pd.DataFrame]]:
+    """Return the co-design tables: partners, whom to call first, goals.
+
+    ``partners.csv`` and ``partners_first.csv`` when there are gaps, ``goals.csv`` when
+    the project sets goals.
+    """
+    from assetmap.analysis.partners import partner_summary
+
+    out: list[tuple[str, pd.DataFrame]] = []
+    if len(atlas.gaps):
+        out.append(("partners", atlas.partners))
+        out.append(("partners_first", partner_summary(atlas.partners)))
+    if len(atlas.goals):
+        out.append(("goals", atlas.goals.round(4)))
+    return out
 
 
 def _sites_table(atlas: Atlas) -> pd.DataFrame:

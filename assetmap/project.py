@@ -180,6 +180,12 @@ class Project:
         atlas.rejected = self.rejected
         atlas.warnings = self.warnings
         atlas.dedupe_review = self.dedupe.review
+        if self.goals:
+            from assetmap.analysis.goals import measure_goals
+            from assetmap.readback import read_output_folder
+
+            earlier = read_output_folder(self.baseline) if self.baseline is not None else None
+            atlas.goals = measure_goals(self.goals, atlas, baseline=earlier)
         return atlas
 
 

@@ -438,8 +438,23 @@ def test_atlas_build_computes_the_travel_context_once(monkeypatch):
     )
     real_pairs = context_mod.StraightCosts.pairs
     monkeypatch.setattr(context_mod.StraightCosts, "pairs", counted("pairs", real_pairs))
+    import assetmap.analysis.partners as partners_mod
+
+    # partners search sites other than services (their own pairs); counted apart below
+    searched = {"partners": 0}
+    real_partners = partners_mod.partners
+
+    def partners(*args, **kwargs):
+        before = calls["pairs"]
+        out = real_partners(*args, **kwargs)
+        searched["partners"] += calls["pairs"] - before
+        return out
+
+    monkeypatch.setattr(partners_mod, "partners", partners)
     s = am.load_sample()
     atlas = am.Atlas.build(s.units, s.assets, siting_k=0)
+    assert len(atlas.partners) and searched["partners"] > 0  # the build's context, reused
+    calls["pairs"] -= searched["partners"]
     assert calls["working_crs"] == 1
     assert calls["unit_origins"] == 1
     # one catchment search per domain, shared by access and the overlaps

@@ -44,6 +44,7 @@ FLOORS: list[list[str]] = [
     ["assetmap.maps", "assetmap.report"],
     ["assetmap.export"],
     ["assetmap.atlas"],
+    ["assetmap.readback"],
     ["assetmap.project", "assetmap.testing"],
     ["assetmap.sample"],
     ["assetmap.cli"],

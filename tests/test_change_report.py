@@ -135,3 +135,40 @@ def test_the_sample_build_carries_screening_demand(sample_atlas, tmp_path) -> No
     food = next(d for d in facts["anchor"]["screening"]["domains"] if d["domain"] == "Food")
     assert food["unmet"] != "none"
     assert "| Partner | Domain | Referrals sent | Closed | Closure rate |" in md
+
+
+def test_the_sample_report_has_goals_and_partners(sample_atlas) -> None:
+    """bronx.yml's goals and the partners of every gap, as the report shows them."""
+    from assetmap.report.build import render_report, report_facts
+
+    assert list(sample_atlas.goals["name"]) == [
+        "Food within reach",
+        "Fewer food gaps",
+        "Local hiring",
+    ]
+    gaps = sample_atlas.goals.set_index("name").loc["Fewer food gaps"]
+    assert gaps["now"] == int((sample_atlas.gaps["domain"] == "food").sum())
+    # every gap has at least one candidate, each with its reason
+    keys = set(zip(sample_atlas.gaps["unit_id"], sample_atlas.gaps["domain"], strict=True))
+    have = set(zip(sample_atlas.partners["unit_id"], sample_atlas.partners["domain"], strict=True))
+    assert keys == have and sample_atlas.partners["reason"].str.len().gt(20).all()
+    facts = report_facts(sample_atlas)
+    html, md = render_report(facts)
+    assert '<h2 id="goals">Shared goals</h2>' in html and '<h2 id="partners">' in html
+    assert "| Local hiring | 40% |" in md
+    first = facts["partners"]["first"][0]["where"]
+    assert "(Food)" in first or "(Primary care)" in first
+    assert "primary_care)" not in html
+
+
+def test_partner_names_are_escaped_in_the_report(sample_atlas) -> None:
+    import dataclasses
+
+    from assetmap.report.build import render_report, report_facts
+
+    hostile = "<script>alert(1)</script> Pantry"
+    p = sample_atlas.partners.copy()
+    p.loc[p.index[0], ["partner", "organisation"]] = hostile
+    p.loc[p.index[0], "reason"] = hostile + " is near"
+    html, md = render_report(report_facts(dataclasses.replace(sample_atlas, partners=p)))
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Pantry" in html

@@ -332,6 +332,8 @@ DEMO_FILES = {
     *(f"anchor_{n}.csv" for n in ("alignment", "employment", "employment_by_group")),
     *(f"anchor_{n}.csv" for n in ("employment_totals", "investment", "positions")),
     *(f"anchor_{n}.csv" for n in ("purchasing", "sites", "spaces", "spaces_near_gaps")),
+    *(f"anchor_{n}.csv" for n in ("screening", "screening_totals", "referrals")),
+    *("partners.csv", "partners_first.csv", "goals.csv"),
     *(f"{n}.csv" for n in ("access", "assets", "capacity_balance", "coverage", "gaps")),
     *(f"{n}.csv" for n in ("overlaps", "rejected", "warnings", "dedupe_review", "sites")),
     *("report_domains.csv", "report_top_need.csv", "report.html", "report.md"),

@@ -400,7 +400,7 @@ def measure_goals(
         The build measured now.
     baseline : Atlas, optional
         An earlier build of the same area (e.g. read back with
-        :func:`assetmap.cli.compare.read_output_folder`); a goal measurable there takes
+        :func:`assetmap.readback.read_output_folder`); a goal measurable there takes
         its baseline from it, else from the goal's ``baseline:``.
     year : int, optional
         The year of ``atlas`` (default: its provenance run date, else this year).

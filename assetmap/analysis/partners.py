@@ -42,6 +42,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from assetmap.analysis._costs import StraightCosts
 from assetmap.analysis._partners_sites import host_pairs, site_table, table_domains
 from assetmap.analysis.context import TravelContext
 from assetmap.analysis.travel import TravelOptions
@@ -105,6 +106,7 @@ def partners(
     near_m: float | None = None,
     reach_factor: float = 2.0,
     travel: TravelOptions | None = None,
+    context: TravelContext | None = None,
 ) -> pd.DataFrame:
     """List, for each gap, who could close it: ranked partners, each with a reason.
 
@@ -132,6 +134,11 @@ def partners(
     travel : TravelOptions, optional
         How travel is measured; default the study's own (``atlas.travel``; a street
         graph whose file is gone falls back to a straight line, with a warning).
+    context : TravelContext, optional
+        The build's travel context (:meth:`assetmap.Atlas.build` passes its own), so the
+        units' origins and the street graph are not computed again. Travel is measured
+        from each unit's origin either way; a street-network context measuring from
+        population points is not reused (a context of the gap units is made instead).
 
     Returns
     -------
@@ -161,9 +168,13 @@ def partners(
     if gaps.empty or max_per_gap < 1:
         return _empty()
     doms = table_domains(atlas.domains)
-    opt = travel or _travel_options(atlas.travel)
-    units = atlas.units.loc[atlas.units.index.astype(str).isin(set(gaps["unit_id"]))]
-    ctx = TravelContext(units, travel=opt, origins=_stored_origins(units))
+    usable = context is not None and (not context.has_points or context.travel.mode == "straight")
+    if usable and context is not None and travel is None:
+        ctx, opt = context, context.travel
+    else:
+        opt = travel or _travel_options(atlas.travel)
+        units = atlas.units.loc[atlas.units.index.astype(str).isin(set(gaps["unit_id"]))]
+        ctx = TravelContext(units, travel=opt, origins=_stored_origins(units))
     anchor = atlas.anchor
     sites = site_table(
         atlas.assets,
@@ -264,7 +275,12 @@ def _domain_candidates(
 ) -> list[pd.DataFrame]:
     """Candidate (gap, site, kind, minutes) rows of one domain's gaps."""
     origins = g["origin"].to_numpy()
-    eng = ctx.engine_for(origins)
+    # from the units' origins: a context measuring from population points has others
+    eng = (
+        StraightCosts(ctx.origin_xy[origins], ctx.travel)
+        if ctx.has_points
+        else ctx.engine_for(origins)
+    )
     is_asset = (sites["source"] == "asset").to_numpy()
     site_domain = sites["site_domain"].to_numpy(object)
     can_host = np.zeros(len(sites), bool)

@@ -19,6 +19,7 @@ import pandas as pd
 from assetmap.analysis.access import methods_text, travel_phrase
 from assetmap.analysis.summary import MEDIAN_NEAREST, minutes_shown, weighted_median
 from assetmap.report._anchor import anchor_facts, hospital_near
+from assetmap.report._codesign import goal_rows, partner_facts
 from assetmap.report._format import fmt_int, fmt_min, fmt_pct, ordinal
 from assetmap.report._need import (
     indicator_keys,
@@ -90,6 +91,8 @@ def report_facts(atlas: Atlas) -> dict[str, Any]:
         "coverage": _coverage_facts(atlas, skipped),
         "balance": _balance_facts(atlas),
         "anchor": anchor_facts(atlas, high_need, pop),
+        "partners": partner_facts(atlas),
+        "goals": goal_rows(atlas),
         "methods": _methods(atlas, walk, circ, need_p),
         "median_note": MEDIAN_NEAREST,
         "travel_word": travel_word(travel),
