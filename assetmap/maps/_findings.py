@@ -62,24 +62,42 @@ def gap_lines(
     *,
     travel_word: str = "walk",
     keys: dict[str, list[str]] | None = None,
+    partners: pd.DataFrame | None = None,
 ) -> dict[str, list[str]]:
     """Return, per unit id, one escaped line per gap, worst first.
 
-    Each line reads "Food gap: 1,234 residents, nearest food service 23 min walk". When
-    ``keys`` is given, it is filled with the domain key of each line, in the same order.
+    Each line reads "Food gap: 1,234 residents, nearest food service 23 min walk"; with
+    ``partners`` (:attr:`assetmap.Atlas.partners`), followed by the first to call
+    ("; call first: Crotona Pantry, just beyond reach"). When ``keys`` is given, it is
+    filled with the domain key of each line, in the same order.
     """
     if gaps is None or gaps.empty:
         return {}
+    first = _first_partners(partners)
     sort_cols = [c for c in ("rank", "domain") if c in gaps.columns]
     ordered = gaps.sort_values(sort_cols) if sort_cols else gaps
     out: dict[str, list[str]] = {}
     for row in ordered.to_dict("records"):
         line = _gap_line(row, _label(domains, row["domain"]), travel_word)
         uid = str(row["unit_id"])
+        line += first.get((uid, str(row["domain"])), "")
         out.setdefault(uid, []).append(line)
         if keys is not None:
             keys.setdefault(uid, []).append(domain_key(row["domain"], domains))
     return out
+
+
+def _first_partners(partners: pd.DataFrame | None) -> dict[tuple[str, str], str]:
+    """Return, per (unit id, domain), the escaped words naming the first partner to call."""
+    if partners is None or partners.empty or "rank" not in partners.columns:
+        return {}
+    top = partners[partners["rank"] == 1]
+    return {
+        (str(u), str(d)): f"; call first: {text(p)}, {text(k)}"
+        for u, d, p, k in zip(
+            top["unit_id"], top["domain"], top["partner"], top["kind"], strict=True
+        )
+    }
 
 
 def over_served_lines(

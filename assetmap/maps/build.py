@@ -256,7 +256,8 @@ def map_spec(
     )
     over = _wgs84(atlas.overlaps, "atlas.overlaps") if atlas.overlaps is not None else None
     gap_keys: dict[str, list[str]] = {}
-    gaps = gap_lines(atlas.gaps, atlas.domains, travel_word=travel, keys=gap_keys)
+    first = getattr(atlas, "partners", None)
+    gaps = gap_lines(atlas.gaps, atlas.domains, travel_word=travel, keys=gap_keys, partners=first)
     notes = {uid: list(lines) for uid, lines in gaps.items()}
     for uid, lines in over_served_lines(over, atlas.domains).items():
         notes.setdefault(uid, []).extend(lines)

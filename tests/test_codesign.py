@@ -1,4 +1,4 @@
-"""The change report and the sample's earlier ACS periods.
+"""Co-design in the build: change report, earlier ACS periods, partners, goals, screening.
 
 * ``assetmap.report.change``: sentences carrying both studies, worked on the four-unit
   study of ``tests/test_compare.py`` (U0's poverty rose 6.0 ± 5.0 points, significant;
@@ -172,3 +172,17 @@ def test_partner_names_are_escaped_in_the_report(sample_atlas) -> None:
     p.loc[p.index[0], "reason"] = hostile + " is near"
     html, md = render_report(report_facts(dataclasses.replace(sample_atlas, partners=p)))
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Pantry" in html
+
+
+def test_the_map_names_the_partner_to_call_first_in_each_gap(sample_atlas) -> None:
+    import dataclasses
+
+    from assetmap.maps.build import map_spec
+
+    p = sample_atlas.partners.copy()
+    first = p[p["rank"] == 1].iloc[0]
+    p.loc[first.name, "partner"] = "<b>Pantry</b>"
+    spec = map_spec(dataclasses.replace(sample_atlas, partners=p), indicators=None)
+    lines = [line for unit in spec["gaps"]["lines"] for line in unit]
+    assert sum("; call first: " in line for line in lines) == len(sample_atlas.gaps)
+    assert any("call first: &lt;b&gt;Pantry&lt;/b&gt;, " + first["kind"] in line for line in lines)
