@@ -399,3 +399,44 @@ def footer_html(provenance: Mapping[str, Any]) -> str:
         f"<p><b>Sources:</b> {sources}.</p><p>{_method(provenance)}{made}</p>"
         f'<p class="am-offline" hidden>{OFFLINE_NOTE}</p>'
     )
+
+
+#: A goal's status as the map's panel marks it (the words are the status itself).
+GOAL_MARKS = {"met": "✔", "on track": "↗", "behind": "!", "no baseline": "·", "not measured": "?"}
+
+
+def goals_html(goals: Any) -> str:
+    """Return the "Shared goals" panel: each goal's name, status and sentence, escaped.
+
+    Parameters
+    ----------
+    goals : pandas.DataFrame or None
+        :attr:`assetmap.Atlas.goals` (``name``, ``status``, ``sentence``).
+
+    Returns
+    -------
+    str
+        HTML, empty when there is no goal.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.DataFrame({"name": ["<i>Food</i>"], "status": ["behind"], "sentence": ["12%."]})
+    >>> html = goals_html(g)
+    >>> "&lt;i&gt;Food&lt;/i&gt;" in html, '<span class="am-goal-status">! behind</span>' in html
+    (True, True)
+    >>> goals_html(None)
+    ''
+    """
+    if goals is None or len(goals) == 0:
+        return ""
+    items = []
+    for name, status, sentence in zip(
+        goals["name"], goals["status"], goals["sentence"], strict=True
+    ):
+        mark = GOAL_MARKS.get(str(status), "")
+        items.append(
+            f"<li><b><bdi>{text(name)}</bdi></b> "
+            f'<span class="am-goal-status">{mark} {text(status)}</span><br>{text(sentence)}</li>'
+        )
+    return f'<ul class="am-goals">{"".join(items)}</ul>'

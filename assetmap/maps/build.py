@@ -35,6 +35,7 @@ from assetmap.maps._html import text
 from assetmap.maps._panels import (
     footer_html,
     gap_percentile,
+    goals_html,
     legend_html,
     need_scale,
     need_vintage,
@@ -89,6 +90,7 @@ TEXT = {
     "titleLabel": "Map title",
     "legendLabel": "Legend",
     "footerLabel": "Sources and method",
+    "goalsLabel": "Shared goals",
     "notAssessed": "not assessed",
     "focusLabel": "Domain view",
     "allDomains": "All domains",
@@ -310,6 +312,7 @@ def map_spec(
         "title": title_html(str(atlas.name), synthetic=bool(atlas.synthetic)),
         "legend": legend,
         "footer": footer_html(prov),
+        "goals": goals_html(getattr(atlas, "goals", None)),
     }
     return spec
 

@@ -3,8 +3,9 @@
   "use strict";
   var AM = window.assetmap;
 
-  // A panel; with a fold title, it can be folded away (and starts folded on a phone).
-  AM.panel = function (ctx, position, cls, label, html, fold) {
+  // A panel; with a fold title, it can be folded away (and starts folded on a phone, or
+  // always when ``folded``).
+  AM.panel = function (ctx, position, cls, label, html, fold, folded) {
     var el = AM.el;
     var C = L.Control.extend({
       options: { position: position },
@@ -14,7 +15,7 @@
         div.setAttribute("aria-label", label);
         if (fold) {
           var box = el("details", "am-fold", div);
-          box.open = !ctx.narrow;
+          box.open = !ctx.narrow && !folded;
           el("summary", "", box).textContent = fold;
           el("div", "am-fold-body", box).innerHTML = html;
         } else div.innerHTML = html;
@@ -55,7 +56,22 @@
     ctx.shading.legendBox = legend.querySelector(".am-legend-need");
     legendRows(ctx, legend);
     ctx.shading.showLegend(ctx.state.active || null);
-    AM.panel(ctx, "bottomright", "am-footer", T.footerLabel, ctx.spec.panels.footer, T.footerLabel);
+    var goals = null;
+    if (ctx.spec.panels.goals) {
+      goals = AM.panel(ctx, "bottomright", "am-goals-panel", T.goalsLabel, ctx.spec.panels.goals, T.goalsLabel, true);
+    }
+    var footer = AM.panel(ctx, "bottomright", "am-footer", T.footerLabel, ctx.spec.panels.footer, T.footerLabel);
+    // the goals and the sources share the corner: opening one folds the other, so the
+    // pair never grows into the layer list above them
+    if (goals) {
+      var pair = [goals.querySelector(".am-fold"), footer.querySelector(".am-fold")];
+      pair.forEach(function (box, i) {
+        box.addEventListener("toggle", function () {
+          if (ctx.root.hasAttribute("data-print")) return; // printing opens every fold
+          if (box.open && pair[1 - i].open) pair[1 - i].open = false;
+        });
+      });
+    }
     // print every folded panel open
     window.addEventListener("beforeprint", function () {
       ctx.root.querySelectorAll(".am-fold").forEach(function (d) { d.open = true; });
