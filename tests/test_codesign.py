@@ -186,3 +186,22 @@ def test_the_map_names_the_partner_to_call_first_in_each_gap(sample_atlas) -> No
     lines = [line for unit in spec["gaps"]["lines"] for line in unit]
     assert sum("; call first: " in line for line in lines) == len(sample_atlas.gaps)
     assert any("call first: &lt;b&gt;Pantry&lt;/b&gt;, " + first["kind"] in line for line in lines)
+
+
+def test_the_map_draws_partners_off_at_start_with_a_legend_row(opened, demo_map, sample_atlas):
+    """The "Partners who could close a gap" layer: off at start, one diamond per site."""
+    from tests.test_browser import assert_clean, layer_box
+
+    s = opened(demo_map)
+    assert_clean(s)
+    page = s.page
+    assert page.locator(".am-partner").count() == 0
+    box = layer_box(page, "Partners who could close a gap")
+    assert not box.is_checked()
+    box.check()
+    sites = sample_atlas.partners["partner_id"].nunique()
+    assert page.locator(".am-partner").count() == sites
+    row = page.locator('.am-legend [data-layer="partners"]')
+    assert row.count() == 1 and "off at start" in row.inner_text()
+    page.locator(".am-partner").first.hover()
+    assert "could help close" in page.locator(".leaflet-tooltip").first.inner_text()

@@ -190,7 +190,7 @@ def test_every_layer_the_map_draws_has_a_legend_row(opened, demo_map):
             continue
         if layer_id.startswith("domain-"):
             assert legend.locator(f".am-row[data-domain='{key}']").count() == 1, name
-        elif layer_id in ("gaps", "overlaps", "sites"):
+        elif layer_id in ("gaps", "overlaps", "sites", "partners"):
             assert legend.locator(f".am-row[data-layer='{layer_id}']").count() >= 1, name
         elif layer_id.startswith("need-") or page.evaluate(
             f"(id) => !{STATE}.items[id].layer.amMarkers", layer_id

@@ -79,6 +79,8 @@ PARTNER_COLUMNS = [
     "minutes",
     "residents",
     "reason",
+    "latitude",
+    "longitude",
 ]
 
 #: Columns of :func:`partner_summary`.
@@ -95,7 +97,8 @@ SUMMARY_COLUMNS = [
 
 def _empty() -> pd.DataFrame:
     out = pd.DataFrame({c: pd.Series(dtype=object) for c in PARTNER_COLUMNS})
-    return out.astype({"rank": np.int64, "minutes": float, "residents": np.int64})
+    kinds = {"rank": np.int64, "minutes": float, "residents": np.int64}
+    return out.astype(kinds | {"latitude": float, "longitude": float})
 
 
 def partners(
@@ -150,7 +153,8 @@ def partners(
         :data:`KINDS`), ``organisation`` (the asset's ``org`` or the space's ``operator``
         when given, else the partner's name; the hospital's name for its spaces),
         ``minutes`` (travel from the unit's origin, 0.1 min), ``residents`` (the gap's
-        residents without a service in reach) and ``reason`` (one plain-English sentence).
+        residents without a service in reach), ``reason`` (one plain-English sentence),
+        ``latitude`` and ``longitude`` (the site, EPSG:4326).
         Ordered by domain (in ``atlas.domains`` order), the gap's rank, then ``rank``.
         Empty, with these columns, when there is no gap.
 
@@ -202,7 +206,7 @@ def partners(
     if not frames:
         return _empty()
     found = _rank(pd.concat(frames, ignore_index=True), sites, max_per_gap)
-    return _finish(found, gaps, sites, doms)
+    return _finish(found, gaps, sites, doms, ctx.crs)
 
 
 def _gap_table(gaps: pd.DataFrame, order: list[str]) -> pd.DataFrame:
@@ -334,9 +338,11 @@ def _rank(cand: pd.DataFrame, sites: pd.DataFrame, max_per_gap: int) -> pd.DataF
 
 
 def _finish(
-    found: pd.DataFrame, gaps: pd.DataFrame, sites: pd.DataFrame, doms: Domains
+    found: pd.DataFrame, gaps: pd.DataFrame, sites: pd.DataFrame, doms: Domains, crs: Any
 ) -> pd.DataFrame:
-    """Add the gap's and the site's columns and the reason; sort; keep the columns."""
+    """Add the gap's and the site's columns, the reason and where the site is; sort."""
+    import pyproj
+
     g = gaps.set_index("gap").loc[found["gap"].to_numpy()].reset_index()
     s = sites.loc[found["site"].to_numpy()].reset_index(drop=True)
     out = pd.DataFrame(
@@ -354,6 +360,9 @@ def _finish(
         }
     )
     out["reason"] = _reasons(out, g["threshold_min"], s, doms)
+    to_wgs84 = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs84.transform(s["x"].to_numpy(float), s["y"].to_numpy(float))
+    out["latitude"], out["longitude"] = np.round(lat, 6), np.round(lon, 6)
     return out[PARTNER_COLUMNS]
 
 

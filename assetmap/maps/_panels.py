@@ -280,6 +280,7 @@ def legend_html(
     overlaps: bool = False,
     sites: str = "",
     hospital: str = "",
+    partners: str = "",
 ) -> str:
     """Return the legend: a slot for the shading on show, then the other layers' symbols.
 
@@ -296,6 +297,8 @@ def legend_html(
         Whether those layers are on the map.
     sites : str
         The marker of the suggested-sites layer (our own HTML), ``""`` when there is none.
+    partners : str
+        The marker of the partners layer (our own HTML), ``""`` when there is none.
     hospital : str
         Escaped HTML of the hospital's part (see
         :func:`assetmap.maps._anchor.anchor_legend`); ``""`` for none.
@@ -317,7 +320,7 @@ def legend_html(
             "to part them"
         )
         parts.append(_row(ring, words, attrs=' data-cluster="1" hidden'))
-    if gaps or overlaps or sites:
+    if gaps or overlaps or sites or partners:
         parts.append("<h2>Gaps and overlaps</h2>")
     if gaps:
         line = '<span class="am-line"></span>'
@@ -337,6 +340,12 @@ def legend_html(
             "residents without one nearby, high-need first; the number is the order of choice"
         )
         parts.append(_row(sites, words, attrs=' data-layer="sites"'))
+    if partners:
+        words = (
+            "partner who could help close a gap (off at start): a provider just beyond "
+            "reach, an organisation or space that could host the service"
+        )
+        parts.append(_row(partners, words, attrs=' data-layer="partners"'))
     parts.append(hospital)
     return "".join(parts)
 

@@ -42,6 +42,7 @@ from assetmap.maps._panels import (
     title_html,
     travel_word,
 )
+from assetmap.maps._partners import partners_spec
 from assetmap.maps._popups import area_spec, popups_spec
 from assetmap.maps._reliability import cv_words, not_ranked_words, ranked_values, unreliable_marks
 from assetmap.maps._sites import sites_spec
@@ -301,20 +302,33 @@ def map_spec(
     }
     hospital, hospital_legend = _hospital_and_sites(atlas, unit_ids, unit_part["name"], travel)
     spec |= hospital
+    spec["partners"] = partners_spec(first, atlas.domains, synthetic=bool(atlas.synthetic))
+    spec["panels"] = _panels(atlas, spec, domains, hospital_legend)
+    return spec
+
+
+def _panels(
+    atlas: Atlas, spec: dict[str, Any], domains: list[dict[str, Any]], hospital_legend: str
+) -> dict[str, str]:
+    """Return the title, legend (a row per layer drawn), footer and goals panels."""
+
+    def symbol(key: str) -> str:
+        return str(spec[key]["symbol"]) if spec.get(key) is not None else ""
+
     legend = legend_html(
         domains=[(d["label"], d["pin"], d["key"]) for d in domains],
         gaps=spec["gaps"] is not None,
-        overlaps=overlaps is not None,
-        sites=spec["sites"]["symbol"] if spec["sites"] is not None else "",
+        overlaps=spec["overlaps"] is not None,
+        sites=symbol("sites"),
         hospital=hospital_legend,
+        partners=symbol("partners"),
     )
-    spec["panels"] = {
+    return {
         "title": title_html(str(atlas.name), synthetic=bool(atlas.synthetic)),
         "legend": legend,
-        "footer": footer_html(prov),
+        "footer": footer_html(atlas.provenance or {}),
         "goals": goals_html(getattr(atlas, "goals", None)),
     }
-    return spec
 
 
 def _choropleths(

@@ -81,12 +81,34 @@
     return { name: s.name, layer: layer, id: "sites", symbol: s.symbol, show: s.show, points: true };
   }
 
+  // A diamond per partner site (our own markup: the spec's symbol), off at start; only the
+  // sites of a gap of a domain shown.
+  function partnersLayer(ctx, p) {
+    var layer = AM.pointLayer(p.rows, {
+      icon: L.divIcon({ html: p.symbol, className: "am-partner", iconSize: [18, 18], iconAnchor: [9, 9], popupAnchor: [0, -8] }),
+      popup: function (r) { return r[2]; },
+      tip: function (r) { return r[3]; },
+      z: function () { return 900; },
+    });
+    layer.amRefresh = function () {
+      var on = AM.domainsShown(ctx);
+      layer.amMarkers.forEach(function (m, i) {
+        var any = p.keys[i].some(function (k) { return on[k]; });
+        if (any && !layer.hasLayer(m)) layer.addLayer(m);
+        else if (!any && layer.hasLayer(m)) layer.removeLayer(m);
+      });
+    };
+    layer.on("add", layer.amRefresh);
+    return { name: p.name, layer: layer, id: "partners", symbol: p.symbol, show: false, points: true };
+  }
+
   AM.findings = function (ctx) {
     var spec = ctx.spec;
     var findings = [];
     if (spec.gaps) findings.push(gapsLayer(ctx, spec.gaps));
     if (spec.overlaps) findings.push(overlapsLayer(ctx, spec.overlaps));
     if (spec.sites) findings.push(sitesLayer(ctx, spec.sites));
+    if (spec.partners) findings.push(partnersLayer(ctx, spec.partners));
     findings.forEach(function (f) {
       if (f.show !== false) ctx.map.addLayer(f.layer);
       if (!f.points) ctx.state.findings.push(f.layer);
