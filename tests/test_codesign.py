@@ -205,3 +205,22 @@ def test_the_map_draws_partners_off_at_start_with_a_legend_row(opened, demo_map,
     assert row.count() == 1 and "off at start" in row.inner_text()
     page.locator(".am-partner").first.hover()
     assert "could help close" in page.locator(".leaflet-tooltip").first.inner_text()
+
+
+def test_a_theme_whose_every_indicator_is_empty_is_left_out_whole() -> None:
+    from assetmap.indicators import Indicator, IndicatorSet
+
+    yml = {
+        "a": Indicator("a", "A", column="a", theme="t1"),
+        "b": Indicator("b", "B", column="b", theme="t2"),
+    }
+    units = pd.DataFrame(
+        {"population": [100, 200, 300], "a": [1.0, 2.0, 3.0], "b": [float("nan")] * 3},
+        index=["u0", "u1", "u2"],
+    )
+    out = am.need_index(units, IndicatorSet(indicators=yml, min_population=0))
+    assert out["need_pct"].tolist() == [0.0, 0.5, 1.0]  # ranked on "a" alone
+    assert out["theme_t2"].isna().all() and list(out.attrs["need_left_out"]) == ["b"]
+    # the SVI presets follow CDC: nothing is left out, no unit with a missing value ranked
+    svi = am.need_index(units, IndicatorSet(indicators=yml, min_population=0, svi_columns=True))
+    assert svi["need_pct"].isna().all() and svi.attrs["need_left_out"] == {}

@@ -254,7 +254,8 @@ def need_index(
     cols: dict[str, pd.Series] = {}
     themes: dict[str, list[str]] = {}
     values = {k: indicator_values(units, i) for k, i in ind.indicators.items()}
-    left_out = _left_out(values, populated, ind)
+    # CDC/ATSDR's method (the SVI presets) ranks only units with every variable: kept exact
+    left_out = {} if ind.svi_columns else _left_out(values, populated, ind)
     for key, indicator in ind.indicators.items():
         vals = values[key]
         value = vals["value"].where(populated)
@@ -270,6 +271,8 @@ def need_index(
         if key not in left_out:
             themes.setdefault(indicator.theme, []).append(key)
     cols.update(_scores(cols, themes, svi_columns=ind.svi_columns))
+    for theme in {i.theme for i in ind.indicators.values()} - set(themes):
+        cols[f"theme_{theme}"] = pd.Series(np.nan, index=units.index)  # all left out
     cols["need_flags"] = pd.concat([cols[f"{k}_flag"] for k in ind.indicators], axis=1).sum(axis=1)
     cols.update(_reliability(cols, [k for k in ind.indicators if k not in left_out], reason))
     new = pd.DataFrame(cols, index=units.index)
@@ -288,7 +291,8 @@ def _left_out(
 
     Such an indicator (a variable an older ACS period did not publish, a column left
     empty) is left out of the need index, which then ranks on the others; an indicator
-    some units lack still leaves those units unranked, as CDC/ATSDR does.
+    some units lack still leaves those units unranked, as CDC/ATSDR does. The SVI presets
+    follow CDC exactly and leave nothing out.
     """
     if not populated.any():
         return {}
