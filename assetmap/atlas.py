@@ -34,21 +34,6 @@ __all__ = ["Atlas"]
 log = logging.getLogger(__name__)
 
 
-def _stored_origins(units: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
-    """Return origins stored with the units, or None to let access choose them.
-
-    ``origin_lon``/``origin_lat`` columns are written, population-weighted, by
-    ``assetmap fetch``.
-    """
-    if not {"origin_lon", "origin_lat"} <= set(units.columns):
-        return None
-    lon = pd.to_numeric(units["origin_lon"], errors="coerce")
-    lat = pd.to_numeric(units["origin_lat"], errors="coerce")
-    if lon.isna().any() or lat.isna().any():
-        return None
-    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=units.index, crs="EPSG:4326")
-
-
 def _no_sites() -> gpd.GeoDataFrame:
     from assetmap.analysis.siting import empty_sites
 
@@ -315,7 +300,7 @@ class Atlas:
         True
         """
         from assetmap.analysis.access import TravelOptions, access
-        from assetmap.analysis.context import TravelContext
+        from assetmap.analysis.context import TravelContext, stored_origins
         from assetmap.analysis.gaps import find_gaps
         from assetmap.analysis.need import need_index
         from assetmap.analysis.overlap import capacity_balance, find_overlaps, provider_coverage
@@ -328,7 +313,7 @@ class Atlas:
         opt = travel or TravelOptions()
         u = need_index(units, ind)
         # one travel context per study: CRS, origins and catchments computed once
-        ctx = TravelContext(u, assets, travel=opt, origins=_stored_origins(u), points=points)
+        ctx = TravelContext(u, assets, travel=opt, origins=stored_origins(u), points=points)
         acc = access(u, assets, domains=doms, context=ctx, min_services=min_services)
         skipped = _warn_not_assessed(assets, doms, acc, min_services)
         gaps = find_gaps(u, acc, need_percentile=need_percentile, min_share_beyond=min_share_beyond)

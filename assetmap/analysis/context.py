@@ -42,7 +42,7 @@ from assetmap.errors import InputError
 from assetmap.region import check_population_points, measure_crs
 from assetmap.region import origins as unit_origins
 
-__all__ = ["TravelContext", "origin_points", "working_crs"]
+__all__ = ["TravelContext", "origin_points", "stored_origins", "working_crs"]
 
 Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -62,6 +62,29 @@ def working_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
     ):
         return crs
     return measure_crs(gdf)
+
+
+def stored_origins(units: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
+    """Return origins stored with the units, or None to let access choose them.
+
+    ``origin_lon``/``origin_lat`` columns are written, population-weighted, by
+    ``assetmap fetch``; a unit without a number in either leaves the choice to access.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> u = gpd.GeoDataFrame({"origin_lon": [0.2], "origin_lat": [0.3]}, geometry=[box(0, 0, 1, 1)])
+    >>> stored_origins(u).iloc[0].wkt, stored_origins(u.drop(columns="origin_lat"))
+    ('POINT (0.2 0.3)', None)
+    """
+    if not {"origin_lon", "origin_lat"} <= set(units.columns):
+        return None
+    lon = pd.to_numeric(units["origin_lon"], errors="coerce")
+    lat = pd.to_numeric(units["origin_lat"], errors="coerce")
+    if lon.isna().any() or lat.isna().any():
+        return None
+    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=units.index, crs="EPSG:4326")
 
 
 def origin_points(

@@ -44,7 +44,7 @@ import pandas as pd
 
 from assetmap.analysis._costs import StraightCosts
 from assetmap.analysis._partners_sites import host_pairs, site_table, table_domains
-from assetmap.analysis.context import TravelContext
+from assetmap.analysis.context import TravelContext, stored_origins
 from assetmap.analysis.travel import TravelOptions
 from assetmap.csvsafe import write_csv
 
@@ -178,7 +178,7 @@ def partners(
     else:
         opt = travel or _travel_options(atlas.travel)
         units = atlas.units.loc[atlas.units.index.astype(str).isin(set(gaps["unit_id"]))]
-        ctx = TravelContext(units, travel=opt, origins=_stored_origins(units))
+        ctx = TravelContext(units, travel=opt, origins=stored_origins(units))
     anchor = atlas.anchor
     sites = site_table(
         atlas.assets,
@@ -253,17 +253,6 @@ def _travel_options(params: dict[str, Any]) -> TravelOptions:
             graph,
         )
     return TravelOptions(walk_kmh=walk, circuity=circuity)
-
-
-def _stored_origins(units: gpd.GeoDataFrame) -> gpd.GeoSeries | None:
-    """Return the units' stored population-weighted origins (``origin_lon``/``origin_lat``)."""
-    if not {"origin_lon", "origin_lat"} <= set(units.columns):
-        return None
-    lon = pd.to_numeric(units["origin_lon"], errors="coerce")
-    lat = pd.to_numeric(units["origin_lat"], errors="coerce")
-    if lon.isna().any() or lat.isna().any():
-        return None
-    return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=units.index, crs="EPSG:4326")
 
 
 def _domain_candidates(
