@@ -144,7 +144,8 @@ def write_folder(
             shutil.rmtree(stage, ignore_errors=True)
     if pdf and "pdf" in skipped:
         raise AssetmapError(skipped["pdf"])
-    return {k: out / p.relative_to(stage) for k, p in paths.items()}
+    # a part may name its file by an absolute path (the PDF) while the folder was given relative
+    return {k: out / p.resolve().relative_to(stage.resolve()) for k, p in paths.items()}
 
 
 def _write_all(

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,11 @@ def test_no_table_row_is_split_across_pages(printed):
     assert len(rows) > 100
     split = [sorted(r) for r in rows if not any(r <= bag for bag in bags)]
     assert split == []
+
+
+def test_a_relative_output_folder_gets_its_pdf(printed, sample_atlas, tmp_path, monkeypatch):
+    """`make demo` writes to out/demo, a relative path: the PDF is named under it too."""
+    monkeypatch.chdir(tmp_path)
+    paths = sample_atlas.to_folder("out", figures=False, pdf=True)
+    assert paths["pdf"] == Path("out") / "report.pdf"
+    assert (tmp_path / "out" / "report.pdf").read_bytes()[:5] == b"%PDF-"
